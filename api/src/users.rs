@@ -1,0 +1,237 @@
+//! Users of the org as the console lists them.
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of account, from most to least privileged. A user has exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserType {
+    Owner,
+    Admin,
+    Member,
+    MultiChannelGuest,
+    SingleChannelGuest,
+    Bot,
+}
+
+impl UserType {
+    /// Every type, in the order filters list them.
+    pub const ALL: [UserType; 6] = [
+        UserType::Owner,
+        UserType::Admin,
+        UserType::Member,
+        UserType::MultiChannelGuest,
+        UserType::SingleChannelGuest,
+        UserType::Bot,
+    ];
+
+    /// The query-string and JSON spelling (`multi_channel_guest`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserType::Owner => "owner",
+            UserType::Admin => "admin",
+            UserType::Member => "member",
+            UserType::MultiChannelGuest => "multi_channel_guest",
+            UserType::SingleChannelGuest => "single_channel_guest",
+            UserType::Bot => "bot",
+        }
+    }
+
+    /// Parses the query-string spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// How a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            UserType::Owner => "Owner",
+            UserType::Admin => "Admin",
+            UserType::Member => "Member",
+            UserType::MultiChannelGuest => "Multi-channel guest",
+            UserType::SingleChannelGuest => "Single-channel guest",
+            UserType::Bot => "Bot",
+        }
+    }
+}
+
+/// Whether the account can be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    Deactivated,
+    /// Invited and not signed in yet.
+    Pending,
+}
+
+impl UserStatus {
+    /// Every status, in the order filters list them.
+    pub const ALL: [UserStatus; 3] = [
+        UserStatus::Active,
+        UserStatus::Deactivated,
+        UserStatus::Pending,
+    ];
+
+    /// The query-string and JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Deactivated => "deactivated",
+            UserStatus::Pending => "pending",
+        }
+    }
+
+    /// Parses the query-string spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// How a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            UserStatus::Active => "Active",
+            UserStatus::Deactivated => "Deactivated",
+            UserStatus::Pending => "Invited",
+        }
+    }
+}
+
+/// One row of the users table.
+///
+/// Optional fields are absent (not `null`) when the caller's role may not see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    /// Slack user ID (`W…` or `U…`).
+    pub id: String,
+    /// Full name.
+    pub name: String,
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(rename = "type")]
+    pub user_type: UserType,
+    /// The one primary owner of the org; Slack refuses to change this account.
+    #[serde(default)]
+    pub is_primary_owner: bool,
+    pub status: UserStatus,
+    /// Team IDs of the workspaces the user is active on.
+    pub workspaces: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_2fa: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_sso: Option<bool>,
+    /// Account creation, Unix seconds.
+    pub created: i64,
+    /// Guest expiration, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<i64>,
+    /// Deactivation time, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivated: Option<i64>,
+}
+
+/// Where the proxy's copy of the org directory stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// No sync has started yet.
+    #[default]
+    Idle,
+    Running,
+    Done,
+    Failed,
+}
+
+/// Progress of the directory sync from Slack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SyncStatus {
+    pub state: SyncState,
+    /// Users fetched so far by the current (or last) sync.
+    pub fetched: u64,
+    /// Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<i64>,
+    /// Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<i64>,
+    /// Why the last sync failed, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The query of `GET /api/users`: filters, sort and the page window.
+///
+/// Absent fields mean "no filter" or the default; the browser keeps the same fields in
+/// its URL so a view can be bookmarked.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UserQuery {
+    /// Case- and accent-insensitive substring of name, username, email or ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+impl UserQuery {
+    /// Default page size.
+    pub const DEFAULT_LIMIT: usize = 100;
+    /// Largest page the proxy returns.
+    pub const MAX_LIMIT: usize = 1_000;
+}
+
+/// A page of `GET /api/users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersPage {
+    pub users: Vec<UserSummary>,
+    /// Users matching the query, across all pages.
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    /// When the served snapshot was completed, Unix seconds; absent before the first sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synced_at: Option<i64>,
+    pub sync: SyncStatus,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_type_spellings_round_trip() {
+        for t in UserType::ALL {
+            assert_eq!(UserType::parse(t.as_str()), Some(t));
+            let json = serde_json::to_string(&t).unwrap();
+            assert_eq!(json, format!("\"{}\"", t.as_str()));
+        }
+        assert_eq!(UserType::parse("guest"), None);
+    }
+
+    #[test]
+    fn hidden_fields_are_absent_not_null() {
+        let row = UserSummary {
+            id: "W1".into(),
+            name: "Ada".into(),
+            username: "ada".into(),
+            email: None,
+            user_type: UserType::Member,
+            is_primary_owner: false,
+            status: UserStatus::Active,
+            workspaces: vec!["T1".into()],
+            has_2fa: None,
+            has_sso: None,
+            created: 1,
+            expires: None,
+            deactivated: None,
+        };
+        let json = serde_json::to_value(&row).unwrap();
+        let obj = json.as_object().unwrap();
+        for hidden in ["email", "has_2fa", "has_sso", "expires", "deactivated"] {
+            assert!(!obj.contains_key(hidden), "{hidden} present in {json}");
+        }
+        assert_eq!(obj["type"], "member");
+    }
+}

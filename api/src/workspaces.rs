@@ -1,0 +1,11 @@
+//! Workspaces (Slack "teams") of the org.
+
+use serde::{Deserialize, Serialize};
+
+/// A workspace of the Enterprise org, as pickers and filters show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workspace {
+    /// Slack team ID (`T…`).
+    pub id: String,
+    pub name: String,
+}

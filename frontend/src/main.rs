@@ -1,0 +1,14 @@
+//! Roster's browser app: mounts [`app::App`] on the page.
+
+mod api;
+mod app;
+mod components;
+mod format;
+mod pages;
+mod perf;
+
+fn main() {
+    perf::mark(perf::APP_START);
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

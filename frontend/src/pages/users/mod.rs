@@ -1,0 +1,5 @@
+//! The users area.
+
+mod list;
+
+pub use list::UsersPage;

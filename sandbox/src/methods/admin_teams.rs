@@ -1,0 +1,51 @@
+//! `admin.teams.list`.
+
+use serde_json::json;
+
+use super::{Ctx, MethodResult, object, response_metadata, start_after};
+use crate::{org::Org, request::Fail};
+
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 1000;
+
+/// The org's workspaces, ordered by ID, cursor-paginated.
+pub fn list(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
+    let limit = ctx.args.opt_int("limit")?.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Fail::new("invalid_limit"));
+    }
+    let after = start_after(ctx, "team")?;
+    let mut teams: Vec<_> = org.teams.iter().collect();
+    teams.sort_by(|a, b| a.id.cmp(&b.id));
+    let page: Vec<_> = teams
+        .into_iter()
+        .filter(|t| after.as_deref().is_none_or(|a| t.id.as_str() > a))
+        .take(limit as usize + 1)
+        .collect();
+    let more = page.len() > limit as usize;
+    let page = &page[..page.len().min(limit as usize)];
+    let owner = org
+        .users
+        .values()
+        .find(|u| u.org_role == crate::org::OrgRole::PrimaryOwner);
+    let teams: Vec<_> = page
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "name": t.name,
+                "discoverability": t.discoverability,
+                "primary_owner": {
+                    "user_id": owner.map(|o| o.id.as_str()).unwrap_or_default(),
+                    "email": owner.map(|o| o.email.as_str()).unwrap_or_default(),
+                },
+                "team_url": format!("https://{}.slack.com/", t.domain),
+            })
+        })
+        .collect();
+    let next = more.then(|| ctx.cursors.encode("team", &page[page.len() - 1].id));
+    Ok(object([
+        ("teams", json!(teams)),
+        ("response_metadata", response_metadata(next)),
+    ]))
+}

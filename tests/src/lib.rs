@@ -1,0 +1,292 @@
+//! Harness for Roster's browser tests: start the real `roster demo` binary on a free port,
+//! drive a real headless Chromium through chromedriver, and collect its console.
+//!
+//! `cargo xtask test` builds the release bundle and the binary, installs Chromium, and
+//! passes their paths in `ROSTER_BIN`, `ROSTER_DIST`, `ROSTER_CHROMIUM` and
+//! `ROSTER_CHROMEDRIVER`.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use fantoccini::{Client, ClientBuilder, Locator, wd::WebDriverCompatibleCommand};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+/// A path from the environment `cargo xtask test` sets up.
+pub fn env_path(var: &str) -> PathBuf {
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() => PathBuf::from(v),
+        _ => panic!(
+            "{var} is not set: the browser tests need the release bundle, the roster binary and \
+             Chromium. Run them with `cargo xtask test`."
+        ),
+    }
+}
+
+/// The largest wasm a release build of the app can be; a debug build is several times larger.
+const MAX_RELEASE_WASM: u64 = 1_500_000;
+
+/// Fails unless `ROSTER_DIST` holds a release build.
+pub fn assert_release_bundle() -> PathBuf {
+    let dist = env_path("ROSTER_DIST");
+    let wasm = std::fs::read_dir(&dist)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dist.display()))
+        .filter_map(Result::ok)
+        .find(|e| e.path().extension().is_some_and(|x| x == "wasm"))
+        .unwrap_or_else(|| panic!("no .wasm in {}", dist.display()));
+    let size = wasm.metadata().unwrap().len();
+    assert!(
+        size < MAX_RELEASE_WASM,
+        "{} is {size} bytes: that is a debug build; the browser tests must test the release bundle",
+        wasm.path().display()
+    );
+    dist
+}
+
+/// A running `roster demo`, stopped when dropped.
+#[derive(Debug)]
+pub struct Roster {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+}
+
+impl Roster {
+    /// Starts `roster demo` on a free port with extra `args`, and waits until it listens.
+    pub fn start(args: &[&str]) -> Roster {
+        let bin = env_path("ROSTER_BIN");
+        let dist = assert_release_bundle();
+        let mut child = Command::new(&bin)
+            .arg("demo")
+            .args(["--addr", "127.0.0.1:0", "--dist"])
+            .arg(&dist)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("Roster is running at ") {
+                    let url = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(url.trim_end_matches('/').to_string());
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("roster demo {args:?} did not start within 60 s"));
+        Roster { child, url }
+    }
+}
+
+impl Drop for Roster {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A headless Chromium driven over WebDriver, with its own fresh profile.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium window of 1400×900.
+    pub async fn start() -> Browser {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts chromedriver and Chromium with extra command-line switches.
+    pub async fn start_with(extra_args: &[&str]) -> Browser {
+        let chromium = env_path("ROSTER_CHROMIUM");
+        let chromedriver = env_path("ROSTER_CHROMEDRIVER");
+        let profile = tempfile::tempdir().expect("a temporary profile directory");
+        let port = free_port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver.display()));
+        let mut args = vec![
+            "--headless=new".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--disable-extensions".into(),
+            "--window-size=1400,900".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        args.extend(extra_args.iter().map(|a| a.to_string()));
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": chromium, "args": args },
+            "goog:loggingPrefs": { "browser": "ALL" },
+        });
+        let caps = caps.as_object().unwrap().clone();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if Instant::now() > deadline => panic!("chromedriver did not start: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        Browser {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    /// Console entries at level SEVERE (errors, failed loads, CSP violations) since the
+    /// last call.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let logs = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .expect("chromedriver returns the browser log");
+        logs.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// Fails the test if the console has any error.
+    pub async fn assert_no_console_errors(&self, context: &str) {
+        let errors = self.console_errors().await;
+        assert!(
+            errors.is_empty(),
+            "browser console errors {context}:\n{}",
+            errors.join("\n")
+        );
+    }
+
+    /// Waits up to `secs` for an element matching `css`.
+    pub async fn wait_for(&self, css: &str, secs: u64) -> fantoccini::elements::Element {
+        match self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(secs))
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(el) => el,
+            Err(e) => {
+                let errors = self.console_errors().await;
+                let body = self
+                    .client
+                    .source()
+                    .await
+                    .unwrap_or_default()
+                    .chars()
+                    .take(2_000)
+                    .collect::<String>();
+                panic!(
+                    "no {css:?} after {secs} s ({e}).\nconsole errors:\n{}\npage:\n{body}",
+                    errors.join("\n")
+                )
+            }
+        }
+    }
+
+    /// Texts of every element matching `css`.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for el in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            out.push(el.text().await.unwrap());
+        }
+        out
+    }
+
+    /// Runs `script` (a function body that may `return`) in the page.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Saves a PNG of the viewport to `ROSTER_SCREENSHOT_DIR` (default `target/screenshots`).
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = std::env::var_os("ROSTER_SCREENSHOT_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots")
+            });
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        let png = self.client.screenshot().await.expect("a screenshot");
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// Ends the session and stops chromedriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+/// chromedriver's `POST /session/{id}/se/log` for the `browser` log.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
+    }
+}

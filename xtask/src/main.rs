@@ -1,0 +1,115 @@
+//! `cargo xtask`: set-up, build, demo and tests for Roster, from a fresh clone.
+//!
+//! Every tool is checked at its pinned version and installed only when missing, so the
+//! second run of any command skips straight to the work.
+
+mod bundle;
+mod shell;
+mod tools;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use shell::{Cmd, step};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [args]
+
+commands:
+  setup            install what is missing (wasm target, trunk, wasm-bindgen, wasm-opt, Chromium)
+  build            setup, then build the browser bundle (dist/) and print its size
+  demo [args...]   build, then run `roster demo` on http://127.0.0.1:8080 (args go to roster demo,
+                   e.g. --addr 127.0.0.1:9000 --users 100000 --seed 7)
+  test             build, then run every test: unit, integration, and the browser end-to-end suite
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(command) = args.first() else {
+        eprint!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let rest = &args[1..];
+    let result = match command.as_str() {
+        "setup" => tools::setup(tools::Needs::all()).map(|_| ()),
+        "build" => build().map(|_| ()),
+        "demo" => demo(rest),
+        "test" => test(rest),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .to_path_buf()
+}
+
+fn build() -> Result<tools::Toolchain, String> {
+    let toolchain = tools::setup(tools::Needs::bundle())?;
+    bundle::build(&toolchain)?;
+    Ok(toolchain)
+}
+
+fn demo(args: &[String]) -> Result<(), String> {
+    build()?;
+    step("Building the roster proxy (release)");
+    Cmd::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "--package",
+            "roster-proxy",
+            "--bin",
+            "roster",
+        ])
+        .run()?;
+    let roster = root().join("target/release/roster");
+    step("Starting roster demo");
+    Cmd::new(roster)
+        .arg("demo")
+        .arg("--dist")
+        .arg(root().join("dist"))
+        .args(args.iter().map(String::as_str))
+        .run()
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    let toolchain = tools::setup(tools::Needs::all())?;
+
+    step("Checking format and lints");
+    Cmd::new("cargo").args(["fmt", "--all", "--check"]).run()?;
+    Cmd::new("cargo")
+        .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+        .run()?;
+
+    bundle::build(&toolchain)?;
+
+    step("Building the roster binary the browser tests start");
+    Cmd::new("cargo")
+        .args(["build", "--package", "roster-proxy", "--bin", "roster"])
+        .run()?;
+
+    step("Running every test (unit, integration, browser end-to-end)");
+    let root = root();
+    Cmd::new("cargo")
+        .args(["test", "--workspace"])
+        .args(args.iter().map(String::as_str))
+        .env("ROSTER_BIN", root.join("target/debug/roster"))
+        .env("ROSTER_DIST", root.join("dist"))
+        .env("ROSTER_CHROMIUM", &toolchain.chromium)
+        .env("ROSTER_CHROMEDRIVER", &toolchain.chromedriver)
+        .run()
+}

@@ -1,0 +1,224 @@
+//! The tools Roster's build and tests need, each checked at its pinned version and
+//! installed only when missing.
+
+use std::{
+    ffi::OsString,
+    path::{Path, PathBuf},
+};
+
+use crate::{
+    root,
+    shell::{Cmd, note, step},
+};
+
+/// Trunk 0.22 needs a newer rustc than the one Roster builds with.
+pub const TRUNK_VERSION: &str = "0.21.14";
+/// npm's binaryen; Debian's wasm-opt 108 silently corrupts the release wasm.
+pub const BINARYEN_VERSION: &str = "132";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Which groups of tools a command needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Needs {
+    pub browser: bool,
+}
+
+impl Needs {
+    /// Just what building the bundle takes.
+    pub fn bundle() -> Self {
+        Self { browser: false }
+    }
+
+    /// Everything, tests included.
+    pub fn all() -> Self {
+        Self { browser: true }
+    }
+}
+
+/// Where the checked tools are.
+#[derive(Debug, Clone, Default)]
+pub struct Toolchain {
+    pub chromium: PathBuf,
+    pub chromedriver: PathBuf,
+}
+
+/// `PATH` for the build: cargo's bin directory and the npm tools come first, so Trunk
+/// finds exactly the versions installed here.
+pub fn tool_path() -> OsString {
+    let mut dirs = vec![cargo_bin(), root().join("node_modules/.bin")];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).expect("PATH entries contain no separator")
+}
+
+fn cargo_bin() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("bin")
+}
+
+/// Checks every tool `needs` asks for, installing what is missing.
+pub fn setup(needs: Needs) -> Result<Toolchain, String> {
+    step("Checking tools");
+    wasm_target()?;
+    trunk()?;
+    wasm_bindgen()?;
+    wasm_opt()?;
+    let mut toolchain = Toolchain::default();
+    if needs.browser {
+        (toolchain.chromium, toolchain.chromedriver) = chromium()?;
+    }
+    Ok(toolchain)
+}
+
+fn ok(what: &str) {
+    note(&format!("ok  {what}"));
+}
+
+fn wasm_target() -> Result<(), String> {
+    let installed = Cmd::new("rustup")
+        .args(["target", "list", "--installed"])
+        .read()
+        .unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        ok(WASM_TARGET);
+        return Ok(());
+    }
+    note(&format!("installing the {WASM_TARGET} target"));
+    Cmd::new("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .run()
+}
+
+fn trunk() -> Result<(), String> {
+    let want = format!("trunk {TRUNK_VERSION}");
+    let have = Cmd::new("trunk").arg("--version").read();
+    if have.as_deref() == Some(want.as_str()) {
+        ok(&want);
+        return Ok(());
+    }
+    note(&format!(
+        "installing {want} (found: {}; takes about 8 minutes once)",
+        have.as_deref().unwrap_or("none")
+    ));
+    Cmd::new("cargo")
+        .args(["install", "trunk", "--locked", "--version", TRUNK_VERSION])
+        .run()
+}
+
+/// The wasm-bindgen version in Cargo.lock: the CLI must match it exactly.
+pub fn locked_wasm_bindgen() -> Result<String, String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+        {
+            return Ok(version.to_string());
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen package".into())
+}
+
+fn wasm_bindgen() -> Result<(), String> {
+    let version = locked_wasm_bindgen()?;
+    let want = format!("wasm-bindgen {version}");
+    let have = Cmd::new("wasm-bindgen").arg("--version").read();
+    if have.as_deref() == Some(want.as_str()) {
+        ok(&want);
+        return Ok(());
+    }
+    note(&format!(
+        "installing {want} (found: {}; takes about 3 minutes once)",
+        have.as_deref().unwrap_or("none")
+    ));
+    // Not --locked: its lock file pins a crate version the registry no longer has.
+    Cmd::new("cargo")
+        .args(["install", "wasm-bindgen-cli", "--version", &version])
+        .run()
+}
+
+fn wasm_opt() -> Result<(), String> {
+    let bin = root().join("node_modules/.bin/wasm-opt");
+    let want = format!("wasm-opt version {BINARYEN_VERSION} ");
+    let have = Cmd::new(&bin).arg("--version").read();
+    if have.as_deref().is_some_and(|v| v.starts_with(&want)) {
+        ok(&format!("wasm-opt {BINARYEN_VERSION} (npm binaryen)"));
+        return Ok(());
+    }
+    if Cmd::new("npm").arg("--version").read().is_none() {
+        return Err(
+            "npm is missing: install Node.js 18 or newer (Debian: apt-get install nodejs npm)"
+                .into(),
+        );
+    }
+    note(&format!(
+        "installing npm binaryen {BINARYEN_VERSION} into node_modules/"
+    ));
+    Cmd::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .run()
+}
+
+fn chromium() -> Result<(PathBuf, PathBuf), String> {
+    let browser = env_path("ROSTER_CHROMIUM").unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let driver =
+        env_path("ROSTER_CHROMEDRIVER").unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
+    let versions = || {
+        Some((
+            Cmd::new(&browser).arg("--version").read()?,
+            Cmd::new(&driver).arg("--version").read()?,
+        ))
+    };
+    if let Some((b, d)) = versions() {
+        ok(&b);
+        ok(d.split(" (").next().unwrap_or(&d));
+        return Ok((browser, driver));
+    }
+    note("installing Debian's chromium and chromium-driver");
+    apt_install(&["chromium", "chromium-driver"])?;
+    let (b, _) =
+        versions().ok_or("chromium or chromedriver still missing after apt-get install")?;
+    ok(&b);
+    Ok((browser, driver))
+}
+
+fn env_path(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .filter(|p| !p.as_os_str().is_empty())
+}
+
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    let is_root = Cmd::new("id").arg("-u").read().as_deref() == Some("0");
+    let sudo = |cmd: &str| {
+        if is_root {
+            Cmd::new(cmd)
+        } else {
+            Cmd::new("sudo").args(["-n", cmd])
+        }
+    };
+    if !is_root && !Path::new("/usr/bin/sudo").exists() {
+        return Err(format!(
+            "installing {} needs root: run `apt-get update && apt-get install -y {}` as root",
+            packages.join(" "),
+            packages.join(" ")
+        ));
+    }
+    sudo("apt-get")
+        .arg("update")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .run()?;
+    sudo("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .run()
+}
