@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use rand::RngCore;
-use roster_sandbox::{Sandbox, SandboxConfig, ratelimit::RateLimitMode};
+use roster_sandbox::{Sandbox, SandboxConfig, faults::FaultSpec};
 use tokio::net::TcpListener;
 
 use crate::{
@@ -15,17 +15,19 @@ use crate::{
     web::WebApp,
 };
 
+/// Where the demo serves the sandbox's profile images.
+const AVATAR_PATH: &str = "/_sandbox/avatars";
+
 /// How to run the demo.
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
     pub addr: SocketAddr,
-    pub users: usize,
-    pub seed: u64,
-    pub workspaces: usize,
     pub dist: PathBuf,
-    pub rate_limits: RateLimitMode,
     /// How often the directory is synced again.
     pub refresh: Duration,
+    /// The sandbox org (its token and avatar URLs are set by the demo).
+    pub sandbox: SandboxConfig,
+    pub faults: Vec<FaultSpec>,
 }
 
 /// Starts the sandbox and the proxy, and serves until Ctrl-C.
@@ -41,17 +43,21 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
+    let org = options.sandbox.clone();
     let sandbox = Sandbox::new(SandboxConfig {
-        users: options.users,
-        seed: options.seed,
-        workspaces: options.workspaces,
-        rate_limits: options.rate_limits,
         admin_token: Some(token_value.clone()),
-        epoch: None,
-    })
-    .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
-    .await
-    .context("starting the sandbox")?;
+        // Profile images are served by Roster itself under /_sandbox/avatars (see below),
+        // so the strict CSP (`img-src 'self'`) covers them.
+        avatar_base: AVATAR_PATH.into(),
+        ..options.sandbox
+    });
+    for spec in &options.faults {
+        sandbox.set_faults(&spec.method, spec.faults.clone());
+    }
+    let sandbox = sandbox
+        .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .context("starting the sandbox")?;
     let token = SlackToken::new(token_value).map_err(anyhow::Error::msg)?;
     let slack = SlackClient::new(&sandbox.api_url(), token)?;
 
@@ -72,18 +78,21 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     let workspaces = directory.workspaces().len();
     println!(
         "Roster demo: sandbox org with {} users in {workspaces} workspaces (seed {}), Slack API emulated at {}",
-        options.users,
-        options.seed,
+        org.users,
+        org.seed,
         sandbox.api_url()
     );
     println!("Roster is running at http://{addr}/  (Ctrl-C stops it)");
 
+    let csp = web.csp().to_string();
     let state = AppState {
         slack,
         directory,
         web: Some(Arc::new(web)),
     };
-    axum::serve(listener, app(state))
+    let avatars = crate::web::security_headers(sandbox.sandbox.avatar_router(), &csp);
+    let router = app(state).nest(AVATAR_PATH, avatars);
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     drop(sandbox);

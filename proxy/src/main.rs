@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use roster_proxy::demo::{self, DemoOptions};
-use roster_sandbox::{Sandbox, SandboxConfig, ratelimit::RateLimitMode};
+use roster_sandbox::{Sandbox, SandboxConfig, faults::FaultSpec, ratelimit::RateLimitMode};
 
 /// Roster: administer the users of a Slack Enterprise org.
 #[derive(Debug, Parser)]
@@ -59,6 +59,22 @@ struct OrgArgs {
     /// Rate limits: real (Slack's tiers), off, or scale=F (a clock F times faster).
     #[arg(long, default_value = "real")]
     rate_limits: RateLimitMode,
+    /// Inject faults: METHOD:KEY=VALUE, e.g. admin.users.invite:fatal_error=0.1,
+    /// '*:latency_ms=50', admin.users.remove:next=drop (repeatable).
+    #[arg(long = "fault", value_name = "METHOD:KEY=VALUE")]
+    faults: Vec<FaultSpec>,
+}
+
+impl OrgArgs {
+    fn config(&self) -> SandboxConfig {
+        SandboxConfig {
+            users: self.users,
+            seed: self.seed,
+            workspaces: self.workspaces.into(),
+            rate_limits: self.rate_limits,
+            ..SandboxConfig::default()
+        }
+    }
 }
 
 #[tokio::main]
@@ -73,12 +89,10 @@ async fn main() -> anyhow::Result<()> {
         } => {
             demo::run(DemoOptions {
                 addr,
-                users: org.users,
-                seed: org.seed,
-                workspaces: org.workspaces.into(),
                 dist,
-                rate_limits: org.rate_limits,
                 refresh: Duration::from_secs(refresh_minutes.max(1) * 60),
+                sandbox: org.config(),
+                faults: org.faults,
             })
             .await
         }
@@ -87,18 +101,19 @@ async fn main() -> anyhow::Result<()> {
             org,
             admin_token,
         } => {
-            let sandbox = Sandbox::new(SandboxConfig {
-                users: org.users,
-                seed: org.seed,
-                workspaces: org.workspaces.into(),
-                rate_limits: org.rate_limits,
-                admin_token,
-                epoch: None,
-            });
-            let running = sandbox
-                .serve(addr)
+            let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
+            let addr = listener.local_addr()?;
+            let sandbox = Sandbox::new(SandboxConfig {
+                admin_token,
+                avatar_base: format!("http://{addr}/avatars"),
+                ..org.config()
+            });
+            for spec in &org.faults {
+                sandbox.set_faults(&spec.method, spec.faults.clone());
+            }
+            let running = sandbox.serve_on(listener)?;
             println!("Slack sandbox at {}", running.api_url());
             for (label, token) in running.sandbox.tokens().describe() {
                 println!("  {token}  {label}");

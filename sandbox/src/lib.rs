@@ -7,6 +7,7 @@
 //! models and where it deliberately differs from Slack.
 
 pub mod cursor;
+pub mod faults;
 pub mod methods;
 pub mod org;
 pub mod ratelimit;
@@ -17,23 +18,28 @@ pub mod tokens;
 use std::{
     collections::BTreeMap,
     net::SocketAddr,
-    sync::{Arc, Mutex, RwLock},
-    time::{SystemTime, UNIX_EPOCH},
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use axum::{
     Json, Router,
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{Path, RawQuery, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::{any, get},
+    routing::{any, get, post},
 };
+use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::{net::TcpListener, task::JoinHandle};
 
 use crate::{
     cursor::CursorCodec,
+    faults::{FaultKind, FaultPlan, Faults},
     methods::{Access, Ctx, Handler, MethodSpec},
     org::Org,
     ratelimit::{RateLimitMode, RateLimiter},
@@ -55,7 +61,12 @@ pub struct SandboxConfig {
     /// Seeded dates are relative to this moment (Unix seconds); defaults to the start of
     /// the current UTC day, so a seed gives the same org all day long.
     pub epoch: Option<i64>,
+    /// Base URL of profile images (`image_72` is `{avatar_base}/{hash}_72.svg`).
+    pub avatar_base: String,
 }
+
+/// Where Slack serves profile images.
+pub const SLACK_AVATAR_BASE: &str = "https://avatars.slack-edge.com";
 
 impl Default for SandboxConfig {
     fn default() -> Self {
@@ -66,6 +77,7 @@ impl Default for SandboxConfig {
             rate_limits: RateLimitMode::Real,
             admin_token: None,
             epoch: None,
+            avatar_base: SLACK_AVATAR_BASE.to_string(),
         }
     }
 }
@@ -89,7 +101,25 @@ struct Inner {
     tokens: Tokens,
     cursors: CursorCodec,
     limiter: RateLimiter,
+    faults: FaultPlan,
+    admin_api_enabled: AtomicBool,
+    avatar_base: String,
     calls: Mutex<BTreeMap<String, u64>>,
+}
+
+/// What the sandbox answers one call with.
+#[derive(Debug)]
+pub enum SlackReply {
+    /// HTTP 200 with `{"ok": true, ...}`.
+    Ok(Value),
+    /// HTTP 200 with `{"ok": false, "error": ...}`.
+    Fail(Fail),
+    /// HTTP 429 with `Retry-After`.
+    RateLimited { retry_after: u64 },
+    /// An injected HTTP 500.
+    ServerError,
+    /// An injected dropped connection.
+    Drop,
 }
 
 impl Sandbox {
@@ -111,6 +141,9 @@ impl Sandbox {
                 tokens,
                 cursors: CursorCodec::new(key),
                 limiter: RateLimiter::new(config.rate_limits),
+                faults: FaultPlan::default(),
+                admin_api_enabled: AtomicBool::new(true),
+                avatar_base: config.avatar_base.trim_end_matches('/').to_string(),
                 calls: Mutex::new(BTreeMap::new()),
             }),
         }
@@ -136,6 +169,23 @@ impl Sandbox {
         self.inner.limiter.set_mode(mode);
     }
 
+    /// Sets the injected faults of `method` (`*` for every method).
+    pub fn set_faults(&self, method: &str, faults: Faults) {
+        self.inner.faults.set(method, faults);
+    }
+
+    /// Removes every injected fault.
+    pub fn clear_faults(&self) {
+        self.inner.faults.clear();
+    }
+
+    /// Turns the org's Admin API on or off (off: admin.* methods answer `feature_not_enabled`).
+    pub fn set_admin_api(&self, enabled: bool) {
+        self.inner
+            .admin_api_enabled
+            .store(enabled, Ordering::SeqCst);
+    }
+
     /// How many authenticated calls each method received.
     pub fn call_counts(&self) -> BTreeMap<String, u64> {
         self.inner.calls.lock().unwrap().clone()
@@ -152,17 +202,33 @@ impl Sandbox {
             .unwrap_or(0)
     }
 
-    /// The Slack Web API (`/api/{method}`) plus `/_sandbox/calls` for tests.
+    /// The Slack Web API (`/api/{method}`), profile images (`/avatars/…`), and test
+    /// controls under `/_sandbox/`.
     pub fn router(&self) -> Router {
         Router::new()
             .route("/api/{method}", any(dispatch))
+            .route("/avatars/{file}", get(avatar))
             .route("/_sandbox/calls", get(call_counts))
+            .route("/_sandbox/faults", post(set_faults).delete(clear_faults))
+            .route("/_sandbox/rate-limits", post(set_rate_limits))
+            .route("/_sandbox/admin-api", post(set_admin_api))
+            .with_state(self.clone())
+    }
+
+    /// Just the profile images, for a server that shows them under its own origin.
+    pub fn avatar_router<S>(&self) -> Router<S> {
+        Router::new()
+            .route("/{file}", get(avatar))
             .with_state(self.clone())
     }
 
     /// Serves the sandbox on `addr` (port 0 picks a free one) in a background task.
     pub async fn serve(self, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
-        let listener = TcpListener::bind(addr).await?;
+        self.serve_on(TcpListener::bind(addr).await?)
+    }
+
+    /// Serves the sandbox on a bound listener in a background task.
+    pub fn serve_on(self, listener: TcpListener) -> std::io::Result<RunningSandbox> {
         let addr = listener.local_addr()?;
         let router = self.router();
         let task = tokio::spawn(async move {
@@ -177,22 +243,24 @@ impl Sandbox {
         })
     }
 
-    /// Runs one call through authentication, rate limiting and the method.
-    pub fn handle(&self, name: &str, call: &Call) -> Result<Value, SlackReply> {
+    /// Runs one call through authentication, rate limiting, injected faults and the method.
+    pub fn handle(&self, name: &str, call: &Call) -> SlackReply {
+        match self.try_handle(name, call) {
+            Ok(reply) | Err(reply) => reply,
+        }
+    }
+
+    fn try_handle(&self, name: &str, call: &Call) -> Result<SlackReply, SlackReply> {
+        let fail = |f: Fail| SlackReply::Fail(f);
         let Some(spec) = methods::lookup(name) else {
-            return Err(SlackReply::Fail(
-                Fail::new("unknown_method").with("req_method", name),
-            ));
+            return Err(fail(Fail::new("unknown_method").with("req_method", name)));
         };
-        let token = call
-            .token
-            .as_deref()
-            .ok_or(SlackReply::Fail(Fail::new("not_authed")))?;
+        let token = call.token.as_deref().ok_or(fail(Fail::new("not_authed")))?;
         let info = self
             .inner
             .tokens
             .lookup(token)
-            .ok_or(SlackReply::Fail(Fail::new("invalid_auth")))?;
+            .ok_or(fail(Fail::new("invalid_auth")))?;
         *self
             .inner
             .calls
@@ -200,7 +268,15 @@ impl Sandbox {
             .unwrap()
             .entry(spec.name.to_string())
             .or_default() += 1;
-        check_token_powers(spec, info).map_err(SlackReply::Fail)?;
+        check_token_powers(spec, info).map_err(fail)?;
+        if spec.name.starts_with("admin.") && !self.inner.admin_api_enabled.load(Ordering::SeqCst) {
+            let code = if spec.name == "admin.users.getExpiration" {
+                "not_permitted"
+            } else {
+                "feature_not_enabled"
+            };
+            return Err(fail(Fail::new(code)));
+        }
 
         let workspace = call
             .args
@@ -219,23 +295,35 @@ impl Sandbox {
             return Err(SlackReply::RateLimited { retry_after });
         }
 
+        let fault = self.inner.faults.draw(spec.name);
+        match fault {
+            Some(FaultKind::InternalError) => return Err(fail(Fail::new("internal_error"))),
+            Some(FaultKind::Http500) => return Err(SlackReply::ServerError),
+            Some(FaultKind::Drop) if !spec.write => return Err(SlackReply::Drop),
+            _ => {}
+        }
+
         let ctx = Ctx {
             args: &call.args,
             token: info,
             cursors: &self.inner.cursors,
             now: unix_now(),
+            avatar_base: &self.inner.avatar_base,
+            json_body: call.json_body,
         };
         let result = match spec.handler {
             Handler::Read(f) => f(&self.inner.org.read().unwrap(), &ctx),
             Handler::Write(f) => f(&mut self.inner.org.write().unwrap(), &ctx),
         };
-        match result {
-            Ok(mut body) => {
-                body.insert("ok".into(), Value::Bool(true));
-                Ok(Value::Object(body))
-            }
-            Err(fail) => Err(SlackReply::Fail(fail)),
+        // Writes are applied before these faults: the caller cannot know whether they were.
+        match fault {
+            Some(FaultKind::FatalError) => return Err(fail(Fail::new("fatal_error"))),
+            Some(FaultKind::Drop) => return Err(SlackReply::Drop),
+            _ => {}
         }
+        let mut body = result.map_err(fail)?;
+        body.insert("ok".into(), Value::Bool(true));
+        Ok(SlackReply::Ok(Value::Object(body)))
     }
 }
 
@@ -255,18 +343,10 @@ fn check_token_powers(spec: &MethodSpec, info: &tokens::TokenInfo) -> Result<(),
     Ok(())
 }
 
-/// A failed call as Slack answers it.
-#[derive(Debug)]
-pub enum SlackReply {
-    /// HTTP 200 with `{"ok": false, "error": ...}`.
-    Fail(Fail),
-    /// HTTP 429 with `Retry-After`.
-    RateLimited { retry_after: u64 },
-}
-
 impl IntoResponse for SlackReply {
     fn into_response(self) -> Response {
         match self {
+            SlackReply::Ok(body) => Json(body).into_response(),
             SlackReply::Fail(fail) => {
                 let mut body = fail.extra;
                 body.insert("ok".into(), Value::Bool(false));
@@ -283,6 +363,21 @@ impl IntoResponse for SlackReply {
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 resp
             }
+            SlackReply::ServerError => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "text/html")],
+                "<html><body>Internal Server Error</body></html>",
+            )
+                .into_response(),
+            SlackReply::Drop => {
+                // A body that fails at once makes the server abort the connection.
+                let broken = futures_util::stream::once(async {
+                    Err::<Bytes, _>(std::io::Error::other(
+                        "connection dropped by fault injection",
+                    ))
+                });
+                Response::new(Body::from_stream(broken))
+            }
         }
     }
 }
@@ -295,17 +390,101 @@ async fn dispatch(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let call = match parse_call(&method, &headers, query.as_deref(), &body) {
+    let latency = sandbox.inner.faults.latency_ms(&name);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let call = match parse_call(&method, &headers, query.as_deref(), &body).await {
         Ok(call) => call,
         Err(fail) => return SlackReply::Fail(fail).into_response(),
     };
-    match sandbox.handle(&name, &call) {
-        Ok(body) => Json(body).into_response(),
-        Err(reply) => {
-            tracing::debug!(method = %name, ?reply, "sandbox call failed");
-            reply.into_response()
-        }
+    let reply = sandbox.handle(&name, &call);
+    if !matches!(reply, SlackReply::Ok(_)) {
+        tracing::debug!(method = %name, ?reply, "sandbox call failed");
     }
+    reply.into_response()
+}
+
+/// A round avatar with the user's initials, for `image_*` URLs.
+async fn avatar(State(sandbox): State<Sandbox>, Path(file): Path<String>) -> Response {
+    let hash = file.split('_').next().unwrap_or_default();
+    let found = sandbox.with_org(|org| {
+        org.users
+            .values()
+            .find(|u| u.avatar_hash == hash)
+            .map(|u| (initials(&u.full_name), u.color.clone()))
+    });
+    let Some((initials, color)) = found else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#{color}"/><text x="32" y="41" font-family="Arial,sans-serif" font-size="26" font-weight="700" text-anchor="middle" fill="#fff">{initials}</text></svg>"##
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        svg,
+    )
+        .into_response()
+}
+
+/// Up to two initials, XML-safe.
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .filter(|c| c.is_alphanumeric())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+struct FaultsBody {
+    method: String,
+    #[serde(flatten)]
+    faults: Faults,
+}
+
+async fn set_faults(State(sandbox): State<Sandbox>, Json(body): Json<FaultsBody>) -> StatusCode {
+    sandbox.set_faults(&body.method, body.faults);
+    StatusCode::NO_CONTENT
+}
+
+async fn clear_faults(State(sandbox): State<Sandbox>) -> StatusCode {
+    sandbox.clear_faults();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Debug, Deserialize)]
+struct RateLimitsBody {
+    mode: String,
+}
+
+async fn set_rate_limits(
+    State(sandbox): State<Sandbox>,
+    Json(body): Json<RateLimitsBody>,
+) -> Result<StatusCode, (StatusCode, String)> {
+    let mode = body
+        .mode
+        .parse()
+        .map_err(|e| (StatusCode::BAD_REQUEST, e))?;
+    sandbox.set_rate_limits(mode);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct AdminApiBody {
+    enabled: bool,
+}
+
+async fn set_admin_api(
+    State(sandbox): State<Sandbox>,
+    Json(body): Json<AdminApiBody>,
+) -> StatusCode {
+    sandbox.set_admin_api(body.enabled);
+    StatusCode::NO_CONTENT
 }
 
 async fn call_counts(State(sandbox): State<Sandbox>) -> Json<BTreeMap<String, u64>> {

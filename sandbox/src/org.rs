@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
 /// Org-wide role of a user.
@@ -125,6 +126,8 @@ pub struct Org {
     pub channels: BTreeMap<String, Channel>,
     /// The moment the org was seeded, Unix seconds; seeded dates are relative to it.
     pub epoch: i64,
+    /// Mints IDs for users created later (invites); seeded, so runs are repeatable.
+    pub rng: ChaCha8Rng,
 }
 
 impl User {
@@ -214,6 +217,123 @@ impl User {
     }
 }
 
+/// How a user object is rendered for one caller.
+#[derive(Debug, Clone, Copy)]
+pub struct UserView<'a> {
+    /// Workspace context: `team_id` of the object and the role flags there.
+    pub team: Option<&'a str>,
+    /// Org admins see `has_2fa` and `enterprise_user`.
+    pub admin_viewer: bool,
+    pub include_locale: bool,
+    /// Base URL of profile images.
+    pub avatar_base: &'a str,
+}
+
+impl User {
+    /// Slack's user object (`objs_user`), as users.info, users.list and
+    /// users.lookupByEmail return it.
+    pub fn object(&self, org: &Org, view: UserView<'_>) -> Value {
+        let (is_admin, is_owner, is_primary_owner) = self.role_on(view.team);
+        let team_id = view
+            .team
+            .map(str::to_string)
+            .or_else(|| self.memberships.keys().next().cloned())
+            .unwrap_or_else(|| org.enterprise_id.clone());
+        let image = |size: u32| format!("{}/{}_{size}.svg", view.avatar_base, self.avatar_hash);
+        let mut profile = json!({
+            "avatar_hash": self.avatar_hash,
+            "title": self.title,
+            "phone": self.phone,
+            "skype": "",
+            "real_name": self.full_name,
+            "real_name_normalized": self.full_name,
+            "display_name": self.display_name,
+            "display_name_normalized": self.display_name,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "status_text": "",
+            "status_emoji": "",
+            "team": team_id,
+            "image_24": image(24),
+            "image_32": image(32),
+            "image_48": image(48),
+            "image_72": image(72),
+            "image_192": image(192),
+            "image_512": image(512),
+            "image_1024": image(1024),
+            "image_original": image(1024),
+        });
+        if !self.email.is_empty() {
+            profile["email"] = json!(self.email);
+        }
+        let mut v = json!({
+            "id": self.id,
+            "team_id": team_id,
+            "name": self.username,
+            "deleted": self.is_deactivated(),
+            "color": self.color,
+            "real_name": self.full_name,
+            "tz": self.tz,
+            "tz_label": self.tz_label,
+            "tz_offset": self.tz_offset,
+            "profile": profile,
+            "is_admin": is_admin,
+            "is_owner": is_owner,
+            "is_primary_owner": is_primary_owner,
+            "is_restricted": self.guest == Some(GuestKind::MultiChannel),
+            "is_ultra_restricted": self.guest == Some(GuestKind::SingleChannel),
+            "is_bot": self.is_bot,
+            "is_app_user": self.is_app_user,
+            "is_invited_user": self.invited,
+            "updated": self.updated,
+        });
+        if view.admin_viewer {
+            v["has_2fa"] = json!(self.has_2fa);
+            v["enterprise_user"] = json!({
+                "id": self.id,
+                "enterprise_id": org.enterprise_id,
+                "enterprise_name": org.name,
+                "is_admin": self.org_role >= OrgRole::Admin,
+                "is_owner": self.org_role >= OrgRole::Owner,
+                "is_primary_owner": self.org_role == OrgRole::PrimaryOwner,
+                "teams": self.active_teams().collect::<Vec<_>>(),
+            });
+        }
+        if view.include_locale {
+            v["locale"] = json!(self.locale);
+        }
+        v
+    }
+}
+
+impl Channel {
+    /// Slack's conversation object (`objs_conversation`) as users.conversations returns it.
+    pub fn object(&self) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "is_channel": !self.is_private,
+            "is_group": self.is_private,
+            "is_im": false,
+            "is_mpim": false,
+            "is_private": self.is_private,
+            "created": self.created,
+            "is_archived": self.is_archived,
+            "is_general": self.name == "general",
+            "unlinked": 0,
+            "name_normalized": self.name,
+            "is_shared": false,
+            "is_org_shared": false,
+            "is_ext_shared": false,
+            "is_pending_ext_shared": false,
+            "context_team_id": self.team_id,
+            "creator": self.creator,
+            "topic": {"value": self.topic, "creator": "", "last_set": 0},
+            "purpose": {"value": self.purpose, "creator": self.creator, "last_set": self.created},
+        })
+    }
+}
+
 impl Org {
     /// Looks a team up by ID.
     pub fn team(&self, id: &str) -> Option<&Team> {
@@ -227,6 +347,23 @@ impl Org {
                 .insert(user.email.to_lowercase(), user.id.clone());
         }
         self.users.insert(user.id.clone(), user);
+    }
+
+    /// A fresh user ID that no user has.
+    pub fn mint_user_id(&mut self) -> String {
+        loop {
+            let id = crate::seed::IdMint::default().mint(&mut self.rng, 'W');
+            if !self.users.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// The primary owner, if the org has one.
+    pub fn primary_owner(&self) -> Option<&User> {
+        self.users
+            .values()
+            .find(|u| u.org_role == OrgRole::PrimaryOwner)
     }
 
     /// The user with this email, case-insensitively.

@@ -35,6 +35,8 @@ impl Fail {
 pub struct Call {
     pub token: Option<String>,
     pub args: Args,
+    /// The arguments came in a JSON body.
+    pub json_body: bool,
 }
 
 /// Arguments by name. Query-string and form values are strings; JSON keeps its types.
@@ -129,7 +131,7 @@ impl Args {
 /// Arguments may come from the query string and the body together; a body argument wins.
 /// The token comes from `Authorization: Bearer` or a `token` argument (not from a JSON
 /// body, where Slack requires the header).
-pub fn parse_call(
+pub async fn parse_call(
     method: &Method,
     headers: &HeaderMap,
     query: Option<&str>,
@@ -146,12 +148,12 @@ pub fn parse_call(
 
     let mut json_body = false;
     if *method == Method::POST && !body.is_empty() {
-        let content_type = headers
+        let raw_content_type = headers
             .get(header::CONTENT_TYPE)
             .ok_or_else(|| Fail::new("missing_post_type"))?
             .to_str()
-            .map_err(|_| Fail::new("invalid_post_type"))?
-            .to_ascii_lowercase();
+            .map_err(|_| Fail::new("invalid_post_type"))?;
+        let content_type = raw_content_type.to_ascii_lowercase();
         let mut parts = content_type.split(';').map(str::trim);
         let mime = parts.next().unwrap_or_default();
         for param in parts {
@@ -163,7 +165,9 @@ pub fn parse_call(
             }
         }
         match mime {
-            "application/x-www-form-urlencoded" => {
+            // Slack lists text/plain as valid without saying how it is read; it is read
+            // as a form here.
+            "application/x-www-form-urlencoded" | "text/plain" => {
                 let text = std::str::from_utf8(body).map_err(|_| Fail::new("invalid_form_data"))?;
                 let pairs: Vec<(String, String)> =
                     serde_urlencoded::from_str(text).map_err(|_| Fail::new("invalid_form_data"))?;
@@ -180,6 +184,26 @@ pub fn parse_call(
                 };
                 for (k, v) in map {
                     args.insert_checked(k, v)?;
+                }
+            }
+            "multipart/form-data" => {
+                let boundary = multer::parse_boundary(raw_content_type)
+                    .map_err(|_| Fail::new("invalid_form_data"))?;
+                let data = bytes::Bytes::copy_from_slice(body);
+                let stream =
+                    futures_util::stream::once(async move { Ok::<_, std::io::Error>(data) });
+                let mut form = multer::Multipart::new(stream, boundary);
+                while let Some(field) = form
+                    .next_field()
+                    .await
+                    .map_err(|_| Fail::new("invalid_form_data"))?
+                {
+                    let name = field.name().unwrap_or_default().to_string();
+                    let value = field
+                        .text()
+                        .await
+                        .map_err(|_| Fail::new("invalid_form_data"))?;
+                    args.insert_checked(name, Value::String(value))?;
                 }
             }
             _ => return Err(Fail::new("invalid_post_type")),
@@ -210,6 +234,7 @@ pub fn parse_call(
     Ok(Call {
         token: header_token.or(arg_token),
         args,
+        json_body,
     })
 }
 
@@ -229,14 +254,15 @@ mod tests {
         h
     }
 
-    #[test]
-    fn form_body_and_query_merge_and_token_comes_from_either() {
+    #[tokio::test]
+    async fn form_body_and_query_merge_and_token_comes_from_either() {
         let call = parse_call(
             &Method::POST,
             &headers(Some("application/x-www-form-urlencoded"), None),
             Some("limit=5"),
             b"token=xoxp-1&team_id=T1",
         )
+        .await
         .unwrap();
         assert_eq!(call.token.as_deref(), Some("xoxp-1"));
         assert_eq!(call.args.opt_int("limit").unwrap(), Some(5));
@@ -244,14 +270,15 @@ mod tests {
         assert_eq!(call.args.get("token"), None, "the token is not an argument");
     }
 
-    #[test]
-    fn json_body_needs_the_header_token() {
+    #[tokio::test]
+    async fn json_body_needs_the_header_token() {
         let call = parse_call(
             &Method::POST,
             &headers(Some("application/json; charset=utf-8"), None),
             None,
             br#"{"token":"xoxp-1","is_active":false}"#,
         )
+        .await
         .unwrap();
         assert_eq!(call.token, None);
         assert_eq!(call.args.opt_bool("is_active").unwrap(), Some(false));
@@ -261,42 +288,62 @@ mod tests {
             None,
             br#"{"limit":10}"#,
         )
+        .await
         .unwrap();
         assert_eq!(call.token.as_deref(), Some("xoxp-2"));
     }
 
-    #[test]
-    fn malformed_requests_get_slacks_codes() {
-        let post = |ct: Option<&str>, body: &[u8]| {
-            parse_call(&Method::POST, &headers(ct, None), None, body)
-                .unwrap_err()
-                .code
-        };
-        assert_eq!(post(None, b"a=1"), "missing_post_type");
-        assert_eq!(post(Some("application/xml"), b"<a/>"), "invalid_post_type");
+    #[tokio::test]
+    async fn multipart_bodies_are_read_like_forms() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"limit\"\r\n\r\n7\r\n--XyZ\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\nxoxp-3\r\n--XyZ--\r\n";
+        let call = parse_call(
+            &Method::POST,
+            &headers(Some("multipart/form-data; boundary=XyZ"), None),
+            None,
+            body,
+        )
+        .await
+        .unwrap();
+        assert_eq!(call.token.as_deref(), Some("xoxp-3"));
+        assert_eq!(call.args.opt_int("limit").unwrap(), Some(7));
+    }
+
+    async fn post(ct: Option<&str>, body: &[u8]) -> &'static str {
+        parse_call(&Method::POST, &headers(ct, None), None, body)
+            .await
+            .unwrap_err()
+            .code
+    }
+
+    #[tokio::test]
+    async fn malformed_requests_get_slacks_codes() {
+        assert_eq!(post(None, b"a=1").await, "missing_post_type");
         assert_eq!(
-            post(Some("application/json; charset=koi8-r"), b"{}"),
-            "invalid_charset"
+            post(Some("application/xml"), b"<a/>").await,
+            "invalid_post_type"
         );
-        assert_eq!(post(Some("application/json"), b"{nope"), "invalid_json");
-        assert_eq!(post(Some("application/json"), b"[1]"), "json_not_object");
+        let charset = post(Some("application/json; charset=koi8-r"), b"{}").await;
+        assert_eq!(charset, "invalid_charset");
         assert_eq!(
-            post(
-                Some("application/x-www-form-urlencoded"),
-                b"channel_ids[]=C1"
-            ),
-            "invalid_array_arg"
+            post(Some("application/json"), b"{nope").await,
+            "invalid_json"
         );
         assert_eq!(
-            post(Some("application/x-www-form-urlencoded"), b"bad-name=1"),
-            "invalid_arg_name"
+            post(Some("application/json"), b"[1]").await,
+            "json_not_object"
         );
+        let form = Some("application/x-www-form-urlencoded");
+        assert_eq!(post(form, b"channel_ids[]=C1").await, "invalid_array_arg");
+        assert_eq!(post(form, b"bad-name=1").await, "invalid_arg_name");
+        let multipart = Some("multipart/form-data; boundary=XyZ");
+        assert_eq!(post(multipart, b"--nope").await, "invalid_form_data");
         let args = parse_call(
             &Method::POST,
             &headers(Some("application/json"), None),
             None,
             br#"{"user_id":["W1"],"limit":"ten"}"#,
         )
+        .await
         .unwrap()
         .args;
         assert_eq!(

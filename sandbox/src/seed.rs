@@ -370,6 +370,7 @@ pub fn seed_org(spec: &SeedSpec) -> Org {
         by_email: HashMap::new(),
         channels,
         epoch,
+        rng: ChaCha8Rng::seed_from_u64(spec.seed ^ 0x05EE_D1D5),
     };
 
     let mut emails: HashSet<String> = HashSet::new();
@@ -378,12 +379,7 @@ pub fn seed_org(spec: &SeedSpec) -> Org {
         org.insert_user(user);
     }
     // The primary owner created the channels.
-    if let Some(owner) = org
-        .users
-        .values()
-        .find(|u| u.org_role == OrgRole::PrimaryOwner)
-        .map(|u| u.id.clone())
-    {
+    if let Some(owner) = org.primary_owner().map(|u| u.id.clone()) {
         for c in org.channels.values_mut() {
             c.creator = owner.clone();
         }

@@ -76,9 +76,7 @@ impl Tokens {
     /// The default tokens for `org`; `org_admin` replaces the org-admin token's value.
     pub fn for_org(org: &Org, org_admin: Option<String>) -> Self {
         let owner = org
-            .users
-            .values()
-            .find(|u| u.org_role == OrgRole::PrimaryOwner)
+            .primary_owner()
             .or_else(|| org.users.values().next())
             .map(|u| u.id.clone())
             .unwrap_or_default();

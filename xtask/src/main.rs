@@ -15,11 +15,13 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [args]
 
 commands:
-  setup            install what is missing (wasm target, trunk, wasm-bindgen, wasm-opt, Chromium)
+  setup            install what is missing (wasm target, trunk, wasm-bindgen, wasm-opt, Chromium,
+                   slack_sdk for the sandbox conformance test)
   build            setup, then build the browser bundle (dist/) and print its size
   demo [args...]   build, then run `roster demo` on http://127.0.0.1:8080 (args go to roster demo,
                    e.g. --addr 127.0.0.1:9000 --users 100000 --seed 7)
   test             build, then run every test: unit, integration, and the browser end-to-end suite
+  bench            measure (release builds): sandbox list pages and the proxy's user queries
 ";
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         "build" => build().map(|_| ()),
         "demo" => demo(rest),
         "test" => test(rest),
+        "bench" => bench(),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
@@ -92,7 +95,14 @@ fn test(args: &[String]) -> Result<(), String> {
     step("Checking format and lints");
     Cmd::new("cargo").args(["fmt", "--all", "--check"]).run()?;
     Cmd::new("cargo")
-        .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+        .args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
         .run()?;
 
     bundle::build(&toolchain)?;
@@ -102,8 +112,21 @@ fn test(args: &[String]) -> Result<(), String> {
         .args(["build", "--package", "roster-proxy", "--bin", "roster"])
         .run()?;
 
-    step("Running every test (unit, integration, browser end-to-end)");
     let root = root();
+    step("Sandbox conformance: the official Python slack_sdk against `roster sandbox`");
+    Cmd::new(&toolchain.python)
+        .args([
+            "-m",
+            "unittest",
+            "discover",
+            "-s",
+            "sandbox/conformance",
+            "-v",
+        ])
+        .env("ROSTER_BIN", root.join("target/debug/roster"))
+        .run()?;
+
+    step("Running every test (unit, integration, browser end-to-end)");
     Cmd::new("cargo")
         .args(["test", "--workspace"])
         .args(args.iter().map(String::as_str))
@@ -111,5 +134,18 @@ fn test(args: &[String]) -> Result<(), String> {
         .env("ROSTER_DIST", root.join("dist"))
         .env("ROSTER_CHROMIUM", &toolchain.chromium)
         .env("ROSTER_CHROMEDRIVER", &toolchain.chromedriver)
+        .run()
+}
+
+fn bench() -> Result<(), String> {
+    step("Sandbox: admin.users.list pages over 100,000 users (release build, loopback HTTP)");
+    Cmd::new("cargo")
+        .args([
+            "bench",
+            "--package",
+            "roster-sandbox",
+            "--bench",
+            "list_pages",
+        ])
         .run()
 }

@@ -16,6 +16,8 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 /// npm's binaryen; Debian's wasm-opt 108 silently corrupts the release wasm.
 pub const BINARYEN_VERSION: &str = "132";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// The official Slack SDK the sandbox's conformance test drives.
+pub const SLACK_SDK_VERSION: &str = "3.47.0";
 
 /// Which groups of tools a command needs.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +42,8 @@ impl Needs {
 pub struct Toolchain {
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,
+    /// Python of the venv that has slack_sdk.
+    pub python: PathBuf,
 }
 
 /// `PATH` for the build: cargo's bin directory and the npm tools come first, so Trunk
@@ -70,6 +74,7 @@ pub fn setup(needs: Needs) -> Result<Toolchain, String> {
     let mut toolchain = Toolchain::default();
     if needs.browser {
         (toolchain.chromium, toolchain.chromedriver) = chromium()?;
+        toolchain.python = slack_sdk()?;
     }
     Ok(toolchain)
 }
@@ -221,4 +226,36 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
         .args(packages)
         .env("DEBIAN_FRONTEND", "noninteractive")
         .run()
+}
+
+/// A venv under `target/` with the pinned slack_sdk; returns its python.
+fn slack_sdk() -> Result<PathBuf, String> {
+    let venv = root().join("target/python-venv");
+    let python = venv.join("bin/python");
+    let have = Cmd::new(&python)
+        .args(["-c", "import slack_sdk.version as v; print(v.__version__)"])
+        .read();
+    if have.as_deref() == Some(SLACK_SDK_VERSION) {
+        ok(&format!(
+            "slack_sdk {SLACK_SDK_VERSION} (Python venv in target/)"
+        ));
+        return Ok(python);
+    }
+    note(&format!(
+        "installing slack_sdk {SLACK_SDK_VERSION} into a Python venv in target/"
+    ));
+    if !python.exists() {
+        Cmd::new("python3").args(["-m", "venv"]).arg(&venv).run()?;
+    }
+    Cmd::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .arg(format!("slack_sdk=={SLACK_SDK_VERSION}"))
+        .run()?;
+    Ok(python)
 }

@@ -24,10 +24,7 @@ pub fn list(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
         .collect();
     let more = page.len() > limit as usize;
     let page = &page[..page.len().min(limit as usize)];
-    let owner = org
-        .users
-        .values()
-        .find(|u| u.org_role == crate::org::OrgRole::PrimaryOwner);
+    let owner = org.primary_owner();
     let teams: Vec<_> = page
         .iter()
         .map(|t| {

@@ -1,14 +1,16 @@
 //! The Slack methods the sandbox answers, with each one's tier, token rules and scopes.
 
+mod admin_conversations;
 mod admin_teams;
 mod admin_users;
 mod auth;
+mod users;
 
 use serde_json::{Map, Value};
 
 use crate::{
     cursor::CursorCodec,
-    org::Org,
+    org::{Org, User},
     ratelimit::Tier,
     request::{Args, Fail},
     tokens::TokenInfo,
@@ -31,6 +33,17 @@ pub struct Ctx<'a> {
     pub cursors: &'a CursorCodec,
     /// Unix seconds.
     pub now: i64,
+    /// Base URL of profile images.
+    pub avatar_base: &'a str,
+    /// Whether the arguments came in a JSON body (users.deletePhoto takes form data only).
+    pub json_body: bool,
+}
+
+impl Ctx<'_> {
+    /// The ID of the user the token acts as.
+    pub fn caller(&self) -> &str {
+        &self.token.user_id
+    }
 }
 
 /// A method's successful body (without `ok`), or its error.
@@ -53,6 +66,8 @@ pub struct MethodSpec {
     pub scopes: &'static [&'static str],
     /// Only for tokens of an org-wide install (admin.* methods).
     pub org_install: bool,
+    /// Whether it changes the org (a `fatal_error` fault applies the change first).
+    pub write: bool,
     pub handler: Handler,
 }
 
@@ -67,31 +82,162 @@ pub fn all() -> &'static [MethodSpec] {
 }
 
 static METHODS: &[MethodSpec] = &[
+    read(
+        "auth.test",
+        Tier::Tier4,
+        Access::Any,
+        &[],
+        false,
+        auth::test,
+    ),
+    read(
+        "admin.conversations.search",
+        Tier::Tier2,
+        Access::UserOnly,
+        &["admin.conversations:read"],
+        true,
+        admin_conversations::search,
+    ),
+    read(
+        "admin.teams.list",
+        Tier::Tier3,
+        Access::UserOnly,
+        &["admin.teams:read"],
+        true,
+        admin_teams::list,
+    ),
+    write("admin.users.assign", Tier::Tier2, admin_users::assign),
+    read(
+        "admin.users.getExpiration",
+        Tier::Tier4,
+        Access::UserOnly,
+        &["admin.users:read"],
+        true,
+        admin_users::get_expiration,
+    ),
+    write("admin.users.invite", Tier::Tier2, admin_users::invite),
+    read(
+        "admin.users.list",
+        Tier::Tier4,
+        Access::UserOnly,
+        &["admin.users:read"],
+        true,
+        admin_users::list,
+    ),
+    write("admin.users.remove", Tier::Tier2, admin_users::remove),
+    write("admin.users.setAdmin", Tier::Tier2, admin_users::set_admin),
+    write(
+        "admin.users.setExpiration",
+        Tier::Tier2,
+        admin_users::set_expiration,
+    ),
+    write("admin.users.setOwner", Tier::Tier2, admin_users::set_owner),
+    write(
+        "admin.users.setRegular",
+        Tier::Tier2,
+        admin_users::set_regular,
+    ),
+    read(
+        "users.conversations",
+        Tier::Tier3,
+        Access::Any,
+        &[
+            "conversations:read",
+            "channels:read",
+            "groups:read",
+            "im:read",
+            "mpim:read",
+        ],
+        false,
+        users::conversations,
+    ),
     MethodSpec {
-        name: "auth.test",
-        tier: Tier::Tier4,
+        name: "users.deletePhoto",
+        tier: Tier::Tier2,
+        // Bot tokens reach the method and get its own `user_is_bot`.
         access: Access::Any,
         scopes: &[],
         org_install: false,
-        handler: Handler::Read(auth::test),
+        write: true,
+        handler: Handler::Write(users::delete_photo),
     },
-    MethodSpec {
-        name: "admin.teams.list",
-        tier: Tier::Tier3,
-        access: Access::UserOnly,
-        scopes: &["admin.teams:read"],
-        org_install: true,
-        handler: Handler::Read(admin_teams::list),
-    },
-    MethodSpec {
-        name: "admin.users.list",
-        tier: Tier::Tier4,
-        access: Access::UserOnly,
-        scopes: &["admin.users:read"],
-        org_install: true,
-        handler: Handler::Read(admin_users::list),
-    },
+    read(
+        "users.getPresence",
+        Tier::Tier3,
+        Access::Any,
+        &["users:read"],
+        false,
+        users::get_presence,
+    ),
+    read(
+        "users.identity",
+        Tier::Tier4,
+        Access::Any,
+        &[],
+        false,
+        users::identity,
+    ),
+    read(
+        "users.info",
+        Tier::Tier4,
+        Access::Any,
+        &["users:read"],
+        false,
+        users::info,
+    ),
+    read(
+        "users.list",
+        Tier::Tier2,
+        Access::Any,
+        &["users:read"],
+        false,
+        users::list,
+    ),
+    read(
+        "users.lookupByEmail",
+        Tier::Tier3,
+        Access::Any,
+        &["users:read.email"],
+        false,
+        users::lookup_by_email,
+    ),
 ];
+
+const fn read(
+    name: &'static str,
+    tier: Tier,
+    access: Access,
+    scopes: &'static [&'static str],
+    org_install: bool,
+    handler: fn(&Org, &Ctx<'_>) -> MethodResult,
+) -> MethodSpec {
+    MethodSpec {
+        name,
+        tier,
+        access,
+        scopes,
+        org_install,
+        write: false,
+        handler: Handler::Read(handler),
+    }
+}
+
+/// An admin.users.* write: user tokens of an org-wide install with `admin.users:write`.
+const fn write(
+    name: &'static str,
+    tier: Tier,
+    handler: fn(&mut Org, &Ctx<'_>) -> MethodResult,
+) -> MethodSpec {
+    MethodSpec {
+        name,
+        tier,
+        access: Access::UserOnly,
+        scopes: &["admin.users:write"],
+        org_install: true,
+        write: true,
+        handler: Handler::Write(handler),
+    }
+}
 
 /// `{"next_cursor": ...}` for the last item of a page, or `""` when the listing ended.
 pub(crate) fn response_metadata(next_cursor: Option<String>) -> Value {
@@ -113,4 +259,40 @@ pub(crate) fn start_after(ctx: &Ctx<'_>, kind: &str) -> Result<Option<String>, F
 /// Builds a JSON object from `(key, value)` pairs.
 pub(crate) fn object<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// A required `team_id`-like argument naming a workspace of the org.
+pub(crate) fn req_team(org: &Org, ctx: &Ctx<'_>, name: &str) -> Result<String, Fail> {
+    let team = ctx.args.req_str(name)?;
+    if org.team(&team).is_some() {
+        Ok(team)
+    } else {
+        Err(Fail::new("team_not_found"))
+    }
+}
+
+/// An optional `team_id`-like argument naming a workspace of the org.
+pub(crate) fn opt_team(org: &Org, ctx: &Ctx<'_>, name: &str) -> Result<Option<String>, Fail> {
+    match ctx.args.opt_str(name)? {
+        None => Ok(None),
+        Some(t) if org.team(&t).is_some() => Ok(Some(t)),
+        Some(_) => Err(Fail::new("team_not_found")),
+    }
+}
+
+/// A required user ID of the org; unknown gives `user_not_found`.
+pub(crate) fn req_user<'o>(org: &'o Org, ctx: &Ctx<'_>, name: &str) -> Result<&'o User, Fail> {
+    let id = ctx.args.req_str(name)?;
+    org.users
+        .get(&id)
+        .ok_or_else(|| Fail::new("user_not_found"))
+}
+
+/// Whether `id` looks like a Slack user ID (`U…` or `W…`).
+pub(crate) fn is_user_id(id: &str) -> bool {
+    id.len() >= 3
+        && (id.starts_with('U') || id.starts_with('W'))
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
