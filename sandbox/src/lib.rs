@@ -110,8 +110,8 @@ struct Inner {
 /// What the sandbox answers one call with.
 #[derive(Debug)]
 pub enum SlackReply {
-    /// HTTP 200 with `{"ok": true, ...}`.
-    Ok(Value),
+    /// HTTP 200 with this `{"ok": true, ...}` JSON text.
+    Ok(String),
     /// HTTP 200 with `{"ok": false, "error": ...}`.
     Fail(Fail),
     /// HTTP 429 with `Retry-After`.
@@ -321,9 +321,7 @@ impl Sandbox {
             Some(FaultKind::Drop) => return Err(SlackReply::Drop),
             _ => {}
         }
-        let mut body = result.map_err(fail)?;
-        body.insert("ok".into(), Value::Bool(true));
-        Ok(SlackReply::Ok(Value::Object(body)))
+        Ok(SlackReply::Ok(result.map_err(fail)?.into_json()))
     }
 }
 
@@ -346,7 +344,11 @@ fn check_token_powers(spec: &MethodSpec, info: &tokens::TokenInfo) -> Result<(),
 impl IntoResponse for SlackReply {
     fn into_response(self) -> Response {
         match self {
-            SlackReply::Ok(body) => Json(body).into_response(),
+            SlackReply::Ok(body) => (
+                [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+                body,
+            )
+                .into_response(),
             SlackReply::Fail(fail) => {
                 let mut body = fail.extra;
                 body.insert("ok".into(), Value::Bool(false));

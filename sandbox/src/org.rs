@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// Org-wide role of a user.
@@ -183,38 +184,59 @@ impl User {
         team: Option<&str>,
         with_security: bool,
         include_deactivated_workspaces: bool,
-    ) -> Value {
+    ) -> AdminListEntry<'_> {
         let (is_admin, is_owner, is_primary_owner) = self.role_on(team);
-        let workspaces: Vec<&str> = self
-            .memberships
-            .iter()
-            .filter(|(_, m)| m.active || include_deactivated_workspaces)
-            .map(|(t, _)| t.as_str())
-            .collect();
-        let mut v = json!({
-            "id": self.id,
-            "email": self.email,
-            "is_admin": is_admin,
-            "is_owner": is_owner,
-            "is_primary_owner": is_primary_owner,
-            "is_restricted": self.guest == Some(GuestKind::MultiChannel),
-            "is_ultra_restricted": self.guest == Some(GuestKind::SingleChannel),
-            "is_bot": self.is_bot,
-            "username": self.username,
-            "full_name": self.full_name,
-            "is_active": !self.is_deactivated(),
-            "is_invited_user": self.invited,
-            "date_created": self.date_created,
-            "deactivated_ts": self.deactivated_ts,
-            "expiration_ts": self.expiration_on(team),
-            "workspaces": workspaces,
-        });
-        if with_security {
-            v["has_2fa"] = json!(self.has_2fa);
-            v["has_sso"] = json!(self.has_sso);
+        AdminListEntry {
+            id: &self.id,
+            email: &self.email,
+            is_admin,
+            is_owner,
+            is_primary_owner,
+            is_restricted: self.guest == Some(GuestKind::MultiChannel),
+            is_ultra_restricted: self.guest == Some(GuestKind::SingleChannel),
+            is_bot: self.is_bot,
+            username: &self.username,
+            full_name: &self.full_name,
+            is_active: !self.is_deactivated(),
+            is_invited_user: self.invited,
+            date_created: self.date_created,
+            deactivated_ts: self.deactivated_ts,
+            expiration_ts: self.expiration_on(team),
+            workspaces: self
+                .memberships
+                .iter()
+                .filter(|(_, m)| m.active || include_deactivated_workspaces)
+                .map(|(t, _)| t.as_str())
+                .collect(),
+            has_2fa: with_security.then_some(self.has_2fa),
+            has_sso: with_security.then_some(self.has_sso),
         }
-        v
     }
+}
+
+/// One row of `admin.users.list`, serialised straight from the user.
+#[derive(Debug, Serialize)]
+pub struct AdminListEntry<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub is_admin: bool,
+    pub is_owner: bool,
+    pub is_primary_owner: bool,
+    pub is_restricted: bool,
+    pub is_ultra_restricted: bool,
+    pub is_bot: bool,
+    pub username: &'a str,
+    pub full_name: &'a str,
+    pub is_active: bool,
+    pub is_invited_user: bool,
+    pub date_created: i64,
+    pub deactivated_ts: i64,
+    pub expiration_ts: i64,
+    pub workspaces: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_2fa: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_sso: Option<bool>,
 }
 
 /// How a user object is rendered for one caller.

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Ctx, MethodResult, object};
+use super::{Body, Ctx, MethodResult, fields};
 use crate::{org::Org, tokens::Install};
 
 /// Who the token belongs to, and whether it is an org-wide install.
@@ -30,7 +30,7 @@ pub fn test(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
             )
         }
     };
-    let mut body = object([
+    let mut body = fields([
         ("url", json!(url)),
         ("team", json!(team)),
         ("user", json!(user)),
@@ -48,5 +48,5 @@ pub fn test(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
             json!(format!("B{}", &ctx.token.user_id[1..])),
         );
     }
-    Ok(body)
+    Ok(Body::Fields(body))
 }

@@ -46,8 +46,36 @@ impl Ctx<'_> {
     }
 }
 
-/// A method's successful body (without `ok`), or its error.
-pub type MethodResult = Result<Map<String, Value>, Fail>;
+/// A method's successful reply, or its error.
+pub type MethodResult = Result<Body, Fail>;
+
+/// A successful reply body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// Fields of the reply; `"ok": true` is added.
+    Fields(Map<String, Value>),
+    /// A complete JSON object, `"ok": true` included (big listings serialise straight from
+    /// the org, without building a `Value` per item).
+    Json(String),
+}
+
+impl Body {
+    /// `{"ok": true}` and nothing else.
+    pub fn ok() -> Self {
+        Body::Fields(Map::new())
+    }
+
+    /// The reply as JSON text.
+    pub fn into_json(self) -> String {
+        match self {
+            Body::Fields(mut fields) => {
+                fields.insert("ok".into(), Value::Bool(true));
+                Value::Object(fields).to_string()
+            }
+            Body::Json(text) => text,
+        }
+    }
+}
 
 /// A method's implementation: reads take the org shared, writes exclusive.
 #[derive(Debug, Clone, Copy)]
@@ -256,9 +284,14 @@ pub(crate) fn start_after(ctx: &Ctx<'_>, kind: &str) -> Result<Option<String>, F
     }
 }
 
-/// Builds a JSON object from `(key, value)` pairs.
-pub(crate) fn object<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+/// Reply fields from `(key, value)` pairs.
+pub(crate) fn fields<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// A reply with these fields.
+pub(crate) fn object<const N: usize>(pairs: [(&str, Value); N]) -> Body {
+    Body::Fields(fields(pairs))
 }
 
 /// A required `team_id`-like argument naming a workspace of the org.

@@ -199,7 +199,7 @@ pub fn delete_photo(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
         .ok_or_else(|| Fail::new("user_not_found"))?;
     user.avatar_hash = "g000000000000".into();
     user.updated = ctx.now;
-    Ok(serde_json::Map::new())
+    Ok(super::Body::ok())
 }
 
 const CHANNEL_TYPES: &[&str] = &["public_channel", "private_channel", "mpim", "im"];

@@ -37,7 +37,8 @@ pub fn call(
         json_body: false,
     };
     match sb.handle(method, &call) {
-        SlackReply::Ok(v) => {
+        SlackReply::Ok(text) => {
+            let v: Value = serde_json::from_str(&text).expect("a JSON reply");
             assert_eq!(v["ok"], true);
             Ok(v)
         }
