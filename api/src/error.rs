@@ -4,12 +4,14 @@ use serde::{Deserialize, Serialize};
 
 /// `{"error": {...}}`: the body of every non-2xx answer from `/api`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 /// What went wrong, in a stable machine code and in words for a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable, machine-readable code (`invalid_query`, `slack_unavailable`, ...).
     pub code: String,

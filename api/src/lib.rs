@@ -1,12 +1,27 @@
 //! Wire types shared by the Roster proxy (`roster`) and the browser app.
 //!
 //! Everything here is plain serde data: the proxy serialises it, the browser app
-//! deserialises it, and both compile the same definitions so the two cannot drift.
+//! deserialises it, and both compile the same definitions so the two cannot drift. With the
+//! `openapi` feature the types also describe themselves for the proxy's OpenAPI document.
 
+pub mod actions;
+pub mod audit;
+pub mod detail;
 pub mod error;
+pub mod status;
 pub mod users;
 pub mod workspaces;
 
+pub use actions::{
+    ActionResult, AssignRequest, ExpirationRequest, Expirations, GuestType, InviteRequest,
+    ORG_WIDE, RemoveRequest, Role, RoleRequest, WorkspaceExpiration,
+};
+pub use audit::{AuditEntry, AuditOutcome, AuditPage, AuditQuery};
+pub use detail::{Channel, Membership, Presence, UserDetail, WorkspaceRole};
 pub use error::{ErrorBody, ErrorDetail};
-pub use users::{SyncState, SyncStatus, UserQuery, UserStatus, UserSummary, UserType, UsersPage};
+pub use status::{DemoRole, Me, Mode, ServerStatus};
+pub use users::{
+    SortDir, SortKey, SyncState, SyncStatus, UserQuery, UserStatus, UserSummary, UserType,
+    UsersPage,
+};
 pub use workspaces::Workspace;

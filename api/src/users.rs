@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kind of account, from most to least privileged. A user has exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserType {
     Owner,
@@ -57,6 +58,7 @@ impl UserType {
 
 /// Whether the account can be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserStatus {
     Active,
@@ -101,6 +103,7 @@ impl UserStatus {
 ///
 /// Optional fields are absent (not `null`) when the caller's role may not see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     /// Slack user ID (`W…` or `U…`).
     pub id: String,
@@ -133,6 +136,7 @@ pub struct UserSummary {
 
 /// Where the proxy's copy of the org directory stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
     /// No sync has started yet.
@@ -145,6 +149,7 @@ pub enum SyncState {
 
 /// Progress of the directory sync from Slack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncStatus {
     pub state: SyncState,
     /// Users fetched so far by the current (or last) sync.
@@ -165,14 +170,103 @@ pub struct SyncStatus {
 /// Absent fields mean "no filter" or the default; the browser keeps the same fields in
 /// its URL so a view can be bookmarked.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct UserQuery {
-    /// Case- and accent-insensitive substring of name, username, email or ID.
+    /// Case- and accent-insensitive substring of name, display name, username, email or ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// Only this kind of account.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<UserType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<UserStatus>,
+    /// Only users active on this workspace (team ID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    /// `false`: only users without two-factor authentication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_2fa: Option<bool>,
+    /// `false`: only users who do not sign in through SSO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_sso: Option<bool>,
+    /// Only guests whose expiration falls within this many days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_within_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<SortKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<SortDir>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<usize>,
+    /// Page size, 1 to 1000 (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
+}
+
+/// Columns the users table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    Name,
+    Username,
+    Email,
+    Type,
+    Status,
+    Workspaces,
+    #[serde(rename = "has_2fa")]
+    Has2fa,
+    HasSso,
+    Created,
+    Expires,
+}
+
+impl SortKey {
+    /// Every key.
+    pub const ALL: [SortKey; 10] = [
+        SortKey::Name,
+        SortKey::Username,
+        SortKey::Email,
+        SortKey::Type,
+        SortKey::Status,
+        SortKey::Workspaces,
+        SortKey::Has2fa,
+        SortKey::HasSso,
+        SortKey::Created,
+        SortKey::Expires,
+    ];
+
+    /// The query-string spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Username => "username",
+            SortKey::Email => "email",
+            SortKey::Type => "type",
+            SortKey::Status => "status",
+            SortKey::Workspaces => "workspaces",
+            SortKey::Has2fa => "has_2fa",
+            SortKey::HasSso => "has_sso",
+            SortKey::Created => "created",
+            SortKey::Expires => "expires",
+        }
+    }
+
+    /// Parses the query-string spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SortDir {
+    #[default]
+    Asc,
+    Desc,
 }
 
 impl UserQuery {
@@ -184,6 +278,7 @@ impl UserQuery {
 
 /// A page of `GET /api/users`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsersPage {
     pub users: Vec<UserSummary>,
     /// Users matching the query, across all pages.
@@ -208,6 +303,17 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", t.as_str()));
         }
         assert_eq!(UserType::parse("guest"), None);
+    }
+
+    #[test]
+    fn sort_key_spellings_match_serde() {
+        for k in SortKey::ALL {
+            assert_eq!(SortKey::parse(k.as_str()), Some(k));
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.as_str())
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A workspace of the Enterprise org, as pickers and filters show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Workspace {
     /// Slack team ID (`T…`).
     pub id: String,

@@ -1,22 +1,26 @@
 //! `roster demo`: the proxy in front of an in-process sandbox org, over real HTTP on
-//! loopback, with a fresh token nobody sees.
+//! loopback, with a fresh token nobody sees, and a role switcher instead of SSO.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{collections::BTreeSet, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use rand::RngCore;
+use roster_api::Workspace;
 use roster_sandbox::{Sandbox, SandboxConfig, faults::FaultSpec};
 use tokio::net::TcpListener;
 
 use crate::{
     AppState, app,
+    audit::AuditLog,
+    auth::Authenticator,
     directory::Directory,
+    metrics::Metrics,
+    middleware::{Health, WriteLimiter},
+    policy::{Field, Permission, RoleConfig, WorkspaceScope},
+    serve::preflight,
     slack::{SlackClient, SlackToken},
     web::WebApp,
 };
-
-/// Where the demo serves the sandbox's profile images.
-const AVATAR_PATH: &str = "/_sandbox/avatars";
 
 /// How to run the demo.
 #[derive(Debug, Clone)]
@@ -28,6 +32,59 @@ pub struct DemoOptions {
     /// The sandbox org (its token and avatar URLs are set by the demo).
     pub sandbox: SandboxConfig,
     pub faults: Vec<FaultSpec>,
+    /// Where the audit log lives (default: a temporary directory).
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Where the demo serves the sandbox's profile images.
+const AVATAR_PATH: &str = "/_sandbox/avatars";
+
+/// The demo's roles, the same as `roster.example.toml`: an org admin, a help desk limited to
+/// the first two workspaces without emails, and an auditor.
+pub fn demo_roles(workspaces: &[Workspace]) -> Vec<RoleConfig> {
+    use Permission::*;
+    let all = |p: &[Permission]| p.iter().copied().collect::<BTreeSet<_>>();
+    vec![
+        RoleConfig {
+            name: "org-admin".into(),
+            permissions: all(&[
+                UsersRead,
+                UsersReadSensitive,
+                UsersInvite,
+                UsersAssign,
+                UsersRemove,
+                UsersSetRole,
+                UsersSetExpiration,
+                AuditRead,
+                AuditReadAll,
+            ]),
+            workspaces: WorkspaceScope::default(),
+            hidden_fields: BTreeSet::new(),
+            invite_guests_only: false,
+            emails: vec![],
+            groups: vec![],
+        },
+        RoleConfig {
+            name: "helpdesk".into(),
+            permissions: all(&[UsersRead, UsersInvite, UsersSetExpiration, AuditRead]),
+            workspaces: WorkspaceScope::Only(
+                workspaces.iter().take(2).map(|w| w.id.clone()).collect(),
+            ),
+            hidden_fields: [Field::Email].into_iter().collect(),
+            invite_guests_only: true,
+            emails: vec![],
+            groups: vec![],
+        },
+        RoleConfig {
+            name: "auditor".into(),
+            permissions: all(&[UsersRead, AuditRead, AuditReadAll]),
+            workspaces: WorkspaceScope::default(),
+            hidden_fields: BTreeSet::new(),
+            invite_guests_only: false,
+            emails: vec![],
+            groups: vec![],
+        },
+    ]
 }
 
 /// Starts the sandbox and the proxy, and serves until Ctrl-C.
@@ -46,8 +103,8 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     let org = options.sandbox.clone();
     let sandbox = Sandbox::new(SandboxConfig {
         admin_token: Some(token_value.clone()),
-        // Profile images are served by Roster itself under /_sandbox/avatars (see below),
-        // so the strict CSP (`img-src 'self'`) covers them.
+        // Profile images are served by Roster itself under /_sandbox/avatars (see below), so
+        // the strict CSP (`img-src 'self'`) covers them.
         avatar_base: AVATAR_PATH.into(),
         ..options.sandbox
     });
@@ -59,14 +116,26 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         .await
         .context("starting the sandbox")?;
     let token = SlackToken::new(token_value).map_err(anyhow::Error::msg)?;
-    let slack = SlackClient::new(&sandbox.api_url(), token)?;
+    let metrics = Arc::new(Metrics::default());
+    let slack = SlackClient::new(&sandbox.api_url(), token, 1.0, metrics.clone())?;
+    let (connection, source) = preflight(&slack, true).await?;
 
+    // The first sync happens before serving, so the demo opens on a full table.
     let directory = Arc::new(Directory::default());
     directory
-        .sync(&slack)
+        .sync(&source)
         .await
         .context("loading the sandbox org")?;
-    spawn_refresh(directory.clone(), slack.clone(), options.refresh);
+    let roles = demo_roles(&directory.workspaces());
+
+    let (data_dir, _temp) = match &options.data_dir {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let temp = tempfile::tempdir()?;
+            (temp.path().to_path_buf(), Some(temp))
+        }
+    };
+    let audit = AuditLog::open(&data_dir.join("roster.db")).await?;
 
     let listener = TcpListener::bind(options.addr).await.with_context(|| {
         format!(
@@ -87,29 +156,32 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     let csp = web.csp().to_string();
     let state = AppState {
         slack,
+        source: Arc::new(source),
         directory,
+        connection: Arc::new(connection),
+        auth: Arc::new(Authenticator::Dev),
+        roles: Arc::new(roles),
+        audit,
+        metrics,
+        health: Arc::new(Health::default()),
+        writes: Arc::new(WriteLimiter::default()),
+        public_origin: None,
         web: Some(Arc::new(web)),
     };
-    let avatars = crate::web::security_headers(sandbox.sandbox.avatar_router(), &csp);
+    // The first sync already ran; later ones follow the refresh interval.
+    state
+        .directory
+        .spawn_refresh(state.source.clone(), options.refresh);
+    let avatars = crate::web::security_headers(sandbox.sandbox.avatar_router(), &csp, false);
     let router = app(state).nest(AVATAR_PATH, avatars);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     drop(sandbox);
     Ok(())
-}
-
-/// Re-syncs the directory every `every`.
-pub fn spawn_refresh(directory: Arc<Directory>, slack: SlackClient, every: Duration) {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.tick().await;
-        loop {
-            ticker.tick().await;
-            // Failures are recorded in the sync status and logged; the last snapshot stays.
-            let _ = directory.sync(&slack).await;
-        }
-    });
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -8,67 +8,95 @@ use axum::{
 };
 use roster_api::{ErrorBody, ErrorDetail};
 
-use crate::slack::{SlackError, messages};
+use crate::{
+    auth::AuthError,
+    policy::Denied,
+    slack::{SlackError, messages},
+};
 
 /// A failed API request.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// The request itself is wrong; `field` names the culprit.
+    /// The request body or query could not be read at all (400).
+    #[error("{0}")]
+    Malformed(String),
+    /// A field is wrong (422); `field` names it.
     #[error("{message}")]
     Invalid {
-        code: &'static str,
-        field: Option<&'static str>,
+        field: &'static str,
         message: String,
     },
     /// No such resource.
     #[error("{0}")]
     NotFound(String),
+    /// No identity (401).
+    #[error(transparent)]
+    Unauthenticated(#[from] AuthError),
+    /// Signed in, but no role maps to the identity (403).
+    #[error("You have no role in Roster. Ask an administrator to add you.")]
+    NoRole,
+    /// The role does not allow it (403).
+    #[error(transparent)]
+    Forbidden(#[from] Denied),
+    /// A state-changing request without Roster's own headers or from another origin (403).
+    #[error("This request did not come from Roster's own page, so it was refused.")]
+    CrossSite,
+    /// Too many changes in a short time from one person (429).
+    #[error("You are making changes too quickly. Wait a minute and try again.")]
+    TooManyWrites,
+    /// Admin actions need an org-level admin token (409).
+    #[error("{0}")]
+    ReadOnly(String),
     /// Slack refused or could not be reached.
     #[error(transparent)]
     Slack(#[from] SlackError),
+    /// Roster itself failed (the audit log could not be written, …).
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl AppError {
-    /// A 400 about one field.
+    /// A 422 about one field.
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         AppError::Invalid {
-            code: "invalid_request",
-            field: Some(field),
+            field,
             message: message.into(),
         }
     }
 
-    fn status_and_detail(&self) -> (StatusCode, ErrorDetail) {
+    /// The status and body this error answers with.
+    pub fn status_and_detail(&self) -> (StatusCode, ErrorDetail) {
         let detail = |code: &str, message: String| ErrorDetail {
             code: code.to_string(),
             message,
             slack_error: None,
             field: None,
         };
+        let text = self.to_string();
         match self {
-            AppError::Invalid {
-                code,
-                field,
-                message,
-            } => (
-                StatusCode::BAD_REQUEST,
+            AppError::Malformed(m) => (StatusCode::BAD_REQUEST, detail("invalid_request", m.clone())),
+            AppError::Invalid { field, message } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorDetail {
-                    field: field.map(str::to_string),
-                    ..detail(code, message.clone())
+                    field: Some((*field).to_string()),
+                    ..detail("invalid_field", message.clone())
                 },
             ),
-            AppError::NotFound(message) => {
-                (StatusCode::NOT_FOUND, detail("not_found", message.clone()))
-            }
+            AppError::NotFound(m) => (StatusCode::NOT_FOUND, detail("not_found", m.clone())),
+            AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, detail("unauthenticated", text)),
+            AppError::NoRole => (StatusCode::FORBIDDEN, detail("no_role", text)),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, detail("forbidden", text)),
+            AppError::CrossSite => (StatusCode::FORBIDDEN, detail("cross_site_request", text)),
+            AppError::TooManyWrites => (StatusCode::TOO_MANY_REQUESTS, detail("too_many_changes", text)),
+            AppError::ReadOnly(m) => (StatusCode::CONFLICT, detail("read_only", m.clone())),
+            AppError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, detail("internal_error", m.clone())),
             AppError::Slack(SlackError::RateLimited { retry_after, .. }) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorDetail {
                     slack_error: Some("ratelimited".into()),
                     ..detail(
                         "slack_rate_limited",
-                        format!(
-                            "Slack asked Roster to slow down. Try again in {retry_after} seconds."
-                        ),
+                        format!("Slack asked Roster to slow down. Try again in {retry_after} seconds."),
                     )
                 },
             ),
@@ -79,12 +107,20 @@ impl AppError {
                     ..detail("slack_error", messages::describe(code).to_string())
                 },
             ),
+            AppError::Slack(SlackError::UnknownOutcome { code, .. }) => (
+                StatusCode::BAD_GATEWAY,
+                ErrorDetail {
+                    slack_error: code.clone(),
+                    ..detail(
+                        "unknown_outcome",
+                        "Slack did not confirm whether this happened. Check the user before trying again."
+                            .to_string(),
+                    )
+                },
+            ),
             AppError::Slack(SlackError::Unavailable { .. }) => (
                 StatusCode::BAD_GATEWAY,
-                detail(
-                    "slack_unavailable",
-                    "Slack could not be reached. Try again in a moment.".to_string(),
-                ),
+                detail("slack_unavailable", "Slack could not be reached. Try again in a moment.".to_string()),
             ),
         }
     }
@@ -97,5 +133,12 @@ impl IntoResponse for AppError {
             tracing::warn!(error = %self, "request failed");
         }
         (status, Json(ErrorBody { error })).into_response()
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "audit log failure");
+        AppError::Internal("Roster could not write its audit log, so nothing was changed.".into())
     }
 }

@@ -1,32 +1,100 @@
-//! The `roster` proxy: serves the browser app, keeps the Slack token on the server, and
-//! turns `/api` requests into Slack Web API calls.
+//! The `roster` proxy: serves the browser app, keeps the Slack token on the server, checks
+//! who is calling and what they may do, and turns `/api` requests into Slack calls.
 //!
-//! Request flow: [`app`] assembles the middleware and routes; `routes` holds the
-//! handlers; [`directory`] answers user queries from a synced snapshot; [`slack`] is the
-//! only code that calls Slack.
+//! Request flow, all assembled in [`app`]: security headers → request ID → metrics →
+//! [`middleware::authenticate`] (identity → role) → [`middleware::same_origin`] (CSRF) →
+//! `routes` (handlers, which ask [`policy::Caller`] before acting and write the
+//! [`audit::AuditLog`]) → [`directory`] for reads, [`slack::SlackClient`] for writes.
 
+pub mod actions;
+pub mod audit;
+pub mod auth;
+pub mod config;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod metrics;
+pub mod middleware;
+pub mod policy;
 mod routes;
+pub mod serve;
 pub mod slack;
 pub mod web;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use axum::Router;
-use tower_http::trace::TraceLayer;
+use axum::{Router, extract::DefaultBodyLimit, middleware::from_fn_with_state};
+use roster_api::{Mode, ServerStatus};
+use tower_http::{
+    request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
 
-use crate::{directory::Directory, slack::SlackClient, web::WebApp};
+use crate::{
+    audit::AuditLog,
+    auth::Authenticator,
+    directory::{Directory, Source},
+    metrics::Metrics,
+    middleware::WriteLimiter,
+    policy::RoleConfig,
+    slack::SlackClient,
+    web::WebApp,
+};
+
+/// What Roster is connected to, from the start-up preflight.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub mode: Mode,
+    /// Why admin actions are off.
+    pub reason: Option<String>,
+    pub org_name: String,
+    pub org_id: String,
+    pub token_user: String,
+    /// Running against the built-in sandbox.
+    pub demo: bool,
+}
 
 /// What every handler shares.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub slack: SlackClient,
+    pub source: Arc<Source>,
     pub directory: Arc<Directory>,
+    pub connection: Arc<Connection>,
+    pub auth: Arc<Authenticator>,
+    pub roles: Arc<Vec<RoleConfig>>,
+    pub audit: AuditLog,
+    pub metrics: Arc<Metrics>,
+    pub health: Arc<middleware::Health>,
+    pub writes: Arc<WriteLimiter>,
+    /// The origin allowed to make changes (`https://roster.example.com`); without it, the
+    /// request's own `Host`.
+    pub public_origin: Option<String>,
     /// The built browser app; `None` serves the API alone.
     pub web: Option<Arc<WebApp>>,
 }
+
+impl AppState {
+    /// `GET /api/status`.
+    pub fn status(&self) -> ServerStatus {
+        let c = &self.connection;
+        ServerStatus {
+            mode: c.mode,
+            reason: c.reason.clone(),
+            org_name: c.org_name.clone(),
+            org_id: c.org_id.clone(),
+            token_user: c.token_user.clone(),
+            sync: self.directory.status(),
+            demo: c.demo,
+        }
+    }
+}
+
+/// Largest request body the API reads.
+const BODY_LIMIT: usize = 256 * 1024;
+/// Longest a request may take (Slack calls included).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// The whole HTTP surface, middleware included, in one place.
 pub fn app(state: AppState) -> Router {
@@ -34,20 +102,45 @@ pub fn app(state: AppState) -> Router {
         .web
         .as_ref()
         .map(|w| w.csp().to_string())
-        .unwrap_or_else(|| "default-src 'none'; frame-ancestors 'none'".to_string());
-    let mut router = Router::new().nest("/api", routes::api());
+        .unwrap_or_else(|| web::API_ONLY_CSP.to_string());
+    let hsts = state
+        .public_origin
+        .as_deref()
+        .is_some_and(|o| o.starts_with("https://"));
+
+    // Identity, role and same-origin checks guard the API and the app alike.
+    let mut guarded = routes::api(&state);
     if let Some(web) = &state.web {
-        router = router.merge(web.router());
+        guarded = guarded.merge(web.router());
     }
-    let router = router.with_state(state);
-    web::security_headers(router, &csp).layer(TraceLayer::new_for_http())
+    let guarded = guarded
+        .layer(from_fn_with_state(state.clone(), middleware::same_origin))
+        .layer(from_fn_with_state(state.clone(), middleware::authenticate));
+
+    let router = Router::new()
+        .merge(routes::health())
+        .merge(guarded)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::record_metrics,
+        ))
+        .with_state(state);
+    web::security_headers(router, &csp, hsts)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(middleware::RequestIds))
 }
 
 /// Logs to stderr; `RUST_LOG` overrides the default level.
 pub fn init_logging() {
     use tracing_subscriber::{EnvFilter, fmt};
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
     let _ = fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -17,6 +17,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run Roster against a Slack org, as configured in a TOML file.
+    Serve {
+        /// The configuration file (see roster.example.toml).
+        #[arg(long, default_value = "roster.toml")]
+        config: PathBuf,
+    },
     /// Run Roster against a built-in sandbox org (no Slack account needed).
     Demo {
         /// Address to listen on.
@@ -30,6 +36,9 @@ enum Command {
         /// Minutes between directory syncs.
         #[arg(long, default_value_t = 5)]
         refresh_minutes: u64,
+        /// Keep the audit log here (default: a temporary directory, gone when the demo stops).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// Run the Slack Web API emulator on its own.
     Sandbox {
@@ -81,11 +90,13 @@ impl OrgArgs {
 async fn main() -> anyhow::Result<()> {
     roster_proxy::init_logging();
     match Cli::parse().command {
+        Command::Serve { config } => roster_proxy::serve::run(&config).await,
         Command::Demo {
             addr,
             org,
             dist,
             refresh_minutes,
+            data_dir,
         } => {
             demo::run(DemoOptions {
                 addr,
@@ -93,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
                 refresh: Duration::from_secs(refresh_minutes.max(1) * 60),
                 sandbox: org.config(),
                 faults: org.faults,
+                data_dir,
             })
             .await
         }

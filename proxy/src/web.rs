@@ -154,11 +154,23 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The headers every response carries, API and app alike.
+/// The CSP when no browser app is served.
+pub const API_ONLY_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The headers every response carries, API and app alike; `hsts` when served over HTTPS.
 pub fn security_headers<S: Clone + Send + Sync + 'static>(
     router: Router<S>,
     csp: &str,
+    hsts: bool,
 ) -> Router<S> {
+    let router = if hsts {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ))
+    } else {
+        router
+    };
     let headers: [(HeaderName, HeaderValue); 6] = [
         (
             header::CONTENT_SECURITY_POLICY,

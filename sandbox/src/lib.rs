@@ -103,6 +103,8 @@ struct Inner {
     limiter: RateLimiter,
     faults: FaultPlan,
     admin_api_enabled: AtomicBool,
+    /// Tokens revoked at run time (`token_revoked`).
+    revoked: Mutex<Vec<String>>,
     avatar_base: String,
     calls: Mutex<BTreeMap<String, u64>>,
 }
@@ -143,6 +145,7 @@ impl Sandbox {
                 limiter: RateLimiter::new(config.rate_limits),
                 faults: FaultPlan::default(),
                 admin_api_enabled: AtomicBool::new(true),
+                revoked: Mutex::new(Vec::new()),
                 avatar_base: config.avatar_base.trim_end_matches('/').to_string(),
                 calls: Mutex::new(BTreeMap::new()),
             }),
@@ -179,6 +182,11 @@ impl Sandbox {
         self.inner.faults.clear();
     }
 
+    /// Revokes a token: every later call with it answers `token_revoked`.
+    pub fn revoke_token(&self, token: &str) {
+        self.inner.revoked.lock().unwrap().push(token.to_string());
+    }
+
     /// Turns the org's Admin API on or off (off: admin.* methods answer `feature_not_enabled`).
     pub fn set_admin_api(&self, enabled: bool) {
         self.inner
@@ -212,6 +220,7 @@ impl Sandbox {
             .route("/_sandbox/faults", post(set_faults).delete(clear_faults))
             .route("/_sandbox/rate-limits", post(set_rate_limits))
             .route("/_sandbox/admin-api", post(set_admin_api))
+            .route("/_sandbox/revoke", post(revoke))
             .with_state(self.clone())
     }
 
@@ -261,6 +270,16 @@ impl Sandbox {
             .tokens
             .lookup(token)
             .ok_or(fail(Fail::new("invalid_auth")))?;
+        if self
+            .inner
+            .revoked
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|t| t == token)
+        {
+            return Err(fail(Fail::new("token_revoked")));
+        }
         *self
             .inner
             .calls
@@ -404,7 +423,17 @@ async fn dispatch(
     if !matches!(reply, SlackReply::Ok(_)) {
         tracing::debug!(method = %name, ?reply, "sandbox call failed");
     }
-    reply.into_response()
+    let mut response = reply.into_response();
+    // Like Slack, authenticated replies name the token's scopes.
+    if let Some(info) = call
+        .token
+        .as_deref()
+        .and_then(|t| sandbox.inner.tokens.lookup(t))
+        && let Ok(scopes) = HeaderValue::from_str(&info.scopes.join(","))
+    {
+        response.headers_mut().insert("x-oauth-scopes", scopes);
+    }
+    response
 }
 
 /// A round avatar with the user's initials, for `image_*` URLs.
@@ -474,6 +503,16 @@ async fn set_rate_limits(
         .map_err(|e| (StatusCode::BAD_REQUEST, e))?;
     sandbox.set_rate_limits(mode);
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct RevokeBody {
+    token: String,
+}
+
+async fn revoke(State(sandbox): State<Sandbox>, Json(body): Json<RevokeBody>) -> StatusCode {
+    sandbox.revoke_token(&body.token);
+    StatusCode::NO_CONTENT
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,16 +1,113 @@
-//! The `/api` routes.
+//! The HTTP routes. Every `/api` route is registered through utoipa, so the OpenAPI
+//! document (`GET /api/openapi.json`) is generated from the same code that routes.
 
+mod audit;
+mod health;
+mod me;
+mod user_actions;
 mod users;
 mod workspaces;
 
-use axum::{Router, routing::get};
+use std::sync::{Arc, OnceLock};
+
+use axum::{
+    Json, Router,
+    extract::rejection::{JsonRejection, QueryRejection},
+};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{AppState, error::AppError};
 
-/// Every `/api` route.
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(users::list))
-        .route("/workspaces", get(workspaces::list))
-        .fallback(|| async { AppError::NotFound("There is no such API route.".into()) })
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Roster",
+        description = "Administer the users of a Slack Enterprise org. Every route needs an identity \
+            from the company's SSO; changes also need `X-Roster-Request: 1` and a same-origin `Origin`.",
+        license(name = "Apache-2.0")
+    ),
+    tags(
+        (name = "users", description = "The org directory and changes to users"),
+        (name = "workspaces", description = "Workspaces and their channels"),
+        (name = "audit", description = "Who did what"),
+        (name = "session", description = "The signed-in person and the connection to Slack"),
+        (name = "operations", description = "Health and metrics for operators"),
+    )
+)]
+struct ApiDoc;
+
+fn api_router() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .routes(routes!(me::me))
+        .routes(routes!(me::status))
+        .routes(routes!(me::set_demo_role))
+        .routes(routes!(users::list))
+        .routes(routes!(users::detail))
+        .routes(routes!(user_actions::invite))
+        .routes(routes!(user_actions::assign))
+        .routes(routes!(user_actions::remove))
+        .routes(routes!(user_actions::set_role))
+        .routes(routes!(
+            user_actions::get_expiration,
+            user_actions::set_expiration
+        ))
+        .routes(routes!(workspaces::list))
+        .routes(routes!(workspaces::channels))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::export))
+        .routes(routes!(openapi_json));
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api", api)
+}
+
+fn health_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> Arc<utoipa::openapi::OpenApi> {
+    static DOC: OnceLock<Arc<utoipa::openapi::OpenApi>> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let (_, mut doc) = api_router().split_for_parts();
+        let (_, health) = health_router().split_for_parts();
+        doc.merge(health);
+        Arc::new(doc)
+    })
+    .clone()
+}
+
+/// `/api/...`, behind identity and same-origin checks. Unknown `/api` paths get a JSON 404
+/// (not the browser app).
+pub fn api(_state: &AppState) -> Router<AppState> {
+    let (router, _) = api_router().split_for_parts();
+    router.route("/api/{*rest}", axum::routing::any(no_such_route))
+}
+
+async fn no_such_route() -> AppError {
+    AppError::NotFound("There is no such API route.".into())
+}
+
+/// `/healthz`, `/readyz`, `/metrics`: for load balancers and Prometheus, without identity.
+pub fn health() -> Router<AppState> {
+    health_router().split_for_parts().0
+}
+
+/// The OpenAPI document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "This document", content_type = "application/json")))]
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi().as_ref().clone())
+}
+
+/// A query string that cannot be read, as a 400 in Roster's error shape.
+pub(crate) fn bad_query(e: QueryRejection) -> AppError {
+    AppError::Malformed(format!("The query string is not valid: {}", e.body_text()))
+}
+
+/// A JSON body that cannot be read, as a 400 in Roster's error shape.
+pub(crate) fn bad_json(e: JsonRejection) -> AppError {
+    AppError::Malformed(format!("The request body is not valid: {}", e.body_text()))
 }

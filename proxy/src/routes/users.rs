@@ -1,23 +1,72 @@
-//! `/api/users`.
+//! `GET /api/users` and `GET /api/users/{id}`.
 
 use axum::{
     Json,
-    extract::{Query, State, rejection::QueryRejection},
+    extract::{Path, Query, State, rejection::QueryRejection},
 };
-use roster_api::{UserQuery, UsersPage};
+use roster_api::{
+    Channel, ErrorBody, Membership, Mode, Presence, SortKey, UserDetail, UserQuery, UserSummary,
+    UsersPage,
+};
+use serde_json::Value;
 
-use crate::{AppState, error::AppError};
+use crate::{
+    AppState,
+    directory::Visibility,
+    error::AppError,
+    policy::{Caller, Denied, Field, Permission},
+    slack::SlackMethod,
+};
 
-/// `GET /api/users`: a page of the directory snapshot; never calls Slack.
+impl Visibility for Caller {
+    fn sees(&self, user: &UserSummary) -> bool {
+        Caller::sees(self, user)
+    }
+
+    fn sees_emails(&self) -> bool {
+        !self.hides(Field::Email)
+    }
+}
+
+/// Filters and sorts on a field the role may not see would reveal it.
+fn check_hidden(caller: &Caller, query: &UserQuery) -> Result<(), Denied> {
+    let mut used = Vec::new();
+    if query.has_2fa.is_some() {
+        used.push(Field::Has2fa);
+    }
+    if query.has_sso.is_some() {
+        used.push(Field::HasSso);
+    }
+    if query.expires_within_days.is_some() {
+        used.push(Field::Expires);
+    }
+    match query.sort {
+        Some(SortKey::Email) => used.push(Field::Email),
+        Some(SortKey::Has2fa) => used.push(Field::Has2fa),
+        Some(SortKey::HasSso) => used.push(Field::HasSso),
+        Some(SortKey::Created) => used.push(Field::Created),
+        Some(SortKey::Expires) => used.push(Field::Expires),
+        _ => {}
+    }
+    match used.into_iter().find(|f| caller.hides(*f)) {
+        Some(f) => Err(Denied::Field(f.as_str())),
+        None => Ok(()),
+    }
+}
+
+/// A page of the directory: filters, sort and window; never calls Slack.
+#[utoipa::path(get, path = "/users", tag = "users", params(UserQuery),
+    responses((status = 200, body = UsersPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     query: Result<Query<UserQuery>, QueryRejection>,
 ) -> Result<Json<UsersPage>, AppError> {
-    let Query(query) = query.map_err(|e| AppError::Invalid {
-        code: "invalid_query",
-        field: None,
-        message: format!("The query string is not valid: {}", e.body_text()),
-    })?;
+    let Query(query) = query.map_err(super::bad_query)?;
+    if !caller.can(Permission::UsersRead) {
+        return Err(Denied::Permission(Permission::UsersRead).into());
+    }
     if query
         .limit
         .is_some_and(|l| !(1..=UserQuery::MAX_LIMIT).contains(&l))
@@ -27,5 +76,183 @@ pub async fn list(
             "limit must be between 1 and 1000.",
         ));
     }
-    Ok(Json(state.directory.query(&query)))
+    if let Some(w) = &query.workspace {
+        if !state.directory.has_workspace(w) {
+            return Err(AppError::invalid(
+                "workspace",
+                "There is no such workspace in the org.",
+            ));
+        }
+        if !caller.covers(w) {
+            return Err(Denied::Workspace(w.clone()).into());
+        }
+    }
+    check_hidden(&caller, &query)?;
+    let page = state.directory.query(&query, &caller);
+    Ok(Json(UsersPage {
+        users: page.users.iter().map(|u| caller.redact(u)).collect(),
+        total: page.total,
+        offset: query.offset.unwrap_or(0),
+        limit: query.limit.unwrap_or(UserQuery::DEFAULT_LIMIT),
+        synced_at: state.directory.synced_at(),
+        sync: state.directory.status(),
+    }))
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// One user in full: the directory entry with profile, presence, channels and guest
+/// expirations from Slack, fetched concurrently. Parts Slack cannot give are listed in
+/// `warnings`; the rest is still returned.
+#[utoipa::path(get, path = "/users/{id}", tag = "users",
+    params(("id" = String, Path, description = "Slack user ID")),
+    responses((status = 200, body = UserDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn detail(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<UserDetail>, AppError> {
+    if !caller.can(Permission::UsersRead) {
+        return Err(Denied::Permission(Permission::UsersRead).into());
+    }
+    let user = state
+        .directory
+        .get(&id)
+        .filter(|u| caller.sees(&u.summary))
+        .ok_or_else(|| AppError::NotFound("There is no such user in the directory.".into()))?;
+    let slack = &state.slack;
+    let uid = [("user", id.clone())];
+    let conv_params = [
+        ("user", id.clone()),
+        ("types", "public_channel,private_channel".to_string()),
+        ("exclude_archived", "true".to_string()),
+        ("limit", "100".to_string()),
+    ];
+    let is_guest = user.summary.user_type == roster_api::UserType::MultiChannelGuest
+        || user.summary.user_type == roster_api::UserType::SingleChannelGuest;
+    let expiration_teams: Vec<String> = if is_guest && state.connection.mode == Mode::Admin {
+        user.memberships
+            .iter()
+            .map(|m| m.workspace.clone())
+            .filter(|w| caller.covers(w))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let expirations = futures_util::future::join_all(expiration_teams.iter().map(|team| {
+        let params = [("user_id", id.clone()), ("target_team", team.clone())];
+        async move {
+            (
+                team.clone(),
+                slack
+                    .call(SlackMethod::AdminUsersGetExpiration, &params)
+                    .await,
+            )
+        }
+    }));
+    let (info, presence, channels, expirations) = tokio::join!(
+        slack.call(SlackMethod::UsersInfo, &uid),
+        slack.call(SlackMethod::UsersGetPresence, &uid),
+        slack.call(SlackMethod::UsersConversations, &conv_params),
+        expirations,
+    );
+
+    let mut warnings = Vec::new();
+    let mut describe_failure = |what: &str, e: &crate::slack::SlackError| {
+        let reason = e
+            .code()
+            .map(crate::slack::messages::describe)
+            .unwrap_or("Slack could not be reached.");
+        warnings.push(format!("{what} could not be loaded: {reason}"));
+    };
+    let profile = match &info {
+        Ok(reply) => reply.get("user").cloned(),
+        Err(e) => {
+            describe_failure("The profile", e);
+            None
+        }
+    };
+    let p = profile.as_ref().and_then(|u| u.get("profile"));
+    let presence = match presence {
+        Ok(reply) => match reply.get("presence").and_then(Value::as_str) {
+            Some("active") => Some(Presence::Active),
+            Some(_) => Some(Presence::Away),
+            None => None,
+        },
+        Err(e) => {
+            describe_failure("Presence", &e);
+            None
+        }
+    };
+    let (channels, channels_truncated) = match channels {
+        Ok(reply) => {
+            let list = reply
+                .get("channels")
+                .and_then(Value::as_array)
+                .map(|cs| {
+                    cs.iter()
+                        .filter_map(|c| {
+                            Some(Channel {
+                                id: c.get("id")?.as_str()?.to_string(),
+                                name: text(c.get("name")).unwrap_or_default(),
+                                workspace: text(c.get("context_team_id")),
+                                is_private: c
+                                    .get("is_private")
+                                    .and_then(Value::as_bool)
+                                    .unwrap_or(false),
+                                is_archived: c
+                                    .get("is_archived")
+                                    .and_then(Value::as_bool)
+                                    .unwrap_or(false),
+                                member_count: None,
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (list, crate::slack::next_cursor(&reply).is_some())
+        }
+        Err(e) => {
+            describe_failure("Channels", &e);
+            (Vec::new(), false)
+        }
+    };
+    let mut memberships: Vec<Membership> = user.memberships.clone();
+    for (team, result) in expirations {
+        match result {
+            Ok(reply) => {
+                let ts = reply
+                    .get("expiration_ts")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                if let Some(m) = memberships.iter_mut().find(|m| m.workspace == team) {
+                    m.expires = (ts > 0).then_some(ts);
+                }
+            }
+            Err(e) => describe_failure("A guest expiration", &e),
+        }
+    }
+    let detail = UserDetail {
+        summary: user.summary.clone(),
+        display_name: text(p.and_then(|p| p.get("display_name"))),
+        title: text(p.and_then(|p| p.get("title"))),
+        phone: text(p.and_then(|p| p.get("phone"))),
+        timezone: text(profile.as_ref().and_then(|u| u.get("tz"))),
+        timezone_label: text(profile.as_ref().and_then(|u| u.get("tz_label"))),
+        timezone_offset: profile
+            .as_ref()
+            .and_then(|u| u.get("tz_offset"))
+            .and_then(Value::as_i64),
+        avatar_url: text(p.and_then(|p| p.get("image_192"))),
+        presence,
+        memberships,
+        channels,
+        channels_truncated,
+        warnings,
+    };
+    Ok(Json(caller.redact_detail(detail)))
 }

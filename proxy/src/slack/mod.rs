@@ -1,23 +1,42 @@
 //! The Slack Web API client: the only place Roster calls Slack, and the only holder of
 //! the token.
 
+mod limiter;
 pub mod messages;
 mod token;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use reqwest::{StatusCode, header};
 use serde_json::{Map, Value};
 
+use limiter::Limiter;
+pub use limiter::Tier;
 pub use token::SlackToken;
+
+use crate::metrics::Metrics;
 
 /// The Slack methods Roster may call: the outbound allowlist. Anything else cannot be
 /// expressed, so it cannot be called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SlackMethod {
     AuthTest,
+    AdminConversationsSearch,
     AdminTeamsList,
+    AdminUsersAssign,
+    AdminUsersGetExpiration,
+    AdminUsersInvite,
     AdminUsersList,
+    AdminUsersRemove,
+    AdminUsersSetAdmin,
+    AdminUsersSetExpiration,
+    AdminUsersSetOwner,
+    AdminUsersSetRegular,
+    UsersConversations,
+    UsersGetPresence,
+    UsersInfo,
+    UsersList,
+    UsersLookupByEmail,
 }
 
 impl SlackMethod {
@@ -25,34 +44,85 @@ impl SlackMethod {
     pub fn name(self) -> &'static str {
         match self {
             SlackMethod::AuthTest => "auth.test",
+            SlackMethod::AdminConversationsSearch => "admin.conversations.search",
             SlackMethod::AdminTeamsList => "admin.teams.list",
+            SlackMethod::AdminUsersAssign => "admin.users.assign",
+            SlackMethod::AdminUsersGetExpiration => "admin.users.getExpiration",
+            SlackMethod::AdminUsersInvite => "admin.users.invite",
             SlackMethod::AdminUsersList => "admin.users.list",
+            SlackMethod::AdminUsersRemove => "admin.users.remove",
+            SlackMethod::AdminUsersSetAdmin => "admin.users.setAdmin",
+            SlackMethod::AdminUsersSetExpiration => "admin.users.setExpiration",
+            SlackMethod::AdminUsersSetOwner => "admin.users.setOwner",
+            SlackMethod::AdminUsersSetRegular => "admin.users.setRegular",
+            SlackMethod::UsersConversations => "users.conversations",
+            SlackMethod::UsersGetPresence => "users.getPresence",
+            SlackMethod::UsersInfo => "users.info",
+            SlackMethod::UsersList => "users.list",
+            SlackMethod::UsersLookupByEmail => "users.lookupByEmail",
+        }
+    }
+
+    /// The documented rate-limit tier.
+    pub fn tier(self) -> Tier {
+        match self {
+            SlackMethod::AuthTest
+            | SlackMethod::AdminUsersGetExpiration
+            | SlackMethod::AdminUsersList
+            | SlackMethod::UsersInfo => Tier::Tier4,
+            SlackMethod::AdminTeamsList
+            | SlackMethod::UsersConversations
+            | SlackMethod::UsersGetPresence
+            | SlackMethod::UsersLookupByEmail => Tier::Tier3,
+            SlackMethod::AdminConversationsSearch
+            | SlackMethod::AdminUsersAssign
+            | SlackMethod::AdminUsersInvite
+            | SlackMethod::AdminUsersRemove
+            | SlackMethod::AdminUsersSetAdmin
+            | SlackMethod::AdminUsersSetExpiration
+            | SlackMethod::AdminUsersSetOwner
+            | SlackMethod::AdminUsersSetRegular
+            | SlackMethod::UsersList => Tier::Tier2,
         }
     }
 
     /// Whether calling it changes anything in Slack (such calls are never retried blindly).
     pub fn is_write(self) -> bool {
-        match self {
-            SlackMethod::AuthTest | SlackMethod::AdminTeamsList | SlackMethod::AdminUsersList => {
-                false
-            }
-        }
+        matches!(
+            self,
+            SlackMethod::AdminUsersAssign
+                | SlackMethod::AdminUsersInvite
+                | SlackMethod::AdminUsersRemove
+                | SlackMethod::AdminUsersSetAdmin
+                | SlackMethod::AdminUsersSetExpiration
+                | SlackMethod::AdminUsersSetOwner
+                | SlackMethod::AdminUsersSetRegular
+        )
     }
 }
 
 /// Why a Slack call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SlackError {
-    /// Slack answered `{"ok": false, "error": code}`.
+    /// Slack answered `{"ok": false, "error": code}`: it did not do it.
     #[error("Slack refused {method}: {code}")]
     Api { method: &'static str, code: String },
+    /// A write may or may not have happened (Slack's `internal_error`/`fatal_error`, a
+    /// 5xx, a timeout or a dropped connection after the request was sent).
+    #[error("Slack did not confirm whether {method} happened ({detail})")]
+    UnknownOutcome {
+        method: &'static str,
+        /// Slack's error code, when it gave one.
+        code: Option<String>,
+        detail: String,
+    },
     /// Still rate limited after the allowed retries.
     #[error("Slack rate-limited {method}; retry after {retry_after}s")]
     RateLimited {
         method: &'static str,
         retry_after: u64,
     },
-    /// Slack could not be reached or answered something that is not a Slack reply.
+    /// Slack could not be reached, or answered something that is not a Slack reply.
     #[error("Slack could not be reached for {method}: {detail}")]
     Unavailable {
         method: &'static str,
@@ -65,16 +135,49 @@ impl SlackError {
     pub fn code(&self) -> Option<&str> {
         match self {
             SlackError::Api { code, .. } => Some(code),
+            SlackError::UnknownOutcome { code, .. } => code.as_deref(),
             SlackError::RateLimited { .. } => Some("ratelimited"),
             SlackError::Unavailable { .. } => None,
         }
     }
+
+    /// A label for metrics.
+    fn outcome(&self) -> &'static str {
+        match self {
+            SlackError::Api { .. } => "slack_error",
+            SlackError::UnknownOutcome { .. } => "unknown_outcome",
+            SlackError::RateLimited { .. } => "rate_limited",
+            SlackError::Unavailable { .. } => "unavailable",
+        }
+    }
+
+    /// Whether the token itself is no good (revoked, deleted, invalid).
+    pub fn is_token_failure(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(
+                "invalid_auth"
+                    | "not_authed"
+                    | "token_revoked"
+                    | "token_expired"
+                    | "account_inactive"
+            )
+        )
+    }
 }
 
-/// How many times a read is retried after a 429, a 5xx or a timeout.
-const READ_RETRIES: u32 = 4;
+/// Attempts after a 429, a 5xx or a timeout (reads), or after a 429 (writes).
+const RETRIES: u32 = 4;
 /// Longest `Retry-After` Roster waits inside one request.
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+
+/// What `auth.test` says about the token.
+#[derive(Debug, Clone)]
+pub struct TokenIdentity {
+    pub reply: Map<String, Value>,
+    /// The token's scopes, from Slack's `X-OAuth-Scopes` header.
+    pub scopes: Vec<String>,
+}
 
 /// Calls Slack's Web API at a configurable base URL (Slack itself, or the sandbox).
 #[derive(Clone, Debug)]
@@ -82,11 +185,19 @@ pub struct SlackClient {
     http: reqwest::Client,
     base_url: String,
     token: SlackToken,
+    limiter: Arc<Limiter>,
+    metrics: Arc<Metrics>,
 }
 
 impl SlackClient {
-    /// A client for `base_url` (ending in `/api/`).
-    pub fn new(base_url: &str, token: SlackToken) -> Result<Self, reqwest::Error> {
+    /// A client for `base_url` (ending in `/api/`); `rate_scale` speeds up the limiter's
+    /// clock for tests against a sandbox with scaled limits.
+    pub fn new(
+        base_url: &str,
+        token: SlackToken,
+        rate_scale: f64,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))
@@ -100,6 +211,8 @@ impl SlackClient {
             http,
             base_url,
             token,
+            limiter: Arc::new(Limiter::new(rate_scale)),
+            metrics,
         })
     }
 
@@ -108,33 +221,71 @@ impl SlackClient {
         &self.base_url
     }
 
+    /// `auth.test`, with the token's scopes.
+    pub async fn auth_test(&self) -> Result<TokenIdentity, SlackError> {
+        let (reply, scopes) = self.call_inner(SlackMethod::AuthTest, &[]).await?;
+        Ok(TokenIdentity { reply, scopes })
+    }
+
     /// Calls `method` with form-encoded `params` and returns Slack's reply object.
     ///
-    /// Reads are retried after a 429 (honouring `Retry-After`), a 5xx, a timeout or
-    /// Slack's transient errors, with bounded backoff; writes never are.
+    /// Calls wait for the method's rate-limit slot on their workspace. Reads are retried
+    /// after a 429 (honouring `Retry-After`), a 5xx, a timeout or Slack's transient errors,
+    /// with bounded backoff. Writes are retried only after a 429 or a failed connection,
+    /// when Slack certainly did nothing; any other doubt is `UnknownOutcome`.
     pub async fn call(
         &self,
         method: SlackMethod,
         params: &[(&str, String)],
     ) -> Result<Map<String, Value>, SlackError> {
+        self.call_inner(method, params)
+            .await
+            .map(|(reply, _)| reply)
+    }
+
+    async fn call_inner(
+        &self,
+        method: SlackMethod,
+        params: &[(&str, String)],
+    ) -> Result<(Map<String, Value>, Vec<String>), SlackError> {
         let name = method.name();
+        let workspace = params
+            .iter()
+            .find(|(k, _)| *k == "team_id" || *k == "target_team")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
         let mut attempt = 0;
         loop {
             attempt += 1;
+            let waited = self.limiter.acquire(name, workspace, method.tier()).await;
+            self.metrics.slack_waited(name, waited.as_secs_f64());
+            let started = std::time::Instant::now();
             let failure = match self.call_once(name, params).await {
-                Ok(reply) => return Ok(reply),
+                Ok(reply) => {
+                    self.metrics.slack_call(name, "ok");
+                    tracing::debug!(
+                        method = name,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "Slack call"
+                    );
+                    return Ok(reply);
+                }
                 Err(failure) => failure,
             };
-            let wait = match &failure {
-                Attempt::RateLimited(after) => Some(*after),
-                Attempt::Transient(_) | Attempt::Unreachable(_) => {
-                    Some(Duration::from_millis(200 * 2u64.pow(attempt - 1)))
+            let retry_in = match &failure {
+                Attempt::RateLimited(after) => {
+                    self.metrics.slack_rate_limited(name);
+                    self.limiter.blocked(name, workspace, *after);
+                    Some(*after)
                 }
-                Attempt::Refused(_) => None,
+                Attempt::NotSent(_) => Some(backoff(attempt)),
+                Attempt::Transient(_) | Attempt::Unreachable(_) if !method.is_write() => {
+                    Some(backoff(attempt))
+                }
+                _ => None,
             };
-            if let Some(wait) = wait
-                && !method.is_write()
-                && attempt <= READ_RETRIES
+            if let Some(wait) = retry_in
+                && attempt <= RETRIES
                 && wait <= MAX_RETRY_WAIT
             {
                 tracing::info!(
@@ -143,46 +294,50 @@ impl SlackClient {
                     wait_ms = wait.as_millis() as u64,
                     "retrying Slack call"
                 );
+                self.metrics.slack_waited(name, wait.as_secs_f64());
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            return Err(match failure {
-                Attempt::Refused(code) | Attempt::Transient(code) => {
+            let error = failure.into_error(method);
+            self.metrics.slack_call(name, error.outcome());
+            match &error {
+                SlackError::Api { code, .. } => {
                     tracing::info!(method = name, code = %code, "Slack refused the call");
-                    SlackError::Api { method: name, code }
                 }
-                Attempt::RateLimited(after) => SlackError::RateLimited {
-                    method: name,
-                    retry_after: after.as_secs(),
-                },
-                Attempt::Unreachable(detail) => {
-                    tracing::warn!(method = name, %detail, "Slack unavailable");
-                    SlackError::Unavailable {
-                        method: name,
-                        detail,
-                    }
-                }
-            });
+                other => tracing::warn!(method = name, error = %other, "Slack call failed"),
+            }
+            return Err(error);
         }
+    }
+
+    /// `Authorization: Bearer …`, marked sensitive so no debug print of it shows the value.
+    fn authorization(&self) -> header::HeaderValue {
+        let mut value = header::HeaderValue::from_str(&format!("Bearer {}", self.token.expose()))
+            .expect("SlackToken::new refuses characters a header cannot carry");
+        value.set_sensitive(true);
+        value
     }
 
     async fn call_once(
         &self,
         name: &'static str,
         params: &[(&str, String)],
-    ) -> Result<Map<String, Value>, Attempt> {
+    ) -> Result<(Map<String, Value>, Vec<String>), Attempt> {
         let response = self
             .http
             .post(format!("{}{name}", self.base_url))
-            .header(
-                header::AUTHORIZATION,
-                format!("Bearer {}", self.token.expose()),
-            )
+            .header(header::AUTHORIZATION, self.authorization())
             .form(params)
             .send()
             .await
-            // reqwest errors carry the URL, never the headers, so they are safe to keep.
-            .map_err(|e| Attempt::Unreachable(e.without_url().to_string()))?;
+            // reqwest errors never carry request headers; the URL is dropped too.
+            .map_err(|e| {
+                if e.is_connect() {
+                    Attempt::NotSent(e.without_url().to_string())
+                } else {
+                    Attempt::Unreachable(e.without_url().to_string())
+                }
+            })?;
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
             let after = response
@@ -196,6 +351,17 @@ impl SlackClient {
         if status.is_server_error() {
             return Err(Attempt::Unreachable(format!("HTTP {status}")));
         }
+        let scopes = response
+            .headers()
+            .get("x-oauth-scopes")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
         let body: Value = response
             .json()
             .await
@@ -204,7 +370,7 @@ impl SlackClient {
             return Err(Attempt::Unreachable("reply is not a JSON object".into()));
         };
         if body.get("ok") == Some(&Value::Bool(true)) {
-            return Ok(body);
+            return Ok((body, scopes));
         }
         let code = body
             .get("error")
@@ -213,12 +379,16 @@ impl SlackClient {
             .to_string();
         if matches!(
             code.as_str(),
-            "internal_error" | "service_unavailable" | "request_timeout"
+            "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
         ) {
             return Err(Attempt::Transient(code));
         }
         Err(Attempt::Refused(code))
     }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(250 * 2u64.pow(attempt.saturating_sub(1).min(6)))
 }
 
 /// The outcome of one HTTP attempt.
@@ -228,17 +398,49 @@ enum Attempt {
     Refused(String),
     /// HTTP 429 with this `Retry-After`.
     RateLimited(Duration),
-    /// Slack failed on its side with this code; a read may be tried again.
+    /// Slack failed on its side with this code; it may have done part of the work.
     Transient(String),
-    /// No Slack reply: connection, timeout, 5xx or a body that is not Slack's.
+    /// The connection failed before the request was sent.
+    NotSent(String),
+    /// Sent, but no Slack reply: timeout, 5xx, dropped connection, unreadable body.
     Unreachable(String),
 }
 
-/// Reads `response_metadata.next_cursor`; `None` at the end of a listing.
+impl Attempt {
+    fn into_error(self, method: SlackMethod) -> SlackError {
+        let name = method.name();
+        match self {
+            Attempt::Refused(code) => SlackError::Api { method: name, code },
+            Attempt::RateLimited(after) => SlackError::RateLimited {
+                method: name,
+                retry_after: after.as_secs(),
+            },
+            Attempt::Transient(code) if method.is_write() => SlackError::UnknownOutcome {
+                method: name,
+                detail: format!("Slack answered {code}"),
+                code: Some(code),
+            },
+            Attempt::Transient(code) => SlackError::Api { method: name, code },
+            Attempt::Unreachable(detail) if method.is_write() => SlackError::UnknownOutcome {
+                method: name,
+                code: None,
+                detail,
+            },
+            Attempt::Unreachable(detail) | Attempt::NotSent(detail) => SlackError::Unavailable {
+                method: name,
+                detail,
+            },
+        }
+    }
+}
+
+/// Reads `response_metadata.next_cursor` (or a top-level `next_cursor`, as
+/// admin.conversations.search has it); `None` at the end of a listing.
 pub fn next_cursor(reply: &Map<String, Value>) -> Option<String> {
     reply
         .get("response_metadata")
         .and_then(|m| m.get("next_cursor"))
+        .or_else(|| reply.get("next_cursor"))
         .and_then(Value::as_str)
         .filter(|c| !c.is_empty())
         .map(str::to_string)

@@ -1,0 +1,105 @@
+//! One user in full: `GET /api/users/{id}`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::users::UserSummary;
+
+/// A user's role on one workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WorkspaceRole {
+    Owner,
+    Admin,
+    Member,
+    MultiChannelGuest,
+    SingleChannelGuest,
+    Bot,
+}
+
+impl WorkspaceRole {
+    /// How a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            WorkspaceRole::Owner => "Owner",
+            WorkspaceRole::Admin => "Admin",
+            WorkspaceRole::Member => "Member",
+            WorkspaceRole::MultiChannelGuest => "Multi-channel guest",
+            WorkspaceRole::SingleChannelGuest => "Single-channel guest",
+            WorkspaceRole::Bot => "Bot",
+        }
+    }
+}
+
+/// A user's place on one workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Membership {
+    /// Team ID.
+    pub workspace: String,
+    pub role: WorkspaceRole,
+    /// Guest expiration on this workspace, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<i64>,
+}
+
+/// Whether the user is online.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Active,
+    Away,
+}
+
+/// A channel, as pickers and the detail page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Channel {
+    /// Channel ID (`C…`).
+    pub id: String,
+    pub name: String,
+    /// Team ID of the workspace it belongs to, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    pub is_private: bool,
+    pub is_archived: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_count: Option<u64>,
+}
+
+/// Everything Roster knows about one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserDetail {
+    #[serde(flatten)]
+    pub summary: UserSummary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// IANA time zone, e.g. `Europe/Berlin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone_label: Option<String>,
+    /// Seconds east of UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone_offset: Option<i64>,
+    /// 192-pixel profile image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence: Option<Presence>,
+    /// Role and guest expiration on each workspace.
+    pub memberships: Vec<Membership>,
+    /// The first page of the user's channels.
+    pub channels: Vec<Channel>,
+    /// More channels exist beyond `channels`.
+    pub channels_truncated: bool,
+    /// Parts that could not be loaded from Slack, in words (the rest is still shown).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}

@@ -1,0 +1,72 @@
+//! What the proxy is connected to: `GET /api/status`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::users::SyncStatus;
+
+/// Whether admin actions are possible with the configured token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// An org-level admin token: everything Roster offers.
+    Admin,
+    /// A workspace-level token: the directory can be read, nothing can be changed.
+    ReadOnly,
+}
+
+/// The proxy's connection to Slack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServerStatus {
+    pub mode: Mode,
+    /// Why admin actions are off, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The org (or workspace) name.
+    pub org_name: String,
+    /// Enterprise or team ID.
+    pub org_id: String,
+    /// The Slack user the token acts as.
+    pub token_user: String,
+    pub sync: SyncStatus,
+    /// Roster runs against the built-in sandbox, not a real Slack org.
+    pub demo: bool,
+}
+
+/// The signed-in person and what their role allows: `GET /api/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub email: String,
+    pub role: String,
+    /// `users.read`, `users.invite`, … (see the configuration).
+    pub permissions: Vec<String>,
+    /// Team IDs the role covers; absent: every workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspaces: Option<Vec<String>>,
+    /// Fields the role may not see (`email`, `has_2fa`, …); they are absent from answers.
+    pub hidden_fields: Vec<String>,
+    /// Present in the demo: the roles its switcher offers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demo_roles: Option<Vec<String>>,
+}
+
+impl Me {
+    /// Whether the role grants `permission` (`users.remove`, …).
+    pub fn can(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
+    }
+
+    /// Whether `field` is hidden from the role.
+    pub fn hides(&self, field: &str) -> bool {
+        self.hidden_fields.iter().any(|f| f == field)
+    }
+}
+
+/// `POST /api/dev/role`: the demo's role switcher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DemoRole {
+    pub role: String,
+}

@@ -1,0 +1,262 @@
+//! `roster.toml`: one typed configuration, with `ROSTER_*` environment overrides,
+//! validated at start-up with messages that name the key to fix.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+use crate::{auth::AuthConfig, policy::RoleConfig, slack::SlackToken};
+
+/// Slack's Web API.
+pub const SLACK_API_URL: &str = "https://slack.com/api/";
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The URL people open, e.g. `https://roster.example.com` (its origin is the only one
+    /// allowed to make changes).
+    pub public_url: Option<String>,
+    /// Where Roster keeps its database and directory snapshot.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// The built browser app.
+    #[serde(default = "default_dist_dir")]
+    pub dist_dir: PathBuf,
+    #[serde(default)]
+    pub slack: SlackConfig,
+    #[serde(default)]
+    pub auth: AuthConfig,
+    #[serde(default)]
+    pub roles: Vec<RoleConfig>,
+}
+
+/// `[slack]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackConfig {
+    /// Base URL of the Web API.
+    #[serde(default = "default_api_url")]
+    pub api_url: String,
+    /// File holding the token (else the `SLACK_TOKEN` environment variable).
+    pub token_file: Option<PathBuf>,
+    /// Present only to be refused with a clear message: tokens do not belong in this file.
+    token: Option<toml::Value>,
+    /// Minutes between full directory syncs.
+    #[serde(default = "default_refresh")]
+    pub refresh_minutes: u64,
+    /// Runs the rate limiter's clock faster (only for a sandbox with scaled limits).
+    #[serde(default = "default_scale")]
+    pub rate_limit_scale: f64,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        Self {
+            api_url: default_api_url(),
+            token_file: None,
+            token: None,
+            refresh_minutes: default_refresh(),
+            rate_limit_scale: default_scale(),
+        }
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("roster-data")
+}
+fn default_dist_dir() -> PathBuf {
+    PathBuf::from("dist")
+}
+fn default_api_url() -> String {
+    SLACK_API_URL.to_string()
+}
+fn default_refresh() -> u64 {
+    15
+}
+fn default_scale() -> f64 {
+    1.0
+}
+
+/// A configuration problem, naming the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Environment variables that override keys of the file.
+const ENV_OVERRIDES: &[(&str, &[&str])] = &[
+    ("ROSTER_LISTEN", &["listen"]),
+    ("ROSTER_PUBLIC_URL", &["public_url"]),
+    ("ROSTER_DATA_DIR", &["data_dir"]),
+    ("ROSTER_DIST_DIR", &["dist_dir"]),
+    ("ROSTER_SLACK_API_URL", &["slack", "api_url"]),
+    ("ROSTER_SLACK_TOKEN_FILE", &["slack", "token_file"]),
+    (
+        "ROSTER_SLACK_REFRESH_MINUTES",
+        &["slack", "refresh_minutes"],
+    ),
+    ("ROSTER_AUTH_MODE", &["auth", "mode"]),
+    ("ROSTER_AUTH_JWKS_URL", &["auth", "jwks_url"]),
+    ("ROSTER_AUTH_JWKS_FILE", &["auth", "jwks_file"]),
+    ("ROSTER_AUTH_AUDIENCE", &["auth", "audience"]),
+    ("ROSTER_AUTH_ISSUER", &["auth", "issuer"]),
+];
+
+impl Config {
+    /// Reads `path`, applies `ROSTER_*` overrides from `env`, and validates the result.
+    pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, &path.display().to_string(), env)
+    }
+
+    /// Parses configuration text (see [`Config::load`]).
+    pub fn parse(
+        text: &str,
+        origin: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: origin.to_string(),
+                    message: e.to_string(),
+                })?;
+        for (var, path) in ENV_OVERRIDES {
+            if let Some(value) = env(var) {
+                set_path(&mut table, path, typed(&value));
+            }
+        }
+        let config: Config =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: origin.to_string(),
+                    message: e.message().to_string(),
+                })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.slack.token.is_some() {
+            return Err(invalid(
+                "slack.token",
+                "the Slack token must not be written in the config file; put it in a file \
+                 named by slack.token_file (readable only by Roster) or in SLACK_TOKEN",
+            ));
+        }
+        let url = &self.slack.api_url;
+        if !(url.starts_with("https://") || url.starts_with("http://")) || !url.ends_with('/') {
+            return Err(invalid(
+                "slack.api_url",
+                format!("must be an http(s) URL ending in /, like {SLACK_API_URL}; got {url:?}"),
+            ));
+        }
+        if self.slack.refresh_minutes == 0 {
+            return Err(invalid("slack.refresh_minutes", "must be at least 1"));
+        }
+        if !(self.slack.rate_limit_scale.is_finite() && self.slack.rate_limit_scale > 0.0) {
+            return Err(invalid(
+                "slack.rate_limit_scale",
+                "must be a number above 0",
+            ));
+        }
+        if let Some(public) = &self.public_url
+            && !(public.starts_with("https://") || public.starts_with("http://"))
+        {
+            return Err(invalid(
+                "public_url",
+                format!("must be the http(s) URL people open, got {public:?}"),
+            ));
+        }
+        self.auth.validate(&self.listen)?;
+        crate::policy::validate_roles(&self.roles)?;
+        Ok(())
+    }
+
+    /// The Slack token: from `slack.token_file`, else from `SLACK_TOKEN`.
+    pub fn slack_token(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<SlackToken, ConfigError> {
+        let (raw, source) = match &self.slack.token_file {
+            Some(file) => (
+                std::fs::read_to_string(file).map_err(|e| {
+                    invalid(
+                        "slack.token_file",
+                        format!("cannot read {}: {e}", file.display()),
+                    )
+                })?,
+                "slack.token_file",
+            ),
+            None => (
+                env("SLACK_TOKEN").ok_or_else(|| {
+                    invalid(
+                        "SLACK_TOKEN",
+                        "no Slack token: set SLACK_TOKEN or slack.token_file",
+                    )
+                })?,
+                "SLACK_TOKEN",
+            ),
+        };
+        SlackToken::new(raw).map_err(|m| invalid(source, m))
+    }
+}
+
+/// An environment value as TOML: integers, floats and booleans keep their type.
+fn typed(value: &str) -> toml::Value {
+    if let Ok(i) = value.parse::<i64>() {
+        return toml::Value::Integer(i);
+    }
+    if let Ok(f) = value.parse::<f64>() {
+        return toml::Value::Float(f);
+    }
+    match value {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(value.to_string()),
+    }
+}
+
+fn set_path(table: &mut toml::Table, path: &[&str], value: toml::Value) {
+    let (last, parents) = path.split_last().expect("paths are not empty");
+    let mut table = table;
+    for key in parents {
+        let entry = table
+            .entry(key.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let toml::Value::Table(inner) = entry else {
+            return;
+        };
+        table = inner;
+    }
+    table.insert(last.to_string(), value);
+}

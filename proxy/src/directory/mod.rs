@@ -1,0 +1,519 @@
+//! The org directory: an in-memory copy of every user, synced from Slack in the
+//! background, persisted so a restart serves the last copy at once, and queried by
+//! `GET /api/users` without calling Slack.
+
+mod query;
+mod sync;
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, RwLock},
+};
+
+use roster_api::{
+    Membership, SyncState, SyncStatus, UserStatus, UserSummary, UserType, Workspace, WorkspaceRole,
+};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+pub use query::{Page, Visibility};
+pub use sync::{Source, role_from_flags, summary_from_user_object};
+
+/// Lower-cases and strips accents, so `"Łukasz Dvořák"` matches `"lukasz dvorak"`.
+pub fn fold(text: &str) -> String {
+    text.nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'ł' => 'l',
+            'ø' => 'o',
+            'đ' => 'd',
+            'ı' => 'i',
+            'æ' => 'a',
+            'œ' => 'o',
+            'ß' => 's',
+            other => other,
+        })
+        .collect()
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// One user as the directory keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DirUser {
+    pub summary: UserSummary,
+    /// Role and expiration per workspace.
+    pub memberships: Vec<Membership>,
+    /// Folded name, username and ID (searchable by everyone).
+    #[serde(skip)]
+    haystack: String,
+    /// Folded email (searchable only by roles that see emails).
+    #[serde(skip)]
+    email_key: String,
+}
+
+impl DirUser {
+    /// A user with its search keys.
+    pub fn new(summary: UserSummary, memberships: Vec<Membership>) -> Self {
+        let mut user = DirUser {
+            summary,
+            memberships,
+            haystack: String::new(),
+            email_key: String::new(),
+        };
+        user.reindex();
+        user
+    }
+
+    fn reindex(&mut self) {
+        let s = &self.summary;
+        self.haystack = format!(
+            "{}\n{}\n{}",
+            fold(&s.name),
+            fold(&s.username),
+            s.id.to_lowercase()
+        );
+        self.email_key = s.email.as_deref().map(fold).unwrap_or_default();
+    }
+
+    /// Derives the summary's type and expiration from the memberships after a change.
+    fn rederive(&mut self) {
+        let s = &mut self.summary;
+        s.workspaces = self
+            .memberships
+            .iter()
+            .map(|m| m.workspace.clone())
+            .collect();
+        s.expires = self.memberships.iter().filter_map(|m| m.expires).min();
+        if !matches!(s.user_type, UserType::Bot) && !self.memberships.is_empty() {
+            let best = self
+                .memberships
+                .iter()
+                .map(|m| m.role)
+                .min_by_key(|r| role_rank(*r));
+            if let Some(role) = best {
+                s.user_type = user_type_of(role);
+            }
+        }
+        self.reindex();
+    }
+
+    /// The role on `workspace`, if the user is on it.
+    pub fn role_on(&self, workspace: &str) -> Option<WorkspaceRole> {
+        self.memberships
+            .iter()
+            .find(|m| m.workspace == workspace)
+            .map(|m| m.role)
+    }
+}
+
+fn role_rank(role: WorkspaceRole) -> u8 {
+    match role {
+        WorkspaceRole::Owner => 0,
+        WorkspaceRole::Admin => 1,
+        WorkspaceRole::Member => 2,
+        WorkspaceRole::MultiChannelGuest => 3,
+        WorkspaceRole::SingleChannelGuest => 4,
+        WorkspaceRole::Bot => 5,
+    }
+}
+
+/// The account type matching a workspace role.
+pub fn user_type_of(role: WorkspaceRole) -> UserType {
+    match role {
+        WorkspaceRole::Owner => UserType::Owner,
+        WorkspaceRole::Admin => UserType::Admin,
+        WorkspaceRole::Member => UserType::Member,
+        WorkspaceRole::MultiChannelGuest => UserType::MultiChannelGuest,
+        WorkspaceRole::SingleChannelGuest => UserType::SingleChannelGuest,
+        WorkspaceRole::Bot => UserType::Bot,
+    }
+}
+
+/// A change Roster made through Slack, applied to the directory at once.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// Added to a workspace.
+    Assigned {
+        workspace: String,
+        role: WorkspaceRole,
+    },
+    /// Taken off a workspace.
+    Removed { workspace: String },
+    /// New role on one workspace, or on all of them (`None`: org-wide).
+    Role {
+        workspace: Option<String>,
+        role: WorkspaceRole,
+    },
+    /// Guest expiration on a workspace (`None` clears it).
+    Expiration {
+        workspace: String,
+        expires: Option<i64>,
+    },
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Data {
+    users: Vec<DirUser>,
+    workspaces: Vec<Workspace>,
+    synced_at: Option<i64>,
+    #[serde(skip)]
+    by_id: HashMap<String, usize>,
+}
+
+impl Data {
+    fn new(users: Vec<DirUser>, workspaces: Vec<Workspace>, synced_at: Option<i64>) -> Self {
+        let mut data = Data {
+            users,
+            workspaces,
+            synced_at,
+            by_id: HashMap::new(),
+        };
+        data.reindex();
+        data
+    }
+
+    fn reindex(&mut self) {
+        self.by_id = self
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.summary.id.clone(), i))
+            .collect();
+    }
+}
+
+/// The on-disk form.
+#[derive(Debug, Serialize, Deserialize)]
+struct Persisted {
+    version: u32,
+    synced_at: Option<i64>,
+    workspaces: Vec<Workspace>,
+    users: Vec<DirUser>,
+}
+
+const PERSIST_VERSION: u32 = 1;
+
+/// The directory: the current copy, its sort orders and the sync's progress.
+#[derive(Debug, Default)]
+pub struct Directory {
+    data: RwLock<Data>,
+    sorts: query::SortCache,
+    status: Mutex<SyncStatus>,
+    /// Where the copy is persisted.
+    path: Option<PathBuf>,
+    /// Serialises syncs.
+    sync_lock: tokio::sync::Mutex<()>,
+}
+
+impl Directory {
+    /// An empty directory that persists to `path` (and loads it when it exists).
+    pub fn persistent(path: &Path) -> Self {
+        let mut directory = Directory {
+            path: Some(path.to_path_buf()),
+            ..Directory::default()
+        };
+        match std::fs::read(path) {
+            Ok(bytes) => match serde_json::from_slice::<Persisted>(&bytes) {
+                Ok(p) if p.version == PERSIST_VERSION => {
+                    let users: Vec<DirUser> = p
+                        .users
+                        .into_iter()
+                        .map(|u| DirUser::new(u.summary, u.memberships))
+                        .collect();
+                    tracing::info!(
+                        users = users.len(),
+                        synced_at = p.synced_at,
+                        "loaded the last directory snapshot"
+                    );
+                    directory.data = RwLock::new(Data::new(users, p.workspaces, p.synced_at));
+                }
+                Ok(_) => {
+                    tracing::warn!(path = %path.display(), "ignoring a snapshot of another version")
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "ignoring an unreadable snapshot")
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot read the snapshot")
+            }
+        }
+        directory
+    }
+
+    /// Replaces everything (tests, and the end of a sync).
+    pub fn replace(&self, users: Vec<DirUser>, workspaces: Vec<Workspace>, synced_at: i64) {
+        *self.data.write().unwrap() = Data::new(users, workspaces, Some(synced_at));
+        self.sorts.clear();
+    }
+
+    /// The sync's progress.
+    pub fn status(&self) -> SyncStatus {
+        self.status.lock().unwrap().clone()
+    }
+
+    fn update_status(&self, f: impl FnOnce(&mut SyncStatus)) {
+        f(&mut self.status.lock().unwrap());
+    }
+
+    /// When the served copy was completed.
+    pub fn synced_at(&self) -> Option<i64> {
+        self.data.read().unwrap().synced_at
+    }
+
+    /// Users in the copy.
+    pub fn len(&self) -> usize {
+        self.data.read().unwrap().users.len()
+    }
+
+    /// Whether the copy is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The org's workspaces, by name.
+    pub fn workspaces(&self) -> Vec<Workspace> {
+        self.data.read().unwrap().workspaces.clone()
+    }
+
+    /// Whether `team` is a workspace of the org.
+    pub fn has_workspace(&self, team: &str) -> bool {
+        self.data
+            .read()
+            .unwrap()
+            .workspaces
+            .iter()
+            .any(|w| w.id == team)
+    }
+
+    /// One user.
+    pub fn get(&self, id: &str) -> Option<DirUser> {
+        let data = self.data.read().unwrap();
+        data.by_id.get(id).map(|&i| data.users[i].clone())
+    }
+
+    /// The user with this email, case-insensitively.
+    pub fn find_email(&self, email: &str) -> Option<DirUser> {
+        let key = email.to_lowercase();
+        self.data
+            .read()
+            .unwrap()
+            .users
+            .iter()
+            .find(|u| {
+                u.summary
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.to_lowercase() == key)
+            })
+            .cloned()
+    }
+
+    /// Applies a change made through Slack; returns the user as it now is.
+    pub fn apply(&self, id: &str, change: Change) -> Option<DirUser> {
+        let updated = {
+            let mut data = self.data.write().unwrap();
+            let index = *data.by_id.get(id)?;
+            let user = &mut data.users[index];
+            match change {
+                Change::Assigned { workspace, role } => {
+                    if !user.memberships.iter().any(|m| m.workspace == workspace) {
+                        user.memberships.push(Membership {
+                            workspace,
+                            role,
+                            expires: None,
+                        });
+                    }
+                }
+                Change::Removed { workspace } => {
+                    user.memberships.retain(|m| m.workspace != workspace)
+                }
+                Change::Role { workspace, role } => {
+                    for m in &mut user.memberships {
+                        if workspace.as_ref().is_none_or(|w| *w == m.workspace) {
+                            m.role = role;
+                            if role == WorkspaceRole::Member {
+                                m.expires = None;
+                            }
+                        }
+                    }
+                }
+                Change::Expiration { workspace, expires } => {
+                    if let Some(m) = user
+                        .memberships
+                        .iter_mut()
+                        .find(|m| m.workspace == workspace)
+                    {
+                        m.expires = expires;
+                    }
+                }
+            }
+            user.rederive();
+            user.clone()
+        };
+        self.sorts.clear();
+        self.persist_soon();
+        Some(updated)
+    }
+
+    /// Adds or replaces a user (after an invite).
+    pub fn upsert(&self, user: DirUser) -> DirUser {
+        {
+            let mut data = self.data.write().unwrap();
+            match data.by_id.get(&user.summary.id).copied() {
+                Some(i) => data.users[i] = user.clone(),
+                None => {
+                    let i = data.users.len();
+                    data.by_id.insert(user.summary.id.clone(), i);
+                    data.users.push(user.clone());
+                }
+            }
+        }
+        self.sorts.clear();
+        self.persist_soon();
+        user
+    }
+
+    /// Writes the copy to disk in the background.
+    fn persist_soon(&self) {
+        // Writes are rare (Slack allows about 20 a minute); a full rewrite is cheap enough and
+        // keeps the file consistent. Done on a blocking thread so requests never wait on it.
+        if self.path.is_none() {
+            return;
+        }
+        let snapshot = self.serialise();
+        let path = self.path.clone();
+        if let (Some(path), Ok(handle)) = (path, tokio::runtime::Handle::try_current()) {
+            handle.spawn_blocking(move || write_atomically(&path, &snapshot));
+        }
+    }
+
+    fn serialise(&self) -> Vec<u8> {
+        let data = self.data.read().unwrap();
+        let persisted = PersistedRef {
+            version: PERSIST_VERSION,
+            synced_at: data.synced_at,
+            workspaces: &data.workspaces,
+            users: &data.users,
+        };
+        serde_json::to_vec(&persisted).expect("the directory serialises")
+    }
+
+    /// Writes the copy to disk now.
+    pub fn persist(&self) {
+        if let Some(path) = &self.path {
+            write_atomically(path, &self.serialise());
+        }
+    }
+
+    /// Starts a sync from `source`, unless one is running; the served copy stays until the
+    /// new one is complete, and is kept if the sync fails.
+    pub async fn sync(&self, source: &Source) -> Result<(), crate::slack::SlackError> {
+        let Ok(_guard) = self.sync_lock.try_lock() else {
+            return Ok(());
+        };
+        let started = unix_now();
+        self.update_status(|s| {
+            s.state = SyncState::Running;
+            s.fetched = 0;
+            s.started_at = Some(started);
+            s.error = None;
+        });
+        let result = source
+            .fetch(&|fetched| self.update_status(|s| s.fetched = fetched))
+            .await;
+        let finished = unix_now();
+        match result {
+            Ok((users, workspaces)) => {
+                let count = users.len();
+                self.replace(users, workspaces, finished);
+                self.update_status(|s| {
+                    s.state = SyncState::Done;
+                    s.finished_at = Some(finished);
+                });
+                if let Some(path) = self.path.clone() {
+                    let bytes = self.serialise();
+                    let _ =
+                        tokio::task::spawn_blocking(move || write_atomically(&path, &bytes)).await;
+                }
+                tracing::info!(
+                    users = count,
+                    seconds = finished - started,
+                    "directory synced"
+                );
+                Ok(())
+            }
+            Err(err) => {
+                let message = match err.code() {
+                    Some(code) => format!("{} ({code})", crate::slack::messages::describe(code)),
+                    None => "Slack could not be reached.".to_string(),
+                };
+                self.update_status(|s| {
+                    s.state = SyncState::Failed;
+                    s.finished_at = Some(finished);
+                    s.error = Some(message);
+                });
+                tracing::warn!(error = %err, "directory sync failed");
+                Err(err)
+            }
+        }
+    }
+
+    /// Re-syncs every `every` in the background.
+    pub fn spawn_refresh(self: &Arc<Self>, source: Arc<Source>, every: std::time::Duration) {
+        let directory = self.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            ticker.tick().await;
+            loop {
+                ticker.tick().await;
+                // Failures are in the sync status and the log; the last copy stays.
+                let _ = directory.sync(&source).await;
+            }
+        });
+    }
+}
+
+#[derive(Serialize)]
+struct PersistedRef<'a> {
+    version: u32,
+    synced_at: Option<i64>,
+    workspaces: &'a [Workspace],
+    users: &'a [DirUser],
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let result = std::fs::create_dir_all(dir)
+        .and_then(|()| tempfile::NamedTempFile::new_in(dir))
+        .and_then(|mut file| {
+            use std::io::Write;
+            file.write_all(bytes)?;
+            file.as_file().sync_all()?;
+            file.persist(path).map_err(|e| e.error)?;
+            Ok(())
+        });
+    if let Err(e) = result {
+        tracing::warn!(path = %path.display(), error = %e, "cannot save the directory snapshot");
+    }
+}
+
+/// The status of a user from Slack's flags.
+pub fn status_of(active: bool, invited: bool) -> UserStatus {
+    if !active {
+        UserStatus::Deactivated
+    } else if invited {
+        UserStatus::Pending
+    } else {
+        UserStatus::Active
+    }
+}

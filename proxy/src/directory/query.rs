@@ -1,0 +1,387 @@
+//! Filtering, sorting and paging the directory for `GET /api/users`.
+//!
+//! Sort orders are computed once per key and kept until the directory changes, so a query
+//! over 100,000 users is one pass over a precomputed order with cheap predicates.
+
+use std::{
+    cmp::Ordering,
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use roster_api::{SortDir, SortKey, UserQuery, UserStatus, UserSummary, UserType};
+
+use super::{DirUser, Directory, fold, unix_now, user_type_of};
+
+/// What the caller may see, so filtering and counting never reveal more.
+pub trait Visibility {
+    /// Whether the user may be listed.
+    fn sees(&self, user: &UserSummary) -> bool;
+    /// Whether emails may be searched.
+    fn sees_emails(&self) -> bool;
+}
+
+/// Matching users in order: a window of them and how many there are.
+#[derive(Debug)]
+pub struct Page {
+    pub users: Vec<UserSummary>,
+    pub total: usize,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct SortCache {
+    orders: Mutex<HashMap<SortKey, Arc<Vec<u32>>>>,
+}
+
+impl SortCache {
+    pub(super) fn clear(&self) {
+        self.orders.lock().unwrap().clear();
+    }
+}
+
+fn type_rank(t: UserType) -> u8 {
+    match t {
+        UserType::Owner => 0,
+        UserType::Admin => 1,
+        UserType::Member => 2,
+        UserType::MultiChannelGuest => 3,
+        UserType::SingleChannelGuest => 4,
+        UserType::Bot => 5,
+    }
+}
+
+fn status_rank(s: UserStatus) -> u8 {
+    match s {
+        UserStatus::Active => 0,
+        UserStatus::Pending => 1,
+        UserStatus::Deactivated => 2,
+    }
+}
+
+/// Ascending order of two users by `key`; absent values sort last; ties by name, then ID.
+fn compare(
+    key: SortKey,
+    a: &DirUser,
+    b: &DirUser,
+    names: &[String],
+    ia: usize,
+    ib: usize,
+) -> Ordering {
+    let (sa, sb) = (&a.summary, &b.summary);
+    fn opt<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
+        match (a, b) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+    }
+    let primary = match key {
+        SortKey::Name => Ordering::Equal,
+        SortKey::Username => sa.username.cmp(&sb.username),
+        SortKey::Email => opt(
+            (!a.email_key.is_empty()).then_some(&a.email_key),
+            (!b.email_key.is_empty()).then_some(&b.email_key),
+        ),
+        SortKey::Type => type_rank(sa.user_type).cmp(&type_rank(sb.user_type)),
+        SortKey::Status => status_rank(sa.status).cmp(&status_rank(sb.status)),
+        SortKey::Workspaces => sa.workspaces.len().cmp(&sb.workspaces.len()),
+        SortKey::Has2fa => opt(sa.has_2fa, sb.has_2fa),
+        SortKey::HasSso => opt(sa.has_sso, sb.has_sso),
+        SortKey::Created => sa.created.cmp(&sb.created),
+        SortKey::Expires => opt(sa.expires, sb.expires),
+    };
+    primary
+        .then_with(|| names[ia].cmp(&names[ib]))
+        .then_with(|| sa.id.cmp(&sb.id))
+}
+
+impl Directory {
+    fn order(&self, users: &[DirUser], key: SortKey) -> Arc<Vec<u32>> {
+        if let Some(order) = self.sorts.orders.lock().unwrap().get(&key) {
+            return order.clone();
+        }
+        let names: Vec<String> = users.iter().map(|u| fold(&u.summary.name)).collect();
+        let mut order: Vec<u32> = (0..users.len() as u32).collect();
+        order.sort_by(|&x, &y| {
+            let (x, y) = (x as usize, y as usize);
+            compare(key, &users[x], &users[y], &names, x, y)
+        });
+        let order = Arc::new(order);
+        self.sorts.orders.lock().unwrap().insert(key, order.clone());
+        order
+    }
+
+    /// One page of the users matching `query` that `viewer` may see.
+    pub fn query(&self, query: &UserQuery, viewer: &dyn Visibility) -> Page {
+        let data = self.data.read().unwrap();
+        let key = query.sort.unwrap_or(SortKey::Name);
+        let order = self.order(&data.users, key);
+        let needle = query
+            .q
+            .as_deref()
+            .map(|q| fold(q.trim()))
+            .filter(|q| !q.is_empty());
+        let search_email = viewer.sees_emails();
+        let offset = query.offset.unwrap_or(0);
+        let limit = query.limit.unwrap_or(UserQuery::DEFAULT_LIMIT);
+        let expiring_before = query
+            .expires_within_days
+            .map(|d| unix_now() + i64::from(d) * 86_400);
+        let workspace = query.workspace.as_deref();
+
+        let matches = |u: &DirUser| -> bool {
+            let s = &u.summary;
+            if let Some(n) = &needle
+                && !u.haystack.contains(n.as_str())
+                && !(search_email && u.email_key.contains(n.as_str()))
+            {
+                return false;
+            }
+            if let Some(w) = workspace
+                && !s.workspaces.iter().any(|x| x == w)
+            {
+                return false;
+            }
+            if let Some(t) = query.user_type {
+                // With a workspace filter, the type is the role on that workspace.
+                let actual = workspace
+                    .and_then(|w| u.role_on(w))
+                    .map(user_type_of)
+                    .unwrap_or(s.user_type);
+                if actual != t {
+                    return false;
+                }
+            }
+            if query.status.is_some_and(|st| st != s.status) {
+                return false;
+            }
+            if query.has_2fa.is_some_and(|v| s.has_2fa != Some(v)) {
+                return false;
+            }
+            if query.has_sso.is_some_and(|v| s.has_sso != Some(v)) {
+                return false;
+            }
+            if let Some(before) = expiring_before
+                && s.expires.is_none_or(|e| e > before)
+            {
+                return false;
+            }
+            viewer.sees(s)
+        };
+
+        let mut total = 0;
+        let mut page = Vec::with_capacity(limit.min(1_000));
+        let mut visit = |i: &u32| {
+            let u = &data.users[*i as usize];
+            if matches(u) {
+                if total >= offset && page.len() < limit {
+                    page.push(u.summary.clone());
+                }
+                total += 1;
+            }
+        };
+        match query.dir.unwrap_or_default() {
+            SortDir::Asc => order.iter().for_each(&mut visit),
+            SortDir::Desc => order.iter().rev().for_each(&mut visit),
+        }
+        Page { users: page, total }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_api::{Membership, WorkspaceRole};
+
+    struct Everyone;
+    impl Visibility for Everyone {
+        fn sees(&self, _: &UserSummary) -> bool {
+            true
+        }
+        fn sees_emails(&self) -> bool {
+            true
+        }
+    }
+
+    struct NoEmails;
+    impl Visibility for NoEmails {
+        fn sees(&self, u: &UserSummary) -> bool {
+            u.workspaces.iter().any(|w| w == "T1")
+        }
+        fn sees_emails(&self) -> bool {
+            false
+        }
+    }
+
+    fn user(id: &str, name: &str, t: UserType, ws: &[&str], expires: Option<i64>) -> DirUser {
+        let summary = UserSummary {
+            id: id.into(),
+            name: name.into(),
+            username: fold(name).replace(' ', "."),
+            email: Some(format!("{}@larkspur.example", fold(name).replace(' ', "."))),
+            user_type: t,
+            is_primary_owner: false,
+            status: UserStatus::Active,
+            workspaces: ws.iter().map(|s| s.to_string()).collect(),
+            has_2fa: Some(id != "W3"),
+            has_sso: Some(true),
+            created: 100 - id[1..].parse::<i64>().unwrap(),
+            expires,
+            deactivated: None,
+        };
+        let memberships = ws
+            .iter()
+            .map(|w| Membership {
+                workspace: w.to_string(),
+                role: if *w == "T2" && t == UserType::Member {
+                    WorkspaceRole::Admin
+                } else {
+                    match t {
+                        UserType::Owner => WorkspaceRole::Owner,
+                        UserType::Admin => WorkspaceRole::Admin,
+                        UserType::Member => WorkspaceRole::Member,
+                        UserType::MultiChannelGuest => WorkspaceRole::MultiChannelGuest,
+                        UserType::SingleChannelGuest => WorkspaceRole::SingleChannelGuest,
+                        UserType::Bot => WorkspaceRole::Bot,
+                    }
+                },
+                expires,
+            })
+            .collect();
+        DirUser::new(summary, memberships)
+    }
+
+    fn directory() -> Directory {
+        let d = Directory::default();
+        d.replace(
+            vec![
+                user("W1", "Zoë Kim", UserType::Member, &["T1", "T2"], None),
+                user(
+                    "W2",
+                    "Ada Lee",
+                    UserType::MultiChannelGuest,
+                    &["T1"],
+                    Some(unix_now() + 3 * 86_400),
+                ),
+                user("W3", "Łukasz Nowak", UserType::Owner, &["T2"], None),
+                user(
+                    "W4",
+                    "ada Smith",
+                    UserType::SingleChannelGuest,
+                    &["T1"],
+                    Some(unix_now() + 60 * 86_400),
+                ),
+            ],
+            vec![],
+            10,
+        );
+        d
+    }
+
+    fn names(page: &Page) -> Vec<&str> {
+        page.users.iter().map(|u| u.name.as_str()).collect()
+    }
+
+    #[test]
+    fn sorts_filters_and_pages() {
+        let d = directory();
+        let all = d.query(&UserQuery::default(), &Everyone);
+        assert_eq!(
+            names(&all),
+            ["Ada Lee", "ada Smith", "Łukasz Nowak", "Zoë Kim"]
+        );
+        let q = |f: fn(&mut UserQuery)| {
+            let mut q = UserQuery::default();
+            f(&mut q);
+            d.query(&q, &Everyone)
+        };
+        assert_eq!(names(&q(|q| q.q = Some("LUKASZ".into()))), ["Łukasz Nowak"]);
+        assert_eq!(names(&q(|q| q.q = Some("zoe".into()))), ["Zoë Kim"]);
+        assert_eq!(
+            names(&q(|q| q.q = Some("ada.smith@".into()))),
+            ["ada Smith"]
+        );
+        assert_eq!(
+            names(&q(|q| q.user_type = Some(UserType::Owner))),
+            ["Łukasz Nowak"]
+        );
+        assert_eq!(
+            names(&q(|q| {
+                q.user_type = Some(UserType::Admin);
+                q.workspace = Some("T2".into());
+            })),
+            ["Zoë Kim"],
+            "the role on that workspace"
+        );
+        assert_eq!(names(&q(|q| q.has_2fa = Some(false))), ["Łukasz Nowak"]);
+        assert_eq!(names(&q(|q| q.expires_within_days = Some(7))), ["Ada Lee"]);
+        assert_eq!(
+            names(&q(|q| {
+                q.sort = Some(SortKey::Created);
+                q.dir = Some(SortDir::Desc);
+            })),
+            ["Zoë Kim", "Ada Lee", "Łukasz Nowak", "ada Smith"]
+        );
+        assert_eq!(
+            names(&q(|q| q.sort = Some(SortKey::Expires))),
+            ["Ada Lee", "ada Smith", "Łukasz Nowak", "Zoë Kim"],
+            "users without an expiration last"
+        );
+        let page = q(|q| {
+            q.offset = Some(1);
+            q.limit = Some(2);
+        });
+        assert_eq!(page.total, 4);
+        assert_eq!(names(&page), ["ada Smith", "Łukasz Nowak"]);
+    }
+
+    #[test]
+    fn visibility_limits_results_counts_and_email_search() {
+        let d = directory();
+        let page = d.query(&UserQuery::default(), &NoEmails);
+        assert_eq!(page.total, 3);
+        assert!(!names(&page).contains(&"Łukasz Nowak"));
+        let search = d.query(
+            &UserQuery {
+                q: Some("ada.smith@".into()),
+                ..Default::default()
+            },
+            &NoEmails,
+        );
+        assert_eq!(
+            search.total, 0,
+            "emails hidden from the role are not searchable"
+        );
+    }
+
+    #[test]
+    fn changes_show_at_once() {
+        let d = directory();
+        let updated = d
+            .apply(
+                "W1",
+                super::super::Change::Role {
+                    workspace: None,
+                    role: WorkspaceRole::Owner,
+                },
+            )
+            .unwrap();
+        assert_eq!(updated.summary.user_type, UserType::Owner);
+        let owners = d.query(
+            &UserQuery {
+                user_type: Some(UserType::Owner),
+                ..Default::default()
+            },
+            &Everyone,
+        );
+        assert_eq!(names(&owners), ["Łukasz Nowak", "Zoë Kim"]);
+        d.apply(
+            "W1",
+            super::super::Change::Removed {
+                workspace: "T2".into(),
+            },
+        );
+        assert_eq!(d.get("W1").unwrap().summary.workspaces, ["T1"]);
+    }
+}

@@ -1,0 +1,303 @@
+//! Request middleware: identity and role, same-origin checks for changes, per-person write
+//! limits, request IDs and metrics.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Mutex,
+        atomic::{AtomicBool, AtomicI64, Ordering},
+    },
+    time::Instant,
+};
+
+use axum::{
+    extract::{FromRequestParts, MatchedPath, Request, State},
+    http::{HeaderValue, Method, StatusCode, header, request::Parts},
+    middleware::Next,
+    response::{Html, IntoResponse, Response},
+};
+use rand::RngCore;
+use tower_http::request_id::{MakeRequestId, RequestId};
+
+use crate::{
+    AppState,
+    auth::{AuthError, Identity, dev_role},
+    error::AppError,
+    policy::{Caller, role_for},
+};
+
+/// Fresh random request IDs (`x-request-id`), unless the caller's proxy already set one.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestIds;
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        let mut bytes = [0u8; 8];
+        rand::rng().fill_bytes(&mut bytes);
+        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// The request ID of a request.
+pub fn request_id(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string()
+}
+
+/// Whether Slack still accepts the token, checked in the background for `/readyz`.
+#[derive(Debug)]
+pub struct Health {
+    pub token_ok: AtomicBool,
+    /// Why the last check failed.
+    pub problem: Mutex<Option<String>>,
+    pub checked_at: AtomicI64,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Self {
+            token_ok: AtomicBool::new(true),
+            problem: Mutex::new(None),
+            checked_at: AtomicI64::new(0),
+        }
+    }
+}
+
+/// Changes allowed per person per minute.
+const WRITES_PER_MINUTE: f64 = 60.0;
+
+/// A token bucket of changes per person, so one compromised session cannot flood Slack.
+#[derive(Debug, Default)]
+pub struct WriteLimiter {
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl WriteLimiter {
+    /// Takes one change from `who`'s budget.
+    pub fn allow(&self, who: &str) -> bool {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap();
+        let (tokens, last) = buckets
+            .entry(who.to_lowercase())
+            .or_insert((WRITES_PER_MINUTE, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * WRITES_PER_MINUTE / 60.0)
+            .min(WRITES_PER_MINUTE);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn wants_html(request: &Request) -> bool {
+    !request.uri().path().starts_with("/api/")
+        && request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+}
+
+/// A plain page for a browser that may not use Roster (no script, so the CSP holds).
+fn refusal_page(status: StatusCode, title: &str, text: &str) -> Response {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · Roster</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
+         <body><main><h1>{}</h1><p>{}</p></main></body></html>",
+        escape(title),
+        escape(title),
+        escape(text)
+    );
+    (status, Html(body)).into_response()
+}
+
+/// Resolves who is calling and their role; refuses everyone else before any handler runs.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let html = wants_html(&request);
+    let peer = crate::auth::peer(&request);
+    let identity = match state.auth.identify(request.headers(), peer).await {
+        Ok(identity) => identity,
+        Err(error) => {
+            tracing::info!(path = %request.uri().path(), %error, "unauthenticated request refused");
+            return if html {
+                refusal_page(
+                    StatusCode::UNAUTHORIZED,
+                    "Sign-in required",
+                    &error.to_string(),
+                )
+            } else {
+                AppError::Unauthenticated(error).into_response()
+            };
+        }
+    };
+    let caller = match identity {
+        Some(identity) => {
+            role_for(&state.roles, &identity.email, &identity.groups).map(|role| Caller {
+                subject: identity.subject.clone(),
+                email: identity.email.clone(),
+                groups: identity.groups.clone(),
+                role: role.clone(),
+            })
+        }
+        // Dev mode: the role chosen in the demo's switcher (the first role by default).
+        None => {
+            let chosen = dev_role(request.headers());
+            let role = chosen
+                .and_then(|name| state.roles.iter().find(|r| r.name == name))
+                .or_else(|| state.roles.first());
+            role.map(|role| {
+                let identity = Identity {
+                    subject: format!("demo:{}", role.name),
+                    email: format!("{}@demo.roster.invalid", role.name),
+                    groups: vec![],
+                };
+                Caller {
+                    subject: identity.subject,
+                    email: identity.email,
+                    groups: identity.groups,
+                    role: role.clone(),
+                }
+            })
+        }
+    };
+    let Some(caller) = caller else {
+        return if html {
+            refusal_page(
+                StatusCode::FORBIDDEN,
+                "You have no role in Roster",
+                "You are signed in, but no Roster role includes your account. Ask a Roster administrator to add you.",
+            )
+        } else {
+            AppError::NoRole.into_response()
+        };
+    };
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+/// Refuses state-changing requests that are not Roster's own: they need the
+/// `X-Roster-Request: 1` header (which a cross-site form cannot send), a same-origin
+/// `Origin`, and no cross-site `Sec-Fetch-Site`.
+pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let custom = headers
+        .get("x-roster-request")
+        .is_some_and(|v| v.as_bytes() == b"1");
+    let site_ok = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|s| s == "same-origin" || s == "none");
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let origin_ok = match (origin, &state.public_origin) {
+        (Some(origin), Some(allowed)) => origin.eq_ignore_ascii_case(allowed),
+        (Some(origin), None) => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+            host.is_some_and(|host| {
+                origin.eq_ignore_ascii_case(&format!("http://{host}"))
+                    || origin.eq_ignore_ascii_case(&format!("https://{host}"))
+            })
+        }
+        (None, _) => false,
+    };
+    if !(custom && site_ok && origin_ok) {
+        tracing::warn!(
+            path = %request.uri().path(),
+            custom, site_ok, origin_ok,
+            "cross-site or foreign request refused"
+        );
+        return AppError::CrossSite.into_response();
+    }
+    next.run(request).await
+}
+
+/// Counts requests by matched route (never the raw path) and status.
+pub async fn record_metrics(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| {
+            if request.uri().path().starts_with("/api/") {
+                "/api/(unmatched)".into()
+            } else {
+                "(app)".into()
+            }
+        });
+    let method = request.method().to_string();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .request(&route, &method, response.status().as_u16());
+    response
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        // Set by `authenticate`; its absence means the route escaped the middleware, so
+        // refuse rather than guess.
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or(AppError::Unauthenticated(AuthError::Missing))
+    }
+}
+
+/// Keeps checking that Slack still accepts the token (`/readyz` fails once it does not).
+pub fn spawn_token_check(state: &AppState, every: std::time::Duration) {
+    let slack = state.slack.clone();
+    let health = state.health.clone();
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        loop {
+            ticker.tick().await;
+            match slack.auth_test().await {
+                Ok(_) => {
+                    health.token_ok.store(true, Ordering::SeqCst);
+                    *health.problem.lock().unwrap() = None;
+                }
+                Err(e) if e.is_token_failure() => {
+                    tracing::error!(error = %e, "Slack no longer accepts the token");
+                    health.token_ok.store(false, Ordering::SeqCst);
+                    *health.problem.lock().unwrap() = Some(format!(
+                        "Slack no longer accepts the token ({})",
+                        e.code().unwrap_or("unknown")
+                    ));
+                }
+                // Slack being unreachable is not the token's fault; keep the last verdict.
+                Err(e) => tracing::warn!(error = %e, "token check could not reach Slack"),
+            }
+            health
+                .checked_at
+                .store(crate::directory::unix_now(), Ordering::SeqCst);
+        }
+    });
+}

@@ -1,0 +1,497 @@
+//! Who may see and do what: roles from the configuration, applied in one place.
+//!
+//! Every `/api` handler gets a [`Caller`] and asks it; the user list and detail go through
+//! [`Caller::redact`], so users outside the role's workspaces and hidden fields never leave
+//! the server.
+
+use std::collections::BTreeSet;
+
+use roster_api::{UserDetail, UserSummary, UserType};
+use serde::{Deserialize, Serialize};
+
+use crate::config::ConfigError;
+
+/// Something a role may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    #[serde(rename = "users.read")]
+    UsersRead,
+    /// 2FA and SSO flags, phone, presence: fields a help desk rarely needs.
+    #[serde(rename = "users.read_sensitive")]
+    UsersReadSensitive,
+    #[serde(rename = "users.invite")]
+    UsersInvite,
+    #[serde(rename = "users.assign")]
+    UsersAssign,
+    #[serde(rename = "users.remove")]
+    UsersRemove,
+    #[serde(rename = "users.set_role")]
+    UsersSetRole,
+    #[serde(rename = "users.set_expiration")]
+    UsersSetExpiration,
+    /// One's own actions in the audit log.
+    #[serde(rename = "audit.read")]
+    AuditRead,
+    /// Everyone's actions in the audit log.
+    #[serde(rename = "audit.read_all")]
+    AuditReadAll,
+}
+
+impl Permission {
+    /// The spelling in the configuration and in `/api/me`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::UsersRead => "users.read",
+            Permission::UsersReadSensitive => "users.read_sensitive",
+            Permission::UsersInvite => "users.invite",
+            Permission::UsersAssign => "users.assign",
+            Permission::UsersRemove => "users.remove",
+            Permission::UsersSetRole => "users.set_role",
+            Permission::UsersSetExpiration => "users.set_expiration",
+            Permission::AuditRead => "audit.read",
+            Permission::AuditReadAll => "audit.read_all",
+        }
+    }
+}
+
+/// A user field a role may be kept from seeing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Email,
+    Phone,
+    Has2fa,
+    HasSso,
+    /// Presence (online/away): how recently someone was active.
+    Presence,
+    Created,
+    Expires,
+    Title,
+}
+
+impl Field {
+    /// Fields only `users.read_sensitive` shows.
+    pub const SENSITIVE: [Field; 4] = [Field::Has2fa, Field::HasSso, Field::Phone, Field::Presence];
+
+    /// The spelling in the configuration and in `/api/me`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Email => "email",
+            Field::Phone => "phone",
+            Field::Has2fa => "has_2fa",
+            Field::HasSso => "has_sso",
+            Field::Presence => "presence",
+            Field::Created => "created",
+            Field::Expires => "expires",
+            Field::Title => "title",
+        }
+    }
+}
+
+/// Which workspaces a role covers.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum WorkspaceScope {
+    /// `"all"`.
+    All(AllWorkspaces),
+    /// Team IDs.
+    Only(BTreeSet<String>),
+}
+
+/// The literal `"all"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllWorkspaces {
+    All,
+}
+
+impl Default for WorkspaceScope {
+    fn default() -> Self {
+        WorkspaceScope::All(AllWorkspaces::All)
+    }
+}
+
+impl WorkspaceScope {
+    /// Whether `team` is in scope.
+    pub fn covers(&self, team: &str) -> bool {
+        match self {
+            WorkspaceScope::All(_) => true,
+            WorkspaceScope::Only(teams) => teams.contains(team),
+        }
+    }
+
+    /// Whether every workspace is in scope.
+    pub fn is_all(&self) -> bool {
+        matches!(self, WorkspaceScope::All(_))
+    }
+}
+
+/// `[[roles]]` in the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleConfig {
+    pub name: String,
+    pub permissions: BTreeSet<Permission>,
+    /// `"all"` or a list of team IDs.
+    #[serde(default)]
+    pub workspaces: WorkspaceScope,
+    #[serde(default)]
+    pub hidden_fields: BTreeSet<Field>,
+    /// Invitations by this role must be for guests (a help desk inviting contractors).
+    #[serde(default)]
+    pub invite_guests_only: bool,
+    /// Identities with one of these emails get this role.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// Identities in one of these groups get this role.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// Checks the roles at start-up.
+pub fn validate_roles(roles: &[RoleConfig]) -> Result<(), ConfigError> {
+    let mut names = BTreeSet::new();
+    for (i, role) in roles.iter().enumerate() {
+        let key = format!("roles[{i}]");
+        let fail = |message: String| ConfigError::Invalid {
+            key: key.clone(),
+            message,
+        };
+        if role.name.trim().is_empty() {
+            return Err(fail("name must not be empty".into()));
+        }
+        if !names.insert(role.name.clone()) {
+            return Err(fail(format!("the role name {:?} is used twice", role.name)));
+        }
+        if let WorkspaceScope::Only(teams) = &role.workspaces
+            && teams.is_empty()
+        {
+            return Err(fail(format!(
+                "role {:?}: workspaces is empty; list team IDs or write \"all\"",
+                role.name
+            )));
+        }
+        let actions = [
+            Permission::UsersInvite,
+            Permission::UsersAssign,
+            Permission::UsersRemove,
+            Permission::UsersSetRole,
+            Permission::UsersSetExpiration,
+        ];
+        if actions.iter().any(|p| role.permissions.contains(p))
+            && !role.permissions.contains(&Permission::UsersRead)
+        {
+            return Err(fail(format!(
+                "role {:?} may change users but lacks users.read",
+                role.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The role an identity maps to: the first role listing its email or one of its groups.
+pub fn role_for<'r>(
+    roles: &'r [RoleConfig],
+    email: &str,
+    groups: &[String],
+) -> Option<&'r RoleConfig> {
+    roles.iter().find(|r| {
+        r.emails.iter().any(|e| e.eq_ignore_ascii_case(email))
+            || r.groups.iter().any(|g| groups.iter().any(|x| x == g))
+    })
+}
+
+/// The person making a request, with their role.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Stable subject from the identity provider (or the email).
+    pub subject: String,
+    pub email: String,
+    pub groups: Vec<String>,
+    pub role: RoleConfig,
+}
+
+impl Caller {
+    /// Whether the role grants `permission`.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.role.permissions.contains(&permission)
+    }
+
+    /// Whether `field` is hidden from this role.
+    pub fn hides(&self, field: Field) -> bool {
+        self.role.hidden_fields.contains(&field)
+            || (Field::SENSITIVE.contains(&field) && !self.can(Permission::UsersReadSensitive))
+    }
+
+    /// Every field hidden from this role.
+    pub fn hidden_fields(&self) -> Vec<Field> {
+        [
+            Field::Email,
+            Field::Phone,
+            Field::Has2fa,
+            Field::HasSso,
+            Field::Presence,
+            Field::Created,
+            Field::Expires,
+            Field::Title,
+        ]
+        .into_iter()
+        .filter(|f| self.hides(*f))
+        .collect()
+    }
+
+    /// Whether the role covers `team`.
+    pub fn covers(&self, team: &str) -> bool {
+        self.role.workspaces.covers(team)
+    }
+
+    /// Whether the user is visible: on at least one workspace in scope (users on no
+    /// workspace only to roles that cover every workspace).
+    pub fn sees(&self, user: &UserSummary) -> bool {
+        if self.role.workspaces.is_all() {
+            return true;
+        }
+        user.workspaces.iter().any(|t| self.covers(t))
+    }
+
+    /// The user as this role may see it: out-of-scope workspaces and hidden fields removed.
+    pub fn redact(&self, user: &UserSummary) -> UserSummary {
+        let mut u = user.clone();
+        if !self.role.workspaces.is_all() {
+            u.workspaces.retain(|t| self.covers(t));
+        }
+        if self.hides(Field::Email) {
+            u.email = None;
+        }
+        if self.hides(Field::Has2fa) {
+            u.has_2fa = None;
+        }
+        if self.hides(Field::HasSso) {
+            u.has_sso = None;
+        }
+        if self.hides(Field::Created) {
+            u.created = 0;
+        }
+        if self.hides(Field::Expires) {
+            u.expires = None;
+        }
+        u
+    }
+
+    /// The detail as this role may see it.
+    pub fn redact_detail(&self, detail: UserDetail) -> UserDetail {
+        let mut d = detail;
+        d.summary = self.redact(&d.summary);
+        if !self.role.workspaces.is_all() {
+            d.memberships.retain(|m| self.covers(&m.workspace));
+            d.channels
+                .retain(|c| c.workspace.as_deref().is_none_or(|w| self.covers(w)));
+        }
+        if self.hides(Field::Phone) {
+            d.phone = None;
+        }
+        if self.hides(Field::Presence) {
+            d.presence = None;
+        }
+        if self.hides(Field::Title) {
+            d.title = None;
+        }
+        if self.hides(Field::Expires) {
+            for m in &mut d.memberships {
+                m.expires = None;
+            }
+        }
+        d
+    }
+
+    /// Why this caller may not change `target` on `team` with `permission`, if they may not.
+    ///
+    /// Org owners (and the primary owner) may only be changed by someone who may set roles
+    /// on every workspace they belong to.
+    pub fn may_act(
+        &self,
+        permission: Permission,
+        target: &UserSummary,
+        team: Option<&str>,
+    ) -> Result<(), Denied> {
+        if !self.can(permission) {
+            return Err(Denied::Permission(permission));
+        }
+        if let Some(team) = team
+            && !self.covers(team)
+        {
+            return Err(Denied::Workspace(team.to_string()));
+        }
+        if !self.sees(target) {
+            return Err(Denied::User);
+        }
+        if target.user_type == UserType::Owner {
+            let all_covered =
+                self.role.workspaces.is_all() || target.workspaces.iter().all(|t| self.covers(t));
+            if !self.can(Permission::UsersSetRole) || !all_covered {
+                return Err(Denied::Owner);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("Your role does not allow this ({}).", .0.as_str())]
+    Permission(Permission),
+    #[error("Your role does not cover the workspace {0}.")]
+    Workspace(String),
+    #[error("This user is outside the workspaces your role covers.")]
+    User,
+    #[error("Owners can only be changed by someone who may set roles on all of their workspaces.")]
+    Owner,
+    #[error("Your role may only invite guests.")]
+    GuestsOnly,
+    #[error("Your role may not see {0}.")]
+    Field(&'static str),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_api::UserStatus;
+
+    fn role(toml_text: &str) -> RoleConfig {
+        toml::from_str(toml_text).unwrap()
+    }
+
+    fn caller(role: RoleConfig) -> Caller {
+        Caller {
+            subject: "s".into(),
+            email: "a@b.example".into(),
+            groups: vec![],
+            role,
+        }
+    }
+
+    fn user(workspaces: &[&str], user_type: UserType) -> UserSummary {
+        UserSummary {
+            id: "W1".into(),
+            name: "N".into(),
+            username: "n".into(),
+            email: Some("n@x.example".into()),
+            user_type,
+            is_primary_owner: false,
+            status: UserStatus::Active,
+            workspaces: workspaces.iter().map(|s| s.to_string()).collect(),
+            has_2fa: Some(true),
+            has_sso: Some(false),
+            created: 5,
+            expires: Some(9),
+            deactivated: None,
+        }
+    }
+
+    fn helpdesk() -> Caller {
+        caller(role(
+            r#"
+            name = "helpdesk"
+            permissions = ["users.read", "users.invite", "users.set_expiration"]
+            workspaces = ["T1", "T2"]
+            hidden_fields = ["email"]
+            groups = ["it-helpdesk"]
+            "#,
+        ))
+    }
+
+    #[test]
+    fn scope_and_hidden_fields_are_applied() {
+        let h = helpdesk();
+        assert!(h.sees(&user(&["T2", "T9"], UserType::Member)));
+        assert!(!h.sees(&user(&["T9"], UserType::Member)));
+        assert!(!h.sees(&user(&[], UserType::Member)));
+        let seen = h.redact(&user(&["T2", "T9"], UserType::Member));
+        assert_eq!(seen.workspaces, ["T2"]);
+        assert_eq!(seen.email, None);
+        assert_eq!(seen.has_2fa, None, "sensitive without users.read_sensitive");
+        assert_eq!(seen.has_sso, None);
+        assert_eq!(seen.expires, Some(9));
+    }
+
+    #[test]
+    fn actions_need_permission_scope_and_owner_rights() {
+        let h = helpdesk();
+        let member = user(&["T1"], UserType::Member);
+        assert_eq!(
+            h.may_act(Permission::UsersInvite, &member, Some("T1")),
+            Ok(())
+        );
+        assert_eq!(
+            h.may_act(Permission::UsersRemove, &member, Some("T1")),
+            Err(Denied::Permission(Permission::UsersRemove))
+        );
+        assert_eq!(
+            h.may_act(Permission::UsersInvite, &member, Some("T9")),
+            Err(Denied::Workspace("T9".into()))
+        );
+        let owner = user(&["T1"], UserType::Owner);
+        assert_eq!(
+            h.may_act(Permission::UsersSetExpiration, &owner, Some("T1")),
+            Err(Denied::Owner)
+        );
+
+        let admin = caller(role(
+            r#"
+            name = "org-admin"
+            permissions = ["users.read", "users.set_role", "users.remove"]
+            workspaces = "all"
+            "#,
+        ));
+        assert_eq!(
+            admin.may_act(Permission::UsersRemove, &owner, Some("T1")),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn first_matching_role_wins() {
+        let roles = vec![
+            role(
+                r#"name = "a"
+permissions = ["users.read"]
+emails = ["Pat@Example.com"]"#,
+            ),
+            role(
+                r#"name = "b"
+permissions = ["users.read"]
+groups = ["staff"]"#,
+            ),
+        ];
+        assert_eq!(
+            role_for(&roles, "pat@example.com", &["staff".into()])
+                .unwrap()
+                .name,
+            "a"
+        );
+        assert_eq!(
+            role_for(&roles, "sam@example.com", &["staff".into()])
+                .unwrap()
+                .name,
+            "b"
+        );
+        assert!(role_for(&roles, "sam@example.com", &[]).is_none());
+    }
+
+    #[test]
+    fn bad_roles_are_refused_with_the_key() {
+        let bad = vec![role(
+            r#"name = "x"
+permissions = ["users.remove"]"#,
+        )];
+        let err = validate_roles(&bad).unwrap_err().to_string();
+        assert!(err.starts_with("roles[0]:"), "{err}");
+        let unknown: Result<RoleConfig, _> = toml::from_str(
+            r#"name = "x"
+permissions = ["users.everything"]"#,
+        );
+        assert!(unknown.is_err());
+    }
+}

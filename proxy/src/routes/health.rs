@@ -1,0 +1,55 @@
+//! Health and metrics for operators.
+
+use std::sync::atomic::Ordering;
+
+use axum::{
+    Json,
+    extract::State,
+    http::{StatusCode, header},
+    response::IntoResponse,
+};
+use serde_json::{Value, json};
+
+use crate::{AppState, directory::unix_now};
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Roster is running")))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: Slack accepts the token and a directory copy is available.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "Ready"), (status = 503, description = "Not ready, with the reason")))]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let token_ok = state.health.token_ok.load(Ordering::SeqCst);
+    let synced = state.directory.synced_at().is_some();
+    let problem = state.health.problem.lock().unwrap().clone();
+    if token_ok && synced {
+        (StatusCode::OK, Json(json!({"ready": true})))
+    } else {
+        let reason =
+            problem.unwrap_or_else(|| "the directory has not been loaded from Slack yet".into());
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"ready": false, "reason": reason})),
+        )
+    }
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let age = state.directory.synced_at().map(|t| unix_now() - t);
+    let running = state.directory.status().state == roster_api::SyncState::Running;
+    let body = state.metrics.render(state.directory.len(), age, running);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+}

@@ -1,0 +1,183 @@
+//! Changes to users: invite, assign, remove, role, expiration (see `crate::actions`).
+
+use axum::{
+    Json,
+    extract::{Path, State, rejection::JsonRejection},
+    http::HeaderMap,
+};
+use roster_api::{
+    ActionResult, AssignRequest, ErrorBody, ExpirationRequest, Expirations, InviteRequest,
+    RemoveRequest, RoleRequest, UserType, WorkspaceExpiration,
+};
+use serde_json::Value;
+
+use crate::{
+    AppState,
+    actions::{self, Actor},
+    error::AppError,
+    middleware::request_id,
+    policy::{Caller, Denied, Field, Permission},
+    slack::SlackMethod,
+};
+
+fn actor<'a>(state: &'a AppState, caller: &'a Caller, headers: &HeaderMap) -> Actor<'a> {
+    Actor {
+        state,
+        caller,
+        request_id: request_id(headers),
+    }
+}
+
+/// Invites an email to a workspace (as a member or a guest).
+#[utoipa::path(post, path = "/users/invite", tag = "users", request_body = InviteRequest,
+    responses((status = 200, body = ActionResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Read-only mode"), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody, description = "Slack refused, or the outcome is unknown")))]
+pub async fn invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Json<InviteRequest>, JsonRejection>,
+) -> Result<Json<ActionResult>, AppError> {
+    let Json(body) = body.map_err(super::bad_json)?;
+    actions::invite(&actor(&state, &caller, &headers), body)
+        .await
+        .map(Json)
+}
+
+/// Adds a user to another workspace.
+#[utoipa::path(post, path = "/users/{id}/assign", tag = "users", request_body = AssignRequest,
+    params(("id" = String, Path, description = "Slack user ID")),
+    responses((status = 200, body = ActionResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<AssignRequest>, JsonRejection>,
+) -> Result<Json<ActionResult>, AppError> {
+    let Json(body) = body.map_err(super::bad_json)?;
+    actions::assign(&actor(&state, &caller, &headers), &id, body)
+        .await
+        .map(Json)
+}
+
+/// Takes a user off a workspace.
+#[utoipa::path(post, path = "/users/{id}/remove", tag = "users", request_body = RemoveRequest,
+    params(("id" = String, Path, description = "Slack user ID")),
+    responses((status = 200, body = ActionResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<RemoveRequest>, JsonRejection>,
+) -> Result<Json<ActionResult>, AppError> {
+    let Json(body) = body.map_err(super::bad_json)?;
+    actions::remove(&actor(&state, &caller, &headers), &id, body)
+        .await
+        .map(Json)
+}
+
+/// Makes a user an admin, an owner or a regular member, on one workspace or org-wide.
+#[utoipa::path(post, path = "/users/{id}/role", tag = "users", request_body = RoleRequest,
+    params(("id" = String, Path, description = "Slack user ID")),
+    responses((status = 200, body = ActionResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody)))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<RoleRequest>, JsonRejection>,
+) -> Result<Json<ActionResult>, AppError> {
+    let Json(body) = body.map_err(super::bad_json)?;
+    actions::set_role(&actor(&state, &caller, &headers), &id, body)
+        .await
+        .map(Json)
+}
+
+/// Sets or clears a guest's expiration on a workspace.
+#[utoipa::path(post, path = "/users/{id}/expiration", tag = "users", request_body = ExpirationRequest,
+    params(("id" = String, Path, description = "Slack user ID")),
+    responses((status = 200, body = ActionResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody)))]
+pub async fn set_expiration(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<ExpirationRequest>, JsonRejection>,
+) -> Result<Json<ActionResult>, AppError> {
+    let Json(body) = body.map_err(super::bad_json)?;
+    actions::set_expiration(&actor(&state, &caller, &headers), &id, body)
+        .await
+        .map(Json)
+}
+
+/// A guest's expiration on each workspace (in the role's scope), read from Slack.
+#[utoipa::path(get, path = "/users/{id}/expiration", tag = "users",
+    params(("id" = String, Path, description = "Slack user ID")),
+    responses((status = 200, body = Expirations), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+pub async fn get_expiration(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Expirations>, AppError> {
+    if !caller.can(Permission::UsersRead) {
+        return Err(Denied::Permission(Permission::UsersRead).into());
+    }
+    if caller.hides(Field::Expires) {
+        return Err(Denied::Field(Field::Expires.as_str()).into());
+    }
+    let user = state
+        .directory
+        .get(&id)
+        .filter(|u| caller.sees(&u.summary))
+        .ok_or_else(|| AppError::NotFound("There is no such user in the directory.".into()))?;
+    if !matches!(
+        user.summary.user_type,
+        UserType::MultiChannelGuest | UserType::SingleChannelGuest
+    ) {
+        return Err(AppError::invalid(
+            "id",
+            crate::slack::messages::describe("user_is_not_guest"),
+        ));
+    }
+    let mut expirations = Vec::new();
+    for m in user
+        .memberships
+        .iter()
+        .filter(|m| caller.covers(&m.workspace))
+    {
+        let reply = state
+            .slack
+            .call(
+                SlackMethod::AdminUsersGetExpiration,
+                &[
+                    ("user_id", id.clone()),
+                    ("target_team", m.workspace.clone()),
+                ],
+            )
+            .await?;
+        let ts = reply
+            .get("expiration_ts")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        expirations.push(WorkspaceExpiration {
+            workspace: m.workspace.clone(),
+            expires: (ts > 0).then_some(ts),
+        });
+    }
+    Ok(Json(Expirations {
+        user: id,
+        expirations,
+    }))
+}

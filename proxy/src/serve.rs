@@ -1,0 +1,245 @@
+//! `roster serve --config roster.toml`: start-up checks, then serving.
+
+use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use roster_api::Mode;
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+use crate::{
+    AppState, Connection, app,
+    audit::AuditLog,
+    auth::Authenticator,
+    config::Config,
+    directory::{Directory, Source},
+    metrics::Metrics,
+    middleware::{Health, WriteLimiter, spawn_token_check},
+    slack::{SlackClient, SlackError, SlackMethod, messages},
+    web::WebApp,
+};
+
+/// Scopes admin mode needs.
+const ADMIN_SCOPES: [&str; 3] = ["admin.users:read", "admin.users:write", "admin.teams:read"];
+
+/// Why start-up stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PreflightError {
+    #[error("Slack refused the token ({code}): {message} Check SLACK_TOKEN or slack.token_file.")]
+    BadToken { code: String, message: String },
+    #[error("Slack could not be reached at {url}: {error}")]
+    Unreachable { url: String, error: SlackError },
+}
+
+fn text(reply: &serde_json::Map<String, Value>, key: &str) -> String {
+    reply
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Asks Slack who the token is (`auth.test`) and what it may do; decides admin or
+/// read-only mode and where the directory comes from.
+pub async fn preflight(
+    slack: &SlackClient,
+    demo: bool,
+) -> Result<(Connection, Source), PreflightError> {
+    let identity = slack
+        .auth_test()
+        .await
+        .map_err(|error| match error.code() {
+            Some(code) if error.is_token_failure() || code == "not_allowed_token_type" => {
+                PreflightError::BadToken {
+                    code: code.to_string(),
+                    message: messages::describe(code).to_string(),
+                }
+            }
+            _ => PreflightError::Unreachable {
+                url: slack.base_url().to_string(),
+                error,
+            },
+        })?;
+    let reply = &identity.reply;
+    let org_wide = reply
+        .get("is_enterprise_install")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let team = text(reply, "team");
+    let team_id = text(reply, "team_id");
+    let token_user = text(reply, "user");
+    let missing: Vec<&str> = if identity.scopes.is_empty() {
+        // No scope header: ask the one method that needs the admin read scope.
+        match slack
+            .call(SlackMethod::AdminUsersList, &[("limit", "1".into())])
+            .await
+        {
+            Ok(_) => Vec::new(),
+            Err(_) => ADMIN_SCOPES.to_vec(),
+        }
+    } else {
+        ADMIN_SCOPES
+            .iter()
+            .copied()
+            .filter(|s| !identity.scopes.iter().any(|x| x == s))
+            .collect()
+    };
+    let (mode, reason) = if !org_wide {
+        (
+            Mode::ReadOnly,
+            Some(format!(
+                "The Slack token is installed on one workspace ({team}), not on the whole Enterprise org, so Roster \
+                 only reads the directory. Admin actions need an org-level user token with {}.",
+                ADMIN_SCOPES.join(", ")
+            )),
+        )
+    } else if !missing.is_empty() {
+        (
+            Mode::ReadOnly,
+            Some(format!(
+                "The Slack token lacks {}, so Roster only reads the directory. Reinstall the app with those scopes \
+                 to turn admin actions on.",
+                missing.join(", ")
+            )),
+        )
+    } else {
+        (Mode::Admin, None)
+    };
+    let source = match mode {
+        Mode::Admin => Source::Admin(slack.clone()),
+        Mode::ReadOnly => Source::Workspace {
+            slack: slack.clone(),
+            team_id: team_id.clone(),
+            team_name: team.clone(),
+        },
+    };
+    Ok((
+        Connection {
+            mode,
+            reason,
+            org_name: team,
+            org_id: team_id,
+            token_user,
+            demo,
+        },
+        source,
+    ))
+}
+
+/// Runs `roster serve`.
+pub async fn run(config_path: &Path) -> anyhow::Result<()> {
+    let env = |k: &str| std::env::var(k).ok();
+    let config =
+        Config::load(config_path, env).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let token = config
+        .slack_token(env)
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let web = WebApp::load(&config.dist_dir)?;
+    let auth = Authenticator::from_config(&config.auth)
+        .await
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let metrics = Arc::new(Metrics::default());
+    let slack = SlackClient::new(
+        &config.slack.api_url,
+        token,
+        config.slack.rate_limit_scale,
+        metrics.clone(),
+    )?;
+    let (connection, source) = preflight(&slack, false).await?;
+    match connection.mode {
+        Mode::Admin => println!(
+            "Connected to Slack as @{} in {} ({}): org-level admin token, admin actions on.",
+            connection.token_user, connection.org_name, connection.org_id
+        ),
+        Mode::ReadOnly => println!(
+            "Connected to Slack as @{} in {} ({}): read-only. {}",
+            connection.token_user,
+            connection.org_name,
+            connection.org_id,
+            connection.reason.as_deref().unwrap_or_default()
+        ),
+    }
+    let audit = AuditLog::open(&config.data_dir.join("roster.db"))
+        .await
+        .context("opening the audit log")?;
+    let directory = Arc::new(Directory::persistent(
+        &config.data_dir.join("directory.json"),
+    ));
+    let state = AppState {
+        slack,
+        source: Arc::new(source),
+        directory,
+        connection: Arc::new(connection),
+        auth: Arc::new(auth),
+        roles: Arc::new(config.roles.clone()),
+        audit,
+        metrics,
+        health: Arc::new(Health::default()),
+        writes: Arc::new(WriteLimiter::default()),
+        public_origin: config.public_url.as_deref().map(origin_of),
+        web: Some(Arc::new(web)),
+    };
+    start_background(
+        &state,
+        Duration::from_secs(config.slack.refresh_minutes * 60),
+    );
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (listen)", config.listen))?;
+    println!("Roster is running at http://{}/", listener.local_addr()?);
+    serve(listener, state).await
+}
+
+/// The origin (`scheme://host[:port]`) of a URL.
+pub fn origin_of(url: &str) -> String {
+    let url = url.trim_end_matches('/');
+    match url.find("://") {
+        Some(i) => match url[i + 3..].find('/') {
+            Some(j) => url[..i + 3 + j].to_string(),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// The first sync (if no copy was loaded, requests wait on nothing: the UI shows progress),
+/// periodic syncs, and the token check.
+pub fn start_background(state: &AppState, refresh: Duration) {
+    let directory = state.directory.clone();
+    let source = state.source.clone();
+    tokio::spawn(async move {
+        let _ = directory.sync(&source).await;
+    });
+    state.directory.spawn_refresh(state.source.clone(), refresh);
+    spawn_token_check(state, Duration::from_secs(60));
+}
+
+/// Serves until Ctrl-C or SIGTERM, then saves the directory.
+pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    let directory = state.directory.clone();
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(crate::demo::shutdown_signal())
+    .await?;
+    tokio::task::spawn_blocking(move || directory.persist()).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn origins() {
+        assert_eq!(
+            origin_of("https://roster.example.com/"),
+            "https://roster.example.com"
+        );
+        assert_eq!(
+            origin_of("https://roster.example.com:8443/app"),
+            "https://roster.example.com:8443"
+        );
+    }
+}

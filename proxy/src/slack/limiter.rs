@@ -1,0 +1,162 @@
+//! Paces Roster's own calls at each method's documented tier, per workspace, so it rarely
+//! earns a 429; when Slack does answer 429, the method waits out `Retry-After`.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+/// Slack's rate-limit tiers, as calls per minute (the documented floors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// 20+ per minute.
+    Tier2,
+    /// 50+ per minute.
+    Tier3,
+    /// 100+ per minute.
+    Tier4,
+}
+
+impl Tier {
+    fn per_minute(self) -> f64 {
+        match self {
+            Tier::Tier2 => 20.0,
+            Tier::Tier3 => 50.0,
+            Tier::Tier4 => 100.0,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+    /// Slack said to wait until then.
+    blocked_until: Option<Instant>,
+}
+
+/// A token bucket per (method, workspace): a minute's worth of calls may go at once, then
+/// one call per `60 / per_minute` seconds.
+#[derive(Debug)]
+pub struct Limiter {
+    /// Speeds the clock up (tests against a sandbox with scaled limits).
+    scale: f64,
+    buckets: Mutex<HashMap<(&'static str, String), Bucket>>,
+}
+
+impl Limiter {
+    /// A limiter whose clock runs `scale` times faster than real time.
+    pub fn new(scale: f64) -> Self {
+        Self {
+            scale: if scale.is_finite() && scale > 0.0 {
+                scale
+            } else {
+                1.0
+            },
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long to wait before the next call of `method` on `workspace` may go; takes the
+    /// slot when it is free now.
+    fn reserve(&self, method: &'static str, workspace: &str, tier: Tier) -> Duration {
+        let capacity = tier.per_minute();
+        let per_second = capacity / 60.0 * self.scale;
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap();
+        let bucket = buckets
+            .entry((method, workspace.to_string()))
+            .or_insert(Bucket {
+                tokens: capacity,
+                last: now,
+                blocked_until: None,
+            });
+        if let Some(until) = bucket.blocked_until {
+            if until > now {
+                return until - now;
+            }
+            bucket.blocked_until = None;
+        }
+        bucket.tokens = (bucket.tokens
+            + now.duration_since(bucket.last).as_secs_f64() * per_second)
+            .min(capacity);
+        bucket.last = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((1.0 - bucket.tokens) / per_second)
+        }
+    }
+
+    /// Waits until a call of `method` on `workspace` may go. Returns how long it waited.
+    pub async fn acquire(&self, method: &'static str, workspace: &str, tier: Tier) -> Duration {
+        let mut waited = Duration::ZERO;
+        loop {
+            let wait = self.reserve(method, workspace, tier);
+            if wait.is_zero() {
+                return waited;
+            }
+            waited += wait;
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Slack answered 429: no call of `method` on `workspace` before `retry_after` has passed.
+    pub fn blocked(&self, method: &'static str, workspace: &str, retry_after: Duration) {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap();
+        let bucket = buckets
+            .entry((method, workspace.to_string()))
+            .or_insert(Bucket {
+                tokens: 0.0,
+                last: now,
+                blocked_until: None,
+            });
+        bucket.tokens = 0.0;
+        bucket.last = now + retry_after;
+        bucket.blocked_until = Some(now + retry_after);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tier_allows_a_burst_then_paces() {
+        let limiter = Limiter::new(1.0);
+        for _ in 0..20 {
+            assert_eq!(limiter.reserve("m", "T1", Tier::Tier2), Duration::ZERO);
+        }
+        let wait = limiter.reserve("m", "T1", Tier::Tier2);
+        assert!(
+            wait > Duration::from_secs(2) && wait <= Duration::from_secs(3),
+            "{wait:?}"
+        );
+        // Other workspaces and methods are not affected.
+        assert_eq!(limiter.reserve("m", "T2", Tier::Tier2), Duration::ZERO);
+        assert_eq!(limiter.reserve("n", "T1", Tier::Tier2), Duration::ZERO);
+    }
+
+    #[test]
+    fn retry_after_blocks_the_method() {
+        let limiter = Limiter::new(1.0);
+        limiter.blocked("m", "", Duration::from_secs(5));
+        let wait = limiter.reserve("m", "", Tier::Tier4);
+        assert!(wait > Duration::from_secs(4), "{wait:?}");
+    }
+
+    #[tokio::test]
+    async fn scaled_clock_waits_less() {
+        let limiter = Limiter::new(600.0);
+        for _ in 0..20 {
+            limiter.acquire("m", "T1", Tier::Tier2).await;
+        }
+        let started = Instant::now();
+        limiter.acquire("m", "T1", Tier::Tier2).await;
+        // 20/min at 600x is 200/s: one slot is 5 ms.
+        assert!(started.elapsed() < Duration::from_millis(100));
+    }
+}

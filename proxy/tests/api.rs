@@ -1,0 +1,868 @@
+//! The proxy's API against a real sandbox: reads, actions, validation, Slack failures,
+//! snapshot persistence and the OpenAPI document.
+
+mod common;
+
+use common::*;
+use roster_api::{UserStatus, UserType};
+use roster_sandbox::ratelimit::RateLimitMode;
+use serde_json::{Value, json};
+
+fn names(body: &Value) -> Vec<String> {
+    body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn users_list_filters_sorts_and_pages() {
+    let app = spawn_app(Options::default()).await;
+    let (status, all) = app.get("/api/users?limit=1000").await;
+    assert_eq!(status, 200);
+    assert_eq!(all["total"], 300);
+    assert_eq!(all["sync"]["state"], "done");
+    assert!(all["synced_at"].as_i64().unwrap() > 0);
+    let listed = names(&all);
+    let mut sorted = listed.clone();
+    sorted.sort_by_key(|n| roster_proxy::directory::fold(n));
+    assert_eq!(listed, sorted, "sorted by name by default");
+
+    let (_, guests) = app
+        .get("/api/users?type=multi_channel_guest&limit=1000")
+        .await;
+    assert!(guests["total"].as_u64().unwrap() > 0);
+    assert!(
+        guests["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["type"] == "multi_channel_guest")
+    );
+
+    let (_, gone) = app.get("/api/users?status=deactivated").await;
+    assert!(
+        gone["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["status"] == "deactivated")
+    );
+
+    let w = app.workspace(1);
+    let (_, on_w) = app
+        .get(&format!("/api/users?workspace={w}&limit=1000"))
+        .await;
+    assert!(on_w["users"].as_array().unwrap().iter().all(|u| {
+        u["workspaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == w.as_str())
+    }));
+
+    let (_, no_2fa) = app.get("/api/users?has_2fa=false").await;
+    assert!(
+        no_2fa["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["has_2fa"] == false)
+    );
+
+    // Accent- and case-insensitive search.
+    let accented = app.find(|u| u.summary.name.chars().any(|c| "ŁłöüéáíóúÖÜÉÁ".contains(c)));
+    let plain: String = roster_proxy::directory::fold(&accented.summary.name).to_uppercase();
+    let (_, found) = app
+        .get(&format!("/api/users?q={}", plain.replace(' ', "%20")))
+        .await;
+    assert!(
+        names(&found).contains(&accented.summary.name),
+        "{plain} finds {}",
+        accented.summary.name
+    );
+
+    let (_, desc) = app.get("/api/users?sort=created&dir=desc&limit=5").await;
+    let created: Vec<i64> = desc["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["created"].as_i64().unwrap())
+        .collect();
+    assert!(created.windows(2).all(|w| w[0] >= w[1]), "{created:?}");
+
+    let (_, page2) = app.get("/api/users?offset=100&limit=50").await;
+    assert_eq!(names(&page2), listed[100..150].to_vec());
+    assert_eq!(page2["offset"], 100);
+    assert_eq!(page2["limit"], 50);
+}
+
+#[tokio::test]
+async fn bad_queries_get_clear_errors() {
+    let app = spawn_app(Options::default()).await;
+    let (status, body) = app.get("/api/users?limit=0").await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["field"], "limit");
+    let (status, body) = app.get("/api/users?limit=5000").await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = app.get("/api/users?type=wizard").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "invalid_request");
+    let (status, body) = app.get("/api/users?workspace=T0NOPE000").await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["field"], "workspace");
+    let (status, body) = app.get("/api/users/W0NOPE000").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+    let (status, body) = app.get("/api/no/such/route").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn user_detail_combines_slack_reads() {
+    let app = spawn_app(Options::default()).await;
+    let guest = app.find(|u| {
+        u.summary.user_type == UserType::MultiChannelGuest
+            && u.summary.status == UserStatus::Active
+            && u.memberships.iter().any(|m| m.expires.is_some())
+    });
+    let (status, d) = app.get(&format!("/api/users/{}", guest.summary.id)).await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["id"], guest.summary.id.as_str());
+    assert!(d["timezone"].is_string());
+    assert!(d["avatar_url"].as_str().unwrap().ends_with("_192.svg"));
+    assert!(d["presence"] == "active" || d["presence"] == "away");
+    assert!(!d["channels"].as_array().unwrap().is_empty());
+    let memberships = d["memberships"].as_array().unwrap();
+    assert!(
+        memberships.iter().any(|m| m["expires"].as_i64().is_some()),
+        "{d}"
+    );
+    assert!(d.get("warnings").is_none());
+    assert!(app.calls("admin.users.getExpiration") >= 1);
+    assert!(app.calls("users.info") >= 1);
+}
+
+#[tokio::test]
+async fn workspaces_and_channel_picker() {
+    let app = spawn_app(Options::default()).await;
+    let (_, ws) = app.get("/api/workspaces").await;
+    assert_eq!(ws.as_array().unwrap().len(), 3);
+    let t = app.workspace(0);
+    let (status, channels) = app
+        .get(&format!("/api/workspaces/{t}/channels?q=eng"))
+        .await;
+    assert_eq!(status, 200);
+    let channels = channels.as_array().unwrap();
+    assert!(!channels.is_empty());
+    assert!(
+        channels
+            .iter()
+            .all(|c| c["name"].as_str().unwrap().contains("eng") && c["workspace"] == t.as_str())
+    );
+    let (status, _) = app.get("/api/workspaces/T0NOPE000/channels").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn invite_shows_the_guest_at_once_and_validates_first() {
+    let app = spawn_app(Options::default()).await;
+    let t = app.workspace(0);
+    let c = app.channel_on(&t);
+    let expires = roster_proxy::directory::unix_now() + 10 * 86_400;
+    let (status, r) = app
+        .post(
+            "/api/users/invite",
+            json!({"email": "Pat.Guest@Agency.example", "workspace": t, "channels": [c],
+                   "guest": "multi_channel", "expires": expires, "real_name": "Pat Guest",
+                   "custom_message": "Welcome!"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["user"]["email"], "pat.guest@agency.example");
+    assert_eq!(r["user"]["status"], "pending");
+    assert_eq!(r["user"]["type"], "multi_channel_guest");
+    assert_eq!(r["user"]["expires"], expires);
+    assert!(r["audit_id"].as_i64().is_some());
+    let (_, found) = app.get("/api/users?q=pat.guest").await;
+    assert_eq!(
+        found["total"], 1,
+        "the table shows the invite without a sync"
+    );
+    assert!(
+        app.sandbox
+            .sandbox
+            .with_org(|o| o.user_by_email("pat.guest@agency.example").is_some())
+    );
+
+    let before = app.calls("admin.users.invite");
+    let cases = [
+        (
+            json!({"email": "not-an-email", "workspace": t, "channels": [c]}),
+            "email",
+        ),
+        (
+            json!({"email": "a@b.example", "workspace": "T0NOPE000", "channels": [c]}),
+            "workspace",
+        ),
+        (
+            json!({"email": "a@b.example", "workspace": t, "channels": []}),
+            "channels",
+        ),
+        (
+            json!({"email": "a@b.example", "workspace": t, "channels": ["general"]}),
+            "channels",
+        ),
+        (
+            json!({"email": "a@b.example", "workspace": t, "channels": [c, c], "guest": "single_channel"}),
+            "channels",
+        ),
+        (
+            json!({"email": "a@b.example", "workspace": t, "channels": [c], "expires": expires}),
+            "expires",
+        ),
+        (
+            json!({"email": "a@b.example", "workspace": t, "channels": [c], "guest": "multi_channel", "expires": 1000}),
+            "expires",
+        ),
+        (
+            json!({"email": "a@b.example", "workspace": t, "channels": [c], "custom_message": "x".repeat(1001)}),
+            "custom_message",
+        ),
+        (
+            json!({"email": "pat.guest@agency.example", "workspace": t, "channels": [c], "guest": "multi_channel"}),
+            "email",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, err) = app.post("/api/users/invite", body.clone()).await;
+        assert_eq!(status, 422, "{body} → {err}");
+        assert_eq!(err["error"]["field"], field, "{body} → {err}");
+        assert!(!err["error"]["message"].as_str().unwrap().is_empty());
+    }
+    let (status, err) = app.post("/api/users/invite", json!({"workspace": t})).await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(
+        app.calls("admin.users.invite"),
+        before,
+        "no Slack call for invalid requests"
+    );
+}
+
+#[tokio::test]
+async fn assign_remove_role_and_expiration_update_slack_and_the_table() {
+    let app = spawn_app(Options::default()).await;
+    let user = app.find(|u| {
+        u.summary.user_type == UserType::Member
+            && u.summary.status == UserStatus::Active
+            && u.memberships.len() == 1
+    });
+    let id = user.summary.id.clone();
+    let home = user.memberships[0].workspace.clone();
+    let other = (0..3)
+        .map(|i| app.workspace(i))
+        .find(|w| *w != home)
+        .unwrap();
+    let c = app.channel_on(&other);
+
+    let (status, r) = app
+        .post(
+            &format!("/api/users/{id}/assign"),
+            json!({"workspace": other, "channels": [c]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert!(
+        r["user"]["workspaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w == other.as_str())
+    );
+    let (_, listed) = app
+        .get(&format!("/api/users?workspace={other}&q={id}"))
+        .await;
+    assert_eq!(listed["total"], 1);
+
+    let (status, r) = app
+        .post(
+            &format!("/api/users/{id}/role"),
+            json!({"workspace": other, "role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["user"]["type"], "admin");
+    assert!(r["message"].as_str().unwrap().contains("an admin"));
+    let (_, admins) = app
+        .get(&format!("/api/users?workspace={other}&type=admin&q={id}"))
+        .await;
+    assert_eq!(admins["total"], 1);
+    let slack_admin = app
+        .sandbox
+        .sandbox
+        .with_org(|o| o.users[&id].role_on(Some(&other)).0);
+    assert!(slack_admin);
+
+    let (status, r) = app
+        .post(
+            &format!("/api/users/{id}/role"),
+            json!({"workspace": other, "role": "regular"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["user"]["type"], "member");
+
+    let (status, r) = app
+        .post(
+            &format!("/api/users/{id}/remove"),
+            json!({"workspace": other}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["user"]["workspaces"], json!([home]));
+    let (_, listed) = app
+        .get(&format!("/api/users?workspace={other}&q={id}"))
+        .await;
+    assert_eq!(listed["total"], 0);
+
+    // Expiration: only guests.
+    let (status, err) = app
+        .post(
+            &format!("/api/users/{id}/expiration"),
+            json!({"expires": roster_proxy::directory::unix_now() + 86_400}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["field"], "expires");
+    let guest = app.find(|u| {
+        u.summary.user_type == UserType::SingleChannelGuest
+            && u.summary.status == UserStatus::Active
+    });
+    let gid = guest.summary.id.clone();
+    let when = roster_proxy::directory::unix_now() + 5 * 86_400;
+    let (status, r) = app
+        .post(
+            &format!("/api/users/{gid}/expiration"),
+            json!({"expires": when}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["user"]["expires"], when);
+    let (_, e) = app.get(&format!("/api/users/{gid}/expiration")).await;
+    assert_eq!(e["expirations"][0]["expires"], when);
+    let (status, r) = app
+        .post(
+            &format!("/api/users/{gid}/expiration"),
+            json!({"expires": null}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert!(r["user"].get("expires").is_none());
+    let (_, e) = app.get(&format!("/api/users/{gid}/expiration")).await;
+    assert!(e["expirations"][0].get("expires").is_none());
+
+    // Every action left an intent and an outcome.
+    let rows = app.audit_rows().await;
+    let ok: Vec<_> = rows
+        .iter()
+        .filter(|r| r.outcome == roster_api::AuditOutcome::Ok)
+        .map(|r| r.action.as_str())
+        .collect();
+    for action in ["assign", "set_role", "remove", "set_expiration"] {
+        assert!(ok.contains(&action), "{action} in {ok:?}");
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r.outcome == roster_api::AuditOutcome::Invalid)
+    );
+}
+
+#[tokio::test]
+async fn role_changes_refuse_bots_and_the_primary_owner_without_calling_slack() {
+    let app = spawn_app(Options::default()).await;
+    let bot = app.find(|u| u.summary.user_type == UserType::Bot);
+    let owner = app.find(|u| u.summary.is_primary_owner);
+    let before = app.calls("admin.users.setAdmin");
+    let w = bot.summary.workspaces[0].clone();
+    let (status, err) = app
+        .post(
+            &format!("/api/users/{}/role", bot.summary.id),
+            json!({"workspace": w, "role": "admin"}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].clone()),
+        (422, json!("role")),
+        "{err}"
+    );
+    let w = owner.summary.workspaces[0].clone();
+    let (status, err) = app
+        .post(
+            &format!("/api/users/{}/role", owner.summary.id),
+            json!({"workspace": w, "role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        err["error"]["message"],
+        "The primary owner's account can't be changed or removed."
+    );
+    let (status, err) = app
+        .post(
+            &format!("/api/users/{}/remove", owner.summary.id),
+            json!({"workspace": w}),
+        )
+        .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(app.calls("admin.users.setAdmin"), before);
+}
+
+#[tokio::test]
+async fn a_slack_refusal_is_translated_and_keeps_the_code() {
+    let app = spawn_app(Options::default()).await;
+    // An org owner: Roster lets the org admin try, Slack refuses.
+    let org_owners: Vec<String> = app.sandbox.sandbox.with_org(|o| {
+        o.users
+            .values()
+            .filter(|u| u.org_role == roster_sandbox::org::OrgRole::Owner)
+            .map(|u| u.id.clone())
+            .collect()
+    });
+    let owner = app.find(|u| org_owners.contains(&u.summary.id));
+    let w = owner.summary.workspaces[0].clone();
+    let (status, err) = app
+        .post(
+            &format!("/api/users/{}/remove", owner.summary.id),
+            json!({"workspace": w}),
+        )
+        .await;
+    assert_eq!(status, 502, "{err}");
+    assert_eq!(err["error"]["code"], "slack_error");
+    assert_eq!(
+        err["error"]["slack_error"],
+        "failed_to_remove_user_from_workspace"
+    );
+    assert_eq!(
+        err["error"]["message"],
+        "Slack could not remove this person from the workspace."
+    );
+    let rows = app.audit_rows().await;
+    assert_eq!(rows[0].outcome, roster_api::AuditOutcome::SlackError);
+    assert_eq!(
+        rows[0].slack_error.as_deref(),
+        Some("failed_to_remove_user_from_workspace")
+    );
+}
+
+#[tokio::test]
+async fn a_fatal_error_on_a_write_is_an_unknown_outcome() {
+    let app = spawn_app(Options::default()).await;
+    let user = app.find(|u| {
+        u.summary.user_type == UserType::Member
+            && u.summary.status == UserStatus::Active
+            && u.memberships.len() == 1
+    });
+    let w = user.memberships[0].workspace.clone();
+    app.sandbox.sandbox.set_faults(
+        "admin.users.setAdmin",
+        roster_sandbox::faults::Faults {
+            next: [roster_sandbox::faults::FaultKind::FatalError].into(),
+            ..Default::default()
+        },
+    );
+    let (status, err) = app
+        .post(
+            &format!("/api/users/{}/role", user.summary.id),
+            json!({"workspace": w, "role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, 502, "{err}");
+    assert_eq!(err["error"]["code"], "unknown_outcome");
+    assert_eq!(err["error"]["slack_error"], "fatal_error");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Check the user")
+    );
+    assert_eq!(
+        app.calls("admin.users.setAdmin"),
+        1,
+        "a write is never retried blindly"
+    );
+    let rows = app.audit_rows().await;
+    assert_eq!(rows[0].outcome, roster_api::AuditOutcome::Unknown);
+    // The sandbox did apply it: that is exactly why the outcome is unknown, not failed.
+    assert!(
+        app.sandbox
+            .sandbox
+            .with_org(|o| o.users[&user.summary.id].role_on(Some(&w)).0)
+    );
+
+    // A dropped connection on a write is unknown too; an HTTP 500 on a read is retried.
+    app.sandbox.sandbox.set_faults(
+        "admin.users.setRegular",
+        roster_sandbox::faults::Faults {
+            next: [roster_sandbox::faults::FaultKind::Drop].into(),
+            ..Default::default()
+        },
+    );
+    let (status, err) = app
+        .post(
+            &format!("/api/users/{}/role", user.summary.id),
+            json!({"workspace": w, "role": "regular"}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].clone()),
+        (502, json!("unknown_outcome")),
+        "{err}"
+    );
+    app.sandbox.sandbox.set_faults(
+        "users.info",
+        roster_sandbox::faults::Faults {
+            next: [
+                roster_sandbox::faults::FaultKind::Http500,
+                roster_sandbox::faults::FaultKind::InternalError,
+            ]
+            .into(),
+            ..Default::default()
+        },
+    );
+    let (status, d) = app.get(&format!("/api/users/{}", user.summary.id)).await;
+    assert_eq!(status, 200);
+    assert!(d.get("warnings").is_none(), "{d}");
+}
+
+#[tokio::test]
+async fn a_429_is_waited_out() {
+    let app = spawn_app(Options {
+        rate_limits: RateLimitMode::Scale(2.0),
+        ..Options::default()
+    })
+    .await;
+    let user = app.find(|u| u.summary.status == UserStatus::Active);
+    // Someone else spends the token's users.info budget on Slack's side.
+    let http = reqwest::Client::new();
+    let mut limited = false;
+    for _ in 0..150 {
+        let r = http
+            .post(format!("{}users.info", app.sandbox.api_url()))
+            .bearer_auth(&app.token)
+            .form(&[("user", user.summary.id.as_str())])
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "the sandbox should be rate limiting now");
+    let (status, d) = app.get(&format!("/api/users/{}", user.summary.id)).await;
+    assert_eq!(status, 200);
+    assert!(
+        d.get("warnings").is_none(),
+        "the read waited and retried: {d}"
+    );
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.lines().any(|l| l
+            .starts_with("roster_slack_rate_limited_total{method=\"users.info\"}")
+            && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn sync_pages_through_ten_thousand_users() {
+    let app = spawn_app(Options {
+        users: 10_000,
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(app.state.directory.len(), 10_000);
+    let (_, page) = app.get("/api/users?limit=1").await;
+    assert_eq!(page["total"], 10_000);
+    assert_eq!(page["sync"]["fetched"], 10_000);
+    // 10 org-wide active pages, 1 deactivated, then each workspace's pages.
+    let per_workspace: u64 = (0..3)
+        .map(|i| {
+            let w = app.workspace(i);
+            let n = app.sandbox.sandbox.with_org(|o| {
+                o.users
+                    .values()
+                    .filter(|u| {
+                        !u.is_deactivated() && u.memberships.get(&w).is_some_and(|m| m.active)
+                    })
+                    .count()
+            });
+            n.div_ceil(1000).max(1) as u64
+        })
+        .sum();
+    assert_eq!(app.calls("admin.users.list"), 10 + 1 + per_workspace);
+}
+
+#[tokio::test]
+async fn the_snapshot_survives_a_restart_and_serves_while_slack_is_away() {
+    let keep = tempfile::tempdir().unwrap();
+    let first = spawn_app(Options {
+        data_dir: Some(keep.path().to_path_buf()),
+        ..Options::default()
+    })
+    .await;
+    let t = first.workspace(0);
+    let c = first.channel_on(&t);
+    let (status, _) = first
+        .post("/api/users/invite", json!({"email": "kept@agency.example", "workspace": t, "channels": [c], "guest": "multi_channel"}))
+        .await;
+    assert_eq!(status, 200);
+    first.state.directory.persist();
+    let before = first.state.directory.len();
+    drop(first);
+
+    let second = spawn_app(Options {
+        data_dir: Some(keep.path().to_path_buf()),
+        skip_sync: true,
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(
+        second.state.directory.len(),
+        before,
+        "served from the snapshot at once"
+    );
+    let (_, found) = second.get("/api/users?q=kept@agency").await;
+    assert_eq!(found["total"], 1);
+    let rows = second.audit_rows().await;
+    assert!(
+        rows.iter().any(|r| r.action == "invite"),
+        "the audit log survives too"
+    );
+}
+
+#[tokio::test]
+async fn read_only_mode_with_a_workspace_token() {
+    let app = spawn_app(Options {
+        token: TokenChoice::Workspace,
+        ..Options::default()
+    })
+    .await;
+    let (_, status) = app.get("/api/status").await;
+    assert_eq!(status["mode"], "read_only");
+    assert!(status["reason"].as_str().unwrap().contains("one workspace"));
+    let (_, page) = app.get("/api/users?limit=1000").await;
+    let w = app.workspace(0);
+    assert!(page["total"].as_u64().unwrap() > 0);
+    assert!(
+        page["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["workspaces"] == json!([w]))
+    );
+    assert_eq!(app.calls("admin.users.list"), 0);
+    let id = page["users"][0]["id"].as_str().unwrap().to_string();
+    let (status, err) = app
+        .post(&format!("/api/users/{id}/remove"), json!({"workspace": w}))
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(err["error"]["code"], "read_only");
+    let (status, _) = app.get(&format!("/api/users/{id}")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn readyz_fails_once_the_token_is_revoked() {
+    let app = spawn_app(Options::default()).await;
+    let ready = app
+        .http
+        .get(format!("{}/readyz", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    app.sandbox.sandbox.revoke_token(&app.token);
+    roster_proxy::middleware::spawn_token_check(&app.state, std::time::Duration::from_millis(50));
+    let mut status = 200;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        status = app
+            .http
+            .get(format!("{}/readyz", app.url))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if status == 503 {
+            break;
+        }
+    }
+    assert_eq!(status, 503);
+    let body: Value = app
+        .http
+        .get(format!("{}/readyz", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        body["reason"].as_str().unwrap().contains("token_revoked"),
+        "{body}"
+    );
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn preflight_refuses_a_bad_token() {
+    let app = spawn_app(Options::default()).await;
+    let slack = roster_proxy::slack::SlackClient::new(
+        &app.sandbox.api_url(),
+        roster_proxy::slack::SlackToken::new("xoxp-not-a-real-token").unwrap(),
+        1.0,
+        std::sync::Arc::new(roster_proxy::metrics::Metrics::default()),
+    )
+    .unwrap();
+    let err = roster_proxy::serve::preflight(&slack, false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("invalid_auth"), "{err}");
+    assert!(!err.contains("xoxp-not-a-real-token"), "{err}");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_and_slack_calls() {
+    let app = spawn_app(Options::default()).await;
+    app.get("/api/users?limit=1").await;
+    app.get("/api/users/W0NOPE000").await;
+    let text = app
+        .http
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(
+            "roster_http_requests_total{route=\"/api/users\",method=\"GET\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "roster_http_requests_total{route=\"/api/users/{id}\",method=\"GET\",status=\"404\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("roster_slack_calls_total{method=\"admin.users.list\",outcome=\"ok\"}"),
+        "{text}"
+    );
+    assert!(text.contains("roster_directory_users 300"), "{text}");
+    assert!(!text.contains("W0NOPE000"), "raw paths never become labels");
+}
+
+#[tokio::test]
+async fn the_openapi_document_matches_the_routes() {
+    let app = spawn_app(Options::default()).await;
+    let (status, doc) = app.get("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    let paths = doc["paths"].as_object().unwrap();
+    let expected = [
+        ("/api/me", "get"),
+        ("/api/status", "get"),
+        ("/api/dev/role", "post"),
+        ("/api/users", "get"),
+        ("/api/users/{id}", "get"),
+        ("/api/users/invite", "post"),
+        ("/api/users/{id}/assign", "post"),
+        ("/api/users/{id}/remove", "post"),
+        ("/api/users/{id}/role", "post"),
+        ("/api/users/{id}/expiration", "get"),
+        ("/api/users/{id}/expiration", "post"),
+        ("/api/workspaces", "get"),
+        ("/api/workspaces/{id}/channels", "get"),
+        ("/api/audit", "get"),
+        ("/api/audit/export.csv", "get"),
+        ("/api/openapi.json", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+    ];
+    let mut documented = Vec::new();
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            documented.push((path.clone(), method.clone()));
+        }
+    }
+    for (path, method) in expected {
+        assert!(
+            documented.contains(&(path.to_string(), method.to_string())),
+            "{method} {path} is not documented"
+        );
+    }
+    assert_eq!(
+        documented.len(),
+        expected.len(),
+        "documented: {documented:?}"
+    );
+    // Every documented operation is served (not the unknown-route answer or 405).
+    for (path, method) in &documented {
+        let url = format!("{}{}", app.url, path.replace("{id}", "W0NOPE000"));
+        let req = match method.as_str() {
+            "get" => app.http.get(&url),
+            "post" => app
+                .http
+                .post(&url)
+                .header("x-roster-request", "1")
+                .header("origin", app.origin())
+                .json(&json!({})),
+            other => panic!("unexpected method {other}"),
+        };
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap();
+        assert_ne!(status, 405, "{method} {path}");
+        assert!(
+            !body.contains("There is no such API route"),
+            "{method} {path} is documented but not routed"
+        );
+    }
+    // Schemas of the wire types are included.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "UsersPage",
+        "UserSummary",
+        "UserDetail",
+        "InviteRequest",
+        "ActionResult",
+        "ErrorBody",
+        "AuditPage",
+        "Me",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name} missing");
+    }
+}

@@ -1,0 +1,266 @@
+//! `spawn_app()`: the real Roster on port 0 against a real sandbox, with temporary files.
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, path::Path, sync::Arc};
+
+use roster_proxy::{
+    AppState,
+    audit::AuditLog,
+    auth::{AuthConfig, Authenticator},
+    demo::demo_roles,
+    directory::Directory,
+    metrics::Metrics,
+    middleware::{Health, WriteLimiter},
+    policy::RoleConfig,
+    serve::preflight,
+    slack::{SlackClient, SlackToken},
+};
+use roster_sandbox::{RunningSandbox, Sandbox, SandboxConfig, ratelimit::RateLimitMode};
+use serde_json::Value;
+
+/// How to start the app.
+pub struct Options {
+    pub users: usize,
+    pub rate_limits: RateLimitMode,
+    /// Roster's limiter clock factor (match a scaled sandbox).
+    pub rate_scale: f64,
+    /// `[auth]` as TOML; `mode = "dev"` by default.
+    pub auth: String,
+    /// `None`: the demo's roles.
+    pub roles: Option<Vec<RoleConfig>>,
+    /// Which sandbox token Roster uses.
+    pub token: TokenChoice,
+    /// Reuse this data directory (restart tests).
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Do not sync before returning.
+    pub skip_sync: bool,
+}
+
+#[derive(Clone, Copy)]
+pub enum TokenChoice {
+    OrgAdmin,
+    Workspace,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            users: 300,
+            rate_limits: RateLimitMode::Off,
+            rate_scale: 1.0,
+            auth: "mode = \"dev\"".into(),
+            roles: None,
+            token: TokenChoice::OrgAdmin,
+            data_dir: None,
+            skip_sync: false,
+        }
+    }
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub sandbox: RunningSandbox,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    pub token: String,
+    _data: Option<tempfile::TempDir>,
+    pub data_dir: std::path::PathBuf,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub async fn spawn_app(options: Options) -> TestApp {
+    let sandbox = Sandbox::new(SandboxConfig {
+        users: options.users,
+        seed: 4,
+        rate_limits: options.rate_limits,
+        epoch: Some(4_000_000_000 - 86_400 * 400),
+        ..SandboxConfig::default()
+    })
+    .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+    .await
+    .unwrap();
+    let token = match options.token {
+        TokenChoice::OrgAdmin => sandbox.sandbox.tokens().org_admin.clone(),
+        TokenChoice::Workspace => sandbox.sandbox.tokens().workspace.clone(),
+    };
+    let metrics = Arc::new(Metrics::default());
+    let slack = SlackClient::new(
+        &sandbox.api_url(),
+        SlackToken::new(token.clone()).unwrap(),
+        options.rate_scale,
+        metrics.clone(),
+    )
+    .unwrap();
+    let (connection, source) = preflight(&slack, false).await.unwrap();
+    let (temp, data_dir) = match options.data_dir {
+        Some(d) => (None, d),
+        None => {
+            let t = tempfile::tempdir().unwrap();
+            let p = t.path().to_path_buf();
+            (Some(t), p)
+        }
+    };
+    let directory = Arc::new(Directory::persistent(&data_dir.join("directory.json")));
+    if !options.skip_sync {
+        directory.sync(&source).await.unwrap();
+    }
+    let auth_config: AuthConfig = toml::from_str(&options.auth).unwrap();
+    let auth = Authenticator::from_config(&auth_config).await.unwrap();
+    let roles = options
+        .roles
+        .unwrap_or_else(|| demo_roles(&directory.workspaces()));
+    let audit = AuditLog::open(&data_dir.join("roster.db")).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = AppState {
+        slack,
+        source: Arc::new(source),
+        directory,
+        connection: Arc::new(connection),
+        auth: Arc::new(auth),
+        roles: Arc::new(roles),
+        audit,
+        metrics,
+        health: Arc::new(Health::default()),
+        writes: Arc::new(WriteLimiter::default()),
+        public_origin: None,
+        web: None,
+    };
+    let router = roster_proxy::app(state.clone());
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    TestApp {
+        url: format!("http://{addr}"),
+        sandbox,
+        state,
+        http: reqwest::Client::new(),
+        token,
+        _data: temp,
+        data_dir,
+        server,
+    }
+}
+
+impl TestApp {
+    pub fn origin(&self) -> String {
+        self.url.clone()
+    }
+
+    /// GET as the given demo role.
+    pub async fn get_as(&self, role: &str, path: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .header("cookie", format!("roster_demo_role={role}"))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let body = resp.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.get_as("org-admin", path).await
+    }
+
+    /// POST as the given demo role, with Roster's own headers.
+    pub async fn post_as(&self, role: &str, path: &str, body: Value) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("cookie", format!("roster_demo_role={role}"))
+            .header("x-roster-request", "1")
+            .header("origin", self.origin())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let body = resp.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.post_as("org-admin", path, body).await
+    }
+
+    pub fn calls(&self, method: &str) -> u64 {
+        self.sandbox.sandbox.calls(method)
+    }
+
+    pub fn workspace(&self, i: usize) -> String {
+        self.state.directory.workspaces()[i].id.clone()
+    }
+
+    pub fn channel_on(&self, team: &str) -> String {
+        self.sandbox.sandbox.with_org(|o| {
+            o.channels
+                .values()
+                .find(|c| c.team_id == team && !c.is_private && !c.is_archived)
+                .unwrap()
+                .id
+                .clone()
+        })
+    }
+
+    /// A user of the directory matching `f`.
+    pub fn find(
+        &self,
+        f: impl Fn(&roster_proxy::directory::DirUser) -> bool,
+    ) -> roster_proxy::directory::DirUser {
+        let page = self.state.directory.query(
+            &roster_api::UserQuery {
+                limit: Some(1000),
+                ..Default::default()
+            },
+            &Everyone,
+        );
+        page.users
+            .iter()
+            .filter_map(|s| self.state.directory.get(&s.id))
+            .find(|u| f(u))
+            .expect("such a user")
+    }
+
+    pub async fn audit_rows(&self) -> Vec<roster_api::AuditEntry> {
+        self.state
+            .audit
+            .list(
+                &roster_api::AuditQuery {
+                    limit: Some(500),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .entries
+    }
+}
+
+pub struct Everyone;
+impl roster_proxy::directory::Visibility for Everyone {
+    fn sees(&self, _: &roster_api::UserSummary) -> bool {
+        true
+    }
+    fn sees_emails(&self) -> bool {
+        true
+    }
+}
+
+pub fn path_exists(p: &Path) -> bool {
+    p.exists()
+}
