@@ -2,6 +2,7 @@
 //! background, persisted so a restart serves the last copy at once, and queried by
 //! `GET /api/users` without calling Slack.
 
+mod index;
 mod query;
 mod sync;
 
@@ -159,13 +160,13 @@ pub enum Change {
     },
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default)]
 struct Data {
     users: Vec<DirUser>,
     workspaces: Vec<Workspace>,
     synced_at: Option<i64>,
-    #[serde(skip)]
     by_id: HashMap<String, usize>,
+    index: index::Index,
 }
 
 impl Data {
@@ -175,11 +176,14 @@ impl Data {
             workspaces,
             synced_at,
             by_id: HashMap::new(),
+            index: index::Index::default(),
         };
         data.reindex();
         data
     }
 
+    /// Rebuilds the lookups after any change (tens of milliseconds at 100,000 users; changes
+    /// come at most a few a second).
     fn reindex(&mut self) {
         self.by_id = self
             .users
@@ -187,6 +191,7 @@ impl Data {
             .enumerate()
             .map(|(i, u)| (u.summary.id.clone(), i))
             .collect();
+        self.index = index::Index::build(&self.users);
     }
 }
 
@@ -358,7 +363,9 @@ impl Directory {
                 }
             }
             user.rederive();
-            user.clone()
+            let updated = user.clone();
+            data.reindex();
+            updated
         };
         self.sorts.clear();
         self.persist_soon();
@@ -371,12 +378,9 @@ impl Directory {
             let mut data = self.data.write().unwrap();
             match data.by_id.get(&user.summary.id).copied() {
                 Some(i) => data.users[i] = user.clone(),
-                None => {
-                    let i = data.users.len();
-                    data.by_id.insert(user.summary.id.clone(), i);
-                    data.users.push(user.clone());
-                }
+                None => data.users.push(user.clone()),
             }
+            data.reindex();
         }
         self.sorts.clear();
         self.persist_soon();

@@ -15,8 +15,8 @@ use super::{DirUser, Directory, fold, unix_now, user_type_of};
 
 /// What the caller may see, so filtering and counting never reveal more.
 pub trait Visibility {
-    /// Whether the user may be listed.
-    fn sees(&self, user: &UserSummary) -> bool;
+    /// The team IDs whose users may be listed; `None`: every user.
+    fn workspace_scope(&self) -> Option<Vec<String>>;
     /// Whether emails may be searched.
     fn sees_emails(&self) -> bool;
 }
@@ -117,66 +117,61 @@ impl Directory {
         let data = self.data.read().unwrap();
         let key = query.sort.unwrap_or(SortKey::Name);
         let order = self.order(&data.users, key);
-        let needle = query
+        let index = &data.index;
+        let hits = query
             .q
             .as_deref()
-            .map(|q| fold(q.trim()))
-            .filter(|q| !q.is_empty());
-        let search_email = viewer.sees_emails();
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| index.search(q, viewer.sees_emails()));
+        let allowed: Option<Vec<bool>> = viewer
+            .workspace_scope()
+            .map(|teams| index.workspaces.iter().map(|w| teams.contains(w)).collect());
+        // A workspace nobody is on yet matches nobody.
+        let on_workspace: Option<Option<u16>> = query
+            .workspace
+            .as_deref()
+            .map(|w| index.by_workspace.get(w).copied());
         let offset = query.offset.unwrap_or(0);
         let limit = query.limit.unwrap_or(UserQuery::DEFAULT_LIMIT);
         let expiring_before = query
             .expires_within_days
             .map(|d| unix_now() + i64::from(d) * 86_400);
-        let workspace = query.workspace.as_deref();
 
-        let matches = |u: &DirUser| -> bool {
-            let s = &u.summary;
-            if let Some(n) = &needle
-                && !u.haystack.contains(n.as_str())
-                && !(search_email && u.email_key.contains(n.as_str()))
+        let matches = |i: usize| -> bool {
+            if hits.as_ref().is_some_and(|h| !h[i]) {
+                return false;
+            }
+            let row = &index.rows[i];
+            let memberships = index.memberships_of(i);
+            if let Some(allowed) = &allowed
+                && !memberships.iter().any(|(w, _)| allowed[*w as usize])
             {
                 return false;
             }
-            if let Some(w) = workspace
-                && !s.workspaces.iter().any(|x| x == w)
-            {
-                return false;
-            }
-            if let Some(t) = query.user_type {
-                // With a workspace filter, the type is the role on that workspace.
-                let actual = workspace
-                    .and_then(|w| u.role_on(w))
-                    .map(user_type_of)
-                    .unwrap_or(s.user_type);
-                if actual != t {
-                    return false;
-                }
-            }
-            if query.status.is_some_and(|st| st != s.status) {
-                return false;
-            }
-            if query.has_2fa.is_some_and(|v| s.has_2fa != Some(v)) {
-                return false;
-            }
-            if query.has_sso.is_some_and(|v| s.has_sso != Some(v)) {
-                return false;
-            }
-            if let Some(before) = expiring_before
-                && s.expires.is_none_or(|e| e > before)
-            {
-                return false;
-            }
-            viewer.sees(s)
+            // With a workspace filter, the type is the role on that workspace.
+            let user_type = match on_workspace {
+                None => row.user_type,
+                Some(None) => return false,
+                Some(Some(w)) => match memberships.iter().find(|(x, _)| *x == w) {
+                    Some((_, role)) => user_type_of(*role),
+                    None => return false,
+                },
+            };
+            query.user_type.is_none_or(|t| t == user_type)
+                && query.status.is_none_or(|st| st == row.status)
+                && query.has_2fa.is_none_or(|v| row.has_2fa == Some(v))
+                && query.has_sso.is_none_or(|v| row.has_sso == Some(v))
+                && expiring_before.is_none_or(|before| row.expires.is_some_and(|e| e <= before))
         };
 
         let mut total = 0;
         let mut page = Vec::with_capacity(limit.min(1_000));
         let mut visit = |i: &u32| {
-            let u = &data.users[*i as usize];
-            if matches(u) {
+            let i = *i as usize;
+            if matches(i) {
                 if total >= offset && page.len() < limit {
-                    page.push(u.summary.clone());
+                    page.push(data.users[i].summary.clone());
                 }
                 total += 1;
             }
@@ -196,8 +191,8 @@ mod tests {
 
     struct Everyone;
     impl Visibility for Everyone {
-        fn sees(&self, _: &UserSummary) -> bool {
-            true
+        fn workspace_scope(&self) -> Option<Vec<String>> {
+            None
         }
         fn sees_emails(&self) -> bool {
             true
@@ -206,8 +201,8 @@ mod tests {
 
     struct NoEmails;
     impl Visibility for NoEmails {
-        fn sees(&self, u: &UserSummary) -> bool {
-            u.workspaces.iter().any(|w| w == "T1")
+        fn workspace_scope(&self) -> Option<Vec<String>> {
+            Some(vec!["T1".into()])
         }
         fn sees_emails(&self) -> bool {
             false

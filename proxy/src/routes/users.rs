@@ -5,8 +5,7 @@ use axum::{
     extract::{Path, Query, State, rejection::QueryRejection},
 };
 use roster_api::{
-    Channel, ErrorBody, Membership, Mode, Presence, SortKey, UserDetail, UserQuery, UserSummary,
-    UsersPage,
+    Channel, ErrorBody, Membership, Mode, Presence, SortKey, UserDetail, UserQuery, UsersPage,
 };
 use serde_json::Value;
 
@@ -19,8 +18,11 @@ use crate::{
 };
 
 impl Visibility for Caller {
-    fn sees(&self, user: &UserSummary) -> bool {
-        Caller::sees(self, user)
+    fn workspace_scope(&self) -> Option<Vec<String>> {
+        match &self.role.workspaces {
+            crate::policy::WorkspaceScope::All(_) => None,
+            crate::policy::WorkspaceScope::Only(teams) => Some(teams.iter().cloned().collect()),
+        }
     }
 
     fn sees_emails(&self) -> bool {

@@ -253,8 +253,8 @@ impl TestApp {
 
 pub struct Everyone;
 impl roster_proxy::directory::Visibility for Everyone {
-    fn sees(&self, _: &roster_api::UserSummary) -> bool {
-        true
+    fn workspace_scope(&self) -> Option<Vec<String>> {
+        None
     }
     fn sees_emails(&self) -> bool {
         true

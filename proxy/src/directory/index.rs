@@ -1,0 +1,125 @@
+//! A compact, cache-friendly copy of what `/api/users` filters on: small fixed-size rows,
+//! workspaces as indexes, and all searchable text in one buffer scanned once per query.
+//! At 100,000 users a query touches a few megabytes in order instead of chasing a million
+//! heap pointers.
+
+use std::collections::HashMap;
+
+use memchr::memmem;
+use roster_api::{UserStatus, UserType, WorkspaceRole};
+
+use super::{DirUser, fold};
+
+/// One user's filterable facts.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Row {
+    pub user_type: UserType,
+    pub status: UserStatus,
+    /// `None`: unknown (hidden by Slack for this token).
+    pub has_2fa: Option<bool>,
+    pub has_sso: Option<bool>,
+    pub expires: Option<i64>,
+    /// `memberships[m_start..m_start + m_len]`.
+    pub m_start: u32,
+    pub m_len: u32,
+}
+
+/// The index of a whole directory.
+#[derive(Debug, Default)]
+pub(super) struct Index {
+    /// Workspace index → team ID.
+    pub workspaces: Vec<String>,
+    pub by_workspace: HashMap<String, u16>,
+    pub rows: Vec<Row>,
+    /// (workspace index, role there), per user, flat.
+    pub memberships: Vec<(u16, WorkspaceRole)>,
+    /// Folded name, username and ID of every user, each followed by `\0`.
+    text: Vec<u8>,
+    /// Folded emails, each followed by `\0`.
+    emails: Vec<u8>,
+    text_ends: Vec<u32>,
+    email_ends: Vec<u32>,
+}
+
+fn type_role(t: UserType) -> WorkspaceRole {
+    match t {
+        UserType::Owner => WorkspaceRole::Owner,
+        UserType::Admin => WorkspaceRole::Admin,
+        UserType::Member => WorkspaceRole::Member,
+        UserType::MultiChannelGuest => WorkspaceRole::MultiChannelGuest,
+        UserType::SingleChannelGuest => WorkspaceRole::SingleChannelGuest,
+        UserType::Bot => WorkspaceRole::Bot,
+    }
+}
+
+impl Index {
+    pub(super) fn build(users: &[DirUser]) -> Index {
+        let mut index = Index::default();
+        let workspace_of = |index: &mut Index, team: &str| -> u16 {
+            if let Some(&i) = index.by_workspace.get(team) {
+                return i;
+            }
+            let i = index.workspaces.len() as u16;
+            index.workspaces.push(team.to_string());
+            index.by_workspace.insert(team.to_string(), i);
+            i
+        };
+        index.rows.reserve(users.len());
+        for user in users {
+            let s = &user.summary;
+            let m_start = index.memberships.len() as u32;
+            for team in &s.workspaces {
+                let role = user.role_on(team).unwrap_or_else(|| type_role(s.user_type));
+                let w = workspace_of(&mut index, team);
+                index.memberships.push((w, role));
+            }
+            index.rows.push(Row {
+                user_type: s.user_type,
+                status: s.status,
+                has_2fa: s.has_2fa,
+                has_sso: s.has_sso,
+                expires: s.expires,
+                m_start,
+                m_len: index.memberships.len() as u32 - m_start,
+            });
+            index.text.extend_from_slice(user.haystack.as_bytes());
+            index.text.push(0);
+            index.text_ends.push(index.text.len() as u32);
+            index.emails.extend_from_slice(user.email_key.as_bytes());
+            index.emails.push(0);
+            index.email_ends.push(index.emails.len() as u32);
+        }
+        index
+    }
+
+    /// The memberships of user `i`.
+    pub(super) fn memberships_of(&self, i: usize) -> &[(u16, WorkspaceRole)] {
+        let row = &self.rows[i];
+        &self.memberships[row.m_start as usize..(row.m_start + row.m_len) as usize]
+    }
+
+    /// Which users' text (and, with `emails`, email) contains `needle` (already folded).
+    pub(super) fn search(&self, needle: &str, emails: bool) -> Vec<bool> {
+        let mut hits = vec![false; self.rows.len()];
+        let needle = fold(needle);
+        if needle.contains('\0') || needle.is_empty() {
+            return hits;
+        }
+        let finder = memmem::Finder::new(needle.as_bytes());
+        let mut mark = |buffer: &[u8], ends: &[u32]| {
+            let mut user = 0;
+            for at in finder.find_iter(buffer) {
+                // Users are in buffer order: advance to the one containing `at`.
+                while ends[user] as usize <= at {
+                    user += 1;
+                }
+                hits[user] = true;
+            }
+        };
+        mark(&self.text, &self.text_ends);
+        if emails {
+            mark(&self.emails, &self.email_ends);
+        }
+        hits
+    }
+}
