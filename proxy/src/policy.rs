@@ -157,8 +157,16 @@ pub fn validate_roles(roles: &[RoleConfig]) -> Result<(), ConfigError> {
             key: key.clone(),
             message,
         };
-        if role.name.trim().is_empty() {
-            return Err(fail("name must not be empty".into()));
+        if role.name.is_empty()
+            || !role
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(fail(format!(
+                "name {:?}: use letters, digits, - and _ only",
+                role.name
+            )));
         }
         if !names.insert(role.name.clone()) {
             return Err(fail(format!("the role name {:?} is used twice", role.name)));
