@@ -727,8 +727,13 @@ async fn a_person_cannot_flood_slack_with_changes() {
 
 #[test]
 fn the_example_configuration_is_valid() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../roster.example.toml")).unwrap();
-    let config = roster_proxy::config::Config::parse(&text, "roster.example.toml", |_| None).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../roster.example.toml"
+    ))
+    .unwrap();
+    let config =
+        roster_proxy::config::Config::parse(&text, "roster.example.toml", |_| None).unwrap();
     let names: Vec<&str> = config.roles.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["org-admin", "helpdesk", "auditor"]);
     assert!(config.roles[1].invite_guests_only);

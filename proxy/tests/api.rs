@@ -122,6 +122,48 @@ async fn bad_queries_get_clear_errors() {
 }
 
 #[tokio::test]
+async fn users_export_is_the_filtered_view_with_the_role_s_columns() {
+    let app = spawn_app(Options::default()).await;
+    let csv = |role: &str, qs: &str| {
+        let url = format!("{}/api/users/export.csv?{qs}", app.url);
+        let client = app.http.clone();
+        let role = role.to_string();
+        async move {
+            let r = client
+                .get(url)
+                .header("cookie", format!("roster_demo_role={role}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+            r.text().await.unwrap()
+        }
+    };
+    let all = csv("org-admin", "type=multi_channel_guest").await;
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,name,username,email,type,status,workspaces,has_2fa,has_sso,created_utc,expires_utc,deactivated_utc"
+    );
+    let (_, page) = app.get("/api/users?type=multi_channel_guest").await;
+    assert_eq!(lines.len() - 1, page["total"].as_u64().unwrap() as usize);
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains(",multi_channel_guest,"))
+    );
+    let desk = csv("helpdesk", "").await;
+    assert_eq!(
+        desk.lines().next().unwrap(),
+        "id,name,username,type,status,workspaces,created_utc,expires_utc,deactivated_utc"
+    );
+    assert!(
+        !desk.contains("@larkspur.example"),
+        "no emails for the help desk"
+    );
+}
+
+#[tokio::test]
 async fn user_detail_combines_slack_reads() {
     let app = spawn_app(Options::default()).await;
     let guest = app.find(|u| {
@@ -796,6 +838,7 @@ async fn the_openapi_document_matches_the_routes() {
         ("/api/status", "get"),
         ("/api/dev/role", "post"),
         ("/api/users", "get"),
+        ("/api/users/export.csv", "get"),
         ("/api/users/{id}", "get"),
         ("/api/users/invite", "post"),
         ("/api/users/{id}/assign", "post"),

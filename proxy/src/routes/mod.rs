@@ -19,6 +19,19 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{AppState, error::AppError};
 
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_cells_are_quoted_and_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -43,6 +56,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(me::status))
         .routes(routes!(me::set_demo_role))
         .routes(routes!(users::list))
+        .routes(routes!(users::export))
         .routes(routes!(users::detail))
         .routes(routes!(user_actions::invite))
         .routes(routes!(user_actions::assign))
@@ -100,6 +114,22 @@ pub fn health() -> Router<AppState> {
     responses((status = 200, description = "This document", content_type = "application/json")))]
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(openapi().as_ref().clone())
+}
+
+/// One CSV cell: quoted when needed; cells starting with `= + - @` are prefixed with `'` so
+/// spreadsheets do not run them as formulas.
+pub(crate) fn csv_field(value: &str) -> String {
+    // Cells starting with = + - @ are formulas to spreadsheets; a leading quote defuses them.
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
 }
 
 /// A query string that cannot be read, as a 400 in Roster's error shape.

@@ -101,6 +101,104 @@ pub async fn list(
     }))
 }
 
+/// The users matching the query, as CSV, with only the columns the role may see.
+#[utoipa::path(get, path = "/users/export.csv", tag = "users", params(UserQuery),
+    responses((status = 200, description = "CSV of every matching user", content_type = "text/csv"),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<UserQuery>, QueryRejection>,
+) -> Result<impl axum::response::IntoResponse, AppError> {
+    let Query(mut query) = query.map_err(super::bad_query)?;
+    if !caller.can(Permission::UsersRead) {
+        return Err(Denied::Permission(Permission::UsersRead).into());
+    }
+    check_hidden(&caller, &query)?;
+    query.offset = None;
+    query.limit = Some(usize::MAX);
+    let names: std::collections::HashMap<String, String> = state
+        .directory
+        .workspaces()
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    let page = state.directory.query(&query, &caller);
+    let date = |ts: Option<i64>| {
+        ts.filter(|t| *t > 0)
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default()
+    };
+    let yes_no = |v: Option<bool>| match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
+    let columns: Vec<(&str, Option<Field>)> = vec![
+        ("id", None),
+        ("name", None),
+        ("username", None),
+        ("email", Some(Field::Email)),
+        ("type", None),
+        ("status", None),
+        ("workspaces", None),
+        ("has_2fa", Some(Field::Has2fa)),
+        ("has_sso", Some(Field::HasSso)),
+        ("created_utc", Some(Field::Created)),
+        ("expires_utc", Some(Field::Expires)),
+        ("deactivated_utc", None),
+    ];
+    let columns: Vec<&str> = columns
+        .into_iter()
+        .filter(|(_, f)| f.is_none_or(|f| !caller.hides(f)))
+        .map(|(c, _)| c)
+        .collect();
+    let mut out = columns.join(",");
+    out.push('\n');
+    for user in &page.users {
+        let u = caller.redact(user);
+        let cell = |c: &str| -> String {
+            match c {
+                "id" => u.id.clone(),
+                "name" => u.name.clone(),
+                "username" => u.username.clone(),
+                "email" => u.email.clone().unwrap_or_default(),
+                "type" => u.user_type.as_str().to_string(),
+                "status" => u.status.as_str().to_string(),
+                "workspaces" => u
+                    .workspaces
+                    .iter()
+                    .map(|w| names.get(w).cloned().unwrap_or_else(|| w.clone()))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                "has_2fa" => yes_no(u.has_2fa).to_string(),
+                "has_sso" => yes_no(u.has_sso).to_string(),
+                "created_utc" => date(Some(u.created)),
+                "expires_utc" => date(u.expires),
+                "deactivated_utc" => date(u.deactivated),
+                _ => String::new(),
+            }
+        };
+        let row: Vec<String> = columns.iter().map(|c| super::csv_field(&cell(c))).collect();
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"roster-users.csv\"",
+            ),
+        ],
+        out,
+    ))
+}
+
 fn text(v: Option<&Value>) -> Option<String> {
     v.and_then(Value::as_str)
         .filter(|s| !s.is_empty())
