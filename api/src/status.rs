@@ -47,6 +47,9 @@ pub struct Me {
     pub workspaces: Option<Vec<String>>,
     /// Fields the role may not see (`email`, `has_2fa`, …); they are absent from answers.
     pub hidden_fields: Vec<String>,
+    /// The role may only invite guests.
+    #[serde(default)]
+    pub invite_guests_only: bool,
     /// Present in the demo: the roles its switcher offers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demo_roles: Option<Vec<String>>,

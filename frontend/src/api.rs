@@ -1,8 +1,12 @@
 //! The only place the app talks HTTP: one typed function per proxy endpoint.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use roster_api::{ErrorBody, UserQuery, UsersPage, Workspace};
-use serde::de::DeserializeOwned;
+use roster_api::{
+    ActionResult, AssignRequest, AuditPage, AuditQuery, Channel, DemoRole, ErrorBody,
+    ExpirationRequest, InviteRequest, Me, RemoveRequest, RoleRequest, ServerStatus, UserDetail,
+    UserQuery, UsersPage, Workspace,
+};
+use serde::{Serialize, de::DeserializeOwned};
 
 /// Why a call to the proxy failed, ready to show to a person.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,9 +28,27 @@ pub enum ApiError {
     Decode(String),
 }
 
-/// Every request carries the header the proxy requires of the app's own requests.
-fn get(url: &str) -> RequestBuilder {
-    Request::get(url)
+impl ApiError {
+    /// The request field the error is about, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::Server { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Slack's original error code, if Slack refused.
+    pub fn slack_error(&self) -> Option<&str> {
+        match self {
+            ApiError::Server { slack_error, .. } => slack_error.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Every request carries the header the proxy requires of the app's own changes.
+fn with_headers(builder: RequestBuilder) -> RequestBuilder {
+    builder
         .header("Accept", "application/json")
         .header("X-Roster-Request", "1")
 }
@@ -60,18 +82,127 @@ async fn read<T: DeserializeOwned>(
     }
 }
 
+async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    read(with_headers(Request::get(url)).send().await).await
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, ApiError> {
+    let request = with_headers(Request::post(url))
+        .json(body)
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    read(request.send().await).await
+}
+
+/// `path?query`, without a dangling `?`.
+pub fn with_query<Q: Serialize>(path: &str, query: &Q) -> String {
+    match serde_urlencoded::to_string(query) {
+        Ok(qs) if !qs.is_empty() => format!("{path}?{qs}"),
+        _ => path.to_string(),
+    }
+}
+
+/// `GET /api/me`.
+pub async fn me() -> Result<Me, ApiError> {
+    get("/api/me").await
+}
+
+/// `GET /api/status`.
+pub async fn status() -> Result<ServerStatus, ApiError> {
+    get("/api/status").await
+}
+
+/// `POST /api/dev/role` (demo only).
+pub async fn switch_demo_role(role: &str) -> Result<(), ApiError> {
+    let request = with_headers(Request::post("/api/dev/role"))
+        .json(&DemoRole {
+            role: role.to_string(),
+        })
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    if response.ok() {
+        Ok(())
+    } else {
+        read::<()>(Ok(response)).await
+    }
+}
+
 /// `GET /api/users`.
 pub async fn list_users(query: &UserQuery) -> Result<UsersPage, ApiError> {
-    let qs = serde_urlencoded::to_string(query).map_err(|e| ApiError::Decode(e.to_string()))?;
-    let url = if qs.is_empty() {
-        "/api/users".to_string()
-    } else {
-        format!("/api/users?{qs}")
-    };
-    read(get(&url).send().await).await
+    get(&with_query("/api/users", query)).await
+}
+
+/// The URL of `GET /api/users/export.csv` for a query.
+pub fn users_csv_url(query: &UserQuery) -> String {
+    let mut q = query.clone();
+    q.offset = None;
+    q.limit = None;
+    with_query("/api/users/export.csv", &q)
+}
+
+/// `GET /api/users/{id}`.
+pub async fn user(id: &str) -> Result<UserDetail, ApiError> {
+    get(&format!("/api/users/{}", encode(id))).await
 }
 
 /// `GET /api/workspaces`.
 pub async fn list_workspaces() -> Result<Vec<Workspace>, ApiError> {
-    read(get("/api/workspaces").send().await).await
+    get("/api/workspaces").await
+}
+
+/// `GET /api/workspaces/{id}/channels?q=`.
+pub async fn channels(workspace: &str, q: &str) -> Result<Vec<Channel>, ApiError> {
+    get(&with_query(
+        &format!("/api/workspaces/{}/channels", encode(workspace)),
+        &[("q", q)],
+    ))
+    .await
+}
+
+/// `POST /api/users/invite`.
+pub async fn invite(request: &InviteRequest) -> Result<ActionResult, ApiError> {
+    post("/api/users/invite", request).await
+}
+
+/// `POST /api/users/{id}/assign`.
+pub async fn assign(id: &str, request: &AssignRequest) -> Result<ActionResult, ApiError> {
+    post(&format!("/api/users/{}/assign", encode(id)), request).await
+}
+
+/// `POST /api/users/{id}/remove`.
+pub async fn remove(id: &str, request: &RemoveRequest) -> Result<ActionResult, ApiError> {
+    post(&format!("/api/users/{}/remove", encode(id)), request).await
+}
+
+/// `POST /api/users/{id}/role`.
+pub async fn set_role(id: &str, request: &RoleRequest) -> Result<ActionResult, ApiError> {
+    post(&format!("/api/users/{}/role", encode(id)), request).await
+}
+
+/// `POST /api/users/{id}/expiration`.
+pub async fn set_expiration(
+    id: &str,
+    request: &ExpirationRequest,
+) -> Result<ActionResult, ApiError> {
+    post(&format!("/api/users/{}/expiration", encode(id)), request).await
+}
+
+/// `GET /api/audit`.
+pub async fn audit(query: &AuditQuery) -> Result<AuditPage, ApiError> {
+    get(&with_query("/api/audit", query)).await
+}
+
+/// The URL of `GET /api/audit/export.csv` for a query.
+pub fn audit_csv_url(query: &AuditQuery) -> String {
+    let mut q = query.clone();
+    q.cursor = None;
+    q.limit = None;
+    with_query("/api/audit/export.csv", &q)
+}
+
+/// Percent-encodes a path segment.
+fn encode(segment: &str) -> String {
+    String::from(js_sys::encode_uri_component(segment))
 }

@@ -14,6 +14,13 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// Browser tests take turns: two cores do not run several Chromiums well.
+/// (A failed test does not poison the turn of the next.)
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
+
 use fantoccini::{Client, ClientBuilder, Locator, wd::WebDriverCompatibleCommand};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -55,6 +62,8 @@ pub struct Roster {
     child: Child,
     /// `http://127.0.0.1:PORT`
     pub url: String,
+    /// The demo's sandbox, `http://127.0.0.1:PORT/` (its `/_sandbox/calls` counts Slack calls).
+    pub sandbox: String,
 }
 
 impl Roster {
@@ -75,17 +84,25 @@ impl Roster {
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
+            let mut sandbox = String::new();
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some((_, rest)) = line.split_once("Slack API emulated at ") {
+                    sandbox = rest.trim().trim_end_matches("api/").to_string();
+                }
                 if let Some(rest) = line.strip_prefix("Roster is running at ") {
                     let url = rest.split_whitespace().next().unwrap_or_default();
-                    let _ = tx.send(url.trim_end_matches('/').to_string());
+                    let _ = tx.send((url.trim_end_matches('/').to_string(), sandbox.clone()));
                 }
             }
         });
-        let url = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("roster demo {args:?} did not start within 60 s"));
-        Roster { child, url }
+        let (url, sandbox) = rx
+            .recv_timeout(Duration::from_secs(120))
+            .unwrap_or_else(|_| panic!("roster demo {args:?} did not start within 120 s"));
+        Roster {
+            child,
+            url,
+            sandbox,
+        }
     }
 }
 
@@ -253,6 +270,90 @@ impl Browser {
         path
     }
 
+    /// Clicks the element matching `css` (waiting up to 10 s for it).
+    pub async fn click(&self, css: &str) {
+        let el = self.wait_for(css, 10).await;
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css:?}: {e}"));
+    }
+
+    /// Types `text` into the input matching `css`, after clearing it.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self.wait_for(css, 10).await;
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    /// Picks the `<option>` with `value` in the `<select>` matching `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        let el = self.wait_for(css, 10).await;
+        el.select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("cannot select {value:?} in {css:?}: {e}"));
+    }
+
+    /// Waits up to `secs` until the JavaScript expression `condition` is true.
+    pub async fn wait_until(&self, condition: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let ok = self.eval(&format!("return !!({condition});")).await;
+            if ok == Value::Bool(true) {
+                return;
+            }
+            if Instant::now() > deadline {
+                let errors = self.console_errors().await;
+                panic!(
+                    "still not true after {secs} s: {condition}\nconsole errors:\n{}",
+                    errors.join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sends a Chrome DevTools Protocol command (through chromedriver).
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: cmd.to_string(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd} failed: {e}"))
+    }
+
+    /// Emulates `prefers-color-scheme: dark` (or light).
+    pub async fn color_scheme(&self, dark: bool) {
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-color-scheme", "value": if dark { "dark" } else { "light" }}]}),
+        )
+        .await;
+    }
+
+    /// Runs axe-core on the page and fails on serious or critical violations.
+    pub async fn assert_accessible(&self, page: &str) {
+        let axe = std::fs::read_to_string(env_path("ROSTER_AXE")).expect("axe-core is installed");
+        let script = format!(
+            "{axe}\nreturn axe.run(document, {{resultTypes: ['violations']}}).then(r => r.violations\
+               .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+               .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')));"
+        );
+        let violations = self.eval(&script).await;
+        let list: Vec<String> = violations
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            list.is_empty(),
+            "accessibility violations on {page}:\n{}",
+            list.join("\n")
+        );
+    }
+
     /// Ends the session and stops chromedriver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
@@ -264,6 +365,33 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
+    }
+}
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"cmd": self.cmd, "params": self.params}).to_string()),
+        )
     }
 }
 

@@ -35,7 +35,9 @@ async fn users_page_lists_the_org_through_the_proxy() {
         .await
         .unwrap();
 
-    browser.wait_for("table.users tbody tr", 30).await;
+    browser
+        .wait_for("table.users tbody tr[data-user-id]", 30)
+        .await;
 
     let names = browser
         .texts("table.users tbody tr td.col-name .name")
@@ -86,7 +88,7 @@ async fn users_page_lists_the_org_through_the_proxy() {
         rows
     );
 
-    let shot = browser.screenshot("users").await;
+    let shot = browser.screenshot("first-rows").await;
     println!("screenshot: {}", shot.display());
 
     browser

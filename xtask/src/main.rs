@@ -134,6 +134,7 @@ fn test(args: &[String]) -> Result<(), String> {
         .env("ROSTER_DIST", root.join("dist"))
         .env("ROSTER_CHROMIUM", &toolchain.chromium)
         .env("ROSTER_CHROMEDRIVER", &toolchain.chromedriver)
+        .env("ROSTER_AXE", root.join("node_modules/axe-core/axe.min.js"))
         .run()
 }
 

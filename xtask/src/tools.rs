@@ -15,6 +15,8 @@ use crate::{
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// npm's binaryen; Debian's wasm-opt 108 silently corrupts the release wasm.
 pub const BINARYEN_VERSION: &str = "132";
+/// The accessibility checker the browser tests inject (package.json pins it too).
+pub const AXE_VERSION: &str = "4.14.1";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The official Slack SDK the sandbox's conformance test drives.
 pub const SLACK_SDK_VERSION: &str = "3.47.0";
@@ -150,12 +152,18 @@ fn wasm_bindgen() -> Result<(), String> {
         .run()
 }
 
+/// npm packages: binaryen's wasm-opt for the bundle, axe-core for the accessibility checks.
 fn wasm_opt() -> Result<(), String> {
     let bin = root().join("node_modules/.bin/wasm-opt");
     let want = format!("wasm-opt version {BINARYEN_VERSION} ");
     let have = Cmd::new(&bin).arg("--version").read();
-    if have.as_deref().is_some_and(|v| v.starts_with(&want)) {
-        ok(&format!("wasm-opt {BINARYEN_VERSION} (npm binaryen)"));
+    let axe = std::fs::read_to_string(root().join("node_modules/axe-core/package.json"))
+        .ok()
+        .is_some_and(|p| p.contains(&format!("\"version\": \"{AXE_VERSION}\"")));
+    if have.as_deref().is_some_and(|v| v.starts_with(&want)) && axe {
+        ok(&format!(
+            "wasm-opt {BINARYEN_VERSION} (npm binaryen), axe-core {AXE_VERSION}"
+        ));
         return Ok(());
     }
     if Cmd::new("npm").arg("--version").read().is_none() {

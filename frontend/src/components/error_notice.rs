@@ -7,17 +7,11 @@ use crate::api::ApiError;
 /// A visible, announced error box.
 #[component]
 pub fn ErrorNotice(error: ApiError) -> impl IntoView {
-    let slack = match &error {
-        ApiError::Server {
-            slack_error: Some(code),
-            ..
-        } => Some(code.clone()),
-        _ => None,
-    };
+    let slack = error.slack_error().map(str::to_string);
     view! {
         <div class="notice notice-error" role="alert">
             <p>{error.to_string()}</p>
-            {slack.map(|code| view! { <p class="notice-code">"Slack error: " <code>{code}</code></p> })}
+            {slack.map(|code| view! { <p class="notice-code">"Slack error code: " <code>{code}</code></p> })}
         </div>
     }
 }

@@ -1,7 +1,21 @@
 //! Reusable pieces of the UI, one per file.
 
+mod avatar;
+mod channel_picker;
+mod demo_banner;
+mod dialog;
 mod error_notice;
+mod filter_bar;
+mod sync_status;
+mod toast;
 mod user_table;
 
+pub use avatar::Avatar;
+pub use channel_picker::ChannelPicker;
+pub use demo_banner::DemoBanner;
+pub use dialog::Dialog;
 pub use error_notice::ErrorNotice;
-pub use user_table::UserTable;
+pub use filter_bar::FilterBar;
+pub use sync_status::SyncStatus;
+pub use toast::{ToastKind, ToastRegion, Toasts};
+pub use user_table::{Selection, UserTable};

@@ -1,58 +1,457 @@
-//! The users table.
+//! The users table, virtualized: only the rows in view (plus a margin) are in the DOM, all
+//! rows have one fixed height, and pages of 200 users are fetched as they scroll into view.
+//! It stays smooth at 100,000 users.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use leptos::prelude::*;
-use roster_api::{UserStatus, UserSummary};
+use leptos::{html, prelude::*, task::spawn_local};
+use roster_api::{SortDir, SortKey, UserQuery, UserStatus, UserSummary, UserType};
 
-/// A table of users; `workspace_names` maps team IDs to names.
+use crate::{
+    api::{self, ApiError},
+    app::Session,
+    components::{Avatar, ErrorNotice},
+    format, perf,
+};
+
+/// Row height in pixels; must match `--row-height` in roster.css.
+pub const ROW_HEIGHT: f64 = 44.0;
+/// Rows fetched per request.
+const PAGE: usize = 200;
+/// Rows rendered above and below the viewport.
+const OVERSCAN: usize = 8;
+
+/// Which rows are selected for a bulk action.
+#[derive(Debug, Clone, Copy)]
+pub struct Selection {
+    pub ids: RwSignal<HashSet<String>>,
+    /// Every user matching the filters, loaded or not.
+    pub all_matching: RwSignal<bool>,
+    /// Row index of the last plain click, for shift-click ranges.
+    anchor: RwSignal<Option<usize>>,
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Self {
+            ids: RwSignal::new(HashSet::new()),
+            all_matching: RwSignal::new(false),
+            anchor: RwSignal::new(None),
+        }
+    }
+}
+
+impl Selection {
+    /// Forgets the selection.
+    pub fn clear(&self) {
+        self.ids.set(HashSet::new());
+        self.all_matching.set(false);
+        self.anchor.set(None);
+    }
+}
+
+/// A column of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Column {
+    label: &'static str,
+    class: &'static str,
+    sort: Option<SortKey>,
+    /// The field the role must see for the column to show.
+    field: Option<&'static str>,
+}
+
+const COLUMNS: [Column; 10] = [
+    Column {
+        label: "Name",
+        class: "col-name",
+        sort: Some(SortKey::Name),
+        field: None,
+    },
+    Column {
+        label: "Email",
+        class: "col-email",
+        sort: Some(SortKey::Email),
+        field: Some("email"),
+    },
+    Column {
+        label: "Type",
+        class: "col-type",
+        sort: Some(SortKey::Type),
+        field: None,
+    },
+    Column {
+        label: "Workspaces",
+        class: "col-workspaces",
+        sort: Some(SortKey::Workspaces),
+        field: None,
+    },
+    Column {
+        label: "Status",
+        class: "col-status",
+        sort: Some(SortKey::Status),
+        field: None,
+    },
+    Column {
+        label: "2FA",
+        class: "col-flag",
+        sort: Some(SortKey::Has2fa),
+        field: Some("has_2fa"),
+    },
+    Column {
+        label: "SSO",
+        class: "col-flag",
+        sort: Some(SortKey::HasSso),
+        field: Some("has_sso"),
+    },
+    Column {
+        label: "Created",
+        class: "col-date",
+        sort: Some(SortKey::Created),
+        field: Some("created"),
+    },
+    Column {
+        label: "Expires",
+        class: "col-date",
+        sort: Some(SortKey::Expires),
+        field: Some("expires"),
+    },
+    Column {
+        label: "Username",
+        class: "col-username",
+        sort: Some(SortKey::Username),
+        field: None,
+    },
+];
+
+fn status_class(s: UserStatus) -> &'static str {
+    match s {
+        UserStatus::Active => "badge badge-active",
+        UserStatus::Deactivated => "badge badge-deactivated",
+        UserStatus::Pending => "badge badge-pending",
+    }
+}
+
+fn type_label(u: &UserSummary) -> &'static str {
+    if u.is_primary_owner {
+        "Primary owner"
+    } else {
+        u.user_type.label()
+    }
+}
+
+fn flag(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "On",
+        Some(false) => "Off",
+        None => "—",
+    }
+}
+
+/// The table for `query`; `on_sort` changes the sort, `on_open` opens a user.
 #[component]
 pub fn UserTable(
-    users: Vec<UserSummary>,
-    workspace_names: HashMap<String, String>,
+    query: Memo<UserQuery>,
+    selection: Selection,
+    on_sort: Callback<(SortKey, SortDir)>,
+    on_open: Callback<String>,
+    /// The number of matching users, once known.
+    total: RwSignal<Option<usize>>,
 ) -> impl IntoView {
-    let rows = users
-        .into_iter()
-        .map(|user| {
-            let mut workspaces: Vec<String> = user
-                .workspaces
-                .iter()
-                .map(|id| workspace_names.get(id).cloned().unwrap_or_else(|| id.clone()))
-                .collect();
-            workspaces.sort();
-            let workspaces = workspaces.join(", ");
-            let status_class = match user.status {
-                UserStatus::Active => "badge badge-active",
-                UserStatus::Deactivated => "badge badge-deactivated",
-                UserStatus::Pending => "badge badge-pending",
-            };
-            let type_label = if user.is_primary_owner { "Primary owner" } else { user.user_type.label() };
-            view! {
-                <tr data-user-id=user.id.clone()>
-                    <td class="col-name">
-                        <span class="name">{user.name}</span>
-                        <span class="username">"@"{user.username}</span>
-                    </td>
-                    <td class="col-email">{user.email.unwrap_or_default()}</td>
-                    <td class="col-type">{type_label}</td>
-                    <td class="col-workspaces">{workspaces}</td>
-                    <td class="col-status"><span class=status_class>{user.status.label()}</span></td>
-                </tr>
+    let session = expect_context::<Session>();
+    let pages: RwSignal<HashMap<usize, Vec<UserSummary>>> = RwSignal::new(HashMap::new());
+    let inflight = StoredValue::new(HashSet::<usize>::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let generation = StoredValue::new(0u64);
+    let scroll_top = RwSignal::new(0.0f64);
+    let viewport_height = RwSignal::new(600.0f64);
+    let viewport = NodeRef::<html::Div>::new();
+    let restored = StoredValue::new(false);
+
+    let fetch = move |page: usize| {
+        if inflight.with_value(|f| f.contains(&page)) {
+            return;
+        }
+        inflight.update_value(|f| {
+            f.insert(page);
+        });
+        let mine = generation.get_value();
+        let mut q = query.get_untracked();
+        q.offset = Some(page * PAGE);
+        q.limit = Some(PAGE);
+        spawn_local(async move {
+            let answer = api::list_users(&q).await;
+            // A newer view started meanwhile, or the table is gone.
+            if generation.try_get_value() != Some(mine) {
+                return;
             }
+            inflight.try_update_value(|f| {
+                f.remove(&page);
+            });
+            match answer {
+                Ok(result) => {
+                    error.try_set(None);
+                    total.try_set(Some(result.total));
+                    pages.try_update(|p| {
+                        p.insert(page, result.users);
+                    });
+                }
+                Err(e) => {
+                    error.try_set(Some(e));
+                }
+            }
+        });
+    };
+
+    // New filters or sort, or a change made through Roster: start over.
+    Effect::new(move |_| {
+        query.track();
+        session.version.track();
+        generation.update_value(|g| *g += 1);
+        inflight.set_value(HashSet::new());
+        pages.set(HashMap::new());
+        total.set(None);
+        fetch(0);
+    });
+
+    // Rows in view.
+    let range = Memo::new(move |_| {
+        let n = total.get().unwrap_or(0);
+        let first = ((scroll_top.get() / ROW_HEIGHT).floor() as usize).saturating_sub(OVERSCAN);
+        let shown = (viewport_height.get() / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN;
+        (first.min(n), (first + shown).min(n))
+    });
+    // Fetch the pages the rows in view come from.
+    Effect::new(move |_| {
+        let (first, last) = range.get();
+        if last == 0 {
+            return;
+        }
+        let loaded = pages.get();
+        for page in first / PAGE..=(last - 1) / PAGE {
+            if !loaded.contains_key(&page) {
+                fetch(page);
+            }
+        }
+    });
+
+    // Keep the scroll position per view across visits (sessionStorage), and measure the
+    // viewport.
+    let storage_key = move || {
+        format!(
+            "roster.users.scroll?{}",
+            api::with_query("", &query.get_untracked())
+        )
+    };
+    Effect::new(move |_| {
+        let Some(el) = viewport.get() else { return };
+        viewport_height.set(f64::from(el.client_height()));
+        let loaded = total.get().is_some();
+        if loaded && !restored.get_value() {
+            restored.set_value(true);
+            let saved = window()
+                .session_storage()
+                .ok()
+                .flatten()
+                .and_then(|s| s.get_item(&storage_key()).ok().flatten())
+                .and_then(|v| v.parse::<i32>().ok());
+            if let Some(top) = saved {
+                el.set_scroll_top(top);
+                scroll_top.set(f64::from(top));
+            }
+        }
+    });
+    let on_scroll = move |_| {
+        if let Some(el) = viewport.get() {
+            let top = el.scroll_top();
+            scroll_top.set(f64::from(top));
+            viewport_height.set(f64::from(el.client_height()));
+            if let Ok(Some(storage)) = window().session_storage() {
+                let _ = storage.set_item(&storage_key(), &top.to_string());
+            }
+        }
+    };
+    // A new view starts at the top.
+    Effect::new(move |previous: Option<UserQuery>| {
+        let q = query.get();
+        if previous.is_some_and(|p| p != q)
+            && let Some(el) = viewport.get_untracked()
+        {
+            el.set_scroll_top(0);
+            scroll_top.set(0.0);
+        }
+        q
+    });
+
+    // Mark when the first rows are in the DOM, for load-time measurements.
+    Effect::new(move |_| {
+        if pages.with(|p| p.get(&0).is_some_and(|rows| !rows.is_empty())) {
+            request_animation_frame(|| perf::mark_once(perf::FIRST_ROWS));
+        }
+    });
+
+    let columns = move || {
+        COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| c.field.is_none_or(|f| !session.hides(f)))
+            .collect::<Vec<_>>()
+    };
+    let row_at = move |i: usize| {
+        pages.with(|p| {
+            p.get(&(i / PAGE))
+                .and_then(|rows| rows.get(i % PAGE).cloned())
         })
-        .collect_view();
+    };
+
+    let toggle = move |i: usize, id: String, shift: bool| {
+        selection.all_matching.set(false);
+        let anchor = selection.anchor.get_untracked();
+        match (shift, anchor) {
+            (true, Some(a)) => {
+                let (lo, hi) = if a <= i { (a, i) } else { (i, a) };
+                let ids: Vec<String> = (lo..=hi).filter_map(|j| row_at(j).map(|u| u.id)).collect();
+                selection.ids.update(|s| s.extend(ids));
+            }
+            _ => {
+                selection.ids.update(|s| {
+                    if !s.remove(&id) {
+                        s.insert(id.clone());
+                    }
+                });
+                selection.anchor.set(Some(i));
+            }
+        }
+    };
+
+    let header = move || {
+        let q = query.get();
+        let sort = q.sort.unwrap_or(SortKey::Name);
+        let dir = q.dir.unwrap_or_default();
+        columns()
+            .into_iter()
+            .map(|c| {
+                let key = c.sort;
+                let active = key == Some(sort);
+                let aria = if active {
+                    if dir == SortDir::Asc { "ascending" } else { "descending" }
+                } else {
+                    "none"
+                };
+                let next = if active && dir == SortDir::Asc { SortDir::Desc } else { SortDir::Asc };
+                view! {
+                    <th scope="col" class=c.class aria-sort=aria data-sort=key.map(|k| k.as_str())>
+                        {match key {
+                            Some(k) => view! {
+                                <button type="button" class="sort" on:click=move |_| on_sort.run((k, next))>
+                                    {c.label}
+                                    <span class="sort-mark" aria-hidden="true">
+                                        {if active { if dir == SortDir::Asc { "▲" } else { "▼" } } else { "" }}
+                                    </span>
+                                </button>
+                            }.into_any(),
+                            None => view! { <span>{c.label}</span> }.into_any(),
+                        }}
+                    </th>
+                }
+            })
+            .collect_view()
+    };
+
+    let rows = move || {
+        let (first, last) = range.get();
+        (first..last).map(|i| (i, row_at(i))).collect::<Vec<_>>()
+    };
+    let column_count = move || columns().len() + 2;
+
     view! {
-        <table class="users">
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Email"</th>
-                    <th scope="col">"Type"</th>
-                    <th scope="col">"Workspaces"</th>
-                    <th scope="col">"Status"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        {move || error.get().map(|e| view! { <ErrorNotice error=e/> })}
+        <div class="table-viewport" node_ref=viewport on:scroll=on_scroll tabindex="0"
+            aria-label="Users table, scroll for more">
+            <table class="users" aria-rowcount=move || total.get().unwrap_or(0) + 1>
+                <thead>
+                    <tr aria-rowindex="1">
+                        <th scope="col" class="col-select"><span class="visually-hidden">"Select"</span></th>
+                        <th scope="col" class="col-avatar"><span class="visually-hidden">"Avatar"</span></th>
+                        {header}
+                    </tr>
+                </thead>
+                <tbody>
+                    <tr class="spacer" aria-hidden="true">
+                        <td colspan=column_count style:height=move || format!("{}px", range.get().0 as f64 * ROW_HEIGHT)></td>
+                    </tr>
+                    <For each=rows key=|(i, u)| (*i, u.as_ref().map(|u| u.id.clone())) let:((i, user))>
+                        {match user {
+                            None => view! {
+                                <tr class="row-loading" aria-rowindex=i + 2>
+                                    <td colspan=column_count><span class="skeleton"></span></td>
+                                </tr>
+                            }.into_any(),
+                            Some(u) => {
+                                let id = u.id.clone();
+                                let name = u.name.clone();
+                                let selected = {
+                                    let id = id.clone();
+                                    move || selection.all_matching.get() || selection.ids.with(|s| s.contains(&id))
+                                };
+                                let selected2 = selected.clone();
+                                let open_id = id.clone();
+                                let toggle_id = id.clone();
+                                let cells = columns().into_iter().map(|c| {
+                                    let content = match c.label {
+                                        "Name" => {
+                                            let open_id = open_id.clone();
+                                            view! {
+                                                <button type="button" class="link name" on:click=move |_| on_open.run(open_id.clone())>{u.name.clone()}</button>
+                                            }.into_any()
+                                        }
+                                        "Username" => view! { <span class="muted">"@"{u.username.clone()}</span> }.into_any(),
+                                        "Email" => view! { <span>{u.email.clone().unwrap_or_default()}</span> }.into_any(),
+                                        "Type" => view! { <span>{type_label(&u)}</span> }.into_any(),
+                                        "Workspaces" => {
+                                            let mut names: Vec<String> = u.workspaces.iter().map(|w| session.workspace_name(w)).collect();
+                                            names.sort();
+                                            let names = names.join(", ");
+                                            view! { <span title=names.clone()>{names.clone()}</span> }.into_any()
+                                        }
+                                        "Status" => view! { <span class=status_class(u.status)>{u.status.label()}</span> }.into_any(),
+                                        "2FA" => view! { <span class=if u.has_2fa == Some(false) { "flag-off" } else { "" }>{flag(u.has_2fa)}</span> }.into_any(),
+                                        "SSO" => view! { <span class=if u.has_sso == Some(false) { "flag-off" } else { "" }>{flag(u.has_sso)}</span> }.into_any(),
+                                        "Created" => view! { <span>{(u.created > 0).then(|| format::day(u.created))}</span> }.into_any(),
+                                        "Expires" => {
+                                            let soon = u.expires.is_some_and(|e| e - format::now() < 7 * 86_400);
+                                            view! { <span class=if soon { "expires-soon" } else { "" }>{u.expires.map(format::day)}</span> }.into_any()
+                                        }
+                                        _ => view! { <span></span> }.into_any(),
+                                    };
+                                    view! { <td class=c.class>{content}</td> }
+                                }).collect_view();
+                                view! {
+                                    <tr aria-rowindex=i + 2 data-user-id=id.clone() class:selected=selected
+                                        class:bot=u.user_type == UserType::Bot>
+                                        <td class="col-select">
+                                            <input type="checkbox" aria-label=format!("Select {name}")
+                                                prop:checked=selected2
+                                                on:click=move |ev: web_sys::MouseEvent| toggle(i, toggle_id.clone(), ev.shift_key())/>
+                                        </td>
+                                        <td class="col-avatar"><Avatar id=u.id.clone() name=u.name.clone()/></td>
+                                        {cells}
+                                    </tr>
+                                }.into_any()
+                            }
+                        }}
+                    </For>
+                    <tr class="spacer" aria-hidden="true">
+                        <td colspan=column_count style:height=move || {
+                            let (_, last) = range.get();
+                            let n = total.get().unwrap_or(0);
+                            format!("{}px", n.saturating_sub(last) as f64 * ROW_HEIGHT)
+                        }></td>
+                    </tr>
+                </tbody>
+            </table>
+            <Show when=move || total.get() == Some(0)>
+                <p class="empty">"No users match these filters."</p>
+            </Show>
+        </div>
     }
 }

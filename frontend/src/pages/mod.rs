@@ -1,8 +1,11 @@
 //! Routed screens.
 
+pub mod audit;
+pub mod invite;
 pub mod users;
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 /// Any URL the app does not know.
 #[component]
@@ -10,7 +13,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <section class="page">
             <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. " <a href="/users">"Go to the users list."</a></p>
+            <p>"There is nothing at this address. " <A href="/users">"Go to the users list."</A></p>
         </section>
     }
 }

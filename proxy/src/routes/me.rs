@@ -37,6 +37,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Json<Me> {
             .iter()
             .map(|f| f.as_str().to_string())
             .collect(),
+        invite_guests_only: role.invite_guests_only,
         demo_roles: state
             .auth
             .is_dev()

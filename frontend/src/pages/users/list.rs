@@ -1,62 +1,147 @@
-//! The Users page: the org's users in a table, with the total.
-
-use std::collections::HashMap;
+//! `/users`: the whole org in one table, with filters, sort and selection in the URL, and a
+//! user's detail in a side panel (`?user=W…`).
 
 use leptos::prelude::*;
-use roster_api::UserQuery;
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_location, use_navigate},
+};
+use roster_api::{SortDir, SortKey, UserQuery};
 
+use super::detail::UserDetailView;
 use crate::{
     api,
-    components::{ErrorNotice, UserTable},
-    format, perf,
+    app::Session,
+    components::{FilterBar, Selection, UserTable},
+    format,
 };
 
-/// `/users`: the directory of the org.
+/// The users query in a URL's query string (`?type=admin&sort=created&dir=desc`).
+pub fn parse_query(search: &str) -> Option<UserQuery> {
+    let search = search.trim_start_matches('?');
+    serde_urlencoded::from_str::<UserQuery>(search)
+        .ok()
+        .map(|mut q| {
+            q.offset = None;
+            q.limit = None;
+            q
+        })
+}
+
+/// `/users?…` for a query and an open user.
+pub fn users_url(query: &UserQuery, user: Option<&str>) -> String {
+    let mut url = api::with_query("/users", query);
+    if let Some(id) = user {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str("user=");
+        url.push_str(&String::from(js_sys::encode_uri_component(id)));
+    }
+    url
+}
+
+/// The Users page.
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let users = LocalResource::new(|| async { api::list_users(&UserQuery::default()).await });
-    let workspaces = LocalResource::new(|| async { api::list_workspaces().await });
+    let session = expect_context::<Session>();
+    let location = use_location();
+    let navigate = use_navigate();
+    let parsed = Memo::new(move |_| parse_query(&location.search.get()));
+    let query = Memo::new(move |_| parsed.get().unwrap_or_default());
+    let open_user = Memo::new(move |_| location.query.get().get("user"));
+    let selection = Selection::default();
+    let total = RwSignal::new(None::<usize>);
 
-    let content = move || {
-        Suspend::new(async move {
-            let page = users.await;
-            // Workspace names are a nicety: show IDs if they cannot be loaded.
-            let names: HashMap<String, String> = match workspaces.await {
-                Ok(list) => list.into_iter().map(|w| (w.id, w.name)).collect(),
-                Err(_) => HashMap::new(),
-            };
-            match page {
-                Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                Ok(page) if page.users.is_empty() => view! {
-                    <p class="empty">"No users yet. The directory is still being loaded from Slack."</p>
-                }
-                .into_any(),
-                Ok(page) => {
-                    // The rows are mounted right after this view is returned; the next
-                    // animation frame is the first paint that shows them.
-                    request_animation_frame(|| perf::mark_once(perf::FIRST_ROWS));
-                    let summary = format!(
-                        "{} · showing {}–{}",
-                        format::count(page.total, "user", "users"),
-                        format::thousands(page.offset + 1),
-                        format::thousands(page.offset + page.users.len())
-                    );
-                    view! {
-                        <p class="result-count" data-testid="total">{summary}</p>
-                        <UserTable users=page.users workspace_names=names/>
-                    }
-                    .into_any()
-                }
-            }
+    let go = {
+        let navigate = navigate.clone();
+        move |q: UserQuery, user: Option<String>| {
+            navigate(
+                &users_url(&q, user.as_deref()),
+                NavigateOptions {
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    };
+    // Filters change what "selected" means: start again.
+    Effect::new(move |_| {
+        query.track();
+        selection.clear();
+    });
+    let on_change = {
+        let go = go.clone();
+        Callback::new(move |q: UserQuery| go(q, None))
+    };
+    let on_sort = {
+        let go = go.clone();
+        Callback::new(move |(key, dir): (SortKey, SortDir)| {
+            let mut q = query.get_untracked();
+            q.sort = Some(key);
+            q.dir = Some(dir);
+            go(q, open_user.get_untracked());
         })
+    };
+    let on_open = {
+        let go = go.clone();
+        Callback::new(move |id: String| go(query.get_untracked(), Some(id)))
+    };
+    let close_panel = {
+        let go = go.clone();
+        Callback::new(move |()| go(query.get_untracked(), None))
+    };
+
+    let summary = move || {
+        let n = total.get()?;
+        Some(format::count(n, "user", "users"))
+    };
+    let selected_count = move || {
+        if selection.all_matching.get() {
+            total.get().unwrap_or(0)
+        } else {
+            selection.ids.with(|s| s.len())
+        }
     };
 
     view! {
-        <section class="page">
-            <h1>"Users"</h1>
-            <Suspense fallback=|| view! { <p class="loading" aria-live="polite">"Loading users…"</p> }>
-                {content}
-            </Suspense>
+        <section class="page page-users">
+            <div class="page-head">
+                <h1>"Users"</h1>
+                <p class="result-count" data-testid="total" aria-live="polite">{summary}</p>
+                <div class="page-actions">
+                    <a class="button button-quiet" href=move || api::users_csv_url(&query.get()) download="roster-users.csv">
+                        "Export CSV"
+                    </a>
+                    <Show when=move || session.can("users.invite") && session.writable()>
+                        <a class="button" href="/invite">"Invite people"</a>
+                    </Show>
+                </div>
+            </div>
+            <Show when=move || parsed.get().is_none()>
+                <div class="notice notice-warn" role="status">
+                    "This link has filters Roster does not understand; showing everyone instead."
+                </div>
+            </Show>
+            <FilterBar query on_change/>
+            <Show when=move || { selected_count() > 0 }>
+                <div class="selection-bar" role="region" aria-label="Selection">
+                    <strong data-testid="selected-count">{move || format!("{} selected", format::thousands(selected_count()))}</strong>
+                    <Show when=move || !selection.all_matching.get() && total.get().is_some_and(|t| t > selected_count())>
+                        <button type="button" class="link" on:click=move |_| selection.all_matching.set(true)>
+                            {move || format!("Select all {} matching", format::thousands(total.get().unwrap_or(0)))}
+                        </button>
+                    </Show>
+                    <button type="button" class="link" on:click=move |_| selection.clear()>"Clear selection"</button>
+                    <span class="muted">"Bulk actions work on the selection."</span>
+                </div>
+            </Show>
+            <div class="users-layout" class:with-panel=move || open_user.get().is_some()>
+                <UserTable query selection on_sort on_open total/>
+                {move || open_user.get().map(|id| view! {
+                    <aside class="side-panel" aria-label="User detail">
+                        <UserDetailView id=Signal::derive(move || id.clone()) on_close=Some(close_panel)/>
+                    </aside>
+                })}
+            </div>
         </section>
     }
 }

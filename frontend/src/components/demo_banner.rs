@@ -1,0 +1,37 @@
+//! The demo's banner and role switcher (only when Roster runs against its sandbox).
+
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{api, app::Session};
+
+/// "Demo" banner with a role picker; absent outside the demo.
+#[component]
+pub fn DemoBanner() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let switch = move |role: String| {
+        spawn_local(async move {
+            if api::switch_demo_role(&role).await.is_ok() {
+                // Everything the page shows depends on the role: start over.
+                let _ = window().location().reload();
+            }
+        });
+    };
+    move || {
+        let me = session.me()?;
+        let roles = me.demo_roles.clone()?;
+        let current = me.role.clone();
+        Some(view! {
+            <div class="demo-banner" role="region" aria-label="Demo">
+                <strong>"Demo"</strong>
+                <span>"A sandbox org: nothing here touches a real Slack workspace."</span>
+                <label for="demo-role">"Act as"</label>
+                <select id="demo-role" on:change:target=move |ev| switch(ev.target().value())>
+                    {roles.into_iter().map(|r| {
+                        let selected = r == current;
+                        view! { <option value=r.clone() selected=selected>{r.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+        })
+    }
+}

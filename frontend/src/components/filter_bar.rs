@@ -1,0 +1,138 @@
+//! Search and filters of the users table; every change goes into the URL.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use roster_api::{UserQuery, UserStatus, UserType};
+
+use crate::app::Session;
+
+/// The filters for `query`; `on_change` receives the new query.
+#[component]
+pub fn FilterBar(query: Memo<UserQuery>, on_change: Callback<UserQuery>) -> impl IntoView {
+    let session = expect_context::<Session>();
+    // The search box keeps what is typed; the URL follows after a pause.
+    let typed = RwSignal::new(query.get_untracked().q.unwrap_or_default());
+    Effect::new(move |_| {
+        let q = query.get().q.unwrap_or_default();
+        if q != typed.get_untracked() {
+            typed.set(q);
+        }
+    });
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let on_search = move |value: String| {
+        typed.set(value.clone());
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                let mut q = query.get_untracked();
+                let value = value.trim().to_string();
+                q.q = (!value.is_empty()).then_some(value);
+                on_change.run(q);
+            },
+            Duration::from_millis(300),
+        );
+        pending.set_value(handle.ok());
+    };
+    let change = move |f: Box<dyn FnOnce(&mut UserQuery)>| {
+        let mut q = query.get_untracked();
+        f(&mut q);
+        on_change.run(q);
+    };
+
+    view! {
+        <form class="filters" role="search" on:submit=move |ev| ev.prevent_default()>
+            <div class="field field-search">
+                <label for="filter-q">"Search"</label>
+                <input id="filter-q" type="search" placeholder="Name, username, email or ID" autocomplete="off"
+                    prop:value=move || typed.get()
+                    on:input:target=move |ev| on_search(ev.target().value())/>
+            </div>
+            <div class="field">
+                <label for="filter-type">"Type"</label>
+                <select id="filter-type" on:change:target=move |ev| {
+                    let v = ev.target().value();
+                    change(Box::new(move |q| q.user_type = UserType::parse(&v)));
+                }>
+                    <option value="" selected=move || query.get().user_type.is_none()>"Any type"</option>
+                    {UserType::ALL.into_iter().map(|t| view! {
+                        <option value=t.as_str() selected=move || query.get().user_type == Some(t)>{t.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-status">"Status"</label>
+                <select id="filter-status" on:change:target=move |ev| {
+                    let v = ev.target().value();
+                    change(Box::new(move |q| q.status = UserStatus::parse(&v)));
+                }>
+                    <option value="" selected=move || query.get().status.is_none()>"Any status"</option>
+                    {UserStatus::ALL.into_iter().map(|s| view! {
+                        <option value=s.as_str() selected=move || query.get().status == Some(s)>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-workspace">"Workspace"</label>
+                <select id="filter-workspace" on:change:target=move |ev| {
+                    let v = ev.target().value();
+                    change(Box::new(move |q| q.workspace = (!v.is_empty()).then_some(v)));
+                }>
+                    <option value="" selected=move || query.get().workspace.is_none()>"All workspaces"</option>
+                    {move || session.workspace_list().into_iter().map(|w| {
+                        let id = w.id.clone();
+                        view! {
+                            <option value=w.id.clone() selected=move || query.get().workspace.as_deref() == Some(id.as_str())>{w.name}</option>
+                        }
+                    }).collect_view()}
+                </select>
+            </div>
+            <Show when=move || !session.hides("expires")>
+                <div class="field">
+                    <label for="filter-expiring">"Guest expiration"</label>
+                    <select id="filter-expiring" on:change:target=move |ev| {
+                        let v = ev.target().value().parse::<u32>().ok();
+                        change(Box::new(move |q| q.expires_within_days = v));
+                    }>
+                        <option value="" selected=move || query.get().expires_within_days.is_none()>"Any"</option>
+                        {[7u32, 14, 30, 90].into_iter().map(|d| view! {
+                            <option value=d.to_string() selected=move || query.get().expires_within_days == Some(d)>
+                                {format!("Within {d} days")}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </Show>
+            <div class="field field-checks">
+                <Show when=move || !session.hides("has_2fa")>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || query.get().has_2fa == Some(false)
+                            on:change:target=move |ev| {
+                                let on = ev.target().checked();
+                                change(Box::new(move |q| q.has_2fa = on.then_some(false)));
+                            }/>
+                        "2FA off"
+                    </label>
+                </Show>
+                <Show when=move || !session.hides("has_sso")>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || query.get().has_sso == Some(false)
+                            on:change:target=move |ev| {
+                                let on = ev.target().checked();
+                                change(Box::new(move |q| q.has_sso = on.then_some(false)));
+                            }/>
+                        "SSO off"
+                    </label>
+                </Show>
+            </div>
+            <Show when=move || query.get() != UserQuery { sort: query.get().sort, dir: query.get().dir, ..Default::default() }>
+                <button type="button" class="button-quiet" on:click=move |_| {
+                    typed.set(String::new());
+                    change(Box::new(|q| *q = UserQuery { sort: q.sort, dir: q.dir, ..Default::default() }));
+                }>"Clear filters"</button>
+            </Show>
+        </form>
+    }
+}

@@ -1,0 +1,228 @@
+//! `/audit`: who did what, with filters in the URL, cursor paging and CSV export.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_location, use_navigate},
+};
+use roster_api::{AuditEntry, AuditOutcome, AuditQuery};
+
+use crate::{
+    api::{self, ApiError},
+    app::Session,
+    components::ErrorNotice,
+    format,
+};
+
+const ACTIONS: [(&str, &str); 5] = [
+    ("invite", "Invite"),
+    ("assign", "Add to workspace"),
+    ("remove", "Remove from workspace"),
+    ("set_role", "Change role"),
+    ("set_expiration", "Guest expiration"),
+];
+
+fn action_label(action: &str) -> String {
+    ACTIONS
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map_or_else(|| action.to_string(), |(_, l)| l.to_string())
+}
+
+fn outcome_class(o: AuditOutcome) -> &'static str {
+    match o {
+        AuditOutcome::Ok => "badge badge-active",
+        AuditOutcome::Pending => "badge badge-pending",
+        AuditOutcome::SlackError | AuditOutcome::Denied | AuditOutcome::Invalid => {
+            "badge badge-deactivated"
+        }
+        AuditOutcome::Unknown => "badge badge-warn",
+    }
+}
+
+/// A date input value ("2026-11-23") as Unix ms at local midnight; `end` moves to the next day.
+fn day_ms(value: &str, end: bool) -> Option<i64> {
+    let ts = format::from_local_input(&format!("{value}T00:00"))?;
+    Some((ts + if end { 86_400 } else { 0 }) * 1000)
+}
+
+fn ms_day(ms: i64) -> String {
+    format::to_local_input(ms / 1000)[..10].to_string()
+}
+
+/// The audit page.
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let location = use_location();
+    let navigate = use_navigate();
+    let query = Memo::new(move |_| {
+        let search = location.search.get();
+        serde_urlencoded::from_str::<AuditQuery>(search.trim_start_matches('?')).unwrap_or_default()
+    });
+    let entries = RwSignal::new(Vec::<AuditEntry>::new());
+    let cursor = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
+    let loading = RwSignal::new(false);
+    let generation = StoredValue::new(0u64);
+
+    let load = move |more: bool| {
+        let mut q = query.get_untracked();
+        q.cursor = if more { cursor.get_untracked() } else { None };
+        q.limit = Some(50);
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        loading.set(true);
+        spawn_local(async move {
+            let page = api::audit(&q).await;
+            // A newer query started meanwhile, or the page is gone.
+            if generation.try_get_value() != Some(mine) {
+                return;
+            }
+            loading.set(false);
+            match page {
+                Ok(page) => {
+                    error.set(None);
+                    cursor.set(page.next_cursor);
+                    if more {
+                        entries.update(|e| e.extend(page.entries));
+                    } else {
+                        entries.set(page.entries);
+                    }
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        query.track();
+        session.version.track();
+        load(false);
+    });
+    let navigate = StoredValue::new_local(navigate);
+    let set = move |f: Box<dyn FnOnce(&mut AuditQuery)>| {
+        let mut q = query.get_untracked();
+        f(&mut q);
+        q.cursor = None;
+        navigate.with_value(|n| {
+            n(
+                &api::with_query("/audit", &q),
+                NavigateOptions {
+                    scroll: false,
+                    ..Default::default()
+                },
+            )
+        });
+    };
+    let text_filter = move |field: &'static str| {
+        move |ev: web_sys::Event| {
+            let v = event_target_value(&ev).trim().to_string();
+            let v = (!v.is_empty()).then_some(v);
+            set(Box::new(move |q| match field {
+                "actor" => q.actor = v,
+                _ => q.target = v,
+            }));
+        }
+    };
+
+    view! {
+        <section class="page page-audit">
+            <div class="page-head">
+                <h1>"Audit log"</h1>
+                <p class="muted">{move || if session.can("audit.read_all") { "Everyone's actions, newest first." } else { "Your own actions, newest first." }}</p>
+                <div class="page-actions">
+                    <a class="button button-quiet" href=move || api::audit_csv_url(&query.get()) download="roster-audit.csv">"Export CSV"</a>
+                </div>
+            </div>
+            <form class="filters" on:submit=move |ev| ev.prevent_default()>
+                <Show when=move || session.can("audit.read_all")>
+                    <div class="field">
+                        <label for="audit-actor">"Who"</label>
+                        <input id="audit-actor" type="search" placeholder="Email" prop:value=move || query.get().actor.unwrap_or_default()
+                            on:change=text_filter("actor")/>
+                    </div>
+                </Show>
+                <div class="field">
+                    <label for="audit-target">"User"</label>
+                    <input id="audit-target" type="search" placeholder="User ID or invited email" prop:value=move || query.get().target.unwrap_or_default()
+                        on:change=text_filter("target")/>
+                </div>
+                <div class="field">
+                    <label for="audit-action">"Action"</label>
+                    <select id="audit-action" on:change:target=move |ev| {
+                        let v = ev.target().value();
+                        set(Box::new(move |q| q.action = (!v.is_empty()).then_some(v)));
+                    }>
+                        <option value="" selected=move || query.get().action.is_none()>"Any action"</option>
+                        {ACTIONS.into_iter().map(|(a, l)| view! {
+                            <option value=a selected=move || query.get().action.as_deref() == Some(a)>{l}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="audit-outcome">"Outcome"</label>
+                    <select id="audit-outcome" on:change:target=move |ev| {
+                        let v = AuditOutcome::parse(&ev.target().value());
+                        set(Box::new(move |q| q.outcome = v));
+                    }>
+                        <option value="" selected=move || query.get().outcome.is_none()>"Any outcome"</option>
+                        {AuditOutcome::ALL.into_iter().map(|o| view! {
+                            <option value=o.as_str() selected=move || query.get().outcome == Some(o)>{o.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="audit-from">"From"</label>
+                    <input id="audit-from" type="date" prop:value=move || query.get().from.map(ms_day).unwrap_or_default()
+                        on:change:target=move |ev| { let v = day_ms(&ev.target().value(), false); set(Box::new(move |q| q.from = v)); }/>
+                </div>
+                <div class="field">
+                    <label for="audit-to">"To"</label>
+                    <input id="audit-to" type="date" prop:value=move || query.get().to.map(|t| ms_day(t - 86_400_000)).unwrap_or_default()
+                        on:change:target=move |ev| { let v = day_ms(&ev.target().value(), true); set(Box::new(move |q| q.to = v)); }/>
+                </div>
+            </form>
+            {move || error.get().map(|e| view! { <ErrorNotice error=e/> })}
+            <div class="table-wrap">
+                <table class="plain audit">
+                    <thead>
+                        <tr>
+                            <th scope="col">"When"</th>
+                            <th scope="col">"Who"</th>
+                            <th scope="col">"Action"</th>
+                            <th scope="col">"User"</th>
+                            <th scope="col">"Workspace"</th>
+                            <th scope="col">"Outcome"</th>
+                            <th scope="col">"Details"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || entries.get() key=|e| (e.id, e.outcome) let:e>
+                            <tr data-audit-id=e.id>
+                                <td><time>{format::day_time(e.at / 1000)}</time></td>
+                                <td>{e.actor_email.clone()}<br/><span class="muted">{e.role.clone()}</span></td>
+                                <td>{action_label(&e.action)}</td>
+                                <td>{e.target_user.clone().unwrap_or_default()}</td>
+                                <td>{e.workspace.clone().map(|w| session.workspace_name(&w)).unwrap_or_default()}</td>
+                                <td><span class=outcome_class(e.outcome)>{e.outcome.label()}</span></td>
+                                <td>
+                                    {e.message.clone()}
+                                    {e.slack_error.clone().map(|c| view! { <br/><code>{c}</code> })}
+                                </td>
+                            </tr>
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+            <Show when=move || !loading.get() && entries.with(Vec::is_empty) && error.get().is_none()>
+                <p class="empty">"Nothing in the audit log matches these filters."</p>
+            </Show>
+            <Show when=move || loading.get()>
+                <p class="loading" aria-live="polite">"Loading…"</p>
+            </Show>
+            <Show when=move || cursor.get().is_some() && !loading.get()>
+                <button type="button" class="button button-quiet" on:click=move |_| load(true)>"Load more"</button>
+            </Show>
+        </section>
+    }
+}

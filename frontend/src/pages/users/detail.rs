@@ -1,0 +1,218 @@
+//! One user in full, as a page (`/users/{id}`) or in the table's side panel, with the
+//! actions the role allows.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_params_map};
+use roster_api::{Presence, UserDetail, UserStatus, UserType};
+
+use super::actions::{ActionDialog, ActionKind};
+use crate::{
+    api,
+    app::Session,
+    components::{Avatar, ErrorNotice},
+    format,
+};
+
+/// `/users/{id}`.
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Signal::derive(move || params.get().get("id").unwrap_or_default());
+    view! {
+        <section class="page page-user">
+            <p class="breadcrumb"><A href="/users">"← All users"</A></p>
+            <UserDetailView id on_close=None/>
+        </section>
+    }
+}
+
+fn is_guest(t: UserType) -> bool {
+    matches!(
+        t,
+        UserType::MultiChannelGuest | UserType::SingleChannelGuest
+    )
+}
+
+/// The detail of user `id`; in the side panel, `on_close` closes it.
+#[component]
+pub fn UserDetailView(id: Signal<String>, on_close: Option<Callback<()>>) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let detail = LocalResource::new(move || {
+        session.version.track();
+        let id = id.get();
+        async move { api::user(&id).await }
+    });
+    let action = RwSignal::new(None::<ActionKind>);
+
+    let body = move || {
+        let result = detail.get()?;
+        Some(match result {
+            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+            Ok(d) => view! { <DetailBody d=d action/> }.into_any(),
+        })
+    };
+
+    view! {
+        <article class="user-detail" aria-busy=move || detail.get().is_none().to_string()>
+            {on_close.map(|close| view! {
+                <div class="panel-bar">
+                    <A href=move || format!("/users/{}", id.get())>"Open full page"</A>
+                    <button type="button" class="icon-button" aria-label="Close the detail" on:click=move |_| close.run(())>"×"</button>
+                </div>
+            })}
+            <Show when=move || detail.get().is_none()>
+                <p class="loading" aria-live="polite">"Loading the user from Slack…"</p>
+            </Show>
+            {body}
+            {move || detail.get().and_then(Result::ok).map(|d| view! { <ActionDialog user=d action/> })}
+        </article>
+    }
+}
+
+/// Everything but the loading state.
+#[component]
+fn DetailBody(d: UserDetail, action: RwSignal<Option<ActionKind>>) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let u = d.summary.clone();
+    let now = format::now();
+    let type_label = if u.is_primary_owner {
+        "Primary owner".to_string()
+    } else {
+        u.user_type.label().to_string()
+    };
+    let status_class = match u.status {
+        UserStatus::Active => "badge badge-active",
+        UserStatus::Deactivated => "badge badge-deactivated",
+        UserStatus::Pending => "badge badge-pending",
+    };
+    let guest = is_guest(u.user_type);
+    let writable = session.writable();
+    let can = |p: &str| writable && session.can(p) && u.status != UserStatus::Deactivated;
+    let actions: Vec<(ActionKind, &str, bool)> = vec![
+        (
+            ActionKind::Role,
+            "Change role",
+            can("users.set_role") && u.user_type != UserType::Bot && !u.is_primary_owner,
+        ),
+        (
+            ActionKind::Assign,
+            "Add to a workspace",
+            can("users.assign") && u.user_type != UserType::Bot,
+        ),
+        (
+            ActionKind::Remove,
+            "Remove from a workspace",
+            can("users.remove") && !u.is_primary_owner && !u.workspaces.is_empty(),
+        ),
+        (
+            ActionKind::Expiration,
+            "Set expiration",
+            can("users.set_expiration") && guest,
+        ),
+    ];
+    let local_time = d.timezone_offset.map(|offset| {
+        let browser_offset = -(js_sys::Date::new_0().get_timezone_offset() as i64) * 60;
+        let their_now = now + offset - browser_offset;
+        format!(
+            "{} ({})",
+            format::day_time(their_now),
+            format::utc_offset(offset)
+        )
+    });
+    let audit_link = format!("/audit?target={}", u.id);
+
+    view! {
+        <header class="detail-head">
+            <Avatar id=u.id.clone() name=u.name.clone() large=true/>
+            <div>
+                <h2 class="detail-name">{u.name.clone()}</h2>
+                <p class="muted">"@"{u.username.clone()} " · " <code>{u.id.clone()}</code></p>
+                <p class="badges">
+                    <span class="badge badge-role">{type_label}</span>
+                    <span class=status_class>{u.status.label()}</span>
+                    {d.presence.map(|p| match p {
+                        Presence::Active => view! { <span class="badge badge-active">"Online"</span> }.into_any(),
+                        Presence::Away => view! { <span class="badge">"Away"</span> }.into_any(),
+                    })}
+                </p>
+            </div>
+        </header>
+        {(!d.warnings.is_empty()).then(|| view! {
+            <div class="notice notice-warn" role="status">
+                {d.warnings.iter().map(|w| view! { <p>{w.clone()}</p> }).collect_view()}
+            </div>
+        })}
+        <div class="detail-actions">
+            {actions.into_iter().filter(|(_, _, shown)| *shown).map(|(kind, label, _)| view! {
+                <button type="button" class="button" on:click=move |_| action.set(Some(kind))>{label}</button>
+            }).collect_view()}
+            <Show when=move || session.can("audit.read")>
+                <A href=audit_link.clone() attr:class="button button-quiet">"Audit log"</A>
+            </Show>
+        </div>
+        <section class="detail-section" aria-labelledby="profile-h">
+            <h3 id="profile-h">"Profile"</h3>
+            <dl class="facts">
+                {u.email.clone().map(|e| view! { <dt>"Email"</dt><dd>{e}</dd> })}
+                {d.display_name.clone().map(|n| view! { <dt>"Display name"</dt><dd>{n}</dd> })}
+                {d.title.clone().map(|t| view! { <dt>"Title"</dt><dd>{t}</dd> })}
+                {d.phone.clone().map(|p| view! { <dt>"Phone"</dt><dd>{p}</dd> })}
+                {d.timezone.clone().map(|tz| view! {
+                    <dt>"Time zone"</dt>
+                    <dd>{d.timezone_label.clone().unwrap_or(tz)}{local_time.map(|t| format!(", local time {t}"))}</dd>
+                })}
+            </dl>
+        </section>
+        <section class="detail-section" aria-labelledby="ws-h">
+            <h3 id="ws-h">"Workspaces"</h3>
+            {if d.memberships.is_empty() {
+                view! { <p class="muted">"Not on any workspace."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="plain">
+                        <thead><tr><th scope="col">"Workspace"</th><th scope="col">"Role"</th>
+                            {guest.then(|| view! { <th scope="col">"Expires"</th> })}</tr></thead>
+                        <tbody>
+                            {d.memberships.iter().map(|m| view! {
+                                <tr>
+                                    <td>{session.workspace_name(&m.workspace)}</td>
+                                    <td>{m.role.label()}</td>
+                                    {guest.then(|| view! {
+                                        <td>{match m.expires {
+                                            Some(ts) => format!("{} ({})", format::day_time(ts), format::until(ts - now)),
+                                            None => "Never".to_string(),
+                                        }}</td>
+                                    })}
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+        <section class="detail-section" aria-labelledby="ch-h">
+            <h3 id="ch-h">"Channels"</h3>
+            {if d.channels.is_empty() {
+                view! { <p class="muted">"No channels."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="chips">
+                        {d.channels.iter().map(|c| view! {
+                            <li class="chip">{if c.is_private { "" } else { "#" }}{c.name.clone()}{c.is_private.then(|| view! { <span class="private-mark">" (private)"</span> })}</li>
+                        }).collect_view()}
+                    </ul>
+                    {d.channels_truncated.then(|| view! { <p class="muted">"The first 100 channels are shown."</p> })}
+                }.into_any()
+            }}
+        </section>
+        <section class="detail-section" aria-labelledby="acct-h">
+            <h3 id="acct-h">"Account"</h3>
+            <dl class="facts">
+                {(u.created > 0).then(|| view! { <dt>"Created"</dt><dd>{format::day(u.created)}</dd> })}
+                {u.deactivated.map(|t| view! { <dt>"Deactivated"</dt><dd>{format::day(t)}</dd> })}
+                {u.has_2fa.map(|v| view! { <dt>"Two-factor authentication"</dt><dd>{if v { "On" } else { "Off" }}</dd> })}
+                {u.has_sso.map(|v| view! { <dt>"Single sign-on"</dt><dd>{if v { "Yes" } else { "No" }}</dd> })}
+            </dl>
+        </section>
+    }
+}

@@ -1,0 +1,565 @@
+//! The console in a real browser, on the release bundle: filters and the URL, sorting,
+//! 100,000 rows, the detail, every form, roles, the audit page, accessibility, and
+//! screenshots of each page in light and dark. Every test fails on a console error.
+
+use fantoccini::Locator;
+use roster_e2e::{Browser, Roster, one_at_a_time};
+use serde_json::Value;
+
+/// "1,234 users", as the page writes it.
+fn count_text(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out} {}", if n == 1 { "user" } else { "users" })
+}
+
+/// GET a proxy API path from inside the page (same cookies, same role).
+async fn api(browser: &Browser, path: &str) -> Value {
+    browser
+        .eval(&format!("return fetch({path:?}).then(r => r.json());"))
+        .await
+}
+
+async fn total_shown(browser: &Browser) -> String {
+    browser.texts("[data-testid=total]").await.join("")
+}
+
+async fn wait_for_total(browser: &Browser, expected: &str) {
+    browser
+        .wait_until(
+            &format!("document.querySelector('[data-testid=total]')?.textContent === {expected:?}"),
+            15,
+        )
+        .await;
+}
+
+async fn click_button(browser: &Browser, text: &str) {
+    let xpath = format!("//button[normalize-space()={text:?}]");
+    let el = browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("no button {text:?}: {e}"));
+    el.click().await.unwrap();
+}
+
+async fn open(browser: &Browser, roster: &Roster, path: &str) {
+    browser
+        .client
+        .goto(&format!("{}{path}", roster.url))
+        .await
+        .unwrap();
+}
+
+async fn screenshot_both(browser: &Browser, name: &str) {
+    browser.color_scheme(false).await;
+    browser.screenshot(&format!("{name}-light")).await;
+    browser.color_scheme(true).await;
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    browser.screenshot(&format!("{name}-dark")).await;
+    browser.color_scheme(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn filters_live_in_the_url_and_survive_reload_and_back() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "1000", "--seed", "3"]);
+    let browser = Browser::start().await;
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 30).await;
+    assert_eq!(total_shown(&browser).await, "1,000 users");
+
+    browser.type_into("#filter-q", "el").await;
+    browser
+        .wait_until("location.search.includes('q=el')", 10)
+        .await;
+    let by_search = api(&browser, "/api/users?q=el&limit=1").await["total"]
+        .as_u64()
+        .unwrap();
+    assert!(by_search > 0 && by_search < 1000);
+    wait_for_total(&browser, &count_text(by_search)).await;
+
+    browser.select("#filter-type", "member").await;
+    browser
+        .wait_until("location.search.includes('type=member')", 10)
+        .await;
+    let both = api(&browser, "/api/users?q=el&type=member&limit=1").await["total"]
+        .as_u64()
+        .unwrap();
+    assert!(both < by_search);
+    wait_for_total(&browser, &count_text(both)).await;
+    // Every row shown is a member matching the search.
+    let types = browser.texts("tr[data-user-id] td.col-type").await;
+    assert!(
+        !types.is_empty() && types.iter().all(|t| t == "Member"),
+        "{types:?}"
+    );
+
+    // Reload: the same view.
+    browser.client.refresh().await.unwrap();
+    browser.wait_for("tr[data-user-id]", 30).await;
+    wait_for_total(&browser, &count_text(both)).await;
+    let q = browser
+        .eval("return document.querySelector('#filter-q').value")
+        .await;
+    assert_eq!(q, "el");
+    let t = browser
+        .eval("return document.querySelector('#filter-type').value")
+        .await;
+    assert_eq!(t, "member");
+
+    // Back: the search alone again.
+    browser.client.back().await.unwrap();
+    wait_for_total(&browser, &count_text(by_search)).await;
+    browser
+        .wait_until("document.querySelector('#filter-type').value === ''", 10)
+        .await;
+
+    browser.assert_no_console_errors("while filtering").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sorting_by_a_column_header() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "500"]);
+    let browser = Browser::start().await;
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 30).await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('th[data-sort=name]').getAttribute('aria-sort')")
+            .await,
+        "ascending"
+    );
+    browser.click("th[data-sort=created] button").await;
+    browser
+        .wait_until("location.search.includes('sort=created')", 10)
+        .await;
+    browser
+        .wait_until("document.querySelector('th[data-sort=created]').getAttribute('aria-sort') === 'ascending'", 10)
+        .await;
+    let expected: Vec<String> =
+        api(&browser, "/api/users?sort=created&dir=asc&limit=5").await["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_string())
+            .collect();
+    browser
+        .wait_until(
+            &format!(
+                "document.querySelector('tr[data-user-id]').dataset.userId === {:?}",
+                expected[0]
+            ),
+            10,
+        )
+        .await;
+    let shown: Vec<String> = browser
+        .eval("return [...document.querySelectorAll('tr[data-user-id]')].slice(0, 5).map(r => r.dataset.userId)")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(shown, expected);
+    // Again: descending.
+    browser.click("th[data-sort=created] button").await;
+    browser
+        .wait_until("document.querySelector('th[data-sort=created]').getAttribute('aria-sort') === 'descending'", 10)
+        .await;
+    assert!(
+        browser
+            .eval("return location.search")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("dir=desc")
+    );
+    browser.assert_no_console_errors("while sorting").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hundred_thousand_rows_scroll_with_few_elements() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "100000", "--rate-limits", "off"]);
+    let browser = Browser::start().await;
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 60).await;
+    assert_eq!(total_shown(&browser).await, "100,000 users");
+    let rows = browser
+        .eval("return document.querySelectorAll('table.users tbody tr').length")
+        .await;
+    assert!(
+        rows.as_u64().unwrap() < 200,
+        "{rows} rows in the DOM at the top"
+    );
+    browser
+        .eval("const v = document.querySelector('.table-viewport'); v.scrollTop = v.scrollHeight; return true;")
+        .await;
+    browser
+        .wait_until(
+            "document.querySelector('tr[aria-rowindex=\"100001\"][data-user-id]') !== null",
+            20,
+        )
+        .await;
+    let rows = browser
+        .eval("return document.querySelectorAll('table.users tbody tr').length")
+        .await;
+    assert!(
+        rows.as_u64().unwrap() < 200,
+        "{rows} rows in the DOM at the bottom"
+    );
+    let last = api(&browser, "/api/users?offset=99999&limit=1").await;
+    let last_id = last["users"][0]["id"].as_str().unwrap().to_string();
+    let shown = browser
+        .eval("return document.querySelector('tr[aria-rowindex=\"100001\"]').dataset.userId")
+        .await;
+    assert_eq!(shown, last_id.as_str());
+    // The middle, by scrolling.
+    browser
+        .eval("const v = document.querySelector('.table-viewport'); v.scrollTop = 44 * 50000; return true;")
+        .await;
+    browser
+        .wait_until(
+            "document.querySelector('tr[aria-rowindex=\"50002\"][data-user-id]') !== null",
+            20,
+        )
+        .await;
+    browser
+        .assert_no_console_errors("while scrolling 100,000 rows")
+        .await;
+    browser.close().await;
+}
+
+/// A plain active member on exactly `workspaces` workspaces, from the API.
+async fn member(browser: &Browser, workspaces: usize) -> (String, String, Vec<String>) {
+    let page = api(browser, "/api/users?type=member&status=active&limit=300").await;
+    let u = page["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["workspaces"].as_array().unwrap().len() == workspaces)
+        .expect("such a member")
+        .clone();
+    (
+        u["id"].as_str().unwrap().to_string(),
+        u["name"].as_str().unwrap().to_string(),
+        u["workspaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_string())
+            .collect(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn detail_role_change_removal_and_the_audit_page() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "400", "--seed", "5"]);
+    let browser = Browser::start().await;
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 30).await;
+
+    // Open the first user in the side panel, then as a page.
+    let first_name = browser.texts("tr[data-user-id] td.col-name button").await[0].clone();
+    browser.click("tr[data-user-id] td.col-name button").await;
+    browser
+        .wait_until("location.search.includes('user=')", 10)
+        .await;
+    let heading = browser
+        .wait_for(".side-panel h2.detail-name", 15)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, first_name);
+    browser.wait_for(".side-panel .detail-section", 15).await;
+    screenshot_both(&browser, "detail-panel").await;
+    browser
+        .assert_accessible("the users page with the detail panel")
+        .await;
+    browser.click(".panel-bar a").await;
+    browser
+        .wait_until("location.pathname.startsWith('/users/W')", 10)
+        .await;
+    browser.wait_for(".page-user h2.detail-name", 15).await;
+    browser.assert_accessible("the user page").await;
+
+    // Change a member's role, from the panel next to their row.
+    let (id, name, workspaces) = member(&browser, 1).await;
+    open(&browser, &roster, &format!("/users?q={id}&user={id}")).await;
+    browser
+        .wait_for(&format!("tr[data-user-id={id}]"), 30)
+        .await;
+    click_button(&browser, "Change role").await;
+    browser.wait_for("dialog[open] #role-workspace", 10).await;
+    browser.select("#role-workspace", &workspaces[0]).await;
+    browser.click("input[name=role][value=admin]").await;
+    click_button(&browser, "Review").await;
+    let review = browser
+        .wait_for("dialog[open] .review", 10)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        review.contains(&format!("{name} will become an admin on")),
+        "{review}"
+    );
+    screenshot_both(&browser, "change-role").await;
+    browser.assert_accessible("the change-role dialog").await;
+    click_button(&browser, "Confirm").await;
+    let toast = browser
+        .wait_for(".toast-ok", 15)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(toast.contains("is now an admin"), "{toast}");
+    browser
+        .wait_until(&format!("document.querySelector('tr[data-user-id={id}] td.col-type')?.textContent === 'Admin'"), 10)
+        .await;
+    assert_eq!(
+        api(&browser, &format!("/api/users/{id}")).await["type"],
+        "admin"
+    );
+    // The toast links to the audit entry.
+    browser.click(".toast-ok a").await;
+    browser
+        .wait_until(
+            &format!("location.pathname === '/audit' && location.search.includes({id:?})"),
+            10,
+        )
+        .await;
+    browser.wait_for("tr[data-audit-id]", 15).await;
+    let first_action = browser.texts("tr[data-audit-id] td:nth-child(3)").await[0].clone();
+    assert_eq!(first_action, "Change role");
+
+    // Remove a member from one of two workspaces; an admin needs their name typed.
+    let (id2, name2, ws2) = member(&browser, 2).await;
+    open(&browser, &roster, &format!("/users/{id2}")).await;
+    browser.wait_for(".page-user h2.detail-name", 15).await;
+    click_button(&browser, "Remove from a workspace").await;
+    browser.select("#remove-workspace", &ws2[1]).await;
+    click_button(&browser, "Review").await;
+    let review = browser
+        .wait_for("dialog[open] .review", 10)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        review.contains(&format!("{name2} will be removed from")),
+        "{review}"
+    );
+    click_button(&browser, "Confirm").await;
+    let toast = browser
+        .wait_for(".toast-ok", 15)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        toast.starts_with(&format!("Removed {name2} from")),
+        "{toast}"
+    );
+    let after = api(&browser, &format!("/api/users/{id2}")).await;
+    assert_eq!(after["workspaces"], serde_json::json!([ws2[0]]));
+
+    // The audit page lists both actions.
+    open(&browser, &roster, "/audit").await;
+    browser.wait_for("tr[data-audit-id]", 15).await;
+    let actions = browser.texts("tr[data-audit-id] td:nth-child(3)").await;
+    assert!(
+        actions.contains(&"Change role".to_string())
+            && actions.contains(&"Remove from workspace".to_string()),
+        "{actions:?}"
+    );
+    screenshot_both(&browser, "audit").await;
+    browser.assert_accessible("the audit page").await;
+
+    browser
+        .assert_no_console_errors("during the detail, role, removal and audit flows")
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inviting_a_guest_and_field_errors() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "300", "--seed", "6"]);
+    let browser = Browser::start().await;
+    open(&browser, &roster, "/invite").await;
+    browser.wait_for("#invite-emails", 30).await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#invite-workspace option').length > 0",
+            15,
+        )
+        .await;
+
+    // A bad address is caught next to the field, before anything is sent.
+    browser.type_into("#invite-emails", "not-an-email").await;
+    click_button(&browser, "Review").await;
+    let err = browser
+        .wait_for("#invite-emails-error", 10)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(err.contains("not a valid email"), "{err}");
+    let calls: Value = reqwest_json(&format!("{}_sandbox/calls", roster.sandbox)).await;
+    assert!(
+        calls.get("admin.users.invite").is_none(),
+        "nothing was sent: {calls}"
+    );
+
+    // A guest with an expiration.
+    browser
+        .type_into("#invite-emails", "casey.contractor@agency.example")
+        .await;
+    browser.click("input[name=kind][value=multi_channel]").await;
+    browser.type_into("#invite-channels", "gen").await;
+    browser
+        .wait_until(
+            "document.querySelector('.picker-option')?.textContent.includes('general')",
+            10,
+        )
+        .await;
+    browser.click(".picker-option").await;
+    browser.wait_for(".channel-picker .chip", 5).await;
+    browser.type_into("#invite-name", "Casey Contractor").await;
+    // A channel was picked: its earlier error is gone.
+    assert!(
+        browser
+            .eval("return !document.querySelector('.channel-picker .field-error')")
+            .await
+            == true
+    );
+    browser
+        .eval("document.activeElement.blur(); window.scrollTo(0, 0); return 1;")
+        .await;
+    screenshot_both(&browser, "invite").await;
+    browser.assert_accessible("the invite form").await;
+    click_button(&browser, "Review").await;
+    let review = browser.wait_for(".review", 10).await.text().await.unwrap();
+    assert!(
+        review.contains("as a multi-channel guest") && review.contains("will be disabled on"),
+        "{review}"
+    );
+    click_button(&browser, "Send invitations").await;
+    let result = browser
+        .wait_for(".result-ok", 15)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        result.contains("Invited casey.contractor@agency.example"),
+        "{result}"
+    );
+    let found = api(&browser, "/api/users?q=casey.contractor").await;
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["users"][0]["type"], "multi_channel_guest");
+    assert!(found["users"][0]["expires"].as_i64().is_some());
+
+    // The proxy's own field error (already on that workspace) lands next to the field.
+    browser
+        .type_into("#invite-emails", "casey.contractor@agency.example")
+        .await;
+    click_button(&browser, "Review").await;
+    click_button(&browser, "Send invitations").await;
+    let err = browser
+        .wait_for("#invite-emails-error", 10)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(err.contains("already a member of that workspace"), "{err}");
+    // The browser logs the 422 it received; nothing else may be in the console.
+    let errors = browser.console_errors().await;
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains("/api/users/invite") && e.contains("422")),
+        "{errors:?}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_help_desk_sees_less_and_cannot_remove() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "300", "--seed", "7"]);
+    let browser = Browser::start().await;
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 30).await;
+    assert!(
+        browser
+            .eval("return !!document.querySelector('th[data-sort=email]')")
+            .await
+            == true
+    );
+    screenshot_both(&browser, "users").await;
+    browser.assert_accessible("the users page").await;
+
+    browser.select("#demo-role", "helpdesk").await;
+    browser
+        .wait_until(
+            "document.querySelector('.badge-role')?.textContent === 'helpdesk'",
+            20,
+        )
+        .await;
+    browser.wait_for("tr[data-user-id]", 30).await;
+    assert!(
+        browser
+            .eval("return !document.querySelector('th[data-sort=email]')")
+            .await
+            == true,
+        "no email column"
+    );
+    let text = browser.eval("return document.body.innerText").await;
+    assert!(
+        !text.as_str().unwrap().contains("@larkspur.example"),
+        "no emails on the page"
+    );
+    // A member in scope: no remove button; no role change either.
+    let id = browser
+        .eval("return document.querySelector('tr[data-user-id]').dataset.userId")
+        .await;
+    open(
+        &browser,
+        &roster,
+        &format!("/users/{}", id.as_str().unwrap()),
+    )
+    .await;
+    browser.wait_for(".page-user h2.detail-name", 15).await;
+    let buttons = browser.texts(".detail-actions button").await;
+    assert!(
+        !buttons
+            .iter()
+            .any(|b| b == "Remove from a workspace" || b == "Change role"),
+        "{buttons:?}"
+    );
+    let page = browser.eval("return document.body.innerText").await;
+    assert!(!page.as_str().unwrap().contains("@larkspur.example"));
+    browser.assert_no_console_errors("as the help desk").await;
+    browser.close().await;
+}
+
+/// The sandbox's test endpoint, read outside the browser.
+async fn reqwest_json(url: &str) -> Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
