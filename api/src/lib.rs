@@ -8,6 +8,7 @@ pub mod actions;
 pub mod audit;
 pub mod detail;
 pub mod error;
+pub mod jobs;
 pub mod status;
 pub mod users;
 pub mod workspaces;
@@ -19,6 +20,10 @@ pub use actions::{
 pub use audit::{AuditEntry, AuditOutcome, AuditPage, AuditQuery};
 pub use detail::{Channel, Membership, Presence, UserDetail, WorkspaceRole};
 pub use error::{ErrorBody, ErrorDetail};
+pub use jobs::{
+    DryRun, JobCounts, JobCreateQuery, JobDetail, JobEvent, JobList, JobOperation, JobRequest,
+    JobState, JobSummary, MAX_JOB_OPERATIONS, OpState, Operation, OperationCheck,
+};
 pub use status::{DemoRole, Me, Mode, ServerStatus};
 pub use users::{
     SortDir, SortKey, SyncState, SyncStatus, UserQuery, UserStatus, UserSummary, UserType,

@@ -105,6 +105,10 @@ async fn main() {
     }
 
     let dir = tempfile::tempdir().unwrap();
+    let audit = AuditLog::open(&dir.path().join("roster.db")).await.unwrap();
+    let jobs = Arc::new(roster_proxy::jobs::Jobs::new(
+        roster_proxy::jobs::JobStore::new(audit.pool()),
+    ));
     let state = AppState {
         slack,
         source: Arc::new(source),
@@ -112,7 +116,8 @@ async fn main() {
         directory,
         connection: Arc::new(connection),
         auth: Arc::new(Authenticator::Dev),
-        audit: AuditLog::open(&dir.path().join("roster.db")).await.unwrap(),
+        audit,
+        jobs,
         metrics,
         health: Arc::new(Health::default()),
         writes: Arc::new(WriteLimiter::default()),

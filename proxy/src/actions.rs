@@ -29,6 +29,38 @@ pub struct Actor<'a> {
     pub state: &'a AppState,
     pub caller: &'a Caller,
     pub request_id: String,
+    pub mode: ActorMode,
+}
+
+/// How an action is carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorMode {
+    /// A person's request: paced per person.
+    Request,
+    /// An operation of a bulk job: paced by the job queue at Slack's rate.
+    Job,
+    /// Every check, then stop before Slack: nothing is called or written.
+    DryRun,
+}
+
+/// What an action came to.
+#[derive(Debug)]
+pub enum Outcome {
+    Done(ActionResult),
+    /// A dry run: what would be done.
+    WouldDo(String),
+}
+
+impl Outcome {
+    /// The result of an action that was carried out.
+    pub fn done(self) -> Result<ActionResult, AppError> {
+        match self {
+            Outcome::Done(r) => Ok(r),
+            Outcome::WouldDo(_) => Err(AppError::Internal(
+                "A dry run was answered as if it had been carried out.".into(),
+            )),
+        }
+    }
 }
 
 /// The parts of an action the audit log and the policy need.
@@ -60,10 +92,15 @@ impl Actor<'_> {
                 }),
             ));
         }
-        if !self.state.writes.allow(&self.caller.email) {
+        if self.mode == ActorMode::Request && !self.state.writes.allow(&self.caller.email) {
             return Err(AppError::TooManyWrites);
         }
         Ok(())
+    }
+
+    /// In a dry run, the point where the real action would call Slack.
+    fn would(&self, message: impl FnOnce() -> String) -> Option<Outcome> {
+        (self.mode == ActorMode::DryRun).then(|| Outcome::WouldDo(message()))
     }
 
     /// Refuses at once, before looking at the request, when the role lacks `permission`.
@@ -77,8 +114,11 @@ impl Actor<'_> {
         }
     }
 
-    /// Records a refusal (validation or policy) and returns it.
+    /// Records a refusal (validation or policy) and returns it. A dry run records nothing.
     async fn refuse(&self, plan: &Plan<'_>, error: AppError) -> AppError {
+        if self.mode == ActorMode::DryRun {
+            return error;
+        }
         let outcome = match error {
             AppError::Forbidden(_) => AuditOutcome::Denied,
             _ => AuditOutcome::Invalid,
@@ -135,16 +175,16 @@ impl Actor<'_> {
         audit_id: i64,
         message: String,
         user: &UserSummary,
-    ) -> Result<ActionResult, AppError> {
+    ) -> Result<Outcome, AppError> {
         self.state
             .audit
             .outcome(audit_id, AuditOutcome::Ok, None, &message)
             .await?;
-        Ok(ActionResult {
+        Ok(Outcome::Done(ActionResult {
             message,
             user: self.caller.redact(user),
             audit_id: Some(audit_id),
-        })
+        }))
     }
 
     fn user(&self, id: &str) -> Result<DirUser, AppError> {
@@ -253,7 +293,7 @@ fn guest_flags(guest: Option<GuestType>) -> Vec<(&'static str, String)> {
 }
 
 /// `POST /api/users/invite`.
-pub async fn invite(actor: &Actor<'_>, request: InviteRequest) -> Result<ActionResult, AppError> {
+pub async fn invite(actor: &Actor<'_>, request: InviteRequest) -> Result<Outcome, AppError> {
     actor.preflight()?;
     let email = request.email.trim().to_lowercase();
     let plan = Plan {
@@ -356,10 +396,38 @@ pub async fn invite(actor: &Actor<'_>, request: InviteRequest) -> Result<ActionR
     if request.resend {
         params.push(("resend", "true".into()));
     }
+    let kind = match request.guest {
+        Some(GuestType::MultiChannel) => "as a multi-channel guest",
+        Some(GuestType::SingleChannel) => "as a single-channel guest",
+        None => "as a member",
+    };
+    if let Some(would) = actor.would(|| {
+        format!(
+            "Will invite {email} to {} {kind}.",
+            actor.workspace_name(&request.workspace)
+        )
+    }) {
+        return Ok(would);
+    }
     let audit_id = actor
         .call(&plan, SlackMethod::AdminUsersInvite, &params)
         .await?;
 
+    let user = read_back_invite(actor.state, &request, &email).await;
+    let message = format!(
+        "Invited {email} to {} {kind}.",
+        actor.workspace_name(&request.workspace)
+    );
+    actor.done(audit_id, message, &user).await
+}
+
+/// After an invitation: reads the person back from Slack (Slack answers only `ok`) and puts
+/// them in the directory at once; without an answer, a pending placeholder.
+pub async fn read_back_invite(
+    state: &AppState,
+    request: &InviteRequest,
+    email: &str,
+) -> UserSummary {
     // Slack answers only `ok`: read the person back to show them at once.
     let role = guest_role(request.guest);
     let membership = Membership {
@@ -367,10 +435,12 @@ pub async fn invite(actor: &Actor<'_>, request: InviteRequest) -> Result<ActionR
         role,
         expires: request.expires,
     };
-    let summary = match actor
-        .state
+    let summary = match state
         .slack
-        .call(SlackMethod::UsersLookupByEmail, &[("email", email.clone())])
+        .call(
+            SlackMethod::UsersLookupByEmail,
+            &[("email", email.to_string())],
+        )
         .await
     {
         Ok(reply) => reply
@@ -381,10 +451,9 @@ pub async fn invite(actor: &Actor<'_>, request: InviteRequest) -> Result<ActionR
             None
         }
     };
-    let user = match summary {
+    match summary {
         Some(summary) => {
-            let mut memberships = actor
-                .state
+            let mut memberships = state
                 .directory
                 .get(&summary.id)
                 .map(|u| u.memberships)
@@ -399,13 +468,13 @@ pub async fn invite(actor: &Actor<'_>, request: InviteRequest) -> Result<ActionR
                 .collect();
             user.summary.expires = user.memberships.iter().filter_map(|m| m.expires).min();
             user.summary.created = user.summary.created.max(unix_now());
-            actor.state.directory.upsert(user).summary
+            state.directory.upsert(user).summary
         }
         None => UserSummary {
             id: String::new(),
             name: request.real_name.clone().unwrap_or_default(),
             username: email.split('@').next().unwrap_or_default().to_string(),
-            email: Some(email.clone()),
+            email: Some(email.to_string()),
             user_type: crate::directory::user_type_of(role),
             is_primary_owner: false,
             status: roster_api::UserStatus::Pending,
@@ -416,17 +485,7 @@ pub async fn invite(actor: &Actor<'_>, request: InviteRequest) -> Result<ActionR
             expires: request.expires,
             deactivated: None,
         },
-    };
-    let kind = match request.guest {
-        Some(GuestType::MultiChannel) => "as a multi-channel guest",
-        Some(GuestType::SingleChannel) => "as a single-channel guest",
-        None => "as a member",
-    };
-    let message = format!(
-        "Invited {email} to {} {kind}.",
-        actor.workspace_name(&request.workspace)
-    );
-    actor.done(audit_id, message, &user).await
+    }
 }
 
 /// `POST /api/users/{id}/assign`.
@@ -434,7 +493,7 @@ pub async fn assign(
     actor: &Actor<'_>,
     id: &str,
     request: AssignRequest,
-) -> Result<ActionResult, AppError> {
+) -> Result<Outcome, AppError> {
     actor.preflight()?;
     let plan = Plan {
         action: "assign",
@@ -483,6 +542,15 @@ pub async fn assign(
         params.push(("channel_ids", request.channels.join(",")));
     }
     params.extend(guest_flags(guest));
+    if let Some(would) = actor.would(|| {
+        format!(
+            "Will add {} to {}.",
+            user.summary.name,
+            actor.workspace_name(&request.workspace)
+        )
+    }) {
+        return Ok(would);
+    }
     let audit_id = actor
         .call(&plan, SlackMethod::AdminUsersAssign, &params)
         .await?;
@@ -510,7 +578,7 @@ pub async fn remove(
     actor: &Actor<'_>,
     id: &str,
     request: RemoveRequest,
-) -> Result<ActionResult, AppError> {
+) -> Result<Outcome, AppError> {
     actor.preflight()?;
     let plan = Plan {
         action: "remove",
@@ -550,6 +618,15 @@ pub async fn remove(
         ("team_id", request.workspace.clone()),
         ("user_id", id.to_string()),
     ];
+    if let Some(would) = actor.would(|| {
+        format!(
+            "Will remove {} from {}.",
+            user.summary.name,
+            actor.workspace_name(&request.workspace)
+        )
+    }) {
+        return Ok(would);
+    }
     let audit_id = actor
         .call(&plan, SlackMethod::AdminUsersRemove, &params)
         .await?;
@@ -576,7 +653,7 @@ pub async fn set_role(
     actor: &Actor<'_>,
     id: &str,
     request: RoleRequest,
-) -> Result<ActionResult, AppError> {
+) -> Result<Outcome, AppError> {
     actor.preflight()?;
     let org_wide = request.workspace == ORG_WIDE;
     let plan = Plan {
@@ -634,6 +711,20 @@ pub async fn set_role(
         Role::Owner => SlackMethod::AdminUsersSetOwner,
         Role::Regular => SlackMethod::AdminUsersSetRegular,
     };
+    let place = if org_wide {
+        "across the org".to_string()
+    } else {
+        format!("on {}", actor.workspace_name(&request.workspace))
+    };
+    if let Some(would) = actor.would(|| {
+        format!(
+            "Will make {} {} {place}.",
+            user.summary.name,
+            article(request.role.label())
+        )
+    }) {
+        return Ok(would);
+    }
     let team = if org_wide {
         actor.state.connection.org_id.clone()
     } else {
@@ -662,11 +753,6 @@ pub async fn set_role(
             },
         )
         .map_or(user.summary.clone(), |u| u.summary);
-    let place = if org_wide {
-        "across the org".to_string()
-    } else {
-        format!("on {}", actor.workspace_name(&request.workspace))
-    };
     let message = format!(
         "{} is now {} {place}.",
         user.summary.name,
@@ -688,7 +774,7 @@ pub async fn set_expiration(
     actor: &Actor<'_>,
     id: &str,
     request: ExpirationRequest,
-) -> Result<ActionResult, AppError> {
+) -> Result<Outcome, AppError> {
     actor.preflight()?;
     let plan = Plan {
         action: "set_expiration",
@@ -748,6 +834,20 @@ pub async fn set_expiration(
         ("team_id", workspace.clone()),
         ("expiration_ts", request.expires.unwrap_or(0).to_string()),
     ];
+    if let Some(would) = actor.would(|| match request.expires {
+        Some(_) => format!(
+            "Will set {}'s expiration on {}.",
+            user.summary.name,
+            actor.workspace_name(&workspace)
+        ),
+        None => format!(
+            "Will remove {}'s expiration on {}.",
+            user.summary.name,
+            actor.workspace_name(&workspace)
+        ),
+    }) {
+        return Ok(would);
+    }
     let audit_id = actor
         .call(&plan, SlackMethod::AdminUsersSetExpiration, &params)
         .await?;

@@ -78,6 +78,11 @@ impl AuditLog {
         })
     }
 
+    /// The database, for the tables that live next to the log (jobs).
+    pub fn pool(&self) -> sqlx::SqlitePool {
+        self.pool.clone()
+    }
+
     /// Records an attempt before Slack is called; returns its ID.
     pub async fn intent(&self, intent: &Intent<'_>) -> Result<i64, sqlx::Error> {
         self.insert(intent, "pending", None).await

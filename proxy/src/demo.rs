@@ -154,6 +154,9 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     println!("Roster is running at http://{addr}/  (Ctrl-C stops it)");
 
     let csp = web.csp().to_string();
+    let jobs = Arc::new(crate::jobs::Jobs::new(crate::jobs::JobStore::new(
+        audit.pool(),
+    )));
     let state = AppState {
         slack,
         source: Arc::new(source),
@@ -165,6 +168,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         metrics,
         health: Arc::new(Health::default()),
         writes: Arc::new(WriteLimiter::default()),
+        jobs,
         public_origin: None,
         web: Some(Arc::new(web)),
     };
@@ -172,6 +176,11 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     state
         .directory
         .spawn_refresh(state.source.clone(), options.refresh);
+    // Jobs left unfinished in a kept data directory go on.
+    if let Err(e) = state.jobs.resume_all(&state).await {
+        tracing::error!(error = %e, "cannot resume unfinished jobs");
+    }
+    let jobs = state.jobs.clone();
     let avatars = crate::web::security_headers(sandbox.sandbox.avatar_router(), &csp, false);
     let router = app(state).nest(AVATAR_PATH, avatars);
     axum::serve(
@@ -180,6 +189,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    jobs.stop_all();
     drop(sandbox);
     Ok(())
 }

@@ -38,6 +38,12 @@ pub enum AppError {
     /// The role does not allow it (403).
     #[error(transparent)]
     Forbidden(#[from] Denied),
+    /// A job holds an operation the role may not do (403); nothing was created.
+    #[error("{0}")]
+    ForbiddenJob(String),
+    /// The resource is not in a state that allows this (409).
+    #[error("{0}")]
+    Conflict(String),
     /// A state-changing request without Roster's own headers or from another origin (403).
     #[error("This request did not come from Roster's own page, so it was refused.")]
     CrossSite,
@@ -86,6 +92,8 @@ impl AppError {
             AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, detail("unauthenticated", text)),
             AppError::NoRole => (StatusCode::FORBIDDEN, detail("no_role", text)),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, detail("forbidden", text)),
+            AppError::ForbiddenJob(m) => (StatusCode::FORBIDDEN, detail("forbidden", m.clone())),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, detail("conflict", m.clone())),
             AppError::CrossSite => (StatusCode::FORBIDDEN, detail("cross_site_request", text)),
             AppError::TooManyWrites => (StatusCode::TOO_MANY_REQUESTS, detail("too_many_changes", text)),
             AppError::ReadOnly(m) => (StatusCode::CONFLICT, detail("read_only", m.clone())),

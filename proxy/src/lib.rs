@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod jobs;
 pub mod metrics;
 pub mod middleware;
 pub mod policy;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub health: Arc<middleware::Health>,
     pub writes: Arc<WriteLimiter>,
+    /// Bulk jobs (stored with the audit log).
+    pub jobs: Arc<jobs::Jobs>,
     /// The origin allowed to make changes (`https://roster.example.com`); without it, the
     /// request's own `Host`.
     pub public_origin: Option<String>,
@@ -92,7 +95,7 @@ impl AppState {
 }
 
 /// Largest request body the API reads.
-const BODY_LIMIT: usize = 256 * 1024;
+const BODY_LIMIT: usize = 1024 * 1024;
 /// Longest a request may take (Slack calls included).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
 

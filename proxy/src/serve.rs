@@ -165,6 +165,9 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     let directory = Arc::new(Directory::persistent(
         &config.data_dir.join("directory.json"),
     ));
+    let jobs = Arc::new(crate::jobs::Jobs::new(crate::jobs::JobStore::new(
+        audit.pool(),
+    )));
     let state = AppState {
         slack,
         source: Arc::new(source),
@@ -176,6 +179,7 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
         metrics,
         health: Arc::new(Health::default()),
         writes: Arc::new(WriteLimiter::default()),
+        jobs,
         public_origin: config.public_url.as_deref().map(origin_of),
         web: Some(Arc::new(web)),
     };
@@ -207,8 +211,15 @@ pub fn origin_of(url: &str) -> String {
 pub fn start_background(state: &AppState, refresh: Duration) {
     let directory = state.directory.clone();
     let source = state.source.clone();
+    let resume = state.clone();
     tokio::spawn(async move {
         let _ = directory.sync(&source).await;
+        // Unfinished jobs go on once the directory is fresh (their checks read it).
+        match resume.jobs.resume_all(&resume).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "resumed unfinished jobs"),
+            Err(e) => tracing::error!(error = %e, "cannot resume unfinished jobs"),
+        }
     });
     state.directory.spawn_refresh(state.source.clone(), refresh);
     spawn_token_check(state, Duration::from_secs(60));
@@ -217,12 +228,14 @@ pub fn start_background(state: &AppState, refresh: Duration) {
 /// Serves until Ctrl-C or SIGTERM, then saves the directory.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let directory = state.directory.clone();
+    let jobs = state.jobs.clone();
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(crate::demo::shutdown_signal())
     .await?;
+    jobs.stop_all();
     tokio::task::spawn_blocking(move || directory.persist()).await?;
     Ok(())
 }

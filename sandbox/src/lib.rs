@@ -107,6 +107,9 @@ struct Inner {
     revoked: Mutex<Vec<String>>,
     avatar_base: String,
     calls: Mutex<BTreeMap<String, u64>>,
+    /// Calls that reached the method itself (past authentication, rate limits and faults
+    /// that stop a call before it runs).
+    handled: Mutex<BTreeMap<String, u64>>,
 }
 
 /// What the sandbox answers one call with.
@@ -148,6 +151,7 @@ impl Sandbox {
                 revoked: Mutex::new(Vec::new()),
                 avatar_base: config.avatar_base.trim_end_matches('/').to_string(),
                 calls: Mutex::new(BTreeMap::new()),
+                handled: Mutex::new(BTreeMap::new()),
             }),
         }
     }
@@ -197,6 +201,19 @@ impl Sandbox {
     /// How many authenticated calls each method received.
     pub fn call_counts(&self) -> BTreeMap<String, u64> {
         self.inner.calls.lock().unwrap().clone()
+    }
+
+    /// Calls of `method` that ran: a write counted here was attempted on the org (it may
+    /// still have been refused with an error code), unlike calls answered 429 or failed
+    /// before running.
+    pub fn handled(&self, method: &str) -> u64 {
+        self.inner
+            .handled
+            .lock()
+            .unwrap()
+            .get(method)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Authenticated calls `method` received.
@@ -330,6 +347,13 @@ impl Sandbox {
             avatar_base: &self.inner.avatar_base,
             json_body: call.json_body,
         };
+        *self
+            .inner
+            .handled
+            .lock()
+            .unwrap()
+            .entry(spec.name.to_string())
+            .or_default() += 1;
         let result = match spec.handler {
             Handler::Read(f) => f(&self.inner.org.read().unwrap(), &ctx),
             Handler::Write(f) => f(&mut self.inner.org.write().unwrap(), &ctx),

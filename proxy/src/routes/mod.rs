@@ -3,6 +3,7 @@
 
 mod audit;
 mod health;
+mod jobs;
 mod me;
 mod user_actions;
 mod users;
@@ -44,6 +45,7 @@ mod tests {
         (name = "users", description = "The org directory and changes to users"),
         (name = "workspaces", description = "Workspaces and their channels"),
         (name = "audit", description = "Who did what"),
+        (name = "jobs", description = "Bulk changes, run at Slack's pace and kept across restarts"),
         (name = "session", description = "The signed-in person and the connection to Slack"),
         (name = "operations", description = "Health and metrics for operators"),
     )
@@ -70,6 +72,14 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(workspaces::channels))
         .routes(routes!(audit::list))
         .routes(routes!(audit::export))
+        .routes(routes!(jobs::create, jobs::list))
+        .routes(routes!(jobs::detail))
+        .routes(routes!(jobs::events))
+        .routes(routes!(jobs::pause))
+        .routes(routes!(jobs::resume))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(jobs::retry))
+        .routes(routes!(jobs::errors_csv))
         .routes(routes!(openapi_json));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api", api)
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::{
     AppState,
-    actions::{self, Actor},
+    actions::{self, Actor, ActorMode},
     error::AppError,
     middleware::request_id,
     policy::{Caller, Denied, Field, Permission},
@@ -25,6 +25,7 @@ fn actor<'a>(state: &'a AppState, caller: &'a Caller, headers: &HeaderMap) -> Ac
         state,
         caller,
         request_id: request_id(headers),
+        mode: ActorMode::Request,
     }
 }
 
@@ -42,6 +43,7 @@ pub async fn invite(
     let Json(body) = body.map_err(super::bad_json)?;
     actions::invite(&actor(&state, &caller, &headers), body)
         .await
+        .and_then(actions::Outcome::done)
         .map(Json)
 }
 
@@ -61,6 +63,7 @@ pub async fn assign(
     let Json(body) = body.map_err(super::bad_json)?;
     actions::assign(&actor(&state, &caller, &headers), &id, body)
         .await
+        .and_then(actions::Outcome::done)
         .map(Json)
 }
 
@@ -80,6 +83,7 @@ pub async fn remove(
     let Json(body) = body.map_err(super::bad_json)?;
     actions::remove(&actor(&state, &caller, &headers), &id, body)
         .await
+        .and_then(actions::Outcome::done)
         .map(Json)
 }
 
@@ -99,6 +103,7 @@ pub async fn set_role(
     let Json(body) = body.map_err(super::bad_json)?;
     actions::set_role(&actor(&state, &caller, &headers), &id, body)
         .await
+        .and_then(actions::Outcome::done)
         .map(Json)
 }
 
@@ -118,6 +123,7 @@ pub async fn set_expiration(
     let Json(body) = body.map_err(super::bad_json)?;
     actions::set_expiration(&actor(&state, &caller, &headers), &id, body)
         .await
+        .and_then(actions::Outcome::done)
         .map(Json)
 }
 

@@ -58,6 +58,13 @@ impl Limiter {
         }
     }
 
+    /// A tier's burst (calls that may go at once) and steady rate (calls per second, on this
+    /// limiter's clock).
+    pub fn pace(&self, tier: Tier) -> (f64, f64) {
+        let capacity = tier.per_minute();
+        (capacity, capacity / 60.0 * self.scale)
+    }
+
     /// How long to wait before the next call of `method` on `workspace` may go; takes the
     /// slot when it is free now.
     fn reserve(&self, method: &'static str, workspace: &str, tier: Tier) -> Duration {

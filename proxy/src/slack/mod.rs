@@ -216,6 +216,11 @@ impl SlackClient {
         })
     }
 
+    /// `method`'s burst and steady rate (calls per second) as Roster paces it.
+    pub fn pace(&self, method: SlackMethod) -> (f64, f64) {
+        self.limiter.pace(method.tier())
+    }
+
     /// The base URL calls go to.
     pub fn base_url(&self) -> &str {
         &self.base_url

@@ -59,7 +59,7 @@ impl Default for Options {
 
 pub struct TestApp {
     pub url: String,
-    pub sandbox: RunningSandbox,
+    pub sandbox: Arc<RunningSandbox>,
     pub state: AppState,
     pub http: reqwest::Client,
     pub token: String,
@@ -85,6 +85,40 @@ pub async fn spawn_app(options: Options) -> TestApp {
     .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
     .await
     .unwrap();
+    spawn_app_on(Arc::new(sandbox), None, options).await
+}
+
+/// What is left of an app stopped without warning: its Slack org and its data directory.
+pub struct Crashed {
+    pub sandbox: Arc<RunningSandbox>,
+    pub data: Option<tempfile::TempDir>,
+    pub data_dir: std::path::PathBuf,
+}
+
+impl TestApp {
+    /// Stops the server and every job runner at once, as a killed process would: nothing is
+    /// saved, calls in flight are dropped.
+    pub fn crash(mut self) -> Crashed {
+        self.server.abort();
+        self.state.jobs.stop_all();
+        let data = self._data.take();
+        let data_dir = self.data_dir.clone();
+        // The sandbox outlives the app.
+        let sandbox = self.sandbox.clone();
+        Crashed {
+            sandbox,
+            data,
+            data_dir,
+        }
+    }
+}
+
+/// Roster on an existing sandbox (a restart: `data` keeps the data directory alive).
+pub async fn spawn_app_on(
+    sandbox: Arc<RunningSandbox>,
+    data: Option<tempfile::TempDir>,
+    options: Options,
+) -> TestApp {
     let token = match options.token {
         TokenChoice::OrgAdmin => sandbox.sandbox.tokens().org_admin.clone(),
         TokenChoice::Workspace => sandbox.sandbox.tokens().workspace.clone(),
@@ -99,7 +133,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
     .unwrap();
     let (connection, source) = preflight(&slack, false).await.unwrap();
     let (temp, data_dir) = match options.data_dir {
-        Some(d) => (None, d),
+        Some(d) => (data, d),
         None => {
             let t = tempfile::tempdir().unwrap();
             let p = t.path().to_path_buf();
@@ -118,6 +152,9 @@ pub async fn spawn_app(options: Options) -> TestApp {
     let audit = AuditLog::open(&data_dir.join("roster.db")).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let jobs = Arc::new(roster_proxy::jobs::Jobs::new(
+        roster_proxy::jobs::JobStore::new(audit.pool()),
+    ));
     let state = AppState {
         slack,
         source: Arc::new(source),
@@ -129,6 +166,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         metrics,
         health: Arc::new(Health::default()),
         writes: Arc::new(WriteLimiter::default()),
+        jobs,
         public_origin: None,
         web: None,
     };

@@ -1,0 +1,883 @@
+//! Bulk jobs: many operations checked up front, stored, and run at Slack's pace.
+//!
+//! A job's operations run in lanes, one per (kind, workspace): each lane is sequential and
+//! waits on the Slack client's limiter for its method and workspace, so a job goes as fast as
+//! Slack's documented tiers allow and no faster. Each operation goes through the same code as
+//! a single action ([`crate::actions`]), in [`ActorMode::Job`]: the creator's role is looked up
+//! again and applied, and the audit log gets the same rows.
+//!
+//! An operation is marked `running` before its Slack call. After a restart, a `running`
+//! operation's outcome is unknown; so is one Slack answered with `fatal_error`. Unknown
+//! operations are checked against Slack ([`verify`]) before anything is retried.
+
+mod store;
+mod verify;
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use roster_api::{
+    DryRun, JobDetail, JobEvent, JobRequest, JobState, JobSummary, MAX_JOB_OPERATIONS, Mode,
+    OpState, Operation, OperationCheck,
+};
+use serde_json::json;
+use tokio::sync::{broadcast, watch};
+
+pub use store::{Creator, JobRow, JobStore, OpRow, OpUpdate};
+
+use crate::{
+    AppState,
+    actions::{self, Actor, ActorMode, Outcome},
+    audit::Intent,
+    error::AppError,
+    policy::{Caller, Permission, role_for},
+    slack::{SlackError, SlackMethod},
+};
+
+/// Attempts before an operation that keeps failing to reach Slack is given up.
+const MAX_ATTEMPTS: u32 = 5;
+/// Longest job title.
+const MAX_TITLE: usize = 120;
+
+/// A running job's controls and listeners.
+#[derive(Debug)]
+struct Live {
+    control: watch::Sender<JobState>,
+    events: broadcast::Sender<JobEvent>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// Every job, stored and running.
+#[derive(Debug)]
+pub struct Jobs {
+    store: JobStore,
+    live: Mutex<HashMap<i64, Arc<Live>>>,
+}
+
+/// Which Slack method an operation calls (for lanes and time estimates).
+fn method_of(op: &Operation) -> SlackMethod {
+    match op {
+        Operation::Invite(_) => SlackMethod::AdminUsersInvite,
+        Operation::Assign { .. } => SlackMethod::AdminUsersAssign,
+        Operation::Remove { .. } => SlackMethod::AdminUsersRemove,
+        Operation::SetRole { role, .. } => match role {
+            roster_api::Role::Admin => SlackMethod::AdminUsersSetAdmin,
+            roster_api::Role::Owner => SlackMethod::AdminUsersSetOwner,
+            roster_api::Role::Regular => SlackMethod::AdminUsersSetRegular,
+        },
+        Operation::SetExpiration { .. } => SlackMethod::AdminUsersSetExpiration,
+    }
+}
+
+/// Operations that share a lane share a rate-limit bucket.
+fn lane_of(op: &Operation) -> (&'static str, String) {
+    (
+        method_of(op).name(),
+        op.workspace().unwrap_or_default().to_string(),
+    )
+}
+
+/// The same change twice in one job: only the first counts.
+fn duplicate_key(op: &Operation) -> String {
+    format!(
+        "{}|{}|{}",
+        op.kind(),
+        op.target().to_lowercase(),
+        op.workspace().unwrap_or_default()
+    )
+}
+
+/// Runs one operation as the creator would, in `mode`.
+async fn execute(
+    state: &AppState,
+    caller: &Caller,
+    op: &Operation,
+    request_id: String,
+    mode: ActorMode,
+) -> Result<Outcome, AppError> {
+    let actor = Actor {
+        state,
+        caller,
+        request_id,
+        mode,
+    };
+    match op.clone() {
+        Operation::Invite(request) => actions::invite(&actor, request).await,
+        Operation::Assign {
+            user,
+            workspace,
+            channels,
+        } => {
+            actions::assign(
+                &actor,
+                &user,
+                roster_api::AssignRequest {
+                    workspace,
+                    channels,
+                },
+            )
+            .await
+        }
+        Operation::Remove { user, workspace } => {
+            actions::remove(&actor, &user, roster_api::RemoveRequest { workspace }).await
+        }
+        Operation::SetRole {
+            user,
+            workspace,
+            role,
+        } => actions::set_role(&actor, &user, roster_api::RoleRequest { workspace, role }).await,
+        Operation::SetExpiration {
+            user,
+            workspace,
+            expires,
+        } => {
+            actions::set_expiration(
+                &actor,
+                &user,
+                roster_api::ExpirationRequest { workspace, expires },
+            )
+            .await
+        }
+    }
+}
+
+/// The creator as they are now: their role is looked up again in the current configuration.
+fn resolve_creator(state: &AppState, creator: &Creator) -> Result<Caller, String> {
+    let role = if state.auth.is_dev() {
+        state.roles.iter().find(|r| r.name == creator.role)
+    } else {
+        role_for(&state.roles, &creator.email, &creator.groups)
+    };
+    role.map(|role| Caller {
+        subject: creator.subject.clone(),
+        email: creator.email.clone(),
+        groups: creator.groups.clone(),
+        role: role.clone(),
+    })
+    .ok_or_else(|| {
+        format!(
+            "{} no longer has a role in Roster, so this was not done.",
+            creator.email
+        )
+    })
+}
+
+/// Whether the caller may change anything at all.
+fn may_write(caller: &Caller) -> bool {
+    [
+        Permission::UsersInvite,
+        Permission::UsersAssign,
+        Permission::UsersRemove,
+        Permission::UsersSetRole,
+        Permission::UsersSetExpiration,
+    ]
+    .into_iter()
+    .any(|p| caller.can(p))
+}
+
+impl Jobs {
+    pub fn new(store: JobStore) -> Self {
+        Self {
+            store,
+            live: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn store(&self) -> &JobStore {
+        &self.store
+    }
+
+    /// Checks every operation as the caller, without calling Slack or writing anything.
+    pub async fn check(
+        &self,
+        state: &AppState,
+        caller: &Caller,
+        request: &JobRequest,
+    ) -> Result<DryRun, AppError> {
+        if !may_write(caller) {
+            return Err(crate::policy::Denied::Permission(Permission::UsersInvite).into());
+        }
+        if request.operations.is_empty() {
+            return Err(AppError::invalid(
+                "operations",
+                "The job has no operations.",
+            ));
+        }
+        if request.operations.len() > MAX_JOB_OPERATIONS {
+            return Err(AppError::invalid(
+                "operations",
+                format!(
+                    "A job holds at most {MAX_JOB_OPERATIONS} operations; this one has {}. Split it.",
+                    request.operations.len()
+                ),
+            ));
+        }
+        if let Some(title) = &request.title
+            && title.chars().count() > MAX_TITLE
+        {
+            return Err(AppError::invalid(
+                "title",
+                format!("At most {MAX_TITLE} characters."),
+            ));
+        }
+        if state.connection.mode != Mode::Admin {
+            return Err(AppError::ReadOnly(
+                state.connection.reason.clone().unwrap_or_else(|| {
+                    "Roster is connected with a token that cannot make changes.".into()
+                }),
+            ));
+        }
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut checks = Vec::with_capacity(request.operations.len());
+        let mut lanes: BTreeMap<(&'static str, String), usize> = BTreeMap::new();
+        for (index, op) in request.operations.iter().enumerate() {
+            let check = if let Some(first) = seen.get(&duplicate_key(op)) {
+                OperationCheck {
+                    index,
+                    ok: false,
+                    message: format!("The same change as row {} of this job.", first + 1),
+                    field: None,
+                    code: Some("duplicate".into()),
+                }
+            } else {
+                seen.insert(duplicate_key(op), index);
+                match execute(state, caller, op, String::new(), ActorMode::DryRun).await {
+                    Ok(Outcome::WouldDo(message)) => OperationCheck {
+                        index,
+                        ok: true,
+                        message,
+                        field: None,
+                        code: None,
+                    },
+                    Ok(Outcome::Done(_)) => {
+                        return Err(AppError::Internal(
+                            "A dry run made a change; stopping.".into(),
+                        ));
+                    }
+                    Err(e) => {
+                        let (_, detail) = e.status_and_detail();
+                        OperationCheck {
+                            index,
+                            ok: false,
+                            message: detail.message,
+                            field: detail.field,
+                            code: Some(detail.code),
+                        }
+                    }
+                }
+            };
+            if check.ok {
+                *lanes.entry(lane_of(op)).or_default() += 1;
+            }
+            checks.push(check);
+        }
+        // The slowest lane sets the pace: a burst, then the steady rate.
+        let estimated_seconds = lanes
+            .iter()
+            .map(|((method, _), n)| {
+                let method = request
+                    .operations
+                    .iter()
+                    .map(method_of)
+                    .find(|m| m.name() == *method)
+                    .unwrap_or(SlackMethod::AdminUsersInvite);
+                let (burst, per_second) = state.slack.pace(method);
+                ((*n as f64 - burst).max(0.0) / per_second).ceil() as u64
+            })
+            .max()
+            .unwrap_or(0);
+        let ok = checks.iter().filter(|c| c.ok).count();
+        Ok(DryRun {
+            failing: checks.len() - ok,
+            ok,
+            checks,
+            estimated_seconds,
+        })
+    }
+
+    /// Creates a job from the operations that pass their checks (the others are stored as
+    /// skipped, with the reason) and starts it. An operation the role may not do at all
+    /// refuses the whole job.
+    pub async fn create(
+        self: &Arc<Self>,
+        state: &AppState,
+        caller: &Caller,
+        request_id: &str,
+        request: JobRequest,
+    ) -> Result<JobDetail, AppError> {
+        let report = self.check(state, caller, &request).await?;
+        if let Some(denied) = report
+            .checks
+            .iter()
+            .find(|c| c.code.as_deref() == Some("forbidden"))
+        {
+            let message = format!("Row {}: {}", denied.index + 1, denied.message);
+            state
+                .audit
+                .refused(
+                    &Intent {
+                        request_id,
+                        caller,
+                        action: "create_job",
+                        target_user: None,
+                        workspace: None,
+                        params: json!({ "operations": request.operations.len() }),
+                    },
+                    roster_api::AuditOutcome::Denied,
+                    &message,
+                )
+                .await?;
+            return Err(AppError::ForbiddenJob(message));
+        }
+        if report.ok == 0 {
+            let first = &report.checks[0];
+            return Err(AppError::invalid(
+                "operations",
+                format!(
+                    "None of the operations can run. Row {}: {}",
+                    first.index + 1,
+                    first.message
+                ),
+            ));
+        }
+        let title = request
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map_or_else(
+                || {
+                    let kinds: HashSet<&str> =
+                        request.operations.iter().map(Operation::label).collect();
+                    let mut kinds: Vec<&str> = kinds.into_iter().collect();
+                    kinds.sort_unstable();
+                    format!("{} ({} rows)", kinds.join(", "), request.operations.len())
+                },
+                str::to_string,
+            );
+        let ops: Vec<(Operation, OpState, Option<String>)> = request
+            .operations
+            .into_iter()
+            .zip(&report.checks)
+            .map(|(op, check)| {
+                if check.ok {
+                    (op, OpState::Pending, None)
+                } else {
+                    (op, OpState::Skipped, Some(check.message.clone()))
+                }
+            })
+            .collect();
+        let id = self
+            .store
+            .create(&title, &Creator::from(caller), &ops)
+            .await?;
+        tracing::info!(job = id, operations = ops.len(), by = %caller.email, "job created");
+        self.start(state.clone(), id);
+        self.detail(id)
+            .await?
+            .ok_or_else(|| AppError::Internal("The job was stored but cannot be read back.".into()))
+    }
+
+    /// The job and every operation.
+    pub async fn detail(&self, id: i64) -> Result<Option<JobDetail>, AppError> {
+        let Some(job) = self.store.job(id).await? else {
+            return Ok(None);
+        };
+        let summary = self.store.summary(&job).await?;
+        let operations = self
+            .store
+            .operations(id)
+            .await?
+            .iter()
+            .map(OpRow::to_api)
+            .collect();
+        Ok(Some(JobDetail {
+            job: summary,
+            operations,
+        }))
+    }
+
+    pub async fn summary(&self, id: i64) -> Result<Option<JobSummary>, AppError> {
+        match self.store.job(id).await? {
+            Some(job) => Ok(Some(self.store.summary(&job).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Live events of job `id` (none once it has ended).
+    pub fn subscribe(&self, id: i64) -> Option<broadcast::Receiver<JobEvent>> {
+        self.live
+            .lock()
+            .unwrap()
+            .get(&id)
+            .map(|l| l.events.subscribe())
+    }
+
+    /// After a restart: operations that were running have an unknown outcome; every
+    /// unfinished job starts again (paused ones wait for resume).
+    pub async fn resume_all(self: &Arc<Self>, state: &AppState) -> Result<usize, sqlx::Error> {
+        let jobs = self.store.unfinished().await?;
+        for job in &jobs {
+            let moved = self
+                .store
+                .move_ops(
+                    job.id,
+                    &[OpState::Running],
+                    OpState::Unknown,
+                    Some("Roster stopped while this was running; it is checked with Slack before anything is retried."),
+                )
+                .await?;
+            tracing::info!(
+                job = job.id,
+                unknown = moved,
+                state = job.state.as_str(),
+                "resuming job"
+            );
+            self.start(state.clone(), job.id);
+        }
+        Ok(jobs.len())
+    }
+
+    /// Stops every runner at once (shutdown). Operations caught mid-call stay `running` and
+    /// are checked on the next start.
+    pub fn stop_all(&self) {
+        for live in self.live.lock().unwrap().drain().map(|(_, l)| l) {
+            if let Some(task) = live.task.lock().unwrap().take() {
+                task.abort();
+            }
+        }
+    }
+
+    /// Pause, resume or cancel job `id`.
+    pub async fn control(
+        self: &Arc<Self>,
+        state: &AppState,
+        id: i64,
+        to: JobState,
+    ) -> Result<JobSummary, AppError> {
+        let job = self
+            .store
+            .job(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("There is no such job.".into()))?;
+        let allowed = matches!(
+            (job.state, to),
+            (JobState::Running, JobState::Paused)
+                | (JobState::Paused, JobState::Running)
+                | (JobState::Running | JobState::Paused, JobState::Cancelled)
+        );
+        if !allowed {
+            return Err(AppError::Conflict(format!(
+                "The job is {}; it cannot be {} now.",
+                job.state.label().to_lowercase(),
+                match to {
+                    JobState::Paused => "paused",
+                    JobState::Running => "resumed",
+                    _ => "cancelled",
+                }
+            )));
+        }
+        if to == JobState::Cancelled {
+            // At once: what has not started never will.
+            cancel_pending(&self.store, id).await?;
+        } else {
+            self.store.set_job_state(id, to).await?;
+        }
+        let live = self.live.lock().unwrap().get(&id).cloned();
+        match live {
+            Some(live) => {
+                live.control.send_replace(to);
+            }
+            None if to == JobState::Cancelled => {}
+            None => self.start(state.clone(), id),
+        }
+        let summary = self
+            .summary(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("There is no such job.".into()))?;
+        self.emit(id, JobEvent::Progress(summary.clone()));
+        Ok(summary)
+    }
+
+    /// Puts failed operations back in the queue (unknown ones are checked first) and runs the
+    /// job again.
+    pub async fn retry(
+        self: &Arc<Self>,
+        state: &AppState,
+        id: i64,
+    ) -> Result<JobSummary, AppError> {
+        let job = self
+            .store
+            .job(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("There is no such job.".into()))?;
+        if job.state == JobState::Running {
+            return Err(AppError::Conflict(
+                "The job is still running; retry its failed rows once it has finished.".into(),
+            ));
+        }
+        let ops = self.store.operations(id).await?;
+        let failed: Vec<&OpRow> = ops.iter().filter(|o| o.state == OpState::Failed).collect();
+        let unknown = ops.iter().filter(|o| o.state == OpState::Unknown).count();
+        if failed.is_empty() && unknown == 0 {
+            return Err(AppError::Conflict(
+                "The job has no failed rows to retry.".into(),
+            ));
+        }
+        for op in failed {
+            self.store
+                .set_op(id, op.index, OpState::Pending, OpUpdate::default())
+                .await?;
+        }
+        self.store.set_job_state(id, JobState::Running).await?;
+        let live = self.live.lock().unwrap().get(&id).cloned();
+        match live {
+            Some(live) => {
+                live.control.send_replace(JobState::Running);
+            }
+            None => self.start(state.clone(), id),
+        }
+        self.summary(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("There is no such job.".into()))
+    }
+
+    fn emit(&self, id: i64, event: JobEvent) {
+        if let Some(live) = self.live.lock().unwrap().get(&id) {
+            let _ = live.events.send(event);
+        }
+    }
+
+    async fn progress(&self, id: i64) {
+        match self.summary(id).await {
+            Ok(Some(summary)) => self.emit(id, JobEvent::Progress(summary)),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(job = id, error = %e, "cannot read job progress"),
+        }
+    }
+
+    /// Starts the runner of job `id` unless it is running already.
+    fn start(self: &Arc<Self>, state: AppState, id: i64) {
+        let mut live_jobs = self.live.lock().unwrap();
+        if live_jobs.contains_key(&id) {
+            return;
+        }
+        let (control, _) = watch::channel(JobState::Running);
+        let (events, _) = broadcast::channel(1024);
+        let live = Arc::new(Live {
+            control,
+            events,
+            task: Mutex::new(None),
+        });
+        live_jobs.insert(id, live.clone());
+        drop(live_jobs);
+        let jobs = self.clone();
+        let task = tokio::spawn(async move {
+            if let Err(e) = jobs.run(&state, id).await {
+                tracing::error!(job = id, error = %e, "job runner stopped");
+            }
+            jobs.progress(id).await;
+            jobs.live.lock().unwrap().remove(&id);
+        });
+        *live.task.lock().unwrap() = Some(task);
+    }
+
+    /// Runs job `id` until every operation has ended, or it is cancelled.
+    async fn run(self: &Arc<Self>, state: &AppState, id: i64) -> Result<(), AppError> {
+        let Some(live) = self.live.lock().unwrap().get(&id).cloned() else {
+            return Ok(());
+        };
+        // The stored state wins over the channel's initial value (a paused job stays paused).
+        if let Some(job) = self.store.job(id).await?
+            && job.state != *live.control.borrow()
+        {
+            live.control.send_replace(job.state);
+        }
+        let mut control = live.control.subscribe();
+        loop {
+            let job = self
+                .store
+                .job(id)
+                .await?
+                .ok_or_else(|| AppError::NotFound("There is no such job.".into()))?;
+            let wanted = *control.borrow_and_update();
+            match wanted {
+                JobState::Cancelled => {
+                    cancel_pending(&self.store, id).await?;
+                    self.store.set_job_state(id, JobState::Cancelled).await?;
+                    return Ok(());
+                }
+                JobState::Paused => {
+                    self.progress(id).await;
+                    if control.changed().await.is_err() {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                JobState::Running | JobState::Finished => {}
+            }
+
+            // Unknown outcomes first: check before anything is retried.
+            let ops = self.store.operations(id).await?;
+            let mut undecided = 0;
+            for op in ops.iter().filter(|o| o.state == OpState::Unknown) {
+                if !self.settle_unknown(state, &job, op).await? {
+                    undecided += 1;
+                }
+            }
+            let pending: Vec<OpRow> = self
+                .store
+                .operations(id)
+                .await?
+                .into_iter()
+                .filter(|o| o.state == OpState::Pending)
+                .collect();
+            if pending.is_empty() {
+                if undecided > 0 {
+                    tracing::warn!(job = id, undecided, "job ends with unknown outcomes");
+                }
+                self.store.set_job_state(id, JobState::Finished).await?;
+                tracing::info!(job = id, "job finished");
+                return Ok(());
+            }
+
+            let mut lanes: BTreeMap<(&'static str, String), Vec<OpRow>> = BTreeMap::new();
+            for op in pending {
+                lanes.entry(lane_of(&op.operation)).or_default().push(op);
+            }
+            let runs = lanes.into_values().map(|ops| {
+                let jobs = self.clone();
+                let state = state.clone();
+                let job = job.clone();
+                let control = live.control.subscribe();
+                async move { jobs.run_lane(&state, &job, ops, control).await }
+            });
+            for result in futures_util::future::join_all(runs).await {
+                result?;
+            }
+            // Lanes stop early on pause or cancel; the loop decides what comes next.
+        }
+    }
+
+    /// One lane's operations, in order.
+    async fn run_lane(
+        &self,
+        state: &AppState,
+        job: &JobRow,
+        ops: Vec<OpRow>,
+        mut control: watch::Receiver<JobState>,
+    ) -> Result<(), AppError> {
+        for op in ops {
+            let wanted = *control.borrow_and_update();
+            if wanted != JobState::Running {
+                return Ok(());
+            }
+            self.run_op(state, job, &op).await?;
+        }
+        Ok(())
+    }
+
+    async fn run_op(&self, state: &AppState, job: &JobRow, op: &OpRow) -> Result<(), AppError> {
+        let store = &self.store;
+        // Cancelled (or otherwise settled) since the lane was planned: leave it.
+        if store
+            .operation(job.id, op.index)
+            .await?
+            .is_none_or(|now| now.state != OpState::Pending)
+        {
+            return Ok(());
+        }
+        store
+            .set_op(
+                job.id,
+                op.index,
+                OpState::Running,
+                OpUpdate {
+                    attempt: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        self.op_event(job.id, op.index).await;
+        let request_id = format!("job-{}-{}-{}", job.id, op.index + 1, op.attempts + 1);
+        let result = match resolve_creator(state, &job.creator) {
+            Ok(caller) => execute(state, &caller, &op.operation, request_id, ActorMode::Job).await,
+            Err(message) => Err(AppError::ForbiddenJob(message)),
+        };
+        let attempts = op.attempts + 1;
+        match result {
+            Ok(outcome) => {
+                let done = outcome.done()?;
+                store
+                    .set_op(
+                        job.id,
+                        op.index,
+                        OpState::Done,
+                        OpUpdate {
+                            message: Some(&done.message),
+                            audit_id: done.audit_id,
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+            }
+            Err(AppError::Slack(SlackError::UnknownOutcome { code, .. })) => {
+                store
+                    .set_op(job.id, op.index, OpState::Unknown, OpUpdate {
+                        message: Some("Slack did not confirm whether this happened; Roster checks with Slack before trying again."),
+                        slack_error: code.as_deref(),
+                        ..Default::default()
+                    })
+                    .await?;
+            }
+            // Slack certainly did nothing: back in the queue, unless it keeps happening.
+            Err(AppError::Slack(
+                e @ (SlackError::RateLimited { .. } | SlackError::Unavailable { .. }),
+            )) if attempts < MAX_ATTEMPTS => {
+                let wait = match &e {
+                    SlackError::RateLimited { retry_after, .. } => {
+                        Duration::from_secs(*retry_after)
+                    }
+                    _ => Duration::from_secs(u64::from(attempts)),
+                };
+                store
+                    .set_op(
+                        job.id,
+                        op.index,
+                        OpState::Pending,
+                        OpUpdate {
+                            message: Some(
+                                "Slack was busy or unreachable; this will be tried again.",
+                            ),
+                            slack_error: e.code(),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                tokio::time::sleep(wait).await;
+            }
+            Err(AppError::Internal(message)) => {
+                // Roster's own failure (the audit log): stop rather than act unrecorded.
+                store
+                    .set_op(
+                        job.id,
+                        op.index,
+                        OpState::Failed,
+                        OpUpdate {
+                            message: Some(&message),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                self.op_event(job.id, op.index).await;
+                return Err(AppError::Internal(message));
+            }
+            Err(e) => {
+                let (_, detail) = e.status_and_detail();
+                store
+                    .set_op(
+                        job.id,
+                        op.index,
+                        OpState::Failed,
+                        OpUpdate {
+                            message: Some(&detail.message),
+                            slack_error: detail.slack_error.as_deref(),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+            }
+        }
+        self.op_event(job.id, op.index).await;
+        self.progress(job.id).await;
+        Ok(())
+    }
+
+    /// Checks an unknown operation against Slack: done, or back in the queue. Returns
+    /// whether it was decided.
+    async fn settle_unknown(
+        &self,
+        state: &AppState,
+        job: &JobRow,
+        op: &OpRow,
+    ) -> Result<bool, AppError> {
+        let caller = resolve_creator(state, &job.creator).ok();
+        let decided = match verify::happened(state, &op.operation).await {
+            Ok(true) => {
+                let message = verify::record_done(state, caller.as_ref(), job.id, op).await?;
+                self.store
+                    .set_op(
+                        job.id,
+                        op.index,
+                        OpState::Done,
+                        OpUpdate {
+                            message: Some(&message),
+                            slack_error: op.slack_error.as_deref(),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                true
+            }
+            Ok(false) if op.attempts >= MAX_ATTEMPTS => {
+                self.store
+                    .set_op(
+                        job.id,
+                        op.index,
+                        OpState::Failed,
+                        OpUpdate {
+                            message: Some("Slack did not do this after several attempts."),
+                            slack_error: op.slack_error.as_deref(),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                true
+            }
+            Ok(false) => {
+                self.store
+                    .set_op(
+                        job.id,
+                        op.index,
+                        OpState::Pending,
+                        OpUpdate {
+                            message: Some(
+                                "Checked with Slack: not done yet, so it is tried again.",
+                            ),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                true
+            }
+            Err(e) => {
+                tracing::warn!(job = job.id, row = op.index + 1, error = %e, "cannot check an unknown outcome");
+                false
+            }
+        };
+        self.op_event(job.id, op.index).await;
+        Ok(decided)
+    }
+
+    async fn op_event(&self, job: i64, index: usize) {
+        if let Ok(Some(op)) = self.store.operation(job, index).await {
+            self.emit(job, JobEvent::Operation(op.to_api()));
+        }
+    }
+}
+
+/// Cancelling: what has not run is skipped.
+async fn cancel_pending(store: &JobStore, id: i64) -> Result<(), sqlx::Error> {
+    store
+        .move_ops(
+            id,
+            &[OpState::Pending],
+            OpState::Skipped,
+            Some("Cancelled before it ran."),
+        )
+        .await?;
+    store.set_job_state(id, JobState::Cancelled).await
+}

@@ -1,0 +1,305 @@
+//! Bulk jobs: create (or dry-run), follow, pause, resume, cancel, retry.
+
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    Json,
+    extract::{Path, Query, State, rejection::JsonRejection, rejection::QueryRejection},
+    http::{HeaderMap, StatusCode, header},
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+};
+use futures_util::stream::{self, Stream};
+use roster_api::{
+    DryRun, ErrorBody, JobCreateQuery, JobDetail, JobEvent, JobList, JobRequest, JobState,
+    JobSummary, OpState, Operation,
+};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::{
+    AppState,
+    error::AppError,
+    jobs::JobRow,
+    middleware::request_id,
+    policy::{Caller, Permission},
+};
+
+/// A job ID from the path; anything else names no job.
+fn job_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound("There is no such job.".into()))
+}
+
+/// The creator sees their jobs; `audit.read_all` sees everyone's.
+fn visible(caller: &Caller, job: &JobRow) -> bool {
+    job.creator.email.eq_ignore_ascii_case(&caller.email) || caller.can(Permission::AuditReadAll)
+}
+
+async fn find(state: &AppState, caller: &Caller, id: i64) -> Result<JobRow, AppError> {
+    state
+        .jobs
+        .store()
+        .job(id)
+        .await?
+        .filter(|j| visible(caller, j))
+        .ok_or_else(|| AppError::NotFound("There is no such job.".into()))
+}
+
+/// Only the creator steers a job.
+async fn own(state: &AppState, caller: &Caller, id: i64) -> Result<JobRow, AppError> {
+    let job = find(state, caller, id).await?;
+    if job.creator.email.eq_ignore_ascii_case(&caller.email) {
+        Ok(job)
+    } else {
+        Err(AppError::ForbiddenJob(format!(
+            "Only {} can pause, resume, cancel or retry this job.",
+            job.creator.email
+        )))
+    }
+}
+
+/// Checks every operation (`dry_run=true`: and stops there), or creates the job and starts
+/// it. Operations that fail their checks are kept as skipped, with the reason; an operation
+/// the role may not do at all refuses the whole job.
+#[utoipa::path(post, path = "/jobs", tag = "jobs", params(JobCreateQuery), request_body = JobRequest,
+    responses((status = 200, body = DryRun, description = "The dry run: what each operation would do"),
+        (status = 201, body = JobDetail, description = "The job, started"),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    query: Result<Query<JobCreateQuery>, QueryRejection>,
+    body: Result<Json<JobRequest>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let Query(query) = query.map_err(super::bad_query)?;
+    let Json(body) = body.map_err(super::bad_json)?;
+    if query.dry_run {
+        let report = state.jobs.check(&state, &caller, &body).await?;
+        return Ok(Json(report).into_response());
+    }
+    let detail = state
+        .jobs
+        .create(&state, &caller, &request_id(&headers), body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(detail)).into_response())
+}
+
+/// The caller's jobs (everyone's with `audit.read_all`), newest first.
+#[utoipa::path(get, path = "/jobs", tag = "jobs", responses((status = 200, body = JobList)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<JobList>, AppError> {
+    let only = (!caller.can(Permission::AuditReadAll)).then_some(caller.email.as_str());
+    let mut jobs = Vec::new();
+    for job in state.jobs.store().jobs(only, 100).await? {
+        jobs.push(state.jobs.store().summary(&job).await?);
+    }
+    Ok(Json(JobList { jobs }))
+}
+
+/// A job and every operation in it.
+#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = i64, Path)),
+    responses((status = 200, body = JobDetail), (status = 404, body = ErrorBody)))]
+pub async fn detail(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<JobDetail>, AppError> {
+    let id = job_id(&id)?;
+    find(&state, &caller, id).await?;
+    state
+        .jobs
+        .detail(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound("There is no such job.".into()))
+}
+
+fn event(e: &JobEvent) -> Event {
+    let (name, data) = match e {
+        JobEvent::Progress(s) => ("progress", serde_json::to_string(s)),
+        JobEvent::Operation(o) => ("operation", serde_json::to_string(o)),
+    };
+    Event::default()
+        .event(name)
+        .data(data.unwrap_or_else(|_| "{}".into()))
+}
+
+fn ended(e: &JobEvent) -> bool {
+    matches!(e, JobEvent::Progress(s) if matches!(s.state, JobState::Finished | JobState::Cancelled))
+}
+
+/// Progress as Server-Sent Events: `progress` (a job summary) after every change and
+/// `operation` (one operation) when an operation changes state. The stream ends with the job.
+#[utoipa::path(get, path = "/jobs/{id}/events", tag = "jobs", params(("id" = i64, Path)),
+    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"),
+        (status = 404, body = ErrorBody)))]
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let id = job_id(&id)?;
+    find(&state, &caller, id).await?;
+    // Subscribe before reading the summary, so no change falls in between.
+    let receiver = state.jobs.subscribe(id);
+    let first = state
+        .jobs
+        .summary(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("There is no such job.".into()))?;
+    let first = JobEvent::Progress(first);
+    let done = ended(&first) || receiver.is_none();
+    let jobs = state.jobs.clone();
+    let stream = stream::unfold(
+        (Some(first), receiver, done),
+        move |(first, mut receiver, done)| {
+            let jobs = jobs.clone();
+            async move {
+                if let Some(first) = first {
+                    return Some((Ok(event(&first)), (None, receiver, done)));
+                }
+                if done {
+                    return None;
+                }
+                let rx = receiver.as_mut()?;
+                loop {
+                    match rx.recv().await {
+                        Ok(e) => {
+                            let end = ended(&e);
+                            return Some((Ok(event(&e)), (None, receiver, end)));
+                        }
+                        // A slow reader missed events: send the current summary instead.
+                        Err(RecvError::Lagged(_)) => {
+                            if let Ok(Some(s)) = jobs.summary(id).await {
+                                let e = JobEvent::Progress(s);
+                                let end = ended(&e);
+                                return Some((Ok(event(&e)), (None, receiver, end)));
+                            }
+                        }
+                        Err(RecvError::Closed) => {
+                            let s = jobs.summary(id).await.ok().flatten()?;
+                            return Some((Ok(event(&JobEvent::Progress(s))), (None, None, true)));
+                        }
+                    }
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Stops after the operations under way; nothing new starts until resumed.
+#[utoipa::path(post, path = "/jobs/{id}/pause", tag = "jobs", params(("id" = i64, Path)),
+    responses((status = 200, body = JobSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn pause(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<JobSummary>, AppError> {
+    let id = job_id(&id)?;
+    own(&state, &caller, id).await?;
+    Ok(Json(
+        state.jobs.control(&state, id, JobState::Paused).await?,
+    ))
+}
+
+/// Goes on with a paused job.
+#[utoipa::path(post, path = "/jobs/{id}/resume", tag = "jobs", params(("id" = i64, Path)),
+    responses((status = 200, body = JobSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn resume(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<JobSummary>, AppError> {
+    let id = job_id(&id)?;
+    own(&state, &caller, id).await?;
+    Ok(Json(
+        state.jobs.control(&state, id, JobState::Running).await?,
+    ))
+}
+
+/// Skips every operation that has not run yet.
+#[utoipa::path(post, path = "/jobs/{id}/cancel", tag = "jobs", params(("id" = i64, Path)),
+    responses((status = 200, body = JobSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<JobSummary>, AppError> {
+    let id = job_id(&id)?;
+    own(&state, &caller, id).await?;
+    Ok(Json(
+        state.jobs.control(&state, id, JobState::Cancelled).await?,
+    ))
+}
+
+/// Runs the failed operations again (unknown outcomes are checked with Slack first).
+#[utoipa::path(post, path = "/jobs/{id}/retry", tag = "jobs", params(("id" = i64, Path)),
+    responses((status = 200, body = JobSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn retry(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<JobSummary>, AppError> {
+    let id = job_id(&id)?;
+    own(&state, &caller, id).await?;
+    Ok(Json(state.jobs.retry(&state, id).await?))
+}
+
+fn describe(op: &Operation) -> [String; 3] {
+    [
+        op.label().to_string(),
+        op.target().to_string(),
+        op.workspace().unwrap_or_default().to_string(),
+    ]
+}
+
+/// The operations that did not end done (failed, skipped, unknown), as CSV.
+#[utoipa::path(get, path = "/jobs/{id}/errors.csv", tag = "jobs", params(("id" = i64, Path)),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 404, body = ErrorBody)))]
+pub async fn errors_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, AppError> {
+    let id = job_id(&id)?;
+    find(&state, &caller, id).await?;
+    let mut out = String::from("row,action,target,workspace,state,message,slack_error\n");
+    for op in state.jobs.store().operations(id).await? {
+        if matches!(
+            op.state,
+            OpState::Done | OpState::Pending | OpState::Running
+        ) {
+            continue;
+        }
+        let [action, target, workspace] = describe(&op.operation);
+        let cells = [
+            (op.index + 1).to_string(),
+            action,
+            target,
+            workspace,
+            op.state.label().to_string(),
+            op.message.clone().unwrap_or_default(),
+            op.slack_error.clone().unwrap_or_default(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| super::csv_field(c)).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"roster-job-{id}-errors.csv\""),
+            ),
+        ],
+        out,
+    ))
+}
