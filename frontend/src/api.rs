@@ -2,11 +2,14 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use roster_api::{
-    ActionResult, AssignRequest, AuditPage, AuditQuery, Channel, DemoRole, ErrorBody,
-    ExpirationRequest, InviteRequest, Me, RemoveRequest, RoleRequest, ServerStatus, UserDetail,
-    UserQuery, UsersPage, Workspace,
+    ActionResult, AssignRequest, AuditPage, AuditQuery, Channel, DemoRole, DryRun, ErrorBody,
+    ExpirationRequest, InviteRequest, JobCreateQuery, JobDetail, JobEvent, JobList, JobRequest,
+    JobSummary, Me, RemoveRequest, RoleRequest, ServerStatus, UserDetail, UserQuery, UsersPage,
+    Workspace,
 };
 use serde::{Serialize, de::DeserializeOwned};
+use wasm_bindgen::{JsCast, closure::Closure};
+use web_sys::{EventSource, MessageEvent};
 
 /// Why a call to the proxy failed, ready to show to a person.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -200,6 +203,148 @@ pub fn audit_csv_url(query: &AuditQuery) -> String {
     q.cursor = None;
     q.limit = None;
     with_query("/api/audit/export.csv", &q)
+}
+
+/// `POST /api/jobs?dry_run=true`: what each operation would do; changes nothing.
+pub async fn dry_run_job(request: &JobRequest) -> Result<DryRun, ApiError> {
+    post(
+        &with_query("/api/jobs", &JobCreateQuery { dry_run: true }),
+        request,
+    )
+    .await
+}
+
+/// `POST /api/jobs`: starts a job.
+pub async fn create_job(request: &JobRequest) -> Result<JobDetail, ApiError> {
+    post("/api/jobs", request).await
+}
+
+/// `GET /api/jobs`, newest first.
+pub async fn jobs() -> Result<JobList, ApiError> {
+    get("/api/jobs").await
+}
+
+/// `GET /api/jobs/{id}`.
+pub async fn job(id: i64) -> Result<JobDetail, ApiError> {
+    get(&format!("/api/jobs/{id}")).await
+}
+
+/// `POST /api/jobs/{id}/{control}` for pause, resume, cancel and retry: no body.
+async fn control_job(id: i64, control: &str) -> Result<JobSummary, ApiError> {
+    read(
+        with_headers(Request::post(&format!("/api/jobs/{id}/{control}")))
+            .send()
+            .await,
+    )
+    .await
+}
+
+/// `POST /api/jobs/{id}/pause`.
+pub async fn pause_job(id: i64) -> Result<JobSummary, ApiError> {
+    control_job(id, "pause").await
+}
+
+/// `POST /api/jobs/{id}/resume`.
+pub async fn resume_job(id: i64) -> Result<JobSummary, ApiError> {
+    control_job(id, "resume").await
+}
+
+/// `POST /api/jobs/{id}/cancel`.
+pub async fn cancel_job(id: i64) -> Result<JobSummary, ApiError> {
+    control_job(id, "cancel").await
+}
+
+/// `POST /api/jobs/{id}/retry`: failed and unknown operations go back to waiting.
+pub async fn retry_job(id: i64) -> Result<JobSummary, ApiError> {
+    control_job(id, "retry").await
+}
+
+/// The URL of `GET /api/jobs/{id}/errors.csv`: the operations that failed, were skipped or
+/// have an unknown outcome.
+pub fn job_errors_csv_url(id: i64) -> String {
+    format!("/api/jobs/{id}/errors.csv")
+}
+
+/// A listener on an event stream.
+type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
+/// A live `GET /api/jobs/{id}/events` stream; dropping it closes the connection.
+pub struct JobEvents {
+    source: EventSource,
+    listeners: Vec<(&'static str, Listener)>,
+}
+
+impl JobEvents {
+    /// Follows job `id`. `on_event` receives each event and answers whether to keep
+    /// listening (false closes the stream); `on_open` runs on every (re)connection, so the
+    /// caller can reload what it may have missed; `on_error` runs when the stream breaks or
+    /// ends, after it is closed (the caller falls back to polling).
+    pub fn open(
+        id: i64,
+        on_event: impl FnMut(JobEvent) -> bool + 'static,
+        on_open: impl FnMut() + 'static,
+        on_error: impl FnMut() + 'static,
+    ) -> Result<Self, ApiError> {
+        let source = EventSource::new(&format!("/api/jobs/{id}/events"))
+            .map_err(|e| ApiError::Network(format!("{e:?}")))?;
+        let on_event = std::rc::Rc::new(std::cell::RefCell::new(on_event));
+        let message = |decode: fn(&str) -> Option<JobEvent>| {
+            let on_event = on_event.clone();
+            let source = source.clone();
+            Listener::new(move |ev: web_sys::Event| {
+                let Some(data) = ev
+                    .dyn_ref::<MessageEvent>()
+                    .and_then(|m| m.data().as_string())
+                else {
+                    return;
+                };
+                // An event this version cannot read is skipped; the next reload catches up.
+                if let Some(event) = decode(&data)
+                    && let Ok(mut f) = on_event.try_borrow_mut()
+                    && !f(event)
+                {
+                    source.close();
+                }
+            })
+        };
+        let progress = message(|d| serde_json::from_str(d).ok().map(JobEvent::Progress));
+        let operation = message(|d| serde_json::from_str(d).ok().map(JobEvent::Operation));
+        let unnamed = message(|d| serde_json::from_str(d).ok());
+        let mut on_open = on_open;
+        let open = Listener::new(move |_| on_open());
+        let mut on_error = on_error;
+        let error = {
+            let source = source.clone();
+            // Without this the browser reconnects by itself, forever, once the stream ends.
+            Listener::new(move |_| {
+                source.close();
+                on_error();
+            })
+        };
+        let listeners = vec![
+            ("progress", progress),
+            ("operation", operation),
+            ("message", unnamed),
+            ("open", open),
+            ("error", error),
+        ];
+        for (name, listener) in &listeners {
+            let _ =
+                source.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+        }
+        Ok(Self { source, listeners })
+    }
+}
+
+impl Drop for JobEvents {
+    fn drop(&mut self) {
+        self.source.close();
+        for (name, listener) in &self.listeners {
+            let _ = self
+                .source
+                .remove_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+        }
+    }
 }
 
 /// Percent-encodes a path segment.

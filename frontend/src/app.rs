@@ -16,7 +16,9 @@ use crate::{
     pages::{
         NotFound,
         audit::AuditPage,
+        import::ImportPage,
         invite::InvitePage,
+        jobs::{JobPage, JobsPage},
         users::{UserPage, UsersPage},
     },
 };
@@ -81,6 +83,19 @@ impl Session {
             .is_some_and(|s| s.mode == Mode::Admin)
     }
 
+    /// Whether the role may change users in any way (and so start and steer jobs).
+    pub fn can_change_users(&self) -> bool {
+        [
+            "users.invite",
+            "users.assign",
+            "users.remove",
+            "users.set_role",
+            "users.set_expiration",
+        ]
+        .into_iter()
+        .any(|p| self.can(p))
+    }
+
     /// Whether `field` is hidden from the role.
     pub fn hides(&self, field: &str) -> bool {
         self.me().is_none_or(|m| m.hides(field))
@@ -129,6 +144,10 @@ pub fn App() -> impl IntoView {
                     <A href="/users">"Users"</A>
                     <Show when=move || session.can("users.invite") && session.writable()>
                         <A href="/invite">"Invite"</A>
+                        <A href="/import">"Import"</A>
+                    </Show>
+                    <Show when=move || session.can_change_users()>
+                        <A href="/jobs">"Jobs"</A>
                     </Show>
                     <Show when=move || session.can("audit.read")>
                         <A href="/audit">"Audit log"</A>
@@ -151,6 +170,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/users/:id") view=UserPage/>
                     <Route path=path!("/invite") view=InvitePage/>
+                    <Route path=path!("/import") view=ImportPage/>
+                    <Route path=path!("/jobs") view=JobsPage/>
+                    <Route path=path!("/jobs/:id") view=JobPage/>
                     <Route path=path!("/audit") view=AuditPage/>
                 </Routes>
             </main>

@@ -46,6 +46,21 @@ pub fn until(seconds: i64) -> String {
     }
 }
 
+/// A rough length of time: "under a minute", "about 4 min", "about 2 h 10 min".
+pub fn duration(seconds: u64) -> String {
+    match seconds {
+        s if s < 60 => "under a minute".into(),
+        s if s < 3_600 => format!("about {} min", (s + 30) / 60),
+        s => {
+            let minutes = (s + 30) / 60;
+            match minutes % 60 {
+                0 => format!("about {} h", minutes / 60),
+                m => format!("about {} h {m} min", minutes / 60),
+            }
+        }
+    }
+}
+
 /// Up to two initials: "Ada Lee" → "AL".
 pub fn initials(name: &str) -> String {
     name.split_whitespace()
@@ -180,6 +195,10 @@ mod tests {
         assert_eq!(until(-5), "expired");
         assert_eq!(until(90), "in 2 min");
         assert_eq!(until(3 * 86_400), "in 3 days");
+        assert_eq!(duration(20), "under a minute");
+        assert_eq!(duration(250), "about 4 min");
+        assert_eq!(duration(7_800), "about 2 h 10 min");
+        assert_eq!(duration(7_200), "about 2 h");
     }
 
     #[test]

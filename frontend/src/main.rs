@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod components;
+mod csv;
 mod format;
 mod pages;
 mod perf;

@@ -21,9 +21,15 @@ pub fn Dialog(
             el.close();
         }
     });
-    let title_id = "dialog-title";
+    // Several dialogs can share a page (a user's actions, a bulk action): each needs its own id.
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let title_id = format!(
+        "dialog-title-{}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let labelled_by = title_id.clone();
     view! {
-        <dialog node_ref=dialog class="dialog" aria-labelledby=title_id on:close=move |_| open.set(false)>
+        <dialog node_ref=dialog class="dialog" aria-labelledby=labelled_by on:close=move |_| open.set(false)>
             <div class="dialog-head">
                 <h2 id=title_id>{move || title.get()}</h2>
                 <button type="button" class="icon-button" aria-label="Close" on:click=move |_| open.set(false)>"×"</button>

@@ -1,7 +1,9 @@
 //! Routed screens.
 
 pub mod audit;
+pub mod import;
 pub mod invite;
+pub mod jobs;
 pub mod users;
 
 use leptos::prelude::*;

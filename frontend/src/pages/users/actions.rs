@@ -24,7 +24,25 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    fn title(self) -> &'static str {
+    /// Every form, in the order menus list them.
+    pub const ALL: [ActionKind; 4] = [
+        ActionKind::Role,
+        ActionKind::Assign,
+        ActionKind::Remove,
+        ActionKind::Expiration,
+    ];
+
+    /// The permission the form needs.
+    pub fn permission(self) -> &'static str {
+        match self {
+            ActionKind::Role => "users.set_role",
+            ActionKind::Assign => "users.assign",
+            ActionKind::Remove => "users.remove",
+            ActionKind::Expiration => "users.set_expiration",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
         match self {
             ActionKind::Role => "Change role",
             ActionKind::Assign => "Add to a workspace",

@@ -8,7 +8,7 @@ use leptos_router::{
 };
 use roster_api::{SortDir, SortKey, UserQuery};
 
-use super::detail::UserDetailView;
+use super::{actions::ActionKind, bulk::BulkActionDialog, detail::UserDetailView};
 use crate::{
     api,
     app::Session,
@@ -101,6 +101,13 @@ pub fn UsersPage() -> impl IntoView {
             selection.ids.with(|s| s.len())
         }
     };
+    let bulk_open = RwSignal::new(false);
+    let bulk_allowed = move || {
+        session.writable()
+            && ActionKind::ALL
+                .into_iter()
+                .any(|k| session.can(k.permission()))
+    };
 
     view! {
         <section class="page page-users">
@@ -131,9 +138,12 @@ pub fn UsersPage() -> impl IntoView {
                         </button>
                     </Show>
                     <button type="button" class="link" on:click=move |_| selection.clear()>"Clear selection"</button>
-                    <span class="muted">"Bulk actions work on the selection."</span>
+                    <Show when=bulk_allowed>
+                        <button type="button" class="button" aria-haspopup="dialog" on:click=move |_| bulk_open.set(true)>"Bulk action…"</button>
+                    </Show>
                 </div>
             </Show>
+            <BulkActionDialog open=bulk_open selection query count=Signal::derive(selected_count)/>
             <div class="users-layout" class:with-panel=move || open_user.get().is_some()>
                 <UserTable query selection on_sort on_open total/>
                 {move || open_user.get().map(|id| view! {

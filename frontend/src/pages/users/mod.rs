@@ -1,6 +1,7 @@
 //! The users area: the table, a user's detail, and the forms that change users.
 
 mod actions;
+mod bulk;
 mod detail;
 mod list;
 

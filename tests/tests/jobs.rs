@@ -1,0 +1,131 @@
+//! Bulk jobs in a real browser: import a CSV, read each row's verdict from the dry run, run
+//! the job and watch it finish.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use roster_e2e::{Browser, Roster, one_at_a_time};
+use serde_json::Value;
+
+async fn api(browser: &Browser, path: &str) -> Value {
+    browser
+        .eval(&format!("return fetch({path:?}).then(r => r.json());"))
+        .await
+}
+
+async fn click_button_starting(browser: &Browser, text: &str) {
+    let xpath = format!("//button[starts-with(normalize-space(), {text:?})]");
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("no button {text:?}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn count(browser: &Browser, css: &str) -> u64 {
+    browser
+        .eval(&format!(
+            "return document.querySelectorAll({css:?}).length;"
+        ))
+        .await
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "300", "--seed", "8"]);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/import", roster.url))
+        .await
+        .unwrap();
+    browser.wait_for("#import-text", 30).await;
+
+    // Real IDs from the demo org: a workspace, one of its channels, one of its members.
+    let workspaces = api(&browser, "/api/workspaces").await;
+    let ws = workspaces[0]["id"].as_str().unwrap().to_string();
+    let ws_name = workspaces[0]["name"].as_str().unwrap().to_string();
+    let channels = api(&browser, &format!("/api/workspaces/{ws}/channels")).await;
+    let channel = channels[0]["id"].as_str().unwrap().to_string();
+    let members = api(
+        &browser,
+        &format!("/api/users?type=member&status=active&workspace={ws}&limit=1"),
+    )
+    .await;
+    let existing = members["users"][0]["email"].as_str().unwrap().to_string();
+
+    let csv = format!(
+        "email,name,workspace,channels,type,expires\n\
+         ana.one@agency.example,Ana One,{ws_name},{channel},multi-channel guest,2031-06-01\n\
+         ben.two@agency.example,Ben Two,{ws},{channel},single-channel guest,2031-06-01 09:30\n\
+         not-an-email,Nobody,{ws},{channel},multi-channel guest,2031-06-01\n\
+         cy.three@agency.example,Cy Three,{ws},{channel},member,\n\
+         {existing},Already Here,{ws},{channel},member,\n"
+    );
+    browser.type_into("#import-text", &csv).await;
+    browser
+        .wait_until("document.querySelectorAll('tr[data-row]').length === 5", 15)
+        .await;
+
+    click_button_starting(&browser, "Check").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('tr[data-verdict=unchecked]').length === 0",
+            15,
+        )
+        .await;
+    assert_eq!(count(&browser, "tr[data-verdict=ok]").await, 3);
+    assert_eq!(count(&browser, "tr[data-verdict=error]").await, 2);
+    let bad = browser.texts("tr[data-verdict=error]").await.join("\n");
+    assert!(bad.contains("not-an-email"), "{bad}");
+    assert!(bad.contains("already a member"), "{bad}");
+    let summary = browser.texts("[data-testid=import-summary]").await.join("");
+    assert!(
+        summary.starts_with("3 invitations will run, 2 will fail."),
+        "{summary}"
+    );
+    browser
+        .eval("document.activeElement.blur(); window.scrollTo(0, 0); return 1;")
+        .await;
+    browser.screenshot("import-light").await;
+    browser.color_scheme(true).await;
+    browser.screenshot("import-dark").await;
+    browser.color_scheme(false).await;
+    browser.assert_accessible("the import page").await;
+
+    click_button_starting(&browser, "Run 3").await;
+    browser
+        .wait_until("location.pathname.startsWith('/jobs/')", 15)
+        .await;
+    browser
+        .wait_until(
+            "document.querySelector('[data-testid=job-state]')?.dataset.state === 'finished'",
+            60,
+        )
+        .await;
+    assert_eq!(
+        count(&browser, "tr[data-op-index][data-state=done]").await,
+        3
+    );
+    let total = browser.texts("[data-testid=job-total]").await.join("");
+    assert_eq!(total, "3");
+    let found = api(&browser, "/api/users?q=ben.two@agency.example").await;
+    assert_eq!(found["users"][0]["type"], "single_channel_guest", "{found}");
+    browser.screenshot("job-light").await;
+    browser.color_scheme(true).await;
+    browser.screenshot("job-dark").await;
+    browser.color_scheme(false).await;
+    browser.assert_accessible("the job page").await;
+    browser
+        .assert_no_console_errors("while importing and running a job")
+        .await;
+    browser.close().await;
+}
