@@ -268,7 +268,7 @@ fn check_channels(
     Ok(())
 }
 
-fn guest_of(t: UserType) -> Option<GuestType> {
+pub(crate) fn guest_of(t: UserType) -> Option<GuestType> {
     match t {
         UserType::MultiChannelGuest => Some(GuestType::MultiChannel),
         UserType::SingleChannelGuest => Some(GuestType::SingleChannel),
@@ -276,7 +276,7 @@ fn guest_of(t: UserType) -> Option<GuestType> {
     }
 }
 
-fn guest_role(guest: Option<GuestType>) -> WorkspaceRole {
+pub(crate) fn guest_role(guest: Option<GuestType>) -> WorkspaceRole {
     match guest {
         Some(GuestType::MultiChannel) => WorkspaceRole::MultiChannelGuest,
         Some(GuestType::SingleChannel) => WorkspaceRole::SingleChannelGuest,

@@ -14,7 +14,7 @@ mod store;
 mod verify;
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -73,9 +73,9 @@ fn method_of(op: &Operation) -> SlackMethod {
 }
 
 /// Operations that share a lane share a rate-limit bucket.
-fn lane_of(op: &Operation) -> (&'static str, String) {
+fn lane_of(op: &Operation) -> (SlackMethod, String) {
     (
-        method_of(op).name(),
+        method_of(op),
         op.workspace().unwrap_or_default().to_string(),
     )
 }
@@ -232,7 +232,7 @@ impl Jobs {
         }
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut checks = Vec::with_capacity(request.operations.len());
-        let mut lanes: BTreeMap<(&'static str, String), usize> = BTreeMap::new();
+        let mut lanes: HashMap<(SlackMethod, String), usize> = HashMap::new();
         for (index, op) in request.operations.iter().enumerate() {
             let check = if let Some(first) = seen.get(&duplicate_key(op)) {
                 OperationCheck {
@@ -278,13 +278,7 @@ impl Jobs {
         let estimated_seconds = lanes
             .iter()
             .map(|((method, _), n)| {
-                let method = request
-                    .operations
-                    .iter()
-                    .map(method_of)
-                    .find(|m| m.name() == *method)
-                    .unwrap_or(SlackMethod::AdminUsersInvite);
-                let (burst, per_second) = state.slack.pace(method);
+                let (burst, per_second) = state.slack.pace(*method);
                 ((*n as f64 - burst).max(0.0) / per_second).ceil() as u64
             })
             .max()
@@ -644,7 +638,7 @@ impl Jobs {
                 return Ok(());
             }
 
-            let mut lanes: BTreeMap<(&'static str, String), Vec<OpRow>> = BTreeMap::new();
+            let mut lanes: HashMap<(SlackMethod, String), Vec<OpRow>> = HashMap::new();
             for op in pending {
                 lanes.entry(lane_of(&op.operation)).or_default().push(op);
             }

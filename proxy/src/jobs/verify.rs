@@ -195,14 +195,11 @@ pub async fn record_done(
         Operation::Assign {
             user, workspace, ..
         } => {
-            let role = dir
-                .get(user)
-                .map(|u| match u.summary.user_type {
-                    roster_api::UserType::MultiChannelGuest => WorkspaceRole::MultiChannelGuest,
-                    roster_api::UserType::SingleChannelGuest => WorkspaceRole::SingleChannelGuest,
-                    _ => WorkspaceRole::Member,
-                })
-                .unwrap_or(WorkspaceRole::Member);
+            // The same role the assign action records.
+            let role = crate::actions::guest_role(
+                dir.get(user)
+                    .and_then(|u| crate::actions::guest_of(u.summary.user_type)),
+            );
             dir.apply(
                 user,
                 Change::Assigned {

@@ -194,6 +194,18 @@ pub async fn events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
+/// Pause, resume or cancel, by the job's creator.
+async fn steer(
+    state: &AppState,
+    caller: &Caller,
+    raw_id: &str,
+    to: JobState,
+) -> Result<Json<JobSummary>, AppError> {
+    let id = job_id(raw_id)?;
+    own(state, caller, id).await?;
+    Ok(Json(state.jobs.control(state, id, to).await?))
+}
+
 /// Stops after the operations under way; nothing new starts until resumed.
 #[utoipa::path(post, path = "/jobs/{id}/pause", tag = "jobs", params(("id" = i64, Path)),
     responses((status = 200, body = JobSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -202,11 +214,7 @@ pub async fn pause(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<JobSummary>, AppError> {
-    let id = job_id(&id)?;
-    own(&state, &caller, id).await?;
-    Ok(Json(
-        state.jobs.control(&state, id, JobState::Paused).await?,
-    ))
+    steer(&state, &caller, &id, JobState::Paused).await
 }
 
 /// Goes on with a paused job.
@@ -217,11 +225,7 @@ pub async fn resume(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<JobSummary>, AppError> {
-    let id = job_id(&id)?;
-    own(&state, &caller, id).await?;
-    Ok(Json(
-        state.jobs.control(&state, id, JobState::Running).await?,
-    ))
+    steer(&state, &caller, &id, JobState::Running).await
 }
 
 /// Skips every operation that has not run yet.
@@ -232,11 +236,7 @@ pub async fn cancel(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<JobSummary>, AppError> {
-    let id = job_id(&id)?;
-    own(&state, &caller, id).await?;
-    Ok(Json(
-        state.jobs.control(&state, id, JobState::Cancelled).await?,
-    ))
+    steer(&state, &caller, &id, JobState::Cancelled).await
 }
 
 /// Runs the failed operations again (unknown outcomes are checked with Slack first).
