@@ -203,6 +203,11 @@ impl Sandbox {
         self.inner.calls.lock().unwrap().clone()
     }
 
+    /// [`Sandbox::handled`] for every method.
+    pub fn handled_counts(&self) -> BTreeMap<String, u64> {
+        self.inner.handled.lock().unwrap().clone()
+    }
+
     /// Calls of `method` that ran: a write counted here was attempted on the org (it may
     /// still have been refused with an error code), unlike calls answered 429 or failed
     /// before running.
@@ -234,6 +239,7 @@ impl Sandbox {
             .route("/api/{method}", any(dispatch))
             .route("/avatars/{file}", get(avatar))
             .route("/_sandbox/calls", get(call_counts))
+            .route("/_sandbox/handled", get(handled_counts))
             .route("/_sandbox/faults", post(set_faults).delete(clear_faults))
             .route("/_sandbox/rate-limits", post(set_rate_limits))
             .route("/_sandbox/admin-api", post(set_admin_api))
@@ -554,6 +560,10 @@ async fn set_admin_api(
 
 async fn call_counts(State(sandbox): State<Sandbox>) -> Json<BTreeMap<String, u64>> {
     Json(sandbox.call_counts())
+}
+
+async fn handled_counts(State(sandbox): State<Sandbox>) -> Json<BTreeMap<String, u64>> {
+    Json(sandbox.handled_counts())
 }
 
 /// A sandbox serving HTTP in the background.

@@ -39,6 +39,9 @@ use crate::{
 
 /// Attempts before an operation that keeps failing to reach Slack is given up.
 const MAX_ATTEMPTS: u32 = 5;
+/// Calls older than this no longer weigh on any tier's bucket (a full bucket refills in a
+/// minute), so a restart looks back this far.
+const RECENT_CALLS_MS: i64 = 5 * 60 * 1000;
 /// Longest job title.
 const MAX_TITLE: usize = 120;
 
@@ -430,9 +433,31 @@ impl Jobs {
                 state = job.state.as_str(),
                 "resuming job"
             );
+            self.replay_recent_calls(state, job.id).await?;
             self.start(state.clone(), job.id);
         }
         Ok(jobs.len())
+    }
+
+    /// The calls job `id` made in the last few minutes before a restart, given to the
+    /// limiter: Slack still counts them, so the resumed job starts at the pace Slack allows
+    /// instead of spending a burst it has already used.
+    async fn replay_recent_calls(&self, state: &AppState, id: i64) -> Result<(), sqlx::Error> {
+        let now = store::now_ms();
+        let mut lanes: HashMap<(SlackMethod, String), Vec<Duration>> = HashMap::new();
+        for op in self.store.operations(id).await? {
+            let age_ms = now - op.updated_at_ms;
+            if op.attempts > 0 && (0..RECENT_CALLS_MS).contains(&age_ms) {
+                lanes
+                    .entry(lane_of(&op.operation))
+                    .or_default()
+                    .push(Duration::from_millis(age_ms as u64));
+            }
+        }
+        for ((method, workspace), ages) in lanes {
+            state.slack.replay_calls(method, &workspace, &ages);
+        }
+        Ok(())
     }
 
     /// Stops every runner at once (shutdown). Operations caught mid-call stay `running` and

@@ -47,6 +47,8 @@ pub struct OpRow {
     pub slack_error: Option<String>,
     pub audit_id: Option<i64>,
     pub attempts: u32,
+    /// When the state last changed, Unix milliseconds.
+    pub updated_at_ms: i64,
 }
 
 impl OpRow {
@@ -117,6 +119,7 @@ fn op_row(row: &SqliteRow) -> Result<OpRow, sqlx::Error> {
         slack_error: row.try_get("slack_error")?,
         audit_id: row.try_get("audit_id")?,
         attempts: attempts as u32,
+        updated_at_ms: row.try_get("updated_at")?,
     })
 }
 

@@ -110,6 +110,37 @@ impl Limiter {
         }
     }
 
+    /// Counts calls of `method` on `workspace` that an earlier run of Roster made at
+    /// `ages` (how long ago each went), so a restart does not spend a burst Slack has
+    /// already seen. Replays them through the bucket, oldest first.
+    pub fn replay(&self, method: &'static str, workspace: &str, tier: Tier, ages: &[Duration]) {
+        let (capacity, per_second) = self.pace(tier);
+        let mut ages = ages.to_vec();
+        ages.sort_unstable_by(|a, b| b.cmp(a));
+        let mut tokens = capacity;
+        let mut previous: Option<Duration> = None;
+        for age in &ages {
+            if let Some(prev) = previous {
+                tokens = (tokens + (prev - *age).as_secs_f64() * per_second).min(capacity);
+            }
+            tokens -= 1.0;
+            previous = Some(*age);
+        }
+        if let Some(last) = previous {
+            tokens = (tokens + last.as_secs_f64() * per_second).min(capacity);
+        }
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap();
+        let bucket = buckets
+            .entry((method, workspace.to_string()))
+            .or_insert(Bucket {
+                tokens: capacity,
+                last: now,
+                blocked_until: None,
+            });
+        bucket.tokens = bucket.tokens.min(tokens.max(0.0));
+    }
+
     /// Slack answered 429: no call of `method` on `workspace` before `retry_after` has passed.
     pub fn blocked(&self, method: &'static str, workspace: &str, retry_after: Duration) {
         let now = Instant::now();
@@ -153,6 +184,24 @@ mod tests {
         limiter.blocked("m", "", Duration::from_secs(5));
         let wait = limiter.reserve("m", "", Tier::Tier4);
         assert!(wait > Duration::from_secs(4), "{wait:?}");
+    }
+
+    #[test]
+    fn calls_of_an_earlier_run_use_up_the_burst() {
+        let limiter = Limiter::new(1.0);
+        // 20 calls in the last 10 seconds: about 3 slots have come back since.
+        let ages: Vec<Duration> = (0..20).map(|i| Duration::from_millis(500 * i)).collect();
+        limiter.replay("m", "T1", Tier::Tier2, &ages);
+        for _ in 0..3 {
+            assert_eq!(limiter.reserve("m", "T1", Tier::Tier2), Duration::ZERO);
+        }
+        assert!(limiter.reserve("m", "T1", Tier::Tier2) > Duration::ZERO);
+        // Calls long ago leave the whole burst.
+        limiter.replay("m", "T2", Tier::Tier2, &[Duration::from_secs(600)]);
+        for _ in 0..20 {
+            assert_eq!(limiter.reserve("m", "T2", Tier::Tier2), Duration::ZERO);
+        }
+        assert!(limiter.reserve("m", "T2", Tier::Tier2) > Duration::ZERO);
     }
 
     #[tokio::test]

@@ -221,6 +221,13 @@ impl SlackClient {
         self.limiter.pace(method.tier())
     }
 
+    /// Tells the limiter about calls of `method` on `workspace` made `ages` ago by an
+    /// earlier run (see [`Limiter::replay`]).
+    pub fn replay_calls(&self, method: SlackMethod, workspace: &str, ages: &[Duration]) {
+        self.limiter
+            .replay(method.name(), workspace, method.tier(), ages);
+    }
+
     /// The base URL calls go to.
     pub fn base_url(&self) -> &str {
         &self.base_url

@@ -112,19 +112,21 @@ fn BulkForm(
             ActionKind::Role if org_wide => {
                 list.insert(0, (ORG_WIDE.to_string(), "The whole org".to_string()))
             }
-            ActionKind::Expiration => list.insert(
-                0,
-                (String::new(), "Every workspace the guest is on".to_string()),
-            ),
+            // The proxy picks the guest's workspace when there is just one.
+            ActionKind::Expiration => {
+                list.push((String::new(), "Each guest's only workspace".to_string()))
+            }
             _ => {}
         }
         list
     };
+    // The workspace the table is filtered to, else the first choice.
     let first_option = move |k: ActionKind| {
-        options(k)
-            .into_iter()
-            .next()
-            .map(|o| o.0)
+        let list = options(k);
+        let filtered = query.with_untracked(|q| q.workspace.clone());
+        filtered
+            .filter(|w| list.iter().any(|o| &o.0 == w))
+            .or_else(|| list.into_iter().next().map(|o| o.0))
             .unwrap_or_default()
     };
     let workspace = RwSignal::new(first_option(kind.get_untracked()));
@@ -161,10 +163,17 @@ fn BulkForm(
             ActionKind::Role => format!("Make {} {place}", c.role.label()),
             ActionKind::Assign => format!("Add to {}", session.workspace_name(&c.workspace)),
             ActionKind::Remove => format!("Remove from {}", session.workspace_name(&c.workspace)),
-            ActionKind::Expiration => match c.expires {
-                Some(ts) => format!("Expire guests on {}", format::utc(ts)),
-                None => "Remove guest expiration".to_string(),
-            },
+            ActionKind::Expiration => {
+                let place = if c.workspace.is_empty() {
+                    "on each guest's only workspace".to_string()
+                } else {
+                    format!("on {}", session.workspace_name(&c.workspace))
+                };
+                match c.expires {
+                    Some(ts) => format!("Expire guests at {} {place}", format::utc(ts)),
+                    None => format!("Remove guest expiration {place}"),
+                }
+            }
         }
     };
     let validate = move |c: &Change| -> Result<(), String> {
