@@ -74,7 +74,12 @@ impl WebApp {
         if !last.contains('.') || path == "/index.html" {
             return self.index();
         }
-        match ServeDir::new(&self.dist).oneshot(request).await {
+        // `FILE.br` / `FILE.gz` beside a file (written by `cargo xtask build`) go to browsers
+        // that accept them; without them the file goes as it is.
+        let files = ServeDir::new(&self.dist)
+            .precompressed_br()
+            .precompressed_gzip();
+        match files.oneshot(request).await {
             Ok(response) if response.status() == StatusCode::OK => {
                 let mut response = response.map(Body::new);
                 // File names carry a content hash (Trunk's filehash), except the favicon.
@@ -214,6 +219,47 @@ await init();</script><script src="/b.js"></script></head>"#;
         assert!(csp.contains(&format!("'sha256-{expected}'")), "{csp}");
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[tokio::test]
+    async fn serves_a_precompressed_copy_to_browsers_that_accept_it() {
+        let dist = tempfile::tempdir().unwrap();
+        std::fs::write(dist.path().join("index.html"), "<html></html>").unwrap();
+        let name = "app-0123456789abcdef_bg.wasm";
+        std::fs::write(dist.path().join(name), b"raw bytes").unwrap();
+        std::fs::write(dist.path().join(format!("{name}.br")), b"br").unwrap();
+        let app = WebApp::load(dist.path()).unwrap();
+        let get = |encoding: Option<&'static str>| {
+            let mut request = Request::get(format!("/{name}"));
+            if let Some(e) = encoding {
+                request = request.header(header::ACCEPT_ENCODING, e);
+            }
+            let request = request.body(Body::empty()).unwrap();
+            let app = app.clone();
+            async move {
+                let response = app.serve(request).await;
+                let encoding = response
+                    .headers()
+                    .get(header::CONTENT_ENCODING)
+                    .map(|v| v.to_str().unwrap().to_string());
+                let cache = response.headers()[header::CACHE_CONTROL].clone();
+                let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                    .await
+                    .unwrap();
+                (encoding, cache, body)
+            }
+        };
+        let (encoding, cache, body) = get(Some("gzip, deflate, br")).await;
+        assert_eq!(encoding.as_deref(), Some("br"));
+        assert_eq!(&body[..], b"br");
+        assert_eq!(cache, "public, max-age=31536000, immutable");
+        // No gzip copy and no brotli accepted: the file itself.
+        let (encoding, _, body) = get(Some("gzip")).await;
+        assert_eq!(encoding, None);
+        assert_eq!(&body[..], b"raw bytes");
+        let (encoding, _, body) = get(None).await;
+        assert_eq!(encoding, None);
+        assert_eq!(&body[..], b"raw bytes");
     }
 
     #[test]

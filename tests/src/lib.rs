@@ -5,6 +5,8 @@
 //! passes their paths in `ROSTER_BIN`, `ROSTER_DIST`, `ROSTER_CHROMIUM` and
 //! `ROSTER_CHROMEDRIVER`.
 
+pub mod processes;
+
 use std::{
     io::{BufRead, BufReader},
     net::TcpListener,

@@ -122,6 +122,12 @@ async fn filters_live_in_the_url_and_survive_reload_and_back() {
     browser
         .wait_until("document.querySelector('#filter-type').value === ''", 10)
         .await;
+    // Back again: before the search. Typing a word is one history entry, not one per letter.
+    browser.client.back().await.unwrap();
+    wait_for_total(&browser, "1,000 users").await;
+    browser
+        .wait_until("document.querySelector('#filter-q').value === ''", 10)
+        .await;
 
     browser.assert_no_console_errors("while filtering").await;
     browser.close().await;

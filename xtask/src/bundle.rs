@@ -8,49 +8,70 @@ use crate::{
     tools::Toolchain,
 };
 
-/// `trunk build --release --offline` into `dist/`, then the size report.
+/// `trunk build --release --offline` into `dist/`, then pre-compressed copies and the size
+/// report.
 pub fn build(_toolchain: &Toolchain) -> Result<(), String> {
     step("Building the browser bundle (trunk build --release --offline)");
     Cmd::new("trunk")
         .args(["build", "--release", "--offline", "--no-color"])
         .run()?;
-    report_sizes(&root().join("dist"))
+    precompress(&root().join("dist"))
 }
 
-/// Prints each wasm and JS file of the bundle, raw and brotli-compressed.
-pub fn report_sizes(dist: &Path) -> Result<(), String> {
-    step("Bundle size");
+/// Writes `FILE.br` and `FILE.gz` beside each wasm, JS and CSS file of `dist` (at the
+/// highest levels; the proxy serves them to browsers that accept them), and prints the
+/// sizes.
+pub fn precompress(dist: &Path) -> Result<(), String> {
+    step("Bundle size (pre-compressed copies written beside each file)");
     let mut files: Vec<_> = fs::read_dir(dist)
         .map_err(|e| format!("cannot read {}: {e}", dist.display()))?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("wasm" | "js")))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("wasm" | "js" | "css")
+            )
+        })
         .collect();
     files.sort();
-    let (mut raw_total, mut br_total) = (0, 0);
+    let (mut raw_total, mut gz_total, mut br_total) = (0, 0, 0);
     for file in &files {
         let bytes = fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let br = brotli_len(&bytes);
-        raw_total += bytes.len();
-        br_total += br;
+        let br = brotli(&bytes);
+        let gz = gzip(&bytes);
+        for (ext, data) in [("br", &br), ("gz", &gz)] {
+            let mut name = file.clone().into_os_string();
+            name.push(".");
+            name.push(ext);
+            fs::write(&name, data).map_err(|e| format!("cannot write {name:?}: {e}"))?;
+        }
+        let is_code = file.extension().is_some_and(|e| e != "css");
+        if is_code {
+            raw_total += bytes.len();
+            gz_total += gz.len();
+            br_total += br.len();
+        }
         note(&format!(
-            "{:<48} {:>8} raw  {:>8} brotli",
+            "{:<48} {:>10} raw {:>10} gzip {:>10} brotli",
             file.file_name().unwrap_or_default().to_string_lossy(),
             kb(bytes.len()),
-            kb(br)
+            kb(gz.len()),
+            kb(br.len())
         ));
     }
     note(&format!(
-        "{:<48} {:>8} raw  {:>8} brotli",
+        "{:<48} {:>10} raw {:>10} gzip {:>10} brotli",
         "wasm + js",
         kb(raw_total),
+        kb(gz_total),
         kb(br_total)
     ));
     Ok(())
 }
 
-/// Compressed size at brotli's highest quality, as a web server would pre-compress it.
-pub fn brotli_len(bytes: &[u8]) -> usize {
+/// Brotli at its highest quality.
+fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     {
         let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
@@ -58,9 +79,19 @@ pub fn brotli_len(bytes: &[u8]) -> usize {
             .write_all(bytes)
             .expect("writing to memory cannot fail");
     }
-    out.len()
+    out
 }
 
+/// Gzip at its highest level.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder
+        .write_all(bytes)
+        .expect("writing to memory cannot fail");
+    encoder.finish().expect("writing to memory cannot fail")
+}
+
+/// Kilobytes of 1,000 bytes, as the benchmarks count them.
 fn kb(bytes: usize) -> String {
-    format!("{:.1} KB", bytes as f64 / 1024.0)
+    format!("{:.1} KB", bytes as f64 / 1000.0)
 }

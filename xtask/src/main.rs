@@ -21,7 +21,8 @@ commands:
   demo [args...]   build, then run `roster demo` on http://127.0.0.1:8080 (args go to roster demo,
                    e.g. --addr 127.0.0.1:9000 --users 100000 --seed 7)
   test             build, then run every test: unit, integration, and the browser end-to-end suite
-  bench            measure (release builds): sandbox list pages and the proxy's user queries
+  bench [--quick]  build in release, measure Roster against its performance targets and print
+                   the table (also target/bench/results.json); --quick is a one-minute smoke run
 ";
 
 fn main() -> ExitCode {
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
         "build" => build().map(|_| ()),
         "demo" => demo(rest),
         "test" => test(rest),
-        "bench" => bench(),
+        "bench" => bench(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
@@ -135,18 +136,60 @@ fn test(args: &[String]) -> Result<(), String> {
         .env("ROSTER_CHROMIUM", &toolchain.chromium)
         .env("ROSTER_CHROMEDRIVER", &toolchain.chromedriver)
         .env("ROSTER_AXE", root.join("node_modules/axe-core/axe.min.js"))
+        .run()?;
+
+    // The benchmarks must keep working; on the test build their figures are only a smoke
+    // check (`cargo xtask bench` measures on release builds).
+    step("Benchmarks, quick smoke run on the test build (figures not comparable)");
+    run_bench(&toolchain, "debug", true, "target/bench/smoke.json")
+}
+
+/// Runs `roster-bench` with the environment of the browser tests.
+fn run_bench(
+    toolchain: &tools::Toolchain,
+    profile: &str,
+    quick: bool,
+    out: &str,
+) -> Result<(), String> {
+    let root = root();
+    let target = root.join("target").join(profile);
+    Cmd::new(target.join("roster-bench"))
+        .args(if quick { &["--quick"][..] } else { &[][..] })
+        .arg("--out")
+        .arg(root.join(out))
+        .env("ROSTER_BIN", target.join("roster"))
+        .env("ROSTER_DIST", root.join("dist"))
+        .env("ROSTER_CHROMIUM", &toolchain.chromium)
+        .env("ROSTER_CHROMEDRIVER", &toolchain.chromedriver)
         .run()
 }
 
-fn bench() -> Result<(), String> {
-    step("Sandbox: admin.users.list pages over 100,000 users (release build, loopback HTTP)");
+fn bench(args: &[String]) -> Result<(), String> {
+    let quick = args.iter().any(|a| a == "--quick");
+    if let Some(other) = args.iter().find(|a| *a != "--quick") {
+        return Err(format!("unknown bench argument {other:?}\n\n{USAGE}"));
+    }
+    let toolchain = tools::setup(tools::Needs::all())?;
+    bundle::build(&toolchain)?;
+    step("Building roster and roster-bench (release)");
     Cmd::new("cargo")
         .args([
-            "bench",
+            "build",
+            "--release",
             "--package",
-            "roster-sandbox",
-            "--bench",
-            "list_pages",
+            "roster-proxy",
+            "--bin",
+            "roster",
+            "--package",
+            "roster-e2e",
+            "--bin",
+            "roster-bench",
         ])
-        .run()
+        .run()?;
+    step(if quick {
+        "Benchmarks (quick)"
+    } else {
+        "Benchmarks (a few minutes)"
+    });
+    run_bench(&toolchain, "release", quick, "target/bench/results.json")
 }

@@ -7,39 +7,57 @@ use roster_api::{UserQuery, UserStatus, UserType};
 
 use crate::app::Session;
 
-/// The filters for `query`; `on_change` receives the new query.
+/// How a filter change enters the browser history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// A new entry (Back returns to the previous filters).
+    Push,
+    /// Replaces the current entry: the rest of a word being typed.
+    Replace,
+}
+
+/// The filters for `query`; `on_change` receives the new query and how to record it.
 #[component]
-pub fn FilterBar(query: Memo<UserQuery>, on_change: Callback<UserQuery>) -> impl IntoView {
+pub fn FilterBar(
+    query: Memo<UserQuery>,
+    on_change: Callback<(UserQuery, History)>,
+) -> impl IntoView {
     let session = expect_context::<Session>();
-    // The search box keeps what is typed; the URL follows after a pause.
+    // The search box keeps what is typed; the table follows at once. The first keystroke
+    // of a search adds a history entry, the rest of the word replaces it, so Back leaves
+    // the search instead of removing one letter.
     let typed = RwSignal::new(query.get_untracked().q.unwrap_or_default());
     Effect::new(move |_| {
         let q = query.get().q.unwrap_or_default();
-        if q != typed.get_untracked() {
+        if q.trim() != typed.get_untracked().trim() {
             typed.set(q);
         }
     });
-    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let typing = StoredValue::new(None::<TimeoutHandle>);
     let on_search = move |value: String| {
         typed.set(value.clone());
-        if let Some(h) = pending.get_value() {
-            h.clear();
+        let history = match typing.get_value() {
+            Some(h) => {
+                h.clear();
+                History::Replace
+            }
+            None => History::Push,
+        };
+        let pause =
+            set_timeout_with_handle(move || typing.set_value(None), Duration::from_millis(1_000));
+        typing.set_value(pause.ok());
+        let mut q = query.get_untracked();
+        let value = value.trim().to_string();
+        let value = (!value.is_empty()).then_some(value);
+        if q.q != value {
+            q.q = value;
+            on_change.run((q, history));
         }
-        let handle = set_timeout_with_handle(
-            move || {
-                let mut q = query.get_untracked();
-                let value = value.trim().to_string();
-                q.q = (!value.is_empty()).then_some(value);
-                on_change.run(q);
-            },
-            Duration::from_millis(300),
-        );
-        pending.set_value(handle.ok());
     };
     let change = move |f: Box<dyn FnOnce(&mut UserQuery)>| {
         let mut q = query.get_untracked();
         f(&mut q);
-        on_change.run(q);
+        on_change.run((q, History::Push));
     };
 
     view! {

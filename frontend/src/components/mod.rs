@@ -15,7 +15,7 @@ pub use channel_picker::ChannelPicker;
 pub use demo_banner::DemoBanner;
 pub use dialog::Dialog;
 pub use error_notice::ErrorNotice;
-pub use filter_bar::FilterBar;
+pub use filter_bar::{FilterBar, History};
 pub use sync_status::SyncStatus;
 pub use toast::{ToastKind, ToastRegion, Toasts};
 pub use user_table::{Selection, UserTable};

@@ -166,6 +166,9 @@ pub fn UserTable(
     let viewport_height = RwSignal::new(600.0f64);
     let viewport = NodeRef::<html::Div>::new();
     let restored = StoredValue::new(false);
+    // The rows on screen belong to the previous filters: keep them until the first answer
+    // for the new ones replaces them all at once (no empty table while typing).
+    let stale = StoredValue::new(false);
 
     let fetch = move |page: usize| {
         if inflight.with_value(|f| f.contains(&page)) {
@@ -191,11 +194,22 @@ pub fn UserTable(
                 Ok(result) => {
                     error.try_set(None);
                     total.try_set(Some(result.total));
-                    pages.try_update(|p| {
-                        p.insert(page, result.users);
-                    });
+                    if stale.try_get_value() == Some(true) {
+                        stale.set_value(false);
+                        pages.try_set(HashMap::from([(page, result.users)]));
+                    } else {
+                        pages.try_update(|p| {
+                            p.insert(page, result.users);
+                        });
+                    }
                 }
                 Err(e) => {
+                    // Rows of other filters must not stand for these.
+                    if stale.try_get_value() == Some(true) {
+                        stale.set_value(false);
+                        pages.try_set(HashMap::new());
+                        total.try_set(None);
+                    }
                     error.try_set(Some(e));
                 }
             }
@@ -208,8 +222,7 @@ pub fn UserTable(
         session.version.track();
         generation.update_value(|g| *g += 1);
         inflight.set_value(HashSet::new());
-        pages.set(HashMap::new());
-        total.set(None);
+        stale.set_value(true);
         fetch(0);
     });
 
@@ -226,11 +239,13 @@ pub fn UserTable(
         if last == 0 {
             return;
         }
-        let loaded = pages.get();
-        for page in first / PAGE..=(last - 1) / PAGE {
-            if !loaded.contains_key(&page) {
-                fetch(page);
-            }
+        let missing: Vec<usize> = pages.with(|loaded| {
+            (first / PAGE..=(last - 1) / PAGE)
+                .filter(|page| !loaded.contains_key(page))
+                .collect()
+        });
+        for page in missing {
+            fetch(page);
         }
     });
 

@@ -12,7 +12,7 @@ use super::{actions::ActionKind, bulk::BulkActionDialog, detail::UserDetailView}
 use crate::{
     api,
     app::Session,
-    components::{FilterBar, Selection, UserTable},
+    components::{FilterBar, History, Selection, UserTable},
     format,
 };
 
@@ -53,11 +53,12 @@ pub fn UsersPage() -> impl IntoView {
 
     let go = {
         let navigate = navigate.clone();
-        move |q: UserQuery, user: Option<String>| {
+        move |q: UserQuery, user: Option<String>, history: History| {
             navigate(
                 &users_url(&q, user.as_deref()),
                 NavigateOptions {
                     scroll: false,
+                    replace: history == History::Replace,
                     ..Default::default()
                 },
             );
@@ -70,7 +71,7 @@ pub fn UsersPage() -> impl IntoView {
     });
     let on_change = {
         let go = go.clone();
-        Callback::new(move |q: UserQuery| go(q, None))
+        Callback::new(move |(q, history): (UserQuery, History)| go(q, None, history))
     };
     let on_sort = {
         let go = go.clone();
@@ -78,16 +79,16 @@ pub fn UsersPage() -> impl IntoView {
             let mut q = query.get_untracked();
             q.sort = Some(key);
             q.dir = Some(dir);
-            go(q, open_user.get_untracked());
+            go(q, open_user.get_untracked(), History::Push);
         })
     };
     let on_open = {
         let go = go.clone();
-        Callback::new(move |id: String| go(query.get_untracked(), Some(id)))
+        Callback::new(move |id: String| go(query.get_untracked(), Some(id), History::Push))
     };
     let close_panel = {
         let go = go.clone();
-        Callback::new(move |()| go(query.get_untracked(), None))
+        Callback::new(move |()| go(query.get_untracked(), None, History::Push))
     };
 
     let summary = move || {

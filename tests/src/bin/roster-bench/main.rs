@@ -1,0 +1,162 @@
+//! `roster-bench`: measures Roster against its performance targets and prints one table
+//! (`cargo xtask bench` builds everything in release and runs it). Every figure is measured
+//! on this machine in this run; where a target is missed the table says so.
+//!
+//! Needs the same environment as the browser tests: `ROSTER_BIN` (a release `roster`),
+//! `ROSTER_DIST`, `ROSTER_CHROMIUM`, `ROSTER_CHROMEDRIVER`.
+
+mod browser;
+mod bundle;
+mod processes;
+mod report;
+mod server;
+
+use std::path::PathBuf;
+
+use report::Row;
+use serde_json::json;
+
+/// How big each measurement is: `--quick` is a smoke run of about a minute.
+#[derive(Debug, Clone, Copy)]
+pub struct Scale {
+    pub quick: bool,
+    /// Users in the org for the 100,000-user rows.
+    pub users: usize,
+    /// Operations in the bulk job.
+    pub job_operations: usize,
+    /// Samples of page loads.
+    pub loads: usize,
+}
+
+impl Scale {
+    fn new(quick: bool) -> Scale {
+        if quick {
+            Scale {
+                quick,
+                users: 20_000,
+                job_operations: 60,
+                loads: 3,
+            }
+        } else {
+            Scale {
+                quick,
+                users: 100_000,
+                job_operations: 300,
+                loads: 10,
+            }
+        }
+    }
+
+    /// "100,000", for row names.
+    pub fn users_label(&self) -> String {
+        thousands(self.users)
+    }
+}
+
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn machine() -> serde_json::Value {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_default();
+    let memory_kb: u64 = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    json!({
+        "cpu": cpu,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "memory_gib": (memory_kb as f64 / 1024.0 / 1024.0).round(),
+        "os": std::env::consts::OS,
+    })
+}
+
+fn commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let out = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench/results.json")
+        });
+    let scale = Scale::new(quick);
+    let started = std::time::Instant::now();
+
+    let mut rows: Vec<Row> = Vec::new();
+    let section = |name: &str| eprintln!("\n==> {name}");
+    section("Bundle size");
+    rows.extend(bundle::measure(&roster_e2e::env_path("ROSTER_DIST")));
+    section("Users query, sync and bulk job (in process, against the sandbox)");
+    rows.extend(server::measure(scale).await);
+    section("Proxy memory and overhead (roster serve and roster sandbox processes)");
+    rows.extend(processes::measure(scale).await);
+    section("In the browser (headless Chromium, release bundle)");
+    rows.extend(browser::measure(scale).await);
+
+    let table = report::table(&rows);
+    let machine = machine();
+    println!(
+        "\nRoster benchmarks{} on {} ({} cores, {} GiB), commit {}, {:.0} s:\n\n{table}",
+        if quick { " (quick)" } else { "" },
+        machine["cpu"].as_str().unwrap_or("?"),
+        machine["cores"],
+        machine["memory_gib"],
+        commit(),
+        started.elapsed().as_secs_f64(),
+    );
+    let missed: Vec<&str> = rows
+        .iter()
+        .filter(|r| !r.pass())
+        .map(|r| r.what.as_str())
+        .collect();
+    if missed.is_empty() {
+        println!("Every target met.");
+    } else {
+        println!("Targets missed: {}.", missed.join("; "));
+    }
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let results = json!({
+        "commit": commit(),
+        "quick": quick,
+        "machine": machine,
+        "unix_time": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        "rows": rows,
+        "table": table,
+    });
+    std::fs::write(&out, serde_json::to_string_pretty(&results).unwrap()).unwrap();
+    println!("Results written to {}", out.display());
+}

@@ -1,0 +1,144 @@
+//! `roster serve` as its own process, against `roster sandbox`: its resident memory with
+//! the org's snapshot loaded, and what it adds to a user's detail over calling Slack
+//! directly.
+
+use std::time::Instant;
+
+use roster_e2e::processes::{ADMIN_TOKEN, RosterClient, sandbox, serve, serve_config};
+use serde_json::Value;
+
+use crate::{
+    Scale,
+    report::{Row, quantile},
+};
+
+/// The Slack calls `GET /api/users/{id}` makes for a member (not a guest), made directly,
+/// together as Roster makes them.
+async fn direct_calls(http: &reqwest::Client, api: &str, id: &str) {
+    let call = |method: &'static str, params: Vec<(&'static str, String)>| {
+        let request = http
+            .post(format!("{api}{method}"))
+            .bearer_auth(ADMIN_TOKEN)
+            .form(&params);
+        async move {
+            let reply: Value = request.send().await.unwrap().json().await.unwrap();
+            assert_eq!(reply["ok"], true, "{method}: {reply}");
+        }
+    };
+    tokio::join!(
+        call("users.info", vec![("user", id.to_string())]),
+        call("users.getPresence", vec![("user", id.to_string())]),
+        call(
+            "users.conversations",
+            vec![
+                ("user", id.to_string()),
+                ("types", "public_channel,private_channel".into()),
+                ("exclude_archived", "true".into()),
+                ("limit", "100".into()),
+            ]
+        ),
+    );
+}
+
+pub async fn measure(scale: Scale) -> Vec<Row> {
+    let users = scale.users.to_string();
+    let (_sandbox, base) = sandbox(&["--users", &users, "--rate-limits", "off"]);
+    let data = tempfile::tempdir().unwrap();
+    // Roster's own limiter stays on, on a clock fast enough not to pace these samples.
+    let config = serve_config(data.path(), &base, 1_000.0);
+    let (roster, url) = serve(&config);
+    let client = RosterClient::new(url);
+    let started = Instant::now();
+    client.wait_for_sync(600).await;
+    eprintln!(
+        "roster serve synced {} users in about {:.1} s",
+        scale.users_label(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // Resident memory once the snapshot is loaded and a few queries have run.
+    for query in ["", "q=ana", "type=admin&sort=email", "has_2fa=false"] {
+        client.get(&format!("/api/users?{query}")).await;
+    }
+    let rss = roster.memory("VmRSS").expect("VmRSS of roster serve");
+    let peak = roster.memory("VmHWM").unwrap_or(0);
+    let mb = |b: u64| b as f64 / 1e6;
+    let mut rows = vec![
+        Row::new(
+            format!("proxy resident memory, {} users", scale.users_label()),
+            mb(rss),
+            "MB",
+            200.0,
+        )
+        .detail(format!("peak during the sync {:.1} MB", mb(peak))),
+    ];
+
+    // The same user details through Roster and straight from the sandbox, interleaved so
+    // both see the same machine; the difference is what Roster adds.
+    let page = client
+        .get("/api/users?type=member&status=active&limit=200")
+        .await;
+    let ids: Vec<String> = page["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    let samples = if scale.quick { 200 } else { 1_000 };
+    let api = format!("{base}api/");
+    let http = reqwest::Client::new();
+    // Warm both paths' connections.
+    for id in ids.iter().take(20) {
+        client.get(&format!("/api/users/{id}")).await;
+        direct_calls(&http, &api, id).await;
+    }
+    let mut through = Vec::with_capacity(samples);
+    let mut direct = Vec::with_capacity(samples);
+    let mut overhead = Vec::with_capacity(samples);
+    for i in 0..samples {
+        let id = &ids[i % ids.len()];
+        let time_roster = async {
+            let t = Instant::now();
+            let detail = client.get(&format!("/api/users/{id}")).await;
+            assert!(
+                detail["warnings"].as_array().is_none_or(|w| w.is_empty()),
+                "{detail}"
+            );
+            t.elapsed().as_secs_f64() * 1e3
+        };
+        let time_direct = async {
+            let t = Instant::now();
+            direct_calls(&http, &api, id).await;
+            t.elapsed().as_secs_f64() * 1e3
+        };
+        let (r, d) = if i % 2 == 0 {
+            let r = time_roster.await;
+            (r, time_direct.await)
+        } else {
+            let d = time_direct.await;
+            (time_roster.await, d)
+        };
+        through.push(r);
+        direct.push(d);
+        overhead.push(r - d);
+    }
+    let p99 = quantile(&mut overhead, 0.99);
+    let p50 = quantile(&mut overhead, 0.5);
+    rows.push(
+        Row::new(
+            "proxy overhead on /api/users/{id} (p99)",
+            p99,
+            "ms",
+            1.0,
+        )
+        .samples(samples)
+        .detail(format!(
+            "overhead p50 {p50:.2} ms; through Roster p50 {:.2} / p99 {:.2} ms; the same 3 Slack calls direct p50 {:.2} / p99 {:.2} ms",
+            quantile(&mut through, 0.5),
+            quantile(&mut through, 0.99),
+            quantile(&mut direct, 0.5),
+            quantile(&mut direct, 0.99),
+        )),
+    );
+    rows
+}

@@ -1,0 +1,182 @@
+//! `roster sandbox` and `roster serve` as separate OS processes, as an IT team runs them
+//! (the restart test kills one; the benchmarks read one's memory).
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+use crate::{assert_release_bundle, env_path};
+
+/// The org-admin token the sandbox process accepts and Roster is given.
+pub const ADMIN_TOKEN: &str = "xoxp-roster-processes-org-admin";
+
+/// A child process, killed (SIGKILL) when dropped.
+#[derive(Debug)]
+pub struct Process(pub Child);
+
+impl Process {
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// A `kB` line of `/proc/PID/status` (`VmRSS`, `VmHWM`), in bytes.
+    pub fn memory(&self, field: &str) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        let line = status.lines().find(|l| l.starts_with(field))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `command` and waits for the stdout line containing `marker`; returns the
+/// process and what follows the marker on that line.
+pub fn start(mut command: Command, marker: &'static str) -> (Process, String) {
+    let mut child = command
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some((_, rest)) = line.split_once(marker) {
+                let _ = tx.send(rest.trim().to_string());
+            }
+        }
+    });
+    let rest = rx
+        .recv_timeout(Duration::from_secs(120))
+        .unwrap_or_else(|_| panic!("{command:?} did not print {marker:?} within 120 s"));
+    (Process(child), rest)
+}
+
+/// `roster sandbox` on a free port; returns it and its base URL (`http://127.0.0.1:PORT/`,
+/// Slack's API under `api/`).
+pub fn sandbox(args: &[&str]) -> (Process, String) {
+    let mut command = Command::new(env_path("ROSTER_BIN"));
+    command
+        .args(["sandbox", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .env("ROSTER_SANDBOX_ADMIN_TOKEN", ADMIN_TOKEN);
+    let (process, api_url) = start(command, "Slack sandbox at ");
+    (process, api_url.trim_end_matches("api/").to_string())
+}
+
+/// A `roster serve` configuration: loopback, dev sign-in, one org-admin role, the release
+/// bundle, Slack at `sandbox`; returns the file's path (inside `dir`).
+pub fn serve_config(dir: &Path, sandbox: &str, rate_limit_scale: f64) -> PathBuf {
+    let config = dir.join("roster.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"listen = "127.0.0.1:0"
+data_dir = {data:?}
+dist_dir = {dist:?}
+
+[slack]
+api_url = "{sandbox}api/"
+rate_limit_scale = {rate_limit_scale:?}
+
+[auth]
+mode = "dev"
+
+[[roles]]
+name = "org-admin"
+permissions = ["users.read", "users.read_sensitive", "users.invite", "users.assign",
+               "users.remove", "users.set_role", "users.set_expiration", "audit.read", "audit.read_all"]
+workspaces = "all"
+"#,
+            data = dir.join("state"),
+            dist = assert_release_bundle(),
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// `roster serve --config CONFIG`; returns it and its URL (`http://127.0.0.1:PORT`).
+pub fn serve(config: &Path) -> (Process, String) {
+    let mut command = Command::new(env_path("ROSTER_BIN"));
+    command
+        .arg("serve")
+        .arg("--config")
+        .arg(config)
+        .env("SLACK_TOKEN", ADMIN_TOKEN);
+    let (process, rest) = start(command, "Roster is running at ");
+    let url = rest.split_whitespace().next().unwrap_or_default();
+    (process, url.trim_end_matches('/').to_string())
+}
+
+/// Calls a running Roster as its (dev-mode) org admin.
+#[derive(Debug, Clone)]
+pub struct RosterClient {
+    pub http: reqwest::Client,
+    pub url: String,
+}
+
+impl RosterClient {
+    pub fn new(url: String) -> RosterClient {
+        RosterClient {
+            http: reqwest::Client::new(),
+            url,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "GET {path}: {}", resp.status());
+        resp.json().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("x-roster-request", "1")
+            .header("origin", &self.url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (
+            resp.status().as_u16(),
+            resp.json().await.unwrap_or(Value::Null),
+        )
+    }
+
+    /// Waits until `/api/status` reports a finished directory sync.
+    pub async fn wait_for_sync(&self, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let status = self.get("/api/status").await;
+            if status["sync"]["finished_at"].is_number() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no sync within {secs} s: {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
