@@ -103,17 +103,22 @@ async fn text(response: &Response) -> Result<String, JsValue> {
     Ok(text.as_string().unwrap_or_default())
 }
 
-/// [`send`], then the body of the (2xx) answer read as `T`. Only this last step depends on
-/// `T`, so each endpoint adds little more than its type's decoder to the app.
+/// [`send`], then the body of the (2xx) answer.
+async fn fetch(method: &str, url: &str, json: Option<&str>) -> Result<String, ApiError> {
+    let response = send(method, url, json).await?;
+    text(&response)
+        .await
+        .map_err(|e| ApiError::Decode(js_message(&e)))
+}
+
+/// [`fetch`], then the body read as `T`. Only this last step depends on `T`, so each
+/// endpoint adds little more than its type's decoder to the app.
 async fn call<T: DeserializeOwned>(
     method: &str,
     url: &str,
     json: Option<&str>,
 ) -> Result<T, ApiError> {
-    let response = send(method, url, json).await?;
-    let body = text(&response)
-        .await
-        .map_err(|e| ApiError::Decode(js_message(&e)))?;
+    let body = fetch(method, url, json).await?;
     serde_json::from_str(&body).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
