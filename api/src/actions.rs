@@ -64,6 +64,15 @@ pub enum Role {
 }
 
 impl Role {
+    /// The JSON spelling (`regular`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+            Role::Regular => "regular",
+        }
+    }
+
     /// How a person reads it.
     pub fn label(self) -> &'static str {
         match self {
@@ -126,4 +135,19 @@ pub struct ActionResult {
     /// The audit log entry of this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_id: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_spellings_match_serde() {
+        for role in [Role::Admin, Role::Owner, Role::Regular] {
+            assert_eq!(
+                serde_json::to_string(&role).unwrap(),
+                format!("\"{}\"", role.as_str())
+            );
+        }
+    }
 }

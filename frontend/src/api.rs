@@ -1,6 +1,5 @@
 //! The only place the app talks HTTP: one typed function per proxy endpoint.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
 use roster_api::{
     ActionResult, AssignRequest, AuditPage, AuditQuery, Channel, DemoRole, DryRun, ErrorBody,
     ExpirationRequest, InviteRequest, JobCreateQuery, JobDetail, JobEvent, JobList, JobRequest,
@@ -8,8 +7,9 @@ use roster_api::{
     Workspace,
 };
 use serde::{Serialize, de::DeserializeOwned};
-use wasm_bindgen::{JsCast, closure::Closure};
-use web_sys::{EventSource, MessageEvent};
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{EventSource, Headers, MessageEvent, Request, RequestInit, Response};
 
 /// Why a call to the proxy failed, ready to show to a person.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,51 +49,96 @@ impl ApiError {
     }
 }
 
-/// Every request carries the header the proxy requires of the app's own changes.
-fn with_headers(builder: RequestBuilder) -> RequestBuilder {
-    builder
-        .header("Accept", "application/json")
-        .header("X-Roster-Request", "1")
-}
-
-async fn read<T: DeserializeOwned>(
-    response: Result<Response, gloo_net::Error>,
-) -> Result<T, ApiError> {
-    let response = response.map_err(|e| ApiError::Network(e.to_string()))?;
+/// Sends a request through the browser's `fetch`, with the headers every call carries (the
+/// proxy requires `X-Roster-Request` of the app's own changes), and a JSON body if given.
+/// A 2xx answer is returned; any other becomes [`ApiError::Server`].
+async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, ApiError> {
+    let headers = Headers::new().map_err(network)?;
+    headers.set("Accept", "application/json").map_err(network)?;
+    headers.set("X-Roster-Request", "1").map_err(network)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(json) = json {
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(network)?;
+        init.set_body(&JsValue::from_str(json));
+    }
+    init.set_headers(&headers);
+    let request = Request::new_with_str_and_init(url, &init).map_err(network)?;
+    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(network)?
+        .unchecked_into();
     if response.ok() {
-        return response
-            .json::<T>()
-            .await
-            .map_err(|e| ApiError::Decode(e.to_string()));
+        return Ok(response);
     }
     let status = response.status();
-    match response.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiError::Server {
+    let body = text(&response)
+        .await
+        .ok()
+        .and_then(|t| serde_json::from_str::<ErrorBody>(&t).ok());
+    Err(match body {
+        Some(body) => ApiError::Server {
             status,
             code: body.error.code,
             message: body.error.message,
             slack_error: body.error.slack_error,
             field: body.error.field,
-        }),
-        Err(_) => Err(ApiError::Server {
+        },
+        None => ApiError::Server {
             status,
             code: "http_error".into(),
             message: format!("Roster answered with HTTP {status}."),
             slack_error: None,
             field: None,
-        }),
-    }
+        },
+    })
+}
+
+/// The body of an answer, as text.
+async fn text(response: &Response) -> Result<String, JsValue> {
+    let text = JsFuture::from(response.text()?).await?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+/// [`send`], then the body of the (2xx) answer.
+async fn fetch(method: &str, url: &str, json: Option<&str>) -> Result<String, ApiError> {
+    let response = send(method, url, json).await?;
+    text(&response)
+        .await
+        .map_err(|e| ApiError::Decode(js_message(&e)))
+}
+
+/// [`fetch`], then the body read as `T`. Only this last step depends on `T`, so each
+/// endpoint adds little more than its type's decoder to the app.
+async fn call<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    json: Option<&str>,
+) -> Result<T, ApiError> {
+    let body = fetch(method, url, json).await?;
+    serde_json::from_str(&body).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
 async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
-    read(with_headers(Request::get(url)).send().await).await
+    call("GET", url, None).await
 }
 
 async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, ApiError> {
-    let request = with_headers(Request::post(url))
-        .json(body)
-        .map_err(|e| ApiError::Decode(e.to_string()))?;
-    read(request.send().await).await
+    let json = serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?;
+    call("POST", url, Some(&json)).await
+}
+
+/// A failed browser call, as [`ApiError::Network`].
+fn network(error: JsValue) -> ApiError {
+    ApiError::Network(js_message(&error))
+}
+
+/// What a JavaScript error says of itself (`TypeError: Failed to fetch`).
+fn js_message(error: &JsValue) -> String {
+    error.unchecked_ref::<js_sys::Error>().to_string().into()
 }
 
 /// `path?query`, without a dangling `?`.
@@ -116,20 +161,11 @@ pub async fn status() -> Result<ServerStatus, ApiError> {
 
 /// `POST /api/dev/role` (demo only).
 pub async fn switch_demo_role(role: &str) -> Result<(), ApiError> {
-    let request = with_headers(Request::post("/api/dev/role"))
-        .json(&DemoRole {
-            role: role.to_string(),
-        })
-        .map_err(|e| ApiError::Decode(e.to_string()))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    if response.ok() {
-        Ok(())
-    } else {
-        read::<()>(Ok(response)).await
-    }
+    let json = serde_json::to_string(&DemoRole {
+        role: role.to_string(),
+    })
+    .map_err(|e| ApiError::Decode(e.to_string()))?;
+    send("POST", "/api/dev/role", Some(&json)).await.map(drop)
 }
 
 /// `GET /api/users`.
@@ -231,12 +267,7 @@ pub async fn job(id: i64) -> Result<JobDetail, ApiError> {
 
 /// `POST /api/jobs/{id}/{control}` for pause, resume, cancel and retry: no body.
 async fn control_job(id: i64, control: &str) -> Result<JobSummary, ApiError> {
-    read(
-        with_headers(Request::post(&format!("/api/jobs/{id}/{control}")))
-            .send()
-            .await,
-    )
-    .await
+    call("POST", &format!("/api/jobs/{id}/{control}"), None).await
 }
 
 /// `POST /api/jobs/{id}/pause`.
@@ -278,7 +309,8 @@ impl JobEvents {
     /// Follows job `id`. `on_event` receives each event and answers whether to keep
     /// listening (false closes the stream); `on_open` runs on every (re)connection, so the
     /// caller can reload what it may have missed; `on_error` runs when the stream breaks or
-    /// ends, after it is closed (the caller falls back to polling).
+    /// ends, after it is closed (the caller falls back to polling). The proxy names every
+    /// event (`progress` or `operation`), so only those are listened to.
     pub fn open(
         id: i64,
         on_event: impl FnMut(JobEvent) -> bool + 'static,
@@ -309,7 +341,6 @@ impl JobEvents {
         };
         let progress = message(|d| serde_json::from_str(d).ok().map(JobEvent::Progress));
         let operation = message(|d| serde_json::from_str(d).ok().map(JobEvent::Operation));
-        let unnamed = message(|d| serde_json::from_str(d).ok());
         let mut on_open = on_open;
         let open = Listener::new(move |_| on_open());
         let mut on_error = on_error;
@@ -324,7 +355,6 @@ impl JobEvents {
         let listeners = vec![
             ("progress", progress),
             ("operation", operation),
-            ("message", unnamed),
             ("open", open),
             ("error", error),
         ];

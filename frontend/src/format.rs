@@ -63,12 +63,31 @@ pub fn duration(seconds: u64) -> String {
 
 /// Up to two initials: "Ada Lee" → "AL".
 pub fn initials(name: &str) -> String {
-    name.split_whitespace()
+    let first: String = name
+        .split_whitespace()
         .filter_map(|w| w.chars().next())
         .filter(|c| c.is_alphanumeric())
         .take(2)
-        .flat_map(char::to_uppercase)
-        .collect()
+        .collect();
+    uppercase(&first)
+}
+
+/// `str::to_lowercase`: the full Unicode mapping. In the browser JavaScript's
+/// `toLowerCase` applies the same mapping, so the wasm need not carry Rust's Unicode case
+/// tables (about 30 KB); native builds, the unit tests, use the standard library.
+pub fn lowercase(s: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::JsString::from(s).to_lower_case().into();
+    #[cfg(not(target_arch = "wasm32"))]
+    s.to_lowercase()
+}
+
+/// `str::to_uppercase`, as [`lowercase`] is `str::to_lowercase`.
+pub fn uppercase(s: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::JsString::from(s).to_upper_case().into();
+    #[cfg(not(target_arch = "wasm32"))]
+    s.to_uppercase()
 }
 
 /// One of eight avatar colour classes, stable per user.

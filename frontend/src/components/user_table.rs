@@ -15,7 +15,14 @@ use crate::{
 };
 
 /// Row height in pixels; must match `--row-height` in roster.css.
-pub const ROW_HEIGHT: f64 = 44.0;
+const ROW_HEIGHT_PX: usize = 44;
+/// [`ROW_HEIGHT_PX`] for scroll arithmetic.
+pub const ROW_HEIGHT: f64 = ROW_HEIGHT_PX as f64;
+/// The CSS height of `rows` rows, in whole pixels.
+fn rows_height(rows: usize) -> String {
+    format!("{}px", rows * ROW_HEIGHT_PX)
+}
+
 /// Rows fetched per request.
 const PAGE: usize = 200;
 /// Rows rendered above and below the viewport.
@@ -392,7 +399,7 @@ pub fn UserTable(
                 </thead>
                 <tbody>
                     <tr class="spacer" aria-hidden="true">
-                        <td colspan=column_count style:height=move || format!("{}px", range.get().0 as f64 * ROW_HEIGHT)></td>
+                        <td colspan=column_count style:height=move || rows_height(range.get().0)></td>
                     </tr>
                     <For each=rows key=|(i, u)| (*i, u.as_ref().map(|u| u.id.clone())) let:((i, user))>
                         {match user {
@@ -459,7 +466,7 @@ pub fn UserTable(
                         <td colspan=column_count style:height=move || {
                             let (_, last) = range.get();
                             let n = total.get().unwrap_or(0);
-                            format!("{}px", n.saturating_sub(last) as f64 * ROW_HEIGHT)
+                            rows_height(n.saturating_sub(last))
                         }></td>
                     </tr>
                 </tbody>

@@ -112,7 +112,7 @@ type Mapping = [Option<usize>; 6];
 fn normalize(s: &str) -> String {
     s.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        .map(format::lowercase)
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -138,10 +138,10 @@ fn looks_like_id(s: &str, prefixes: &[char]) -> bool {
 /// A workspace cell: a known name or ID, or something shaped like a team ID (the proxy
 /// then says whether the role covers it).
 fn workspace_id(cell: &str, workspaces: &[Workspace]) -> Result<String, String> {
-    let lower = cell.to_lowercase();
+    let lower = format::lowercase(cell);
     if let Some(w) = workspaces
         .iter()
-        .find(|w| w.id == cell || w.name.to_lowercase() == lower)
+        .find(|w| w.id == cell || format::lowercase(&w.name) == lower)
     {
         return Ok(w.id.clone());
     }
@@ -256,7 +256,7 @@ fn read_row(
             .and_then(|i| cells.get(i))
             .map_or("", |c| c.trim())
     };
-    let email = cell(Field::Email).to_lowercase();
+    let email = format::lowercase(cell(Field::Email));
     let workspace = match cell(Field::Workspace) {
         "" if default_workspace.is_empty() => Err("No workspace.".to_string()),
         "" => Ok(default_workspace.to_string()),

@@ -42,7 +42,7 @@ impl Kind {
 /// Splits the emails box on commas, semicolons, spaces and new lines.
 fn split_emails(text: &str) -> Vec<String> {
     text.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-        .map(|s| s.trim().to_lowercase())
+        .map(|s| format::lowercase(s.trim()))
         .filter(|s| !s.is_empty())
         .collect()
 }

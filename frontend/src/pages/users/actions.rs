@@ -304,7 +304,7 @@ fn RoleForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
                 <legend>"New role"</legend>
                 {roles.into_iter().filter(|r| r.2).map(|(r, label, _)| view! {
                     <label class="check">
-                        <input type="radio" name="role" value=format!("{r:?}").to_lowercase() prop:checked=move || role.get() == r
+                        <input type="radio" name="role" value=r.as_str() prop:checked=move || role.get() == r
                             on:change=move |_| role.set(r)/>
                         {label}
                     </label>
