@@ -176,6 +176,9 @@ pub fn UserTable(
     // The rows on screen belong to the previous filters: keep them until the first answer
     // for the new ones replaces them all at once (no empty table while typing).
     let stale = StoredValue::new(false);
+    // Counts those replacements; part of each row's key, so a row of the new answer is
+    // rendered anew even where it shows the same user at the same place.
+    let epoch = StoredValue::new(0u64);
 
     let fetch = move |page: usize| {
         if inflight.with_value(|f| f.contains(&page)) {
@@ -203,6 +206,7 @@ pub fn UserTable(
                     total.try_set(Some(result.total));
                     if stale.try_get_value() == Some(true) {
                         stale.set_value(false);
+                        epoch.update_value(|e| *e += 1);
                         pages.try_set(HashMap::from([(page, result.users)]));
                     } else {
                         pages.try_update(|p| {
@@ -381,7 +385,10 @@ pub fn UserTable(
 
     let rows = move || {
         let (first, last) = range.get();
-        (first..last).map(|i| (i, row_at(i))).collect::<Vec<_>>()
+        let epoch = epoch.get_value();
+        (first..last)
+            .map(|i| (epoch, i, row_at(i)))
+            .collect::<Vec<_>>()
     };
     let column_count = move || columns().len() + 2;
 
@@ -401,7 +408,7 @@ pub fn UserTable(
                     <tr class="spacer" aria-hidden="true">
                         <td colspan=column_count style:height=move || rows_height(range.get().0)></td>
                     </tr>
-                    <For each=rows key=|(i, u)| (*i, u.as_ref().map(|u| u.id.clone())) let:((i, user))>
+                    <For each=rows key=|(e, i, u)| (*e, *i, u.as_ref().map(|u| u.id.clone())) let:((_, i, user))>
                         {match user {
                             None => view! {
                                 <tr class="row-loading" aria-rowindex=i + 2>

@@ -86,30 +86,43 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<ActionKind>>) -> impl IntoV
         UserStatus::Pending => "badge badge-pending",
     };
     let guest = is_guest(u.user_type);
-    let writable = session.writable();
-    let can = |p: &str| writable && session.can(p) && u.status != UserStatus::Deactivated;
-    let actions: Vec<(ActionKind, &str, bool)> = vec![
-        (
-            ActionKind::Role,
-            "Change role",
-            can("users.set_role") && u.user_type != UserType::Bot && !u.is_primary_owner,
-        ),
-        (
-            ActionKind::Assign,
-            "Add to a workspace",
-            can("users.assign") && u.user_type != UserType::Bot,
-        ),
-        (
-            ActionKind::Remove,
-            "Remove from a workspace",
-            can("users.remove") && !u.is_primary_owner && !u.workspaces.is_empty(),
-        ),
-        (
-            ActionKind::Expiration,
-            "Set expiration",
-            can("users.set_expiration") && guest,
-        ),
-    ];
+    // Which actions the role allows; a closure, so the buttons appear once the session (who
+    // is asking, read-only or not) has loaded, even if the user's detail came first.
+    let actions = {
+        let u = u.clone();
+        move || {
+            let writable = session.writable();
+            let can = |p: &str| writable && session.can(p) && u.status != UserStatus::Deactivated;
+            [
+                (
+                    ActionKind::Role,
+                    "Change role",
+                    can("users.set_role") && u.user_type != UserType::Bot && !u.is_primary_owner,
+                ),
+                (
+                    ActionKind::Assign,
+                    "Add to a workspace",
+                    can("users.assign") && u.user_type != UserType::Bot,
+                ),
+                (
+                    ActionKind::Remove,
+                    "Remove from a workspace",
+                    can("users.remove") && !u.is_primary_owner && !u.workspaces.is_empty(),
+                ),
+                (
+                    ActionKind::Expiration,
+                    "Set expiration",
+                    can("users.set_expiration") && guest,
+                ),
+            ]
+            .into_iter()
+            .filter(|(_, _, shown)| *shown)
+            .map(|(kind, label, _)| view! {
+                <button type="button" class="button" on:click=move |_| action.set(Some(kind))>{label}</button>
+            })
+            .collect_view()
+        }
+    };
     let local_time = d.timezone_offset.map(|offset| {
         let browser_offset = -(js_sys::Date::new_0().get_timezone_offset() as i64) * 60;
         let their_now = now + offset - browser_offset;
@@ -143,9 +156,7 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<ActionKind>>) -> impl IntoV
             </div>
         })}
         <div class="detail-actions">
-            {actions.into_iter().filter(|(_, _, shown)| *shown).map(|(kind, label, _)| view! {
-                <button type="button" class="button" on:click=move |_| action.set(Some(kind))>{label}</button>
-            }).collect_view()}
+            {actions}
             <Show when=move || session.can("audit.read")>
                 <A href=audit_link.clone() attr:class="button button-quiet">"Audit log"</A>
             </Show>
