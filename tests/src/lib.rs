@@ -27,6 +27,19 @@ use fantoccini::{Client, ClientBuilder, Locator, wd::WebDriverCompatibleCommand}
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
+/// `1234567` as "1,234,567", as the app and the benchmarks write counts.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A path from the environment `cargo xtask test` sets up.
 pub fn env_path(var: &str) -> PathBuf {
     match std::env::var_os(var) {
@@ -257,6 +270,28 @@ impl Browser {
             .execute(script, vec![])
             .await
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// GETs a proxy API path from inside the page (same cookies, same role) as JSON.
+    pub async fn api(&self, path: &str) -> Value {
+        self.eval(&format!("return fetch({path:?}).then(r => r.json());"))
+            .await
+    }
+
+    /// Clicks the element whose normalized text starts with `text`, waiting up to 15 s;
+    /// `step` is an XPath step: `button`, or `dialog[@open]//label` for a label in the
+    /// open dialog.
+    pub async fn click_text(&self, step: &str, text: &str) {
+        let xpath = format!("//{step}[starts-with(normalize-space(), {text:?})]");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no {step} {text:?}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {step} {text:?}: {e}"));
     }
 
     /// Saves a PNG of the viewport to `ROSTER_SCREENSHOT_DIR` (default `target/screenshots`).

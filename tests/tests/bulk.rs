@@ -2,33 +2,8 @@
 //! matching user), choose one change, read the dry run's verdicts, run the job and check
 //! what Slack now holds.
 
-use std::time::Duration;
-
-use fantoccini::Locator;
 use roster_e2e::{Browser, Roster, one_at_a_time};
 use serde_json::Value;
-
-async fn api(browser: &Browser, path: &str) -> Value {
-    browser
-        .eval(&format!("return fetch({path:?}).then(r => r.json());"))
-        .await
-}
-
-/// Clicks the element whose normalized text starts with `text`; `tag` is an XPath step
-/// (`button`, or `dialog[@open]//label` for a label in the open dialog).
-async fn click_text(browser: &Browser, tag: &str, text: &str) {
-    let xpath = format!("//{tag}[starts-with(normalize-space(), {text:?})]");
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::XPath(&xpath))
-        .await
-        .unwrap_or_else(|e| panic!("no {tag} {text:?}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
 
 async fn text_of(browser: &Browser, css: &str) -> String {
     browser.texts(css).await.join("")
@@ -64,16 +39,16 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
     users_page(&browser, &roster, "").await;
 
     // Every active multi-channel guest of one workspace gets the same expiration.
-    let workspaces = api(&browser, "/api/workspaces").await;
+    let workspaces = browser.api("/api/workspaces").await;
     let ws = workspaces[0]["id"].as_str().unwrap().to_string();
     let filter = format!("type=multi_channel_guest&status=active&workspace={ws}");
-    let guests = api(&browser, &format!("/api/users?{filter}&limit=500")).await;
+    let guests = browser.api(&format!("/api/users?{filter}&limit=500")).await;
     let total = guests["total"].as_u64().unwrap();
     assert!(total >= 3, "the seeded org has guests on {ws}: {guests}");
 
     users_page(&browser, &roster, &filter).await;
     browser.click("tr[data-user-id] input[type=checkbox]").await;
-    click_text(&browser, "button", "Select all").await;
+    browser.click_text("button", "Select all").await;
     browser
         .wait_until(
             &format!(
@@ -82,8 +57,10 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
             10,
         )
         .await;
-    click_text(&browser, "button", "Bulk action").await;
-    click_text(&browser, "dialog[@open]//label", "Guest expiration").await;
+    browser.click_text("button", "Bulk action").await;
+    browser
+        .click_text("dialog[@open]//label", "Guest expiration")
+        .await;
     browser.wait_for("#bulk-when", 10).await;
     let expires = browser
         .eval(
@@ -95,7 +72,7 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
         .await
         .as_i64()
         .unwrap();
-    click_text(&browser, "button", "Check").await;
+    browser.click_text("button", "Check").await;
     browser.wait_for("[data-testid=bulk-summary]", 30).await;
     let summary = text_of(&browser, "[data-testid=bulk-summary]").await;
     assert!(
@@ -105,7 +82,9 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
     );
     browser.screenshot("bulk-expiration-check").await;
     browser.assert_accessible("the bulk action dialog").await;
-    click_text(&browser, "button", &format!("Run {total} changes")).await;
+    browser
+        .click_text("button", &format!("Run {total} changes"))
+        .await;
     wait_for_job(&browser).await;
     assert_eq!(
         text_of(&browser, "[data-testid=job-done]").await,
@@ -114,7 +93,7 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
     // Slack now holds the new expiration on that workspace, for every one of them.
     for user in guests["users"].as_array().unwrap() {
         let id = user["id"].as_str().unwrap();
-        let detail = api(&browser, &format!("/api/users/{id}")).await;
+        let detail = browser.api(&format!("/api/users/{id}")).await;
         let on_ws = detail["memberships"]
             .as_array()
             .unwrap()
@@ -135,11 +114,11 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
             .iter()
             .any(|w| w == target.as_str())
     };
-    let members = api(
-        &browser,
-        &format!("/api/users?type=member&status=active&workspace={ws}&limit=300"),
-    )
-    .await;
+    let members = browser
+        .api(&format!(
+            "/api/users?type=member&status=active&workspace={ws}&limit=300"
+        ))
+        .await;
     let members = members["users"].as_array().unwrap();
     let mut picked_ids: Vec<String> = members
         .iter()
@@ -185,10 +164,12 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
             10,
         )
         .await;
-    click_text(&browser, "button", "Bulk action").await;
-    click_text(&browser, "dialog[@open]//label", "Add to a workspace").await;
+    browser.click_text("button", "Bulk action").await;
+    browser
+        .click_text("dialog[@open]//label", "Add to a workspace")
+        .await;
     browser.select("#bulk-workspace", &target).await;
-    click_text(&browser, "button", "Check").await;
+    browser.click_text("button", "Check").await;
     browser.wait_for("[data-testid=bulk-summary]", 30).await;
     let summary = text_of(&browser, "[data-testid=bulk-summary]").await;
     assert!(
@@ -202,12 +183,12 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
         failing[0].to_lowercase().contains("already"),
         "the verdict says why: {failing:?}"
     );
-    click_text(&browser, "button", "Run 2 changes").await;
+    browser.click_text("button", "Run 2 changes").await;
     wait_for_job(&browser).await;
     let title = text_of(&browser, "h1").await;
     assert!(title.contains(&target_name), "{title}");
     for id in &picked_ids[..2] {
-        let user = api(&browser, &format!("/api/users/{id}")).await;
+        let user = browser.api(&format!("/api/users/{id}")).await;
         assert!(on_target(&user), "{id} is now on {target}: {user}");
     }
     browser

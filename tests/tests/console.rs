@@ -3,27 +3,12 @@
 //! screenshots of each page in light and dark. Every test fails on a console error.
 
 use fantoccini::Locator;
-use roster_e2e::{Browser, Roster, one_at_a_time};
+use roster_e2e::{Browser, Roster, one_at_a_time, thousands};
 use serde_json::Value;
 
 /// "1,234 users", as the page writes it.
 fn count_text(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{out} {}", if n == 1 { "user" } else { "users" })
-}
-
-/// GET a proxy API path from inside the page (same cookies, same role).
-async fn api(browser: &Browser, path: &str) -> Value {
-    browser
-        .eval(&format!("return fetch({path:?}).then(r => r.json());"))
-        .await
+    format!("{} {}", thousands(n), if n == 1 { "user" } else { "users" })
 }
 
 async fn total_shown(browser: &Browser) -> String {
@@ -81,7 +66,7 @@ async fn filters_live_in_the_url_and_survive_reload_and_back() {
     browser
         .wait_until("location.search.includes('q=el')", 10)
         .await;
-    let by_search = api(&browser, "/api/users?q=el&limit=1").await["total"]
+    let by_search = browser.api("/api/users?q=el&limit=1").await["total"]
         .as_u64()
         .unwrap();
     assert!(by_search > 0 && by_search < 1000);
@@ -91,7 +76,7 @@ async fn filters_live_in_the_url_and_survive_reload_and_back() {
     browser
         .wait_until("location.search.includes('type=member')", 10)
         .await;
-    let both = api(&browser, "/api/users?q=el&type=member&limit=1").await["total"]
+    let both = browser.api("/api/users?q=el&type=member&limit=1").await["total"]
         .as_u64()
         .unwrap();
     assert!(both < by_search);
@@ -154,7 +139,7 @@ async fn sorting_by_a_column_header() {
         .wait_until("document.querySelector('th[data-sort=created]').getAttribute('aria-sort') === 'ascending'", 10)
         .await;
     let expected: Vec<String> =
-        api(&browser, "/api/users?sort=created&dir=asc&limit=5").await["users"]
+        browser.api("/api/users?sort=created&dir=asc&limit=5").await["users"]
             .as_array()
             .unwrap()
             .iter()
@@ -226,7 +211,7 @@ async fn a_hundred_thousand_rows_scroll_with_few_elements() {
         rows.as_u64().unwrap() < 200,
         "{rows} rows in the DOM at the bottom"
     );
-    let last = api(&browser, "/api/users?offset=99999&limit=1").await;
+    let last = browser.api("/api/users?offset=99999&limit=1").await;
     let last_id = last["users"][0]["id"].as_str().unwrap().to_string();
     let shown = browser
         .eval("return document.querySelector('tr[aria-rowindex=\"100001\"]').dataset.userId")
@@ -250,7 +235,9 @@ async fn a_hundred_thousand_rows_scroll_with_few_elements() {
 
 /// A plain active member on exactly `workspaces` workspaces, from the API.
 async fn member(browser: &Browser, workspaces: usize) -> (String, String, Vec<String>) {
-    let page = api(browser, "/api/users?type=member&status=active&limit=300").await;
+    let page = browser
+        .api("/api/users?type=member&status=active&limit=300")
+        .await;
     let u = page["users"]
         .as_array()
         .unwrap()
@@ -338,7 +325,7 @@ async fn detail_role_change_removal_and_the_audit_page() {
         .wait_until(&format!("document.querySelector('tr[data-user-id={id}] td.col-type')?.textContent === 'Admin'"), 10)
         .await;
     assert_eq!(
-        api(&browser, &format!("/api/users/{id}")).await["type"],
+        browser.api(&format!("/api/users/{id}")).await["type"],
         "admin"
     );
     // The toast links to the audit entry.
@@ -381,7 +368,7 @@ async fn detail_role_change_removal_and_the_audit_page() {
         toast.starts_with(&format!("Removed {name2} from")),
         "{toast}"
     );
-    let after = api(&browser, &format!("/api/users/{id2}")).await;
+    let after = browser.api(&format!("/api/users/{id2}")).await;
     assert_eq!(after["workspaces"], serde_json::json!([ws2[0]]));
 
     // The audit page lists both actions.
@@ -476,7 +463,7 @@ async fn inviting_a_guest_and_field_errors() {
         result.contains("Invited casey.contractor@agency.example"),
         "{result}"
     );
-    let found = api(&browser, "/api/users?q=casey.contractor").await;
+    let found = browser.api("/api/users?q=casey.contractor").await;
     assert_eq!(found["total"], 1);
     assert_eq!(found["users"][0]["type"], "multi_channel_guest");
     assert!(found["users"][0]["expires"].as_i64().is_some());

@@ -1,31 +1,7 @@
 //! Bulk jobs in a real browser: import a CSV, read each row's verdict from the dry run, run
 //! the job and watch it finish.
 
-use std::time::Duration;
-
-use fantoccini::Locator;
 use roster_e2e::{Browser, Roster, one_at_a_time};
-use serde_json::Value;
-
-async fn api(browser: &Browser, path: &str) -> Value {
-    browser
-        .eval(&format!("return fetch({path:?}).then(r => r.json());"))
-        .await
-}
-
-async fn click_button_starting(browser: &Browser, text: &str) {
-    let xpath = format!("//button[starts-with(normalize-space(), {text:?})]");
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::XPath(&xpath))
-        .await
-        .unwrap_or_else(|e| panic!("no button {text:?}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
 
 async fn count(browser: &Browser, css: &str) -> u64 {
     browser
@@ -50,16 +26,16 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
     browser.wait_for("#import-text", 30).await;
 
     // Real IDs from the demo org: a workspace, one of its channels, one of its members.
-    let workspaces = api(&browser, "/api/workspaces").await;
+    let workspaces = browser.api("/api/workspaces").await;
     let ws = workspaces[0]["id"].as_str().unwrap().to_string();
     let ws_name = workspaces[0]["name"].as_str().unwrap().to_string();
-    let channels = api(&browser, &format!("/api/workspaces/{ws}/channels")).await;
+    let channels = browser.api(&format!("/api/workspaces/{ws}/channels")).await;
     let channel = channels[0]["id"].as_str().unwrap().to_string();
-    let members = api(
-        &browser,
-        &format!("/api/users?type=member&status=active&workspace={ws}&limit=1"),
-    )
-    .await;
+    let members = browser
+        .api(&format!(
+            "/api/users?type=member&status=active&workspace={ws}&limit=1"
+        ))
+        .await;
     let existing = members["users"][0]["email"].as_str().unwrap().to_string();
 
     let csv = format!(
@@ -75,7 +51,7 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
         .wait_until("document.querySelectorAll('tr[data-row]').length === 5", 15)
         .await;
 
-    click_button_starting(&browser, "Check").await;
+    browser.click_text("button", "Check").await;
     browser
         .wait_until(
             "document.querySelectorAll('tr[data-verdict=unchecked]').length === 0",
@@ -101,7 +77,7 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
     browser.color_scheme(false).await;
     browser.assert_accessible("the import page").await;
 
-    click_button_starting(&browser, "Run 3").await;
+    browser.click_text("button", "Run 3").await;
     browser
         .wait_until("location.pathname.startsWith('/jobs/')", 15)
         .await;
@@ -117,7 +93,7 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
     );
     let total = browser.texts("[data-testid=job-total]").await.join("");
     assert_eq!(total, "3");
-    let found = api(&browser, "/api/users?q=ben.two@agency.example").await;
+    let found = browser.api("/api/users?q=ben.two@agency.example").await;
     assert_eq!(found["users"][0]["type"], "single_channel_guest", "{found}");
     browser.screenshot("job-light").await;
     browser.color_scheme(true).await;

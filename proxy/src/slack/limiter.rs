@@ -65,6 +65,23 @@ impl Limiter {
         (capacity, capacity / 60.0 * self.scale)
     }
 
+    /// The bucket of (`method`, `workspace`), made with `tokens` if there is none yet.
+    fn bucket<'a>(
+        buckets: &'a mut HashMap<(&'static str, String), Bucket>,
+        method: &'static str,
+        workspace: &str,
+        tokens: f64,
+        now: Instant,
+    ) -> &'a mut Bucket {
+        buckets
+            .entry((method, workspace.to_string()))
+            .or_insert(Bucket {
+                tokens,
+                last: now,
+                blocked_until: None,
+            })
+    }
+
     /// How long to wait before the next call of `method` on `workspace` may go; takes the
     /// slot when it is free now.
     fn reserve(&self, method: &'static str, workspace: &str, tier: Tier) -> Duration {
@@ -72,13 +89,7 @@ impl Limiter {
         let per_second = capacity / 60.0 * self.scale;
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap();
-        let bucket = buckets
-            .entry((method, workspace.to_string()))
-            .or_insert(Bucket {
-                tokens: capacity,
-                last: now,
-                blocked_until: None,
-            });
+        let bucket = Self::bucket(&mut buckets, method, workspace, capacity, now);
         if let Some(until) = bucket.blocked_until {
             if until > now {
                 return until - now;
@@ -131,13 +142,7 @@ impl Limiter {
         }
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap();
-        let bucket = buckets
-            .entry((method, workspace.to_string()))
-            .or_insert(Bucket {
-                tokens: capacity,
-                last: now,
-                blocked_until: None,
-            });
+        let bucket = Self::bucket(&mut buckets, method, workspace, capacity, now);
         bucket.tokens = bucket.tokens.min(tokens.max(0.0));
     }
 
@@ -145,13 +150,7 @@ impl Limiter {
     pub fn blocked(&self, method: &'static str, workspace: &str, retry_after: Duration) {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap();
-        let bucket = buckets
-            .entry((method, workspace.to_string()))
-            .or_insert(Bucket {
-                tokens: 0.0,
-                last: now,
-                blocked_until: None,
-            });
+        let bucket = Self::bucket(&mut buckets, method, workspace, 0.0, now);
         bucket.tokens = 0.0;
         bucket.last = now + retry_after;
         bucket.blocked_until = Some(now + retry_after);

@@ -54,15 +54,7 @@ impl Scale {
 }
 
 pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    roster_e2e::thousands(n as u64)
 }
 
 fn machine() -> serde_json::Value {
