@@ -13,8 +13,9 @@ use roster_api::{
 use crate::{
     api::{self, ApiError},
     app::Session,
-    components::{ErrorNotice, ToastKind, Toasts},
+    components::{ErrorNotice, Toasts},
     csv, format,
+    pages::jobs::start_job,
 };
 
 /// Largest file the page reads; far more than `MAX_JOB_OPERATIONS` rows need.
@@ -590,24 +591,10 @@ pub fn ImportPage() -> impl IntoView {
         creating.set(true);
         error.set(None);
         spawn_local(async move {
-            match api::create_job(&request).await {
-                Ok(detail) => {
-                    toasts.push(
-                        ToastKind::Success,
-                        format!(
-                            "Job started: {}.",
-                            format::count(detail.job.total, "invitation", "invitations")
-                        ),
-                        None,
-                    );
-                    navigate.try_with_value(|n| {
-                        n(&format!("/jobs/{}", detail.job.id), Default::default())
-                    });
-                }
-                Err(e) => {
-                    creating.try_set(false);
-                    error.try_set(Some(e));
-                }
+            let started = start_job(&request, ("invitation", "invitations"), toasts, navigate);
+            if let Err(e) = started.await {
+                creating.try_set(false);
+                error.try_set(Some(e));
             }
         });
     };

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use leptos::{prelude::*, task::spawn_local};
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{NavigateOptions, components::A, hooks::use_params_map};
 use roster_api::{
-    GuestType, JobEvent, JobOperation, JobState, JobSummary, ORG_WIDE, OpState, Operation,
+    GuestType, JobEvent, JobOperation, JobRequest, JobState, JobSummary, ORG_WIDE, OpState,
+    Operation,
 };
 
 use crate::{
@@ -18,6 +19,30 @@ use crate::{
 
 /// How often a job is polled when its event stream is unavailable.
 const POLL: Duration = Duration::from_secs(2);
+
+/// Creates `request` as a job, says so in a toast ("Job started: 3 invitations.") and opens
+/// its page; `noun` is what each row does, singular and plural.
+pub async fn start_job<N>(
+    request: &JobRequest,
+    noun: (&str, &str),
+    toasts: Toasts,
+    navigate: StoredValue<N, LocalStorage>,
+) -> Result<(), ApiError>
+where
+    N: Fn(&str, NavigateOptions) + 'static,
+{
+    let detail = api::create_job(request).await?;
+    toasts.push(
+        ToastKind::Success,
+        format!(
+            "Job started: {}.",
+            format::count(detail.job.total, noun.0, noun.1)
+        ),
+        None,
+    );
+    navigate.try_with_value(|n| n(&format!("/jobs/{}", detail.job.id), Default::default()));
+    Ok(())
+}
 
 fn job_badge(state: JobState) -> &'static str {
     match state {

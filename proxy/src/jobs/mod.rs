@@ -61,6 +61,11 @@ pub struct Jobs {
 }
 
 /// Which Slack method an operation calls (for lanes and time estimates).
+/// The 404 for a job ID that is not in the store.
+pub(crate) fn no_such_job() -> AppError {
+    AppError::NotFound("There is no such job.".into())
+}
+
 fn method_of(op: &Operation) -> SlackMethod {
     match op {
         Operation::Invite(_) => SlackMethod::AdminUsersInvite,
@@ -477,11 +482,7 @@ impl Jobs {
         id: i64,
         to: JobState,
     ) -> Result<JobSummary, AppError> {
-        let job = self
-            .store
-            .job(id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("There is no such job.".into()))?;
+        let job = self.store.job(id).await?.ok_or_else(no_such_job)?;
         let allowed = matches!(
             (job.state, to),
             (JobState::Running, JobState::Paused)
@@ -513,10 +514,7 @@ impl Jobs {
             None if to == JobState::Cancelled => {}
             None => self.start(state.clone(), id),
         }
-        let summary = self
-            .summary(id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("There is no such job.".into()))?;
+        let summary = self.summary(id).await?.ok_or_else(no_such_job)?;
         self.emit(id, JobEvent::Progress(summary.clone()));
         Ok(summary)
     }
@@ -528,11 +526,7 @@ impl Jobs {
         state: &AppState,
         id: i64,
     ) -> Result<JobSummary, AppError> {
-        let job = self
-            .store
-            .job(id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("There is no such job.".into()))?;
+        let job = self.store.job(id).await?.ok_or_else(no_such_job)?;
         if job.state == JobState::Running {
             return Err(AppError::Conflict(
                 "The job is still running; retry its failed rows once it has finished.".into(),
@@ -559,9 +553,7 @@ impl Jobs {
             }
             None => self.start(state.clone(), id),
         }
-        self.summary(id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("There is no such job.".into()))
+        self.summary(id).await?.ok_or_else(no_such_job)
     }
 
     fn emit(&self, id: i64, event: JobEvent) {
@@ -617,11 +609,7 @@ impl Jobs {
         }
         let mut control = live.control.subscribe();
         loop {
-            let job = self
-                .store
-                .job(id)
-                .await?
-                .ok_or_else(|| AppError::NotFound("There is no such job.".into()))?;
+            let job = self.store.job(id).await?.ok_or_else(no_such_job)?;
             let wanted = *control.borrow_and_update();
             match wanted {
                 JobState::Cancelled => {

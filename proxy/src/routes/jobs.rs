@@ -21,15 +21,14 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::{
     AppState,
     error::AppError,
-    jobs::JobRow,
+    jobs::{JobRow, no_such_job},
     middleware::request_id,
     policy::{Caller, Permission},
 };
 
 /// A job ID from the path; anything else names no job.
 fn job_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound("There is no such job.".into()))
+    raw.parse().map_err(|_| no_such_job())
 }
 
 /// The creator sees their jobs; `audit.read_all` sees everyone's.
@@ -44,7 +43,7 @@ async fn find(state: &AppState, caller: &Caller, id: i64) -> Result<JobRow, AppE
         .job(id)
         .await?
         .filter(|j| visible(caller, j))
-        .ok_or_else(|| AppError::NotFound("There is no such job.".into()))
+        .ok_or_else(no_such_job)
 }
 
 /// Only the creator steers a job.
@@ -117,7 +116,7 @@ pub async fn detail(
         .detail(id)
         .await?
         .map(Json)
-        .ok_or_else(|| AppError::NotFound("There is no such job.".into()))
+        .ok_or_else(no_such_job)
 }
 
 fn event(e: &JobEvent) -> Event {
@@ -148,11 +147,7 @@ pub async fn events(
     find(&state, &caller, id).await?;
     // Subscribe before reading the summary, so no change falls in between.
     let receiver = state.jobs.subscribe(id);
-    let first = state
-        .jobs
-        .summary(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("There is no such job.".into()))?;
+    let first = state.jobs.summary(id).await?.ok_or_else(no_such_job)?;
     let first = JobEvent::Progress(first);
     let done = ended(&first) || receiver.is_none();
     let jobs = state.jobs.clone();

@@ -11,8 +11,9 @@ use super::actions::ActionKind;
 use crate::{
     api::{self, ApiError},
     app::Session,
-    components::{ChannelPicker, Dialog, ErrorNotice, Selection, ToastKind, Toasts},
+    components::{ChannelPicker, Dialog, ErrorNotice, Selection, Toasts},
     format,
+    pages::jobs::start_job,
 };
 
 /// The change to make, the same for every user.
@@ -259,19 +260,8 @@ fn BulkForm(
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            match api::create_job(&request).await {
-                Ok(detail) => {
-                    toasts.push(
-                        ToastKind::Success,
-                        format!(
-                            "Job started: {}.",
-                            format::count(detail.job.total, "change", "changes")
-                        ),
-                        None,
-                    );
-                    navigate.try_with_value(|n| {
-                        n(&format!("/jobs/{}", detail.job.id), Default::default())
-                    });
+            match start_job(&request, ("change", "changes"), toasts, navigate).await {
+                Ok(()) => {
                     selection.clear();
                     open.try_set(false);
                 }
