@@ -186,6 +186,74 @@ async fn user_detail_combines_slack_reads() {
     assert!(d.get("warnings").is_none());
     assert!(app.calls("admin.users.getExpiration") >= 1);
     assert!(app.calls("users.info") >= 1);
+
+    // Each field is Slack's own value, read from its reply.
+    let slack = |method: &'static str, params: Vec<(&'static str, &str)>| {
+        let request = app
+            .http
+            .post(format!("{}{method}", app.sandbox.api_url()))
+            .bearer_auth(&app.token)
+            .form(&params);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let id = guest.summary.id.as_str();
+    let info = slack("users.info", vec![("user", id)]).await;
+    let u = &info["user"];
+    assert_eq!(d["timezone"], u["tz"]);
+    assert_eq!(d["timezone_label"], u["tz_label"]);
+    assert_eq!(d["timezone_offset"], u["tz_offset"]);
+    assert_eq!(d["avatar_url"], u["profile"]["image_192"]);
+    for field in ["display_name", "title", "phone"] {
+        let slack_value = u["profile"][field].as_str().filter(|v| !v.is_empty());
+        assert_eq!(d[field].as_str(), slack_value, "{field}");
+    }
+    let conversations = slack(
+        "users.conversations",
+        vec![
+            ("user", id),
+            ("types", "public_channel,private_channel"),
+            ("exclude_archived", "true"),
+            ("limit", "100"),
+        ],
+    )
+    .await;
+    let summarise = |cs: &Value, workspace: &str, private: &str| -> Vec<String> {
+        cs.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| format!("{} {} {} {}", c["id"], c["name"], c[workspace], c[private]))
+            .collect()
+    };
+    assert_eq!(
+        summarise(&d["channels"], "workspace", "is_private"),
+        summarise(&conversations["channels"], "context_team_id", "is_private")
+    );
+}
+
+#[tokio::test]
+async fn user_detail_shows_what_slack_gave_when_one_part_fails() {
+    let app = spawn_app(Options::default()).await;
+    let user = app.find(|u| {
+        u.summary.user_type == UserType::Member && u.summary.status == UserStatus::Active
+    });
+    app.sandbox.sandbox.set_faults(
+        "users.conversations",
+        roster_sandbox::faults::Faults {
+            fatal_error: 1.0,
+            ..Default::default()
+        },
+    );
+    let (status, d) = app.get(&format!("/api/users/{}", user.summary.id)).await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["channels"], json!([]));
+    assert!(d["timezone"].is_string(), "{d}");
+    let warnings = d["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{d}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(
+        warning.starts_with("Channels could not be loaded: "),
+        "{warning}"
+    );
 }
 
 #[tokio::test]

@@ -21,8 +21,10 @@ commands:
   demo [args...]   build, then run `roster demo` on http://127.0.0.1:8080 (args go to roster demo,
                    e.g. --addr 127.0.0.1:9000 --users 100000 --seed 7)
   test             build, then run every test: unit, integration, and the browser end-to-end suite
-  bench [--quick]  build in release, measure Roster against its performance targets and print
-                   the table (also target/bench/results.json); --quick is a one-minute smoke run
+  bench [--quick] [--only SECTION]
+                   build in release, measure Roster against its performance targets and print
+                   the table (also target/bench/results.json); --quick is a one-minute smoke run,
+                   --only runs one section: bundle, server, processes or browser
 ";
 
 fn main() -> ExitCode {
@@ -141,20 +143,20 @@ fn test(args: &[String]) -> Result<(), String> {
     // The benchmarks must keep working; on the test build their figures are only a smoke
     // check (`cargo xtask bench` measures on release builds).
     step("Benchmarks, quick smoke run on the test build (figures not comparable)");
-    run_bench(&toolchain, "debug", true, "target/bench/smoke.json")
+    run_bench(&toolchain, "debug", &["--quick"], "target/bench/smoke.json")
 }
 
 /// Runs `roster-bench` with the environment of the browser tests.
-fn run_bench(
+fn run_bench<S: AsRef<std::ffi::OsStr>>(
     toolchain: &tools::Toolchain,
     profile: &str,
-    quick: bool,
+    args: &[S],
     out: &str,
 ) -> Result<(), String> {
     let root = root();
     let target = root.join("target").join(profile);
     Cmd::new(target.join("roster-bench"))
-        .args(if quick { &["--quick"][..] } else { &[][..] })
+        .args(args)
         .arg("--out")
         .arg(root.join(out))
         .env("ROSTER_BIN", target.join("roster"))
@@ -166,8 +168,24 @@ fn run_bench(
 
 fn bench(args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
-    if let Some(other) = args.iter().find(|a| *a != "--quick") {
-        return Err(format!("unknown bench argument {other:?}\n\n{USAGE}"));
+    // A run of one section keeps its results apart from the full table's.
+    let mut out = "target/bench/results.json".to_string();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--quick" => {}
+            "--only" => match rest.next().map(String::as_str) {
+                Some(section @ ("bundle" | "server" | "processes" | "browser")) => {
+                    out = format!("target/bench/{section}.json");
+                }
+                other => {
+                    return Err(format!(
+                        "--only takes bundle, server, processes or browser, not {other:?}\n\n{USAGE}"
+                    ));
+                }
+            },
+            other => return Err(format!("unknown bench argument {other:?}\n\n{USAGE}")),
+        }
     }
     let toolchain = tools::setup(tools::Needs::all())?;
     bundle::build(&toolchain)?;
@@ -191,5 +209,5 @@ fn bench(args: &[String]) -> Result<(), String> {
     } else {
         "Benchmarks (a few minutes)"
     });
-    run_bench(&toolchain, "release", quick, "target/bench/results.json")
+    run_bench(&toolchain, "release", args, &out)
 }

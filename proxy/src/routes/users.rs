@@ -7,7 +7,7 @@ use axum::{
 use roster_api::{
     Channel, ErrorBody, Membership, Mode, Presence, SortKey, UserDetail, UserQuery, UsersPage,
 };
-use serde_json::Value;
+use serde::Deserialize;
 
 use crate::{
     AppState,
@@ -199,10 +199,64 @@ pub async fn export(
     ))
 }
 
-fn text(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+fn nonempty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.is_empty())
+}
+
+// The parts of Slack's replies a user's detail shows, read straight from the reply
+// (fields Slack may leave out or set to null are optional).
+
+#[derive(Deserialize)]
+struct InfoReply {
+    user: Option<InfoUser>,
+}
+
+#[derive(Deserialize, Default)]
+struct InfoUser {
+    tz: Option<String>,
+    tz_label: Option<String>,
+    tz_offset: Option<i64>,
+    #[serde(default)]
+    profile: InfoProfile,
+}
+
+#[derive(Deserialize, Default)]
+struct InfoProfile {
+    display_name: Option<String>,
+    title: Option<String>,
+    phone: Option<String>,
+    image_192: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PresenceReply {
+    presence: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ConversationsReply {
+    #[serde(default)]
+    channels: Vec<ConversationsChannel>,
+    response_metadata: Option<ResponseMetadata>,
+}
+
+#[derive(Deserialize)]
+struct ConversationsChannel {
+    id: Option<String>,
+    name: Option<String>,
+    context_team_id: Option<String>,
+    is_private: Option<bool>,
+    is_archived: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct ResponseMetadata {
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ExpirationReply {
+    expiration_ts: Option<i64>,
 }
 
 /// One user in full: the directory entry with profile, presence, channels and guest
@@ -246,18 +300,16 @@ pub async fn detail(
     let expirations = futures_util::future::join_all(expiration_teams.iter().map(|team| {
         let params = [("user_id", id.clone()), ("target_team", team.clone())];
         async move {
-            (
-                team.clone(),
-                slack
-                    .call(SlackMethod::AdminUsersGetExpiration, &params)
-                    .await,
-            )
+            let reply = slack
+                .call_as::<ExpirationReply>(SlackMethod::AdminUsersGetExpiration, &params)
+                .await;
+            (team.clone(), reply)
         }
     }));
     let (info, presence, channels, expirations) = tokio::join!(
-        slack.call(SlackMethod::UsersInfo, &uid),
-        slack.call(SlackMethod::UsersGetPresence, &uid),
-        slack.call(SlackMethod::UsersConversations, &conv_params),
+        slack.call_as::<InfoReply>(SlackMethod::UsersInfo, &uid),
+        slack.call_as::<PresenceReply>(SlackMethod::UsersGetPresence, &uid),
+        slack.call_as::<ConversationsReply>(SlackMethod::UsersConversations, &conv_params),
         expirations,
     );
 
@@ -269,16 +321,15 @@ pub async fn detail(
             .unwrap_or("Slack could not be reached.");
         warnings.push(format!("{what} could not be loaded: {reason}"));
     };
-    let profile = match &info {
-        Ok(reply) => reply.get("user").cloned(),
+    let profile = match info {
+        Ok(reply) => reply.user.unwrap_or_default(),
         Err(e) => {
-            describe_failure("The profile", e);
-            None
+            describe_failure("The profile", &e);
+            InfoUser::default()
         }
     };
-    let p = profile.as_ref().and_then(|u| u.get("profile"));
     let presence = match presence {
-        Ok(reply) => match reply.get("presence").and_then(Value::as_str) {
+        Ok(reply) => match reply.presence.as_deref() {
             Some("active") => Some(Presence::Active),
             Some(_) => Some(Presence::Away),
             None => None,
@@ -290,31 +341,25 @@ pub async fn detail(
     };
     let (channels, channels_truncated) = match channels {
         Ok(reply) => {
+            let truncated = reply
+                .response_metadata
+                .and_then(|m| m.next_cursor)
+                .is_some_and(|c| !c.is_empty());
             let list = reply
-                .get("channels")
-                .and_then(Value::as_array)
-                .map(|cs| {
-                    cs.iter()
-                        .filter_map(|c| {
-                            Some(Channel {
-                                id: c.get("id")?.as_str()?.to_string(),
-                                name: text(c.get("name")).unwrap_or_default(),
-                                workspace: text(c.get("context_team_id")),
-                                is_private: c
-                                    .get("is_private")
-                                    .and_then(Value::as_bool)
-                                    .unwrap_or(false),
-                                is_archived: c
-                                    .get("is_archived")
-                                    .and_then(Value::as_bool)
-                                    .unwrap_or(false),
-                                member_count: None,
-                            })
-                        })
-                        .collect()
+                .channels
+                .into_iter()
+                .filter_map(|c| {
+                    Some(Channel {
+                        id: c.id?,
+                        name: c.name.unwrap_or_default(),
+                        workspace: nonempty(c.context_team_id),
+                        is_private: c.is_private.unwrap_or(false),
+                        is_archived: c.is_archived.unwrap_or(false),
+                        member_count: None,
+                    })
                 })
-                .unwrap_or_default();
-            (list, crate::slack::next_cursor(&reply).is_some())
+                .collect();
+            (list, truncated)
         }
         Err(e) => {
             describe_failure("Channels", &e);
@@ -325,10 +370,7 @@ pub async fn detail(
     for (team, result) in expirations {
         match result {
             Ok(reply) => {
-                let ts = reply
-                    .get("expiration_ts")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(0);
+                let ts = reply.expiration_ts.unwrap_or(0);
                 if let Some(m) = memberships.iter_mut().find(|m| m.workspace == team) {
                     m.expires = (ts > 0).then_some(ts);
                 }
@@ -336,18 +378,16 @@ pub async fn detail(
             Err(e) => describe_failure("A guest expiration", &e),
         }
     }
+    let p = profile.profile;
     let detail = UserDetail {
         summary: user.summary.clone(),
-        display_name: text(p.and_then(|p| p.get("display_name"))),
-        title: text(p.and_then(|p| p.get("title"))),
-        phone: text(p.and_then(|p| p.get("phone"))),
-        timezone: text(profile.as_ref().and_then(|u| u.get("tz"))),
-        timezone_label: text(profile.as_ref().and_then(|u| u.get("tz_label"))),
-        timezone_offset: profile
-            .as_ref()
-            .and_then(|u| u.get("tz_offset"))
-            .and_then(Value::as_i64),
-        avatar_url: text(p.and_then(|p| p.get("image_192"))),
+        display_name: nonempty(p.display_name),
+        title: nonempty(p.title),
+        phone: nonempty(p.phone),
+        timezone: nonempty(profile.tz),
+        timezone_label: nonempty(profile.tz_label),
+        timezone_offset: profile.tz_offset,
+        avatar_url: nonempty(p.image_192),
         presence,
         memberships,
         channels,

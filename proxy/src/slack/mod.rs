@@ -8,6 +8,7 @@ mod token;
 use std::{sync::Arc, time::Duration};
 
 use reqwest::{StatusCode, header};
+use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 use limiter::Limiter;
@@ -250,16 +251,27 @@ impl SlackClient {
         method: SlackMethod,
         params: &[(&str, String)],
     ) -> Result<Map<String, Value>, SlackError> {
+        self.call_as(method, params).await
+    }
+
+    /// [`call`](Self::call), with the reply read straight into `T`: the fields a handler
+    /// needs, without building a JSON tree of the rest. A reply `T` cannot read is
+    /// handled like any unreadable reply.
+    pub async fn call_as<T: DeserializeOwned>(
+        &self,
+        method: SlackMethod,
+        params: &[(&str, String)],
+    ) -> Result<T, SlackError> {
         self.call_inner(method, params)
             .await
             .map(|(reply, _)| reply)
     }
 
-    async fn call_inner(
+    async fn call_inner<T: DeserializeOwned>(
         &self,
         method: SlackMethod,
         params: &[(&str, String)],
-    ) -> Result<(Map<String, Value>, Vec<String>), SlackError> {
+    ) -> Result<(T, Vec<String>), SlackError> {
         let name = method.name();
         let workspace = params
             .iter()
@@ -330,11 +342,11 @@ impl SlackClient {
         value
     }
 
-    async fn call_once(
+    async fn call_once<T: DeserializeOwned>(
         &self,
         name: &'static str,
         params: &[(&str, String)],
-    ) -> Result<(Map<String, Value>, Vec<String>), Attempt> {
+    ) -> Result<(T, Vec<String>), Attempt> {
         let response = self
             .http
             .post(format!("{}{name}", self.base_url))
@@ -374,21 +386,19 @@ impl SlackClient {
                     .collect()
             })
             .unwrap_or_default();
-        let body: Value = response
-            .json()
+        let unreadable =
+            |e: &dyn std::fmt::Display| Attempt::Unreachable(format!("unreadable reply: {e}"));
+        let body = response
+            .bytes()
             .await
-            .map_err(|e| Attempt::Unreachable(format!("unreadable reply: {}", e.without_url())))?;
-        let Value::Object(body) = body else {
-            return Err(Attempt::Unreachable("reply is not a JSON object".into()));
-        };
-        if body.get("ok") == Some(&Value::Bool(true)) {
-            return Ok((body, scopes));
+            .map_err(|e| unreadable(&e.without_url()))?;
+        // `ok` and `error` first; the rest of the reply is read only on success.
+        let status: Status = serde_json::from_slice(&body).map_err(|e| unreadable(&e))?;
+        if status.ok {
+            let reply = serde_json::from_slice(&body).map_err(|e| unreadable(&e))?;
+            return Ok((reply, scopes));
         }
-        let code = body
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown_error")
-            .to_string();
+        let code = status.error.unwrap_or_else(|| "unknown_error".to_string());
         if matches!(
             code.as_str(),
             "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
@@ -401,6 +411,14 @@ impl SlackClient {
 
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(250 * 2u64.pow(attempt.saturating_sub(1).min(6)))
+}
+
+/// The envelope of every Slack reply.
+#[derive(Deserialize)]
+struct Status {
+    #[serde(default)]
+    ok: bool,
+    error: Option<String>,
 }
 
 /// The outcome of one HTTP attempt.

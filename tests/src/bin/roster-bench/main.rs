@@ -100,19 +100,34 @@ async fn main() {
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench/results.json")
         });
+    // `--only bundle|server|processes|browser` runs one section, to iterate on one figure.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let runs = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let scale = Scale::new(quick);
     let started = std::time::Instant::now();
 
     let mut rows: Vec<Row> = Vec::new();
     let section = |name: &str| eprintln!("\n==> {name}");
-    section("Bundle size");
-    rows.extend(bundle::measure(&roster_e2e::env_path("ROSTER_DIST")));
-    section("Users query, sync and bulk job (in process, against the sandbox)");
-    rows.extend(server::measure(scale).await);
-    section("Proxy memory and overhead (roster serve and roster sandbox processes)");
-    rows.extend(processes::measure(scale).await);
-    section("In the browser (headless Chromium, release bundle)");
-    rows.extend(browser::measure(scale).await);
+    if runs("bundle") {
+        section("Bundle size");
+        rows.extend(bundle::measure(&roster_e2e::env_path("ROSTER_DIST")));
+    }
+    if runs("server") {
+        section("Users query, sync and bulk job (in process, against the sandbox)");
+        rows.extend(server::measure(scale).await);
+    }
+    if runs("processes") {
+        section("Proxy memory and overhead (roster serve and roster sandbox processes)");
+        rows.extend(processes::measure(scale).await);
+    }
+    if runs("browser") {
+        section("In the browser (headless Chromium, release bundle)");
+        rows.extend(browser::measure(scale).await);
+    }
 
     let table = report::table(&rows);
     let machine = machine();
