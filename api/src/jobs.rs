@@ -122,6 +122,9 @@ pub struct OperationCheck {
     /// Roster's error code (`invalid_field`, `forbidden`, `duplicate`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The name of the user it is about, when the reader may see them in the directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
 }
 
 /// The answer to a dry run.
@@ -322,6 +325,9 @@ pub struct JobOperation {
     pub audit_id: Option<i64>,
     /// Calls made to Slack for it.
     pub attempts: u32,
+    /// The name of the user it is about, when the reader may see them in the directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
 }
 
 /// `GET /api/jobs/{id}`.

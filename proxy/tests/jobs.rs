@@ -140,6 +140,16 @@ async fn a_dry_run_says_what_each_row_would_do_and_calls_nothing() {
         "{verdicts:?}"
     );
     assert_eq!(report["checks"][2]["field"], "email");
+    // Rows about a user name them; an invitation's email speaks for itself.
+    assert_eq!(
+        report["checks"][5]["user_name"],
+        member.summary.name.as_str()
+    );
+    assert_eq!(
+        report["checks"][6]["user_name"],
+        member.summary.name.as_str()
+    );
+    assert!(report["checks"][0].get("user_name").is_none(), "{report}");
     assert_eq!(
         (report["ok"].clone(), report["failing"].clone()),
         (json!(2), json!(5))
@@ -431,8 +441,25 @@ async fn the_help_desk_cannot_smuggle_a_removal_into_a_job() {
             && u.summary.status == UserStatus::Active
             && u.summary.workspaces.contains(&team)
     });
+    // Someone on none of the help desk's workspaces, whom it cannot see.
+    let desk_teams: Vec<String> = me["workspaces"]
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .filter_map(|t| t.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let outsider = app.find(|u| {
+        u.summary.status == UserStatus::Active
+            && !desk_teams.is_empty()
+            && u.summary.workspaces.iter().all(|w| !desk_teams.contains(w))
+    });
     let mut ops = invites(&app, "desk", 1, &team);
     ops.push(json!({"op": "remove", "user": victim.summary.id, "workspace": team}));
+    ops.push(
+        json!({"op": "set_role", "user": outsider.summary.id, "workspace": team, "role": "admin"}),
+    );
     let before = app.sandbox.sandbox.call_counts();
 
     let (status, report) = app
@@ -445,6 +472,15 @@ async fn the_help_desk_cannot_smuggle_a_removal_into_a_job() {
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["checks"][0]["ok"], true, "{report}");
     assert_eq!(report["checks"][1]["code"], "forbidden", "{report}");
+    assert_eq!(
+        report["checks"][1]["user_name"],
+        victim.summary.name.as_str()
+    );
+    assert_eq!(report["checks"][2]["ok"], false, "{report}");
+    assert!(
+        report["checks"][2].get("user_name").is_none(),
+        "no name of a user the help desk cannot see: {report}"
+    );
 
     let (status, err) = app
         .post_as("helpdesk", "/api/jobs", json!({"operations": ops}))

@@ -132,6 +132,14 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
         .expect("a member of both workspaces");
     picked_ids.push(already["id"].as_str().unwrap().to_string());
     assert_eq!(picked_ids.len(), 3, "two members of {ws} not on {target}");
+    let name_of = |id: &str| -> String {
+        members
+            .iter()
+            .find(|u| u["id"] == id)
+            .and_then(|u| u["name"].as_str())
+            .unwrap()
+            .to_string()
+    };
 
     users_page(
         &browser,
@@ -180,6 +188,10 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
     assert_eq!(failing.len(), 1, "{failing:?}");
     assert!(failing[0].contains(&picked_ids[2]), "{failing:?}");
     assert!(
+        failing[0].contains(&name_of(&picked_ids[2])),
+        "the verdict names the user: {failing:?}"
+    );
+    assert!(
         failing[0].to_lowercase().contains("already"),
         "the verdict says why: {failing:?}"
     );
@@ -187,6 +199,24 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
     wait_for_job(&browser).await;
     let title = text_of(&browser, "h1").await;
     assert!(title.contains(&target_name), "{title}");
+    // Each row names its user, linked to their detail, with the ID.
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let who = browser.texts("tr[data-op-index] td:nth-child(3) a").await;
+    let names: Vec<String> = picked_ids[..2].iter().map(|id| name_of(id)).collect();
+    assert_eq!(
+        sorted(who),
+        sorted(names),
+        "the job's rows name their users"
+    );
+    let ids = browser.texts("tr[data-op-index] .op-user-id").await;
+    assert_eq!(
+        sorted(ids),
+        sorted(picked_ids[..2].to_vec()),
+        "with their IDs"
+    );
     for id in &picked_ids[..2] {
         let user = browser.api(&format!("/api/users/{id}")).await;
         assert!(on_target(&user), "{id} is now on {target}: {user}");

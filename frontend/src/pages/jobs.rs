@@ -112,6 +112,21 @@ fn describe(op: &Operation) -> String {
     }
 }
 
+/// Who an operation is about: the user's name linked to their detail, with the ID, or
+/// the invited email.
+fn who(op: &JobOperation) -> AnyView {
+    let target = op.operation.target().to_string();
+    match (&op.operation, op.user_name.clone()) {
+        (Operation::Invite(_), _) => target.into_any(),
+        (_, Some(name)) => view! {
+            <A href=format!("/users/{target}")>{name}</A>
+            <span class="muted op-user-id">{target}</span>
+        }
+        .into_any(),
+        (_, None) => view! { <code>{target}</code> }.into_any(),
+    }
+}
+
 /// The job list.
 #[component]
 pub fn JobsPage() -> impl IntoView {
@@ -533,7 +548,7 @@ fn JobView(id: i64) -> impl IntoView {
                                 <tr data-op-index=op.index data-state=op.state.as_str()>
                                     <td>{op.index + 1}</td>
                                     <td>{describe(&op.operation)}</td>
-                                    <td>{op.operation.target().to_string()}</td>
+                                    <td>{who(&op)}</td>
                                     <td>{op.operation.workspace().map(|w| if w == ORG_WIDE { "The whole org".to_string() } else { session.workspace_name(w) })}</td>
                                     <td><span class=op_badge(op.state)>{op.state.label()}</span></td>
                                     <td>

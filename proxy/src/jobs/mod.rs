@@ -62,6 +62,19 @@ pub struct Jobs {
 
 /// Which Slack method an operation calls (for lanes and time estimates).
 /// The 404 for a job ID that is not in the store.
+/// The name of the user `op` is about, if `caller` may see them in the directory (an
+/// invitation is about an email, which the operation shows already).
+pub(crate) fn user_name(state: &AppState, caller: &Caller, op: &Operation) -> Option<String> {
+    if matches!(op, Operation::Invite(_)) {
+        return None;
+    }
+    state
+        .directory
+        .get(op.target())
+        .filter(|u| caller.sees(&u.summary))
+        .map(|u| u.summary.name)
+}
+
 pub(crate) fn no_such_job() -> AppError {
     AppError::NotFound("There is no such job.".into())
 }
@@ -249,6 +262,7 @@ impl Jobs {
                     message: format!("The same change as row {} of this job.", first + 1),
                     field: None,
                     code: Some("duplicate".into()),
+                    user_name: user_name(state, caller, op),
                 }
             } else {
                 seen.insert(duplicate_key(op), index);
@@ -259,6 +273,7 @@ impl Jobs {
                         message,
                         field: None,
                         code: None,
+                        user_name: user_name(state, caller, op),
                     },
                     Ok(Outcome::Done(_)) => {
                         return Err(AppError::Internal(
@@ -273,6 +288,7 @@ impl Jobs {
                             message: detail.message,
                             field: detail.field,
                             code: Some(detail.code),
+                            user_name: user_name(state, caller, op),
                         }
                     }
                 }

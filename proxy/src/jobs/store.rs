@@ -61,6 +61,8 @@ impl OpRow {
             slack_error: self.slack_error.clone(),
             audit_id: self.audit_id,
             attempts: self.attempts,
+            // Filled in for each reader (see `jobs::user_name`).
+            user_name: None,
         }
     }
 }

@@ -21,7 +21,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::{
     AppState,
     error::AppError,
-    jobs::{JobRow, no_such_job},
+    jobs::{JobRow, no_such_job, user_name},
     middleware::request_id,
     policy::{Caller, Permission},
 };
@@ -111,18 +111,22 @@ pub async fn detail(
 ) -> Result<Json<JobDetail>, AppError> {
     let id = job_id(&id)?;
     find(&state, &caller, id).await?;
-    state
-        .jobs
-        .detail(id)
-        .await?
-        .map(Json)
-        .ok_or_else(no_such_job)
+    let mut detail = state.jobs.detail(id).await?.ok_or_else(no_such_job)?;
+    for op in &mut detail.operations {
+        op.user_name = user_name(&state, &caller, &op.operation);
+    }
+    Ok(Json(detail))
 }
 
-fn event(e: &JobEvent) -> Event {
+/// One event as `caller` reads it.
+fn event(state: &AppState, caller: &Caller, e: &JobEvent) -> Event {
     let (name, data) = match e {
         JobEvent::Progress(s) => ("progress", serde_json::to_string(s)),
-        JobEvent::Operation(o) => ("operation", serde_json::to_string(o)),
+        JobEvent::Operation(o) => {
+            let mut o = o.clone();
+            o.user_name = user_name(state, caller, &o.operation);
+            ("operation", serde_json::to_string(&o))
+        }
     };
     Event::default()
         .event(name)
@@ -150,11 +154,12 @@ pub async fn events(
     let first = state.jobs.summary(id).await?.ok_or_else(no_such_job)?;
     let first = JobEvent::Progress(first);
     let done = ended(&first) || receiver.is_none();
-    let jobs = state.jobs.clone();
     let stream = stream::unfold(
         (Some(first), receiver, done),
         move |(first, mut receiver, done)| {
-            let jobs = jobs.clone();
+            let (state, caller) = (state.clone(), caller.clone());
+            let jobs = state.jobs.clone();
+            let event = move |e: &JobEvent| event(&state, &caller, e);
             async move {
                 if let Some(first) = first {
                     return Some((Ok(event(&first)), (None, receiver, done)));

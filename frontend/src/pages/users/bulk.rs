@@ -286,12 +286,12 @@ fn BulkForm(
                         .iter()
                         .filter(|c| !c.ok)
                         .map(|c| {
-                            let who = request
+                            let id = request
                                 .operations
                                 .get(c.index)
                                 .map(|o| o.target().to_string())
                                 .unwrap_or_default();
-                            (c.index, who, c.message.clone())
+                            (c.index, c.user_name.clone(), id, c.message.clone())
                         })
                         .collect::<Vec<_>>()
                 })
@@ -377,8 +377,11 @@ fn BulkForm(
             })}
             <Show when=move || !failures().is_empty()>
                 <ul class="check-list" aria-label="Changes that will fail">
-                    {move || failures().into_iter().map(|(index, who, message)| view! {
-                        <li data-op-index=index><code>{who}</code>" "{message}</li>
+                    {move || failures().into_iter().map(|(index, name, id, message)| view! {
+                        <li data-op-index=index>
+                            {name.map(|n| view! { <strong>{n}</strong>" " })}
+                            <code>{id}</code>" "{message}
+                        </li>
                     }).collect_view()}
                 </ul>
             </Show>
