@@ -217,6 +217,7 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
         sorted(picked_ids[..2].to_vec()),
         "with their IDs"
     );
+    browser.screenshot("bulk-assign-job").await;
     for id in &picked_ids[..2] {
         let user = browser.api(&format!("/api/users/{id}")).await;
         assert!(on_target(&user), "{id} is now on {target}: {user}");
