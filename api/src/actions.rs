@@ -83,6 +83,9 @@ impl Role {
     }
 }
 
+/// Longest custom invitation message, in characters.
+pub const MAX_CUSTOM_MESSAGE: usize = 1_000;
+
 /// Where a role change applies: the value `org` for the whole org.
 pub const ORG_WIDE: &str = "org";
 

@@ -15,7 +15,7 @@ pub mod workspaces;
 
 pub use actions::{
     ActionResult, AssignRequest, ExpirationRequest, Expirations, GuestType, InviteRequest,
-    ORG_WIDE, RemoveRequest, Role, RoleRequest, WorkspaceExpiration,
+    MAX_CUSTOM_MESSAGE, ORG_WIDE, RemoveRequest, Role, RoleRequest, WorkspaceExpiration,
 };
 pub use audit::{AuditEntry, AuditOutcome, AuditPage, AuditQuery};
 pub use detail::{Channel, Membership, Presence, UserDetail, WorkspaceRole};

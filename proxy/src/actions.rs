@@ -18,8 +18,7 @@ use crate::{
     slack::{SlackError, SlackMethod, messages},
 };
 
-/// Longest custom invitation message.
-pub const MAX_CUSTOM_MESSAGE: usize = 1_000;
+pub use roster_api::MAX_CUSTOM_MESSAGE;
 /// Longest real name.
 pub const MAX_REAL_NAME: usize = 80;
 

@@ -41,7 +41,7 @@ use crate::{
     cursor::CursorCodec,
     faults::{FaultKind, FaultPlan, Faults},
     methods::{Access, Ctx, Handler, MethodSpec},
-    org::Org,
+    org::{Org, SentInvitation},
     ratelimit::{RateLimitMode, RateLimiter},
     request::{Call, Fail, parse_call},
     seed::{SeedSpec, seed_org},
@@ -208,6 +208,11 @@ impl Sandbox {
         self.inner.handled.lock().unwrap().clone()
     }
 
+    /// Every invitation email the org has sent, oldest first.
+    pub fn outbox(&self) -> Vec<SentInvitation> {
+        self.with_org(|org| org.outbox.clone())
+    }
+
     /// Calls of `method` that ran: a write counted here was attempted on the org (it may
     /// still have been refused with an error code), unlike calls answered 429 or failed
     /// before running.
@@ -240,6 +245,7 @@ impl Sandbox {
             .route("/avatars/{file}", get(avatar))
             .route("/_sandbox/calls", get(call_counts))
             .route("/_sandbox/handled", get(handled_counts))
+            .route("/_sandbox/outbox", get(outbox))
             .route("/_sandbox/faults", post(set_faults).delete(clear_faults))
             .route("/_sandbox/rate-limits", post(set_rate_limits))
             .route("/_sandbox/admin-api", post(set_admin_api))
@@ -564,6 +570,10 @@ async fn call_counts(State(sandbox): State<Sandbox>) -> Json<BTreeMap<String, u6
 
 async fn handled_counts(State(sandbox): State<Sandbox>) -> Json<BTreeMap<String, u64>> {
     Json(sandbox.handled_counts())
+}
+
+async fn outbox(State(sandbox): State<Sandbox>) -> Json<Vec<SentInvitation>> {
+    Json(sandbox.outbox())
 }
 
 /// A sandbox serving HTTP in the background.

@@ -112,6 +112,17 @@ pub struct Channel {
     pub purpose: String,
 }
 
+/// An invitation email the org sent (`admin.users.invite`), as its recipient would get it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentInvitation {
+    pub email: String,
+    pub team_id: String,
+    pub channel_ids: Vec<String>,
+    pub custom_message: Option<String>,
+    /// Unix seconds.
+    pub sent: i64,
+}
+
 /// The whole org: the sandbox's single source of truth.
 #[derive(Debug, Clone)]
 pub struct Org {
@@ -129,6 +140,8 @@ pub struct Org {
     pub epoch: i64,
     /// Mints IDs for users created later (invites); seeded, so runs are repeatable.
     pub rng: ChaCha8Rng,
+    /// Every invitation sent, oldest first.
+    pub outbox: Vec<SentInvitation>,
 }
 
 impl User {

@@ -371,6 +371,7 @@ pub fn seed_org(spec: &SeedSpec) -> Org {
         channels,
         epoch,
         rng: ChaCha8Rng::seed_from_u64(spec.seed ^ 0x05EE_D1D5),
+        outbox: Vec::new(),
     };
 
     let mut emails: HashSet<String> = HashSet::new();

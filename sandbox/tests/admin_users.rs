@@ -571,6 +571,14 @@ fn invite_creates_a_pending_guest_with_expiration() {
         ],
     );
     assert_eq!(again, "already_in_team_invited_user");
+
+    // One invitation went out, with its message; the refused second one sent nothing.
+    let outbox = sb.outbox();
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    assert_eq!(outbox[0].email, "pat.contractor@agency.example");
+    assert_eq!(outbox[0].team_id, t);
+    assert_eq!(outbox[0].channel_ids, [c]);
+    assert_eq!(outbox[0].custom_message.as_deref(), Some("Welcome aboard"));
 }
 
 #[test]

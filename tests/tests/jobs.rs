@@ -50,6 +50,12 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
     browser
         .wait_until("document.querySelectorAll('tr[data-row]').length === 5", 15)
         .await;
+    let message = "Welcome to Larkspur: your access starts today.";
+    browser.type_into("#import-message", message).await;
+    browser
+        .eval("document.querySelector('#import-message').scrollIntoView({block: 'center'}); return 1;")
+        .await;
+    browser.screenshot("import-columns").await;
 
     browser.click_text("button", "Check").await;
     browser
@@ -95,6 +101,30 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
     assert_eq!(total, "3");
     let found = browser.api("/api/users?q=ben.two@agency.example").await;
     assert_eq!(found["users"][0]["type"], "single_channel_guest", "{found}");
+    // Slack sent each invitation once, with the message typed on the page.
+    let outbox: serde_json::Value = reqwest::get(format!("{}_sandbox/outbox", roster.sandbox))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut sent: Vec<(String, String)> = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["email"].as_str().unwrap().to_string(),
+                m["custom_message"].as_str().unwrap_or("(none)").to_string(),
+            )
+        })
+        .collect();
+    sent.sort();
+    let expected: Vec<(String, String)> = ["ana.one", "ben.two", "cy.three"]
+        .iter()
+        .map(|who| (format!("{who}@agency.example"), message.to_string()))
+        .collect();
+    assert_eq!(sent, expected);
     browser.screenshot("job-light").await;
     browser.color_scheme(true).await;
     browser.screenshot("job-dark").await;

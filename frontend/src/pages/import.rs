@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 use roster_api::{
-    DryRun, GuestType, InviteRequest, JobRequest, MAX_JOB_OPERATIONS, Operation, Workspace,
+    DryRun, GuestType, InviteRequest, JobRequest, MAX_CUSTOM_MESSAGE, MAX_JOB_OPERATIONS,
+    Operation, Workspace,
 };
 
 use crate::{
@@ -251,6 +252,7 @@ fn read_row(
     mapping: &Mapping,
     default_workspace: &str,
     workspaces: &[Workspace],
+    message: Option<&str>,
 ) -> Result<InviteRequest, String> {
     let cell = |f: Field| {
         mapping[f as usize]
@@ -273,7 +275,7 @@ fn read_row(
                 workspace,
                 channels,
                 real_name: Some(cell(Field::RealName).to_string()).filter(|n| !n.is_empty()),
-                custom_message: None,
+                custom_message: message.map(str::to_string),
                 guest,
                 expires,
                 resend: false,
@@ -388,10 +390,15 @@ pub fn ImportPage() -> impl IntoView {
             default_workspace.set(first.id.clone());
         }
     });
+    // One message for every invitation of the file.
+    let message = RwSignal::new(String::new());
+    let message_too_long = move || message.with(|m| m.chars().count() > MAX_CUSTOM_MESSAGE);
     let rows = Memo::new(move |_| {
         let workspaces = session.workspace_list();
         let mapping = mapping.get();
         let default_workspace = default_workspace.get();
+        let message = message.get();
+        let message = Some(message.trim()).filter(|m| !m.is_empty());
         parsed.with(|p| {
             p.as_ref()
                 .map(|records| {
@@ -401,7 +408,13 @@ pub fn ImportPage() -> impl IntoView {
                         .map(|(row, cells)| ImportRow {
                             row: *row,
                             cells: cells.clone(),
-                            invite: read_row(cells, &mapping, &default_workspace, &workspaces),
+                            invite: read_row(
+                                cells,
+                                &mapping,
+                                &default_workspace,
+                                &workspaces,
+                                message,
+                            ),
                         })
                         .collect::<Vec<_>>()
                 })
@@ -658,6 +671,22 @@ pub fn ImportPage() -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         </div>
+                        <div class="field field-wide">
+                            <label for="import-message">"Message in every invitation (optional)"</label>
+                            <textarea id="import-message" rows="3" aria-describedby="import-message-count"
+                                prop:value=move || message.get() prop:disabled=busy
+                                on:input:target=move |ev| message.set(ev.target().value())></textarea>
+                            <p class="muted" id="import-message-count">
+                                {move || format!(
+                                    "{} / {} characters",
+                                    format::thousands(message.with(|m| m.chars().count())),
+                                    format::thousands(MAX_CUSTOM_MESSAGE)
+                                )}
+                            </p>
+                            <Show when=message_too_long>
+                                <p class="field-error" role="alert">{format!("The message is too long: at most {} characters.", format::thousands(MAX_CUSTOM_MESSAGE))}</p>
+                            </Show>
+                        </div>
                         <div class="field">
                             <label for="import-title">"Job name"</label>
                             <input id="import-title" type="text" autocomplete="off" placeholder="CSV import"
@@ -705,7 +734,7 @@ pub fn ImportPage() -> impl IntoView {
                             </a>
                         </Show>
                         <button type="button" class=move || if fresh.with(Option::is_some) { "button-quiet" } else { "button" }
-                            prop:disabled=move || busy() || too_many() || ready.with(Vec::is_empty)
+                            prop:disabled=move || busy() || too_many() || message_too_long() || ready.with(Vec::is_empty)
                             on:click=check>
                             {move || if checking.get() {
                                 "Checking…".to_string()
@@ -865,8 +894,10 @@ mod tests {
             &mapping,
             "T2OPS",
             &ws,
+            Some("Welcome aboard"),
         )
         .unwrap();
+        assert_eq!(invite.custom_message.as_deref(), Some("Welcome aboard"));
         assert_eq!(invite.email, "ada@x.io");
         assert_eq!(invite.workspace, "T2OPS");
         assert_eq!(invite.channels, ["C1", "C2"]);
@@ -877,13 +908,15 @@ mod tests {
             &mapping,
             "T2OPS",
             &ws,
+            None,
         )
         .unwrap_err();
         for part in ["No email", "Nowhere", "#general", "boss"] {
             assert!(problems.contains(part), "{problems:?} lacks {part}");
         }
         // A short row is not an error by itself.
-        assert!(read_row(&strings(&["b@x.io"]), &mapping, "T1ENG", &ws).is_ok());
+        let short = read_row(&strings(&["b@x.io"]), &mapping, "T1ENG", &ws, None).unwrap();
+        assert_eq!(short.custom_message, None);
     }
 
     #[test]

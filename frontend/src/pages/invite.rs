@@ -1,7 +1,7 @@
 //! `/invite`: invite one or more people to a workspace, as members or guests.
 
 use leptos::{prelude::*, task::spawn_local};
-use roster_api::{Channel, GuestType, InviteRequest};
+use roster_api::{Channel, GuestType, InviteRequest, MAX_CUSTOM_MESSAGE};
 
 use crate::{
     api::{self, ApiError},
@@ -9,9 +9,6 @@ use crate::{
     components::{ChannelPicker, ErrorNotice, ToastKind, Toasts},
     format,
 };
-
-/// Longest custom message Slack takes.
-const MAX_MESSAGE: usize = 1_000;
 
 /// The account an invitation creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,10 +149,10 @@ pub fn InvitePage() -> impl IntoView {
                 _ => {}
             }
         }
-        if message.get_untracked().chars().count() > MAX_MESSAGE {
+        if message.get_untracked().chars().count() > MAX_CUSTOM_MESSAGE {
             problems.push((
                 "custom_message",
-                format!("At most {MAX_MESSAGE} characters."),
+                format!("At most {MAX_CUSTOM_MESSAGE} characters."),
             ));
         }
         problems
@@ -346,7 +343,7 @@ pub fn InvitePage() -> impl IntoView {
                         prop:value=move || message.get() prop:disabled=locked
                         on:input:target=move |ev| { message.set(ev.target().value()); clear("custom_message"); }></textarea>
                     <p class="muted" id="invite-message-count">
-                        {move || format!("{} / {MAX_MESSAGE} characters", message.get().chars().count())}
+                        {move || format!("{} / {MAX_CUSTOM_MESSAGE} characters", message.get().chars().count())}
                     </p>
                     {move || field_error("custom_message")().map(|e| view! { <p class="field-error">{e}</p> })}
                 </div>

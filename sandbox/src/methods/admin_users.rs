@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Body, Ctx, MethodResult, object, opt_team, req_team, req_user, start_after};
 use crate::{
-    org::{GuestKind, Membership, Org, OrgRole, Presence, TeamRole, User},
+    org::{GuestKind, Membership, Org, OrgRole, Presence, SentInvitation, TeamRole, User},
     request::Fail,
     tokens::Install,
 };
@@ -322,6 +322,13 @@ pub fn invite(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
         return Err(Fail::new("failed_to_validate_expiration"));
     }
 
+    let sent = SentInvitation {
+        email: email.to_lowercase(),
+        team_id: team.clone(),
+        channel_ids: channels.clone(),
+        custom_message,
+        sent: ctx.now,
+    };
     let membership = Membership {
         role: TeamRole::Regular,
         active: true,
@@ -347,6 +354,7 @@ pub fn invite(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
         let u = user_mut(org, &id);
         u.memberships.insert(team, membership);
         u.updated = now;
+        org.outbox.push(sent);
         return ok();
     }
 
@@ -392,6 +400,7 @@ pub fn invite(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
         locale: "en-US".into(),
     };
     org.insert_user(user);
+    org.outbox.push(sent);
     ok()
 }
 
