@@ -29,4 +29,4 @@ pub use users::{
     SortDir, SortKey, SyncState, SyncStatus, UserQuery, UserStatus, UserSummary, UserType,
     UsersPage,
 };
-pub use workspaces::Workspace;
+pub use workspaces::{CHANNEL_SEARCH_LIMIT, Workspace};

@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Most channels `GET /api/workspaces/{id}/channels` answers with; a full answer may leave
+/// more matches out.
+pub const CHANNEL_SEARCH_LIMIT: usize = 20;
+
 /// A workspace of the Enterprise org, as pickers and filters show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

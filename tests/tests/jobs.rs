@@ -31,6 +31,7 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
     let ws_name = workspaces[0]["name"].as_str().unwrap().to_string();
     let channels = browser.api(&format!("/api/workspaces/{ws}/channels")).await;
     let channel = channels[0]["id"].as_str().unwrap().to_string();
+    let channel_name = channels[0]["name"].as_str().unwrap().to_string();
     let members = browser
         .api(&format!(
             "/api/users?type=member&status=active&workspace={ws}&limit=1"
@@ -43,13 +44,26 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
          ana.one@agency.example,Ana One,{ws_name},{channel},multi-channel guest,2031-06-01\n\
          ben.two@agency.example,Ben Two,{ws},{channel},single-channel guest,2031-06-01 09:30\n\
          not-an-email,Nobody,{ws},{channel},multi-channel guest,2031-06-01\n\
-         cy.three@agency.example,Cy Three,{ws},{channel},member,\n\
-         {existing},Already Here,{ws},{channel},member,\n"
+         cy.three@agency.example,Cy Three,{ws},#{channel_name},member,\n\
+         {existing},Already Here,{ws},{channel},member,\n\
+         di.four@agency.example,Di Four,{ws},#no-such-channel,member,\n"
     );
     browser.type_into("#import-text", &csv).await;
     browser
-        .wait_until("document.querySelectorAll('tr[data-row]').length === 5", 15)
+        .wait_until("document.querySelectorAll('tr[data-row]').length === 6", 15)
         .await;
+    // Channel names are looked up on the row's workspace before anything is checked.
+    browser
+        .wait_until(
+            "document.querySelectorAll('tr[data-verdict=pending]').length === 0",
+            15,
+        )
+        .await;
+    let unknown = browser.texts("tr[data-row='7']").await.join("");
+    assert!(
+        unknown.contains("No channel called #no-such-channel"),
+        "{unknown}"
+    );
     let message = "Welcome to Larkspur: your access starts today.";
     browser.type_into("#import-message", message).await;
     browser
@@ -65,19 +79,24 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
         )
         .await;
     assert_eq!(count(&browser, "tr[data-verdict=ok]").await, 3);
-    assert_eq!(count(&browser, "tr[data-verdict=error]").await, 2);
+    assert_eq!(count(&browser, "tr[data-verdict=error]").await, 3);
     let bad = browser.texts("tr[data-verdict=error]").await.join("\n");
     assert!(bad.contains("not-an-email"), "{bad}");
     assert!(bad.contains("already a member"), "{bad}");
     let summary = browser.texts("[data-testid=import-summary]").await.join("");
     assert!(
-        summary.starts_with("3 invitations will run, 2 will fail."),
+        summary.starts_with("3 invitations will run, 3 will fail."),
         "{summary}"
     );
     browser
         .eval("document.activeElement.blur(); window.scrollTo(0, 0); return 1;")
         .await;
     browser.screenshot("import-light").await;
+    browser
+        .eval("document.querySelector('tr[data-row]').scrollIntoView({block: 'start'}); return 1;")
+        .await;
+    browser.screenshot("import-rows").await;
+    browser.eval("window.scrollTo(0, 0); return 1;").await;
     browser.color_scheme(true).await;
     browser.screenshot("import-dark").await;
     browser.color_scheme(false).await;
@@ -108,7 +127,7 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
         .json()
         .await
         .unwrap();
-    let mut sent: Vec<(String, String)> = outbox
+    let mut sent: Vec<(String, String, String)> = outbox
         .as_array()
         .unwrap()
         .iter()
@@ -116,13 +135,21 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
             (
                 m["email"].as_str().unwrap().to_string(),
                 m["custom_message"].as_str().unwrap_or("(none)").to_string(),
+                m["channel_ids"].to_string(),
             )
         })
         .collect();
     sent.sort();
-    let expected: Vec<(String, String)> = ["ana.one", "ben.two", "cy.three"]
+    // Cy's row named the channel; the invitation went to its ID.
+    let expected: Vec<(String, String, String)> = ["ana.one", "ben.two", "cy.three"]
         .iter()
-        .map(|who| (format!("{who}@agency.example"), message.to_string()))
+        .map(|who| {
+            (
+                format!("{who}@agency.example"),
+                message.to_string(),
+                serde_json::json!([channel]).to_string(),
+            )
+        })
         .collect();
     assert_eq!(sent, expected);
     browser.screenshot("job-light").await;

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 use roster_api::{
-    DryRun, GuestType, InviteRequest, JobRequest, MAX_CUSTOM_MESSAGE, MAX_JOB_OPERATIONS,
-    Operation, Workspace,
+    CHANNEL_SEARCH_LIMIT, DryRun, GuestType, InviteRequest, JobRequest, MAX_CUSTOM_MESSAGE,
+    MAX_JOB_OPERATIONS, Operation, Workspace,
 };
 
 use crate::{
@@ -18,6 +18,9 @@ use crate::{
     csv, format,
     pages::jobs::start_job,
 };
+
+/// How long the text must stay unchanged before channel names are looked up.
+const LOOKUP_DELAY: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// Largest file the page reads; far more than `MAX_JOB_OPERATIONS` rows need.
 const MAX_FILE_BYTES: f64 = 5_000_000.0;
@@ -72,7 +75,9 @@ impl Field {
             Field::Workspace => {
                 "A workspace name or team ID (T…). Empty cells use the workspace below."
             }
-            Field::Channels => "Channel IDs (C…), separated by spaces or semicolons.",
+            Field::Channels => {
+                "Channel names (#general) or IDs (C…), separated by spaces or semicolons."
+            }
             Field::Guest => "member, multi-channel guest or single-channel guest. Empty: member.",
             Field::Expires => {
                 "YYYY-MM-DD or YYYY-MM-DD HH:MM in UTC, or Unix seconds. Guests only."
@@ -153,27 +158,111 @@ fn workspace_id(cell: &str, workspaces: &[Workspace]) -> Result<String, String> 
     Err(format!("No workspace is called “{cell}”."))
 }
 
-/// A channels cell: IDs separated by spaces, semicolons or commas.
-fn channel_ids(cell: &str) -> Result<Vec<String>, String> {
+/// What looking up a channel name on a workspace found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Lookup {
+    Found(String),
+    Missing,
+    /// The lookup itself failed (Slack unreachable, no permission): why.
+    Failed(String),
+}
+
+/// Channel names looked up so far, by (workspace ID, lower-case name without `#`).
+type Lookups = HashMap<(String, String), Lookup>;
+
+/// Why a row cannot be invited yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Problem {
+    /// Something in the file is wrong.
+    Invalid(String),
+    /// Channel names are still being looked up.
+    Pending(String),
+}
+
+/// A channels cell: channel IDs (`C0123ABCD`) or names (`#general` or `general`),
+/// separated by spaces, semicolons or commas. Names are read from `lookups` for the row's
+/// `workspace`; the ones not looked up yet are added to `wanted` and make the row wait.
+fn channel_ids(
+    cell: &str,
+    workspace: Option<&str>,
+    lookups: &Lookups,
+    wanted: &mut Vec<(String, String)>,
+) -> Result<Vec<String>, Problem> {
     let mut ids: Vec<String> = Vec::new();
-    let mut bad = Vec::new();
+    let (mut missing, mut failed, mut pending, mut bad) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for part in cell
         .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
         .filter(|p| !p.is_empty())
     {
-        if !looks_like_id(part, &['C', 'G']) {
-            bad.push(part);
-        } else if !ids.iter().any(|i| i == part) {
-            ids.push(part.to_string());
+        let id = if looks_like_id(part, &['C', 'G']) {
+            part.to_string()
+        } else {
+            let name = format::lowercase(part.strip_prefix('#').unwrap_or(part));
+            if name.is_empty() || name.chars().count() > 80 {
+                bad.push(part.to_string());
+                continue;
+            }
+            // Without a workspace there is nothing to look the name up in; the
+            // workspace's own error says why.
+            let Some(workspace) = workspace else {
+                continue;
+            };
+            let key = (workspace.to_string(), name);
+            match lookups.get(&key) {
+                Some(Lookup::Found(id)) => id.clone(),
+                Some(Lookup::Missing) => {
+                    missing.push(format!("#{}", key.1));
+                    continue;
+                }
+                Some(Lookup::Failed(why)) => {
+                    failed.push(format!("#{}: {why}", key.1));
+                    continue;
+                }
+                None => {
+                    pending.push(format!("#{}", key.1));
+                    if !wanted.contains(&key) {
+                        wanted.push(key);
+                    }
+                    continue;
+                }
+            }
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
-    if bad.is_empty() {
-        Ok(ids)
+    let mut problems = Vec::new();
+    if !bad.is_empty() {
+        problems.push(format!("Not channels: {}.", bad.join(", ")));
+    }
+    if !missing.is_empty() {
+        problems.push(format!(
+            "No channel called {} on this workspace.",
+            missing.join(", ")
+        ));
+    }
+    if !failed.is_empty() {
+        problems.push(format!("Could not look up {}.", failed.join("; ")));
+    }
+    if !problems.is_empty() {
+        Err(Problem::Invalid(problems.join(" ")))
+    } else if !pending.is_empty() {
+        Err(Problem::Pending(format!(
+            "Looking up {}…",
+            pending.join(", ")
+        )))
     } else {
-        Err(format!(
-            "Not channel IDs: {} (use IDs like C0123ABCD, not names).",
-            bad.join(", ")
-        ))
+        Ok(ids)
+    }
+}
+
+/// How the table names an account type.
+fn kind_label(guest: Option<GuestType>) -> &'static str {
+    match guest {
+        None => "Member",
+        Some(GuestType::MultiChannel) => "Multi-channel guest",
+        Some(GuestType::SingleChannel) => "Single-channel guest",
     }
 }
 
@@ -246,14 +335,17 @@ fn expiration(cell: &str) -> Result<Option<i64>, String> {
     })
 }
 
-/// Turns one data row into an invitation, or says everything wrong with it.
+/// Turns one data row into an invitation, or says everything wrong with it (or that its
+/// channel names are still being looked up: see [`channel_ids`]).
 fn read_row(
     cells: &[String],
     mapping: &Mapping,
     default_workspace: &str,
     workspaces: &[Workspace],
     message: Option<&str>,
-) -> Result<InviteRequest, String> {
+    lookups: &Lookups,
+    wanted: &mut Vec<(String, String)>,
+) -> Result<InviteRequest, Problem> {
     let cell = |f: Field| {
         mapping[f as usize]
             .and_then(|i| cells.get(i))
@@ -265,7 +357,12 @@ fn read_row(
         "" => Ok(default_workspace.to_string()),
         w => workspace_id(w, workspaces),
     };
-    let channels = channel_ids(cell(Field::Channels));
+    let channels = channel_ids(
+        cell(Field::Channels),
+        workspace.as_deref().ok(),
+        lookups,
+        wanted,
+    );
     let guest = guest_type(cell(Field::Guest));
     let expires = expiration(cell(Field::Expires));
     match (workspace, channels, guest, expires) {
@@ -287,10 +384,20 @@ fn read_row(
                 problems.push("No email address.".to_string());
             }
             problems.extend(workspace.err());
-            problems.extend(channels.err());
+            let pending = match channels {
+                Err(Problem::Invalid(e)) => {
+                    problems.push(e);
+                    None
+                }
+                Err(Problem::Pending(m)) => Some(m),
+                Ok(_) => None,
+            };
             problems.extend(guest.err());
             problems.extend(expires.err());
-            Err(problems.join(" "))
+            match pending {
+                Some(m) if problems.is_empty() => Err(Problem::Pending(m)),
+                _ => Err(Problem::Invalid(problems.join(" "))),
+            }
         }
     }
 }
@@ -318,12 +425,14 @@ struct ImportRow {
     /// As a spreadsheet numbers it: the header is row 1.
     row: usize,
     cells: Vec<String>,
-    invite: Result<InviteRequest, String>,
+    invite: Result<InviteRequest, Problem>,
 }
 
 /// What the proxy said of one row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Verdict {
+    /// Channel names are being looked up.
+    Pending(String),
     Unchecked,
     Ok(String),
     Fails(String),
@@ -393,33 +502,94 @@ pub fn ImportPage() -> impl IntoView {
     // One message for every invitation of the file.
     let message = RwSignal::new(String::new());
     let message_too_long = move || message.with(|m| m.chars().count() > MAX_CUSTOM_MESSAGE);
-    let rows = Memo::new(move |_| {
+    // Channel names found in the file, looked up once per workspace and name.
+    let lookups = RwSignal::new(Lookups::new());
+    let read = Memo::new(move |_| {
         let workspaces = session.workspace_list();
         let mapping = mapping.get();
         let default_workspace = default_workspace.get();
         let message = message.get();
         let message = Some(message.trim()).filter(|m| !m.is_empty());
-        parsed.with(|p| {
-            p.as_ref()
-                .map(|records| {
-                    records
-                        .iter()
-                        .skip(1)
-                        .map(|(row, cells)| ImportRow {
-                            row: *row,
-                            cells: cells.clone(),
-                            invite: read_row(
-                                cells,
-                                &mapping,
-                                &default_workspace,
-                                &workspaces,
-                                message,
+        let mut wanted = Vec::new();
+        let rows = lookups.with(|lookups| {
+            parsed.with(|p| {
+                p.as_ref()
+                    .map(|records| {
+                        records
+                            .iter()
+                            .skip(1)
+                            .map(|(row, cells)| ImportRow {
+                                row: *row,
+                                cells: cells.clone(),
+                                invite: read_row(
+                                    cells,
+                                    &mapping,
+                                    &default_workspace,
+                                    &workspaces,
+                                    message,
+                                    lookups,
+                                    &mut wanted,
+                                ),
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+            })
+        });
+        (rows, wanted)
+    });
+    let rows = Memo::new(move |_| read.with(|(rows, _)| rows.clone()));
+    // Look up the names the file uses that are not known yet, each once, when the text has
+    // stopped changing (typing a name must not look up every prefix of it).
+    let asked = StoredValue::new(std::collections::HashSet::<(String, String)>::new());
+    let look_up = move |wanted: Vec<(String, String)>| {
+        for key in wanted {
+            if asked.with_value(|a| a.contains(&key)) {
+                continue;
+            }
+            asked.update_value(|a| {
+                a.insert(key.clone());
+            });
+            spawn_local(async move {
+                let (workspace, name) = &key;
+                let found = match api::channels(workspace, name).await {
+                    Ok(list) => {
+                        let full = list.len() >= CHANNEL_SEARCH_LIMIT;
+                        match list
+                            .into_iter()
+                            .find(|c| format::lowercase(&c.name) == *name)
+                        {
+                            Some(c) => Lookup::Found(c.id),
+                            // The answer may have left the exact name out.
+                            None if full => Lookup::Failed(
+                                "many channels have similar names; use its ID (C…)".into(),
                             ),
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        })
+                            None => Lookup::Missing,
+                        }
+                    }
+                    Err(e) => Lookup::Failed(e.to_string()),
+                };
+                lookups.try_update(|l| {
+                    l.insert(key, found);
+                });
+            });
+        }
+    };
+    let pending_lookup = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |_| {
+        let wanted = read.with(|(_, wanted)| wanted.clone());
+        if let Some(timer) = pending_lookup.get_value() {
+            timer.clear();
+        }
+        let timer = (!wanted.is_empty())
+            .then(|| set_timeout_with_handle(move || look_up(wanted), LOOKUP_DELAY).ok())
+            .flatten();
+        pending_lookup.set_value(timer);
+    });
+    on_cleanup(move || {
+        if let Some(timer) = pending_lookup.try_get_value().flatten() {
+            timer.clear();
+        }
     });
     let ready = Memo::new(move |_| {
         rows.with(|rows| {
@@ -428,7 +598,20 @@ pub fn ImportPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let local_errors = move || rows.with(|r| r.iter().filter(|r| r.invite.is_err()).count());
+    let local_errors = move || {
+        rows.with(|r| {
+            r.iter()
+                .filter(|r| matches!(r.invite, Err(Problem::Invalid(_))))
+                .count()
+        })
+    };
+    let looking_up = move || {
+        rows.with(|r| {
+            r.iter()
+                .filter(|r| matches!(r.invite, Err(Problem::Pending(_))))
+                .count()
+        })
+    };
     let checked = RwSignal::new(None::<Checked>);
     let checking = RwSignal::new(false);
     let creating = RwSignal::new(false);
@@ -459,7 +642,8 @@ pub fn ImportPage() -> impl IntoView {
         by_row
     });
     let verdict = move |r: &ImportRow| match &r.invite {
-        Err(e) => Verdict::Fails(e.clone()),
+        Err(Problem::Invalid(e)) => Verdict::Fails(e.clone()),
+        Err(Problem::Pending(m)) => Verdict::Pending(m.clone()),
         Ok(_) => match verdicts.with(|v| v.get(&r.row).cloned()) {
             Some((true, m)) => Verdict::Ok(m),
             Some((false, m)) => Verdict::Fails(m),
@@ -480,19 +664,26 @@ pub fn ImportPage() -> impl IntoView {
                     let (workspace, kind, channels, expires) = match &r.invite {
                         Ok(i) => (
                             session.workspace_name(&i.workspace),
-                            match i.guest {
-                                None => "Member",
-                                Some(GuestType::MultiChannel) => "Multi-channel guest",
-                                Some(GuestType::SingleChannel) => "Single-channel guest",
-                            },
-                            i.channels.join(" "),
+                            kind_label(i.guest),
+                            cell(Field::Channels),
                             i.expires.map(format::utc).unwrap_or_default(),
                         ),
+                        // What can be read of a row with problems, as read; the rest as
+                        // the file has it.
                         Err(_) => (
-                            cell(Field::Workspace),
-                            "",
+                            match cell(Field::Workspace) {
+                                w if w.is_empty() => {
+                                    session.workspace_name(&default_workspace.get())
+                                }
+                                w => workspace_id(&w, &session.workspace_list())
+                                    .map_or(w, |id| session.workspace_name(&id)),
+                            },
+                            guest_type(&cell(Field::Guest)).map_or("", kind_label),
                             cell(Field::Channels),
-                            cell(Field::Expires),
+                            expiration(&cell(Field::Expires))
+                                .ok()
+                                .flatten()
+                                .map_or_else(|| cell(Field::Expires), format::utc),
                         ),
                     };
                     RowView {
@@ -704,11 +895,18 @@ pub fn ImportPage() -> impl IntoView {
                                     format::count(ok, "invitation", "invitations"),
                                     format::thousands(total - ok)
                                 ),
-                                None => format!(
-                                    "{} read, {} with problems in the file.",
-                                    format::count(total, "row", "rows"),
-                                    format::thousands(local_errors())
-                                ),
+                                None => match looking_up() {
+                                    0 => format!(
+                                        "{} read, {} with problems in the file.",
+                                        format::count(total, "row", "rows"),
+                                        format::thousands(local_errors())
+                                    ),
+                                    n => format!(
+                                        "{} read; looking up the channels of {}…",
+                                        format::count(total, "row", "rows"),
+                                        format::count(n, "row", "rows")
+                                    ),
+                                },
                             }
                         }}
                         {move || fresh.get().filter(|d| d.ok > 0).map(|d| format!(" Running them takes {}.", format::duration(d.estimated_seconds)))}
@@ -734,7 +932,7 @@ pub fn ImportPage() -> impl IntoView {
                             </a>
                         </Show>
                         <button type="button" class=move || if fresh.with(Option::is_some) { "button-quiet" } else { "button" }
-                            prop:disabled=move || busy() || too_many() || message_too_long() || ready.with(Vec::is_empty)
+                            prop:disabled=move || busy() || too_many() || message_too_long() || looking_up() != 0 || ready.with(Vec::is_empty)
                             on:click=check>
                             {move || if checking.get() {
                                 "Checking…".to_string()
@@ -772,7 +970,7 @@ pub fn ImportPage() -> impl IntoView {
                         </thead>
                         <tbody>
                             <For each=views key=|v| v.clone() let:v>
-                                <tr data-row=v.row data-verdict=match v.verdict { Verdict::Unchecked => "unchecked", Verdict::Ok(_) => "ok", Verdict::Fails(_) => "error" }>
+                                <tr data-row=v.row data-verdict=match v.verdict { Verdict::Pending(_) => "pending", Verdict::Unchecked => "unchecked", Verdict::Ok(_) => "ok", Verdict::Fails(_) => "error" }>
                                     <td>{v.row}</td>
                                     <td>{v.email.clone()}</td>
                                     <td>{v.name.clone()}</td>
@@ -781,6 +979,7 @@ pub fn ImportPage() -> impl IntoView {
                                     <td><code>{v.channels.clone()}</code></td>
                                     <td>{v.expires.clone()}</td>
                                     <td>{match v.verdict.clone() {
+                                        Verdict::Pending(m) => view! { <span class="muted">{m}</span> }.into_any(),
                                         Verdict::Unchecked => view! { <span class="muted">"Not checked yet"</span> }.into_any(),
                                         Verdict::Ok(m) => view! { <span class="badge badge-active">"OK"</span>" "<span class="muted">{m}</span> }.into_any(),
                                         Verdict::Fails(m) => view! { <span class="badge badge-deactivated">"Error"</span>" "{m} }.into_any(),
@@ -838,11 +1037,23 @@ mod tests {
         assert_eq!(workspace_id("T2OPS", &ws), Ok("T2OPS".into()));
         assert_eq!(workspace_id("T9NEW", &ws), Ok("T9NEW".into()));
         assert!(workspace_id("Marketing", &ws).is_err());
+        let none = Lookups::new();
+        let mut wanted = Vec::new();
         assert_eq!(
-            channel_ids("C01; C02 C01,G03"),
+            channel_ids("C01; C02 C01,G03", Some("T1ENG"), &none, &mut wanted),
             Ok(strings(&["C01", "C02", "G03"]))
         );
-        assert!(channel_ids("#general").is_err());
+        assert!(wanted.is_empty());
+        assert!(matches!(
+            channel_ids("#general", Some("T1ENG"), &none, &mut wanted),
+            Err(Problem::Pending(_))
+        ));
+        assert_eq!(wanted, [("T1ENG".to_string(), "general".to_string())]);
+        assert_eq!(
+            channel_ids("#general", None, &none, &mut Vec::new()),
+            Ok(vec![]),
+            "no workspace: its own error speaks"
+        );
         assert_eq!(guest_type(""), Ok(None));
         assert_eq!(guest_type("Member"), Ok(None));
         assert_eq!(guest_type("multi"), Ok(Some(GuestType::MultiChannel)));
@@ -856,6 +1067,61 @@ mod tests {
         );
         assert!(guest_type("guest").is_err());
         assert!(guest_type("admin").is_err());
+    }
+
+    #[test]
+    fn looks_channel_names_up_on_the_rows_workspace() {
+        let key = |w: &str, n: &str| (w.to_string(), n.to_string());
+        let lookups: Lookups = [
+            (key("T1ENG", "general"), Lookup::Found("C9GEN".into())),
+            (key("T1ENG", "gone"), Lookup::Missing),
+            (key("T2OPS", "general"), Lookup::Found("C8OPS".into())),
+            (
+                key("T2OPS", "secret"),
+                Lookup::Failed("Not allowed.".into()),
+            ),
+        ]
+        .into();
+        let mut wanted = Vec::new();
+        let mut ids = |cell: &str, w: &str| channel_ids(cell, Some(w), &lookups, &mut wanted);
+        assert_eq!(ids("#General C01", "T1ENG"), Ok(strings(&["C9GEN", "C01"])));
+        assert_eq!(ids("general", "T2OPS"), Ok(strings(&["C8OPS"])));
+        let Err(Problem::Invalid(e)) = ids("#gone; #general", "T1ENG") else {
+            panic!("a missing channel is an error");
+        };
+        assert!(e.contains("No channel called #gone"), "{e}");
+        let Err(Problem::Invalid(e)) = ids("#secret", "T2OPS") else {
+            panic!("a failed lookup is an error");
+        };
+        assert!(e.contains("#secret: Not allowed."), "{e}");
+        assert!(wanted.is_empty());
+
+        // A row waits for its lookups, unless something else is already wrong with it.
+        let ws = workspaces();
+        let mapping = guess_mapping(&strings(&["email", "workspace", "channels", "type"]));
+        let row = |cells: &[&str], wanted: &mut Vec<(String, String)>| {
+            read_row(
+                &strings(cells),
+                &mapping,
+                "T1ENG",
+                &ws,
+                None,
+                &lookups,
+                wanted,
+            )
+        };
+        let mut wanted = Vec::new();
+        assert!(matches!(
+            row(&["a@x.io", "Ops", "#new-hires", ""], &mut wanted),
+            Err(Problem::Pending(_))
+        ));
+        assert_eq!(wanted, [key("T2OPS", "new-hires")]);
+        assert!(matches!(
+            row(&["a@x.io", "Ops", "#new-hires", "boss"], &mut wanted),
+            Err(Problem::Invalid(_))
+        ));
+        let invite = row(&["a@x.io", "", "#general", ""], &mut wanted).unwrap();
+        assert_eq!(invite.channels, ["C9GEN"]);
     }
 
     #[test]
@@ -895,6 +1161,8 @@ mod tests {
             "T2OPS",
             &ws,
             Some("Welcome aboard"),
+            &Lookups::new(),
+            &mut Vec::new(),
         )
         .unwrap();
         assert_eq!(invite.custom_message.as_deref(), Some("Welcome aboard"));
@@ -904,18 +1172,32 @@ mod tests {
         assert_eq!(invite.real_name.as_deref(), Some("Ada Lee"));
         assert_eq!(invite.guest, Some(GuestType::SingleChannel));
         let problems = read_row(
-            &strings(&["", "", "Nowhere", "#general", "boss"]),
+            &strings(&["", "", "Nowhere", "C1 #", "boss"]),
             &mapping,
             "T2OPS",
             &ws,
             None,
+            &Lookups::new(),
+            &mut Vec::new(),
         )
         .unwrap_err();
-        for part in ["No email", "Nowhere", "#general", "boss"] {
+        let Problem::Invalid(problems) = problems else {
+            panic!("{problems:?}");
+        };
+        for part in ["No email", "Nowhere", "Not channels: #.", "boss"] {
             assert!(problems.contains(part), "{problems:?} lacks {part}");
         }
         // A short row is not an error by itself.
-        let short = read_row(&strings(&["b@x.io"]), &mapping, "T1ENG", &ws, None).unwrap();
+        let short = read_row(
+            &strings(&["b@x.io"]),
+            &mapping,
+            "T1ENG",
+            &ws,
+            None,
+            &Lookups::new(),
+            &mut Vec::new(),
+        )
+        .unwrap();
         assert_eq!(short.custom_message, None);
     }
 

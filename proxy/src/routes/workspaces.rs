@@ -70,7 +70,7 @@ pub async fn channels(
     }
     let mut params = vec![
         ("team_ids", id.clone()),
-        ("limit", "20".to_string()),
+        ("limit", roster_api::CHANNEL_SEARCH_LIMIT.to_string()),
         (
             "search_channel_types",
             "public,private,exclude_archived".to_string(),
