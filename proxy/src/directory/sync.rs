@@ -6,10 +6,10 @@ use std::collections::HashMap;
 
 use roster_api::{Membership, UserSummary, UserType, Workspace, WorkspaceRole};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{DirUser, fold, status_of};
-use crate::slack::{SlackClient, SlackError, SlackMethod, next_cursor};
+use crate::slack::{SlackClient, SlackError, SlackMethod};
 
 /// Largest `admin.users.list` page.
 const ADMIN_PAGE: usize = 1000;
@@ -205,11 +205,77 @@ impl Source {
     }
 }
 
-async fn pages(
+/// One page of a cursor-paginated listing, read straight into the fields Roster keeps.
+trait Page: serde::de::DeserializeOwned {
+    fn next_cursor(&self) -> Option<&str>;
+}
+
+#[derive(Deserialize)]
+struct ResponseMetadata {
+    next_cursor: Option<String>,
+}
+
+fn cursor_of(metadata: &Option<ResponseMetadata>) -> Option<&str> {
+    metadata
+        .as_ref()
+        .and_then(|m| m.next_cursor.as_deref())
+        .filter(|c| !c.is_empty())
+}
+
+/// `admin.teams.list`.
+#[derive(Deserialize)]
+struct TeamsPage {
+    #[serde(default)]
+    teams: Vec<TeamRow>,
+    response_metadata: Option<ResponseMetadata>,
+}
+
+#[derive(Deserialize)]
+struct TeamRow {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+/// `admin.users.list`.
+#[derive(Deserialize)]
+struct AdminUsersPage {
+    #[serde(default)]
+    users: Vec<AdminUser>,
+    response_metadata: Option<ResponseMetadata>,
+}
+
+/// `users.list`.
+#[derive(Deserialize)]
+struct MembersPage {
+    #[serde(default)]
+    members: Vec<Value>,
+    response_metadata: Option<ResponseMetadata>,
+}
+
+impl Page for TeamsPage {
+    fn next_cursor(&self) -> Option<&str> {
+        cursor_of(&self.response_metadata)
+    }
+}
+
+impl Page for AdminUsersPage {
+    fn next_cursor(&self) -> Option<&str> {
+        cursor_of(&self.response_metadata)
+    }
+}
+
+impl Page for MembersPage {
+    fn next_cursor(&self) -> Option<&str> {
+        cursor_of(&self.response_metadata)
+    }
+}
+
+/// Every page of `method`, in order, each handed to `each`.
+async fn pages<P: Page>(
     slack: &SlackClient,
     method: SlackMethod,
     base: &[(&str, String)],
-    mut each: impl FnMut(Map<String, Value>) -> Result<(), SlackError>,
+    mut each: impl FnMut(P),
 ) -> Result<(), SlackError> {
     let mut cursor: Option<String> = None;
     loop {
@@ -217,26 +283,13 @@ async fn pages(
         if let Some(c) = &cursor {
             params.push(("cursor", c.clone()));
         }
-        let reply = slack.call(method, &params).await?;
-        cursor = next_cursor(&reply);
-        each(reply)?;
+        let page: P = slack.call_as(method, &params).await?;
+        cursor = page.next_cursor().map(str::to_string);
+        each(page);
         if cursor.is_none() {
             return Ok(());
         }
     }
-}
-
-fn parse_users(
-    method: SlackMethod,
-    reply: &mut Map<String, Value>,
-    key: &str,
-) -> Result<Vec<AdminUser>, SlackError> {
-    serde_json::from_value(reply.remove(key).unwrap_or(Value::Array(vec![]))).map_err(|e| {
-        SlackError::Unavailable {
-            method: method.name(),
-            detail: format!("unexpected user shape: {e}"),
-        }
-    })
 }
 
 async fn fetch_admin(
@@ -248,24 +301,13 @@ async fn fetch_admin(
         slack,
         SlackMethod::AdminTeamsList,
         &[("limit", "1000".into())],
-        |reply| {
-            for team in reply
-                .get("teams")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let (Some(id), Some(name)) = (
-                    team.get("id").and_then(Value::as_str),
-                    team.get("name").and_then(Value::as_str),
-                ) {
-                    workspaces.push(Workspace {
-                        id: id.to_string(),
-                        name: name.to_string(),
-                    });
-                }
-            }
-            Ok(())
+        |page: TeamsPage| {
+            workspaces.extend(page.teams.into_iter().filter_map(|t| {
+                Some(Workspace {
+                    id: t.id?,
+                    name: t.name?,
+                })
+            }));
         },
     )
     .await?;
@@ -279,12 +321,15 @@ async fn fetch_admin(
             ("limit", ADMIN_PAGE.to_string()),
             ("is_active", is_active.to_string()),
         ];
-        pages(slack, SlackMethod::AdminUsersList, &params, |mut reply| {
-            let users = parse_users(SlackMethod::AdminUsersList, &mut reply, "users")?;
-            summaries.extend(users.into_iter().map(AdminUser::into_summary));
-            progress(summaries.len() as u64);
-            Ok(())
-        })
+        pages(
+            slack,
+            SlackMethod::AdminUsersList,
+            &params,
+            |page: AdminUsersPage| {
+                summaries.extend(page.users.into_iter().map(AdminUser::into_summary));
+                progress(summaries.len() as u64);
+            },
+        )
         .await?;
     }
 
@@ -295,19 +340,23 @@ async fn fetch_admin(
             ("limit", ADMIN_PAGE.to_string()),
             ("team_id", workspace.id.clone()),
         ];
-        pages(slack, SlackMethod::AdminUsersList, &params, |mut reply| {
-            for user in parse_users(SlackMethod::AdminUsersList, &mut reply, "users")? {
-                memberships
-                    .entry(user.id.clone())
-                    .or_default()
-                    .push(Membership {
-                        workspace: workspace.id.clone(),
-                        role: user.role(),
-                        expires: (user.expiration_ts > 0).then_some(user.expiration_ts),
-                    });
-            }
-            Ok(())
-        })
+        pages(
+            slack,
+            SlackMethod::AdminUsersList,
+            &params,
+            |page: AdminUsersPage| {
+                for user in page.users {
+                    memberships
+                        .entry(user.id.clone())
+                        .or_default()
+                        .push(Membership {
+                            workspace: workspace.id.clone(),
+                            role: user.role(),
+                            expires: (user.expiration_ts > 0).then_some(user.expiration_ts),
+                        });
+                }
+            },
+        )
         .await?;
     }
 
@@ -329,39 +378,38 @@ async fn fetch_workspace(
 ) -> Result<(Vec<DirUser>, Vec<Workspace>), SlackError> {
     let mut users = Vec::new();
     let params = [("limit", USERS_LIST_PAGE.to_string())];
-    pages(slack, SlackMethod::UsersList, &params, |reply| {
-        for member in reply
-            .get("members")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(summary) = summary_from_user_object(member, Some(team_id)) {
-                let role = match summary.user_type {
-                    UserType::Owner => WorkspaceRole::Owner,
-                    UserType::Admin => WorkspaceRole::Admin,
-                    UserType::Member => WorkspaceRole::Member,
-                    UserType::MultiChannelGuest => WorkspaceRole::MultiChannelGuest,
-                    UserType::SingleChannelGuest => WorkspaceRole::SingleChannelGuest,
-                    UserType::Bot => WorkspaceRole::Bot,
-                };
-                let summary = UserSummary {
-                    workspaces: vec![team_id.to_string()],
-                    ..summary
-                };
-                users.push(DirUser::new(
-                    summary,
-                    vec![Membership {
-                        workspace: team_id.to_string(),
-                        role,
-                        expires: None,
-                    }],
-                ));
+    pages(
+        slack,
+        SlackMethod::UsersList,
+        &params,
+        |page: MembersPage| {
+            for member in &page.members {
+                if let Some(summary) = summary_from_user_object(member, Some(team_id)) {
+                    let role = match summary.user_type {
+                        UserType::Owner => WorkspaceRole::Owner,
+                        UserType::Admin => WorkspaceRole::Admin,
+                        UserType::Member => WorkspaceRole::Member,
+                        UserType::MultiChannelGuest => WorkspaceRole::MultiChannelGuest,
+                        UserType::SingleChannelGuest => WorkspaceRole::SingleChannelGuest,
+                        UserType::Bot => WorkspaceRole::Bot,
+                    };
+                    let summary = UserSummary {
+                        workspaces: vec![team_id.to_string()],
+                        ..summary
+                    };
+                    users.push(DirUser::new(
+                        summary,
+                        vec![Membership {
+                            workspace: team_id.to_string(),
+                            role,
+                            expires: None,
+                        }],
+                    ));
+                }
             }
-        }
-        progress(users.len() as u64);
-        Ok(())
-    })
+            progress(users.len() as u64);
+        },
+    )
     .await?;
     let workspaces = vec![Workspace {
         id: team_id.to_string(),
