@@ -60,8 +60,6 @@ pub struct Jobs {
     live: Mutex<HashMap<i64, Arc<Live>>>,
 }
 
-/// Which Slack method an operation calls (for lanes and time estimates).
-/// The 404 for a job ID that is not in the store.
 /// The name of the user `op` is about, if `caller` may see them in the directory (an
 /// invitation is about an email, which the operation shows already).
 pub(crate) fn user_name(state: &AppState, caller: &Caller, op: &Operation) -> Option<String> {
@@ -75,10 +73,12 @@ pub(crate) fn user_name(state: &AppState, caller: &Caller, op: &Operation) -> Op
         .map(|u| u.summary.name)
 }
 
+/// The 404 for a job ID that is not in the store.
 pub(crate) fn no_such_job() -> AppError {
     AppError::NotFound("There is no such job.".into())
 }
 
+/// Which Slack method an operation calls (for lanes and time estimates).
 fn method_of(op: &Operation) -> SlackMethod {
     match op {
         Operation::Invite(_) => SlackMethod::AdminUsersInvite,
