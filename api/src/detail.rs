@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::users::UserSummary;
+use crate::users::{UserSummary, UserType};
 
 /// A user's role on one workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -15,6 +15,20 @@ pub enum WorkspaceRole {
     MultiChannelGuest,
     SingleChannelGuest,
     Bot,
+}
+
+/// The role a user of this type has on a workspace when nothing more specific is known.
+impl From<UserType> for WorkspaceRole {
+    fn from(t: UserType) -> Self {
+        match t {
+            UserType::Owner => WorkspaceRole::Owner,
+            UserType::Admin => WorkspaceRole::Admin,
+            UserType::Member => WorkspaceRole::Member,
+            UserType::MultiChannelGuest => WorkspaceRole::MultiChannelGuest,
+            UserType::SingleChannelGuest => WorkspaceRole::SingleChannelGuest,
+            UserType::Bot => WorkspaceRole::Bot,
+        }
+    }
 }
 
 impl WorkspaceRole {

@@ -41,17 +41,6 @@ pub(super) struct Index {
     email_ends: Vec<u32>,
 }
 
-fn type_role(t: UserType) -> WorkspaceRole {
-    match t {
-        UserType::Owner => WorkspaceRole::Owner,
-        UserType::Admin => WorkspaceRole::Admin,
-        UserType::Member => WorkspaceRole::Member,
-        UserType::MultiChannelGuest => WorkspaceRole::MultiChannelGuest,
-        UserType::SingleChannelGuest => WorkspaceRole::SingleChannelGuest,
-        UserType::Bot => WorkspaceRole::Bot,
-    }
-}
-
 impl Index {
     pub(super) fn build(users: &[DirUser]) -> Index {
         let mut index = Index::default();
@@ -69,7 +58,7 @@ impl Index {
             let s = &user.summary;
             let m_start = index.memberships.len() as u32;
             for team in &s.workspaces {
-                let role = user.role_on(team).unwrap_or_else(|| type_role(s.user_type));
+                let role = user.role_on(team).unwrap_or_else(|| s.user_type.into());
                 let w = workspace_of(&mut index, team);
                 index.memberships.push((w, role));
             }

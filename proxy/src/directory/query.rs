@@ -232,14 +232,7 @@ mod tests {
                 role: if *w == "T2" && t == UserType::Member {
                     WorkspaceRole::Admin
                 } else {
-                    match t {
-                        UserType::Owner => WorkspaceRole::Owner,
-                        UserType::Admin => WorkspaceRole::Admin,
-                        UserType::Member => WorkspaceRole::Member,
-                        UserType::MultiChannelGuest => WorkspaceRole::MultiChannelGuest,
-                        UserType::SingleChannelGuest => WorkspaceRole::SingleChannelGuest,
-                        UserType::Bot => WorkspaceRole::Bot,
-                    }
+                    WorkspaceRole::from(t)
                 },
                 expires,
             })

@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
-use roster_api::{Membership, UserSummary, UserType, Workspace, WorkspaceRole};
+use roster_api::{Membership, UserSummary, Workspace, WorkspaceRole};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::{DirUser, fold, status_of};
-use crate::slack::{SlackClient, SlackError, SlackMethod};
+use crate::slack::{ResponseMetadata, SlackClient, SlackError, SlackMethod};
 
 /// Largest `admin.users.list` page.
 const ADMIN_PAGE: usize = 1000;
@@ -210,18 +210,6 @@ trait Page: serde::de::DeserializeOwned {
     fn next_cursor(&self) -> Option<&str>;
 }
 
-#[derive(Deserialize)]
-struct ResponseMetadata {
-    next_cursor: Option<String>,
-}
-
-fn cursor_of(metadata: &Option<ResponseMetadata>) -> Option<&str> {
-    metadata
-        .as_ref()
-        .and_then(|m| m.next_cursor.as_deref())
-        .filter(|c| !c.is_empty())
-}
-
 /// `admin.teams.list`.
 #[derive(Deserialize)]
 struct TeamsPage {
@@ -254,19 +242,19 @@ struct MembersPage {
 
 impl Page for TeamsPage {
     fn next_cursor(&self) -> Option<&str> {
-        cursor_of(&self.response_metadata)
+        ResponseMetadata::next_cursor(self.response_metadata.as_ref())
     }
 }
 
 impl Page for AdminUsersPage {
     fn next_cursor(&self) -> Option<&str> {
-        cursor_of(&self.response_metadata)
+        ResponseMetadata::next_cursor(self.response_metadata.as_ref())
     }
 }
 
 impl Page for MembersPage {
     fn next_cursor(&self) -> Option<&str> {
-        cursor_of(&self.response_metadata)
+        ResponseMetadata::next_cursor(self.response_metadata.as_ref())
     }
 }
 
@@ -385,14 +373,7 @@ async fn fetch_workspace(
         |page: MembersPage| {
             for member in &page.members {
                 if let Some(summary) = summary_from_user_object(member, Some(team_id)) {
-                    let role = match summary.user_type {
-                        UserType::Owner => WorkspaceRole::Owner,
-                        UserType::Admin => WorkspaceRole::Admin,
-                        UserType::Member => WorkspaceRole::Member,
-                        UserType::MultiChannelGuest => WorkspaceRole::MultiChannelGuest,
-                        UserType::SingleChannelGuest => WorkspaceRole::SingleChannelGuest,
-                        UserType::Bot => WorkspaceRole::Bot,
-                    };
+                    let role = WorkspaceRole::from(summary.user_type);
                     let summary = UserSummary {
                         workspaces: vec![team_id.to_string()],
                         ..summary

@@ -14,7 +14,7 @@ use crate::{
     directory::Visibility,
     error::AppError,
     policy::{Caller, Denied, Field, Permission},
-    slack::SlackMethod,
+    slack::{ResponseMetadata, SlackMethod},
 };
 
 impl Visibility for Caller {
@@ -250,11 +250,6 @@ struct ConversationsChannel {
 }
 
 #[derive(Deserialize)]
-struct ResponseMetadata {
-    next_cursor: Option<String>,
-}
-
-#[derive(Deserialize)]
 struct ExpirationReply {
     expiration_ts: Option<i64>,
 }
@@ -341,10 +336,8 @@ pub async fn detail(
     };
     let (channels, channels_truncated) = match channels {
         Ok(reply) => {
-            let truncated = reply
-                .response_metadata
-                .and_then(|m| m.next_cursor)
-                .is_some_and(|c| !c.is_empty());
+            let truncated =
+                ResponseMetadata::next_cursor(reply.response_metadata.as_ref()).is_some();
             let list = reply
                 .channels
                 .into_iter()

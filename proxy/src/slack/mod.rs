@@ -464,6 +464,22 @@ impl Attempt {
     }
 }
 
+/// `response_metadata` of a reply read with [`SlackClient::call_as`] (as
+/// `Option<ResponseMetadata>`: Slack leaves it out of some replies).
+#[derive(Debug, Deserialize)]
+pub struct ResponseMetadata {
+    next_cursor: Option<String>,
+}
+
+impl ResponseMetadata {
+    /// The cursor of the next page in `metadata`; `None` at the end of a listing.
+    pub fn next_cursor(metadata: Option<&ResponseMetadata>) -> Option<&str> {
+        metadata
+            .and_then(|m| m.next_cursor.as_deref())
+            .filter(|c| !c.is_empty())
+    }
+}
+
 /// Reads `response_metadata.next_cursor` (or a top-level `next_cursor`, as
 /// admin.conversations.search has it); `None` at the end of a listing.
 pub fn next_cursor(reply: &Map<String, Value>) -> Option<String> {
