@@ -278,6 +278,17 @@ impl Browser {
             .await
     }
 
+    /// After a job is started: waits for its page (15 s), then for the job to finish (60 s).
+    pub async fn wait_for_finished_job(&self) {
+        self.wait_until("location.pathname.startsWith('/jobs/')", 15)
+            .await;
+        self.wait_until(
+            "document.querySelector('[data-testid=job-state]')?.dataset.state === 'finished'",
+            60,
+        )
+        .await;
+    }
+
     /// Clicks the element whose normalized text starts with `text`, waiting up to 15 s;
     /// `step` is an XPath step: `button`, or `dialog[@open]//label` for a label in the
     /// open dialog.

@@ -9,18 +9,6 @@ async fn text_of(browser: &Browser, css: &str) -> String {
     browser.texts(css).await.join("")
 }
 
-async fn wait_for_job(browser: &Browser) {
-    browser
-        .wait_until("location.pathname.startsWith('/jobs/')", 15)
-        .await;
-    browser
-        .wait_until(
-            "document.querySelector('[data-testid=job-state]')?.dataset.state === 'finished'",
-            60,
-        )
-        .await;
-}
-
 /// Opens the users page with `query` and waits for its rows.
 async fn users_page(browser: &Browser, roster: &Roster, query: &str) {
     browser
@@ -85,7 +73,7 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
     browser
         .click_text("button", &format!("Run {total} changes"))
         .await;
-    wait_for_job(&browser).await;
+    browser.wait_for_finished_job().await;
     assert_eq!(
         text_of(&browser, "[data-testid=job-done]").await,
         total.to_string()
@@ -196,7 +184,7 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
         "the verdict says why: {failing:?}"
     );
     browser.click_text("button", "Run 2 changes").await;
-    wait_for_job(&browser).await;
+    browser.wait_for_finished_job().await;
     let title = text_of(&browser, "h1").await;
     assert!(title.contains(&target_name), "{title}");
     // Each row names its user, linked to their detail, with the ID.

@@ -103,15 +103,7 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
     browser.assert_accessible("the import page").await;
 
     browser.click_text("button", "Run 3").await;
-    browser
-        .wait_until("location.pathname.startsWith('/jobs/')", 15)
-        .await;
-    browser
-        .wait_until(
-            "document.querySelector('[data-testid=job-state]')?.dataset.state === 'finished'",
-            60,
-        )
-        .await;
+    browser.wait_for_finished_job().await;
     assert_eq!(
         count(&browser, "tr[data-op-index][data-state=done]").await,
         3
