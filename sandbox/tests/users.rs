@@ -2,6 +2,8 @@
 
 mod common;
 
+use serde_json::Value;
+
 use common::*;
 use roster_sandbox::{Sandbox, org::User};
 
@@ -316,4 +318,56 @@ fn conversations_lists_a_users_channels() {
         "invalid_cursor"
     );
     assert_eq!(err(&[("user", "W0NOPE000")]), "user_not_found");
+    assert_eq!(
+        err(&[("user", &u.id), ("team_id", "T0NOWHERE")]),
+        "team_not_found"
+    );
+}
+
+#[test]
+fn conversations_of_one_workspace_with_team_id() {
+    let sb = sandbox(300);
+    let token = sb.tokens().org_admin.clone();
+    let u = find(&sb, |u| {
+        !u.is_bot
+            && u.guest.is_none()
+            && u.memberships
+                .values()
+                .filter(|m| m.active && !m.channels.is_empty())
+                .count()
+                >= 2
+    });
+    let list = |team: Option<&str>| -> Vec<Value> {
+        let mut args = vec![
+            ("user", u.id.as_str()),
+            ("types", "public_channel,private_channel"),
+            ("limit", "1000"),
+        ];
+        if let Some(t) = team {
+            args.push(("team_id", t));
+        }
+        call(&sb, "users.conversations", &token, &args).unwrap()["channels"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let everywhere = list(None);
+    let mut per_team = 0;
+    for team in u.memberships.keys() {
+        let on_team = list(Some(team));
+        assert!(
+            on_team
+                .iter()
+                .all(|c| c["context_team_id"] == team.as_str())
+        );
+        assert_eq!(
+            on_team.len(),
+            everywhere
+                .iter()
+                .filter(|c| c["context_team_id"] == team.as_str())
+                .count()
+        );
+        per_team += on_team.len();
+    }
+    assert_eq!(per_team, everywhere.len());
 }

@@ -226,6 +226,12 @@ pub fn conversations(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
         return Err(Fail::new("invalid_limit"));
     }
     let after = start_after(ctx, "channel")?;
+    // With an org-level token, `team_id` limits the list to one workspace; a workspace
+    // token's own workspace wins over it.
+    let team = match &ctx.token.install {
+        Install::Workspace(t) => Some(t.clone()),
+        Install::Org => opt_team(org, ctx, "team_id")?,
+    };
     let caller = org.users.get(ctx.caller());
     let caller_in = |channel: &str| {
         caller.is_some_and(|c| {
@@ -237,7 +243,7 @@ pub fn conversations(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
     let mut ids: Vec<&String> = user
         .memberships
         .iter()
-        .filter(|(team, m)| m.active && workspace_context(ctx).is_none_or(|t| t == team.as_str()))
+        .filter(|(t, m)| m.active && team.as_deref().is_none_or(|team| team == t.as_str()))
         .flat_map(|(_, m)| m.channels.iter())
         .collect();
     ids.sort();
