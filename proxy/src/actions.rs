@@ -1,6 +1,8 @@
 //! Every change Roster makes in Slack, in one shape: check the mode and the person's pace,
-//! validate, ask the policy, write the audit intent, call Slack, update the directory at
-//! once, write the outcome.
+//! the permission, then the scope (the workspace named and the person acted on, before
+//! anything that depends on data outside the role's workspaces), validate against the
+//! role's view of the person, ask the policy, write the audit intent, call Slack, update
+//! the directory at once, write the outcome.
 
 use roster_api::{
     ActionResult, AssignRequest, AuditOutcome, ExpirationRequest, GuestType, InviteRequest,
@@ -14,7 +16,7 @@ use crate::{
     audit::Intent,
     directory::{Change, DirUser, unix_now},
     error::AppError,
-    policy::{Caller, Denied, Permission},
+    policy::{Caller, Denied, Field, Permission},
     slack::{SlackError, SlackMethod, messages},
 };
 
@@ -169,29 +171,53 @@ impl Actor<'_> {
         }
     }
 
+    /// Records success. `before` is the person as the role saw them; `after` as the change
+    /// left them (the role may no longer see them, say after removing them from its last
+    /// workspace: it is then shown what it saw, without that workspace).
     async fn done(
         &self,
         audit_id: i64,
         message: String,
-        user: &UserSummary,
+        before: &DirUser,
+        after: Option<DirUser>,
     ) -> Result<Outcome, AppError> {
         self.state
             .audit
             .outcome(audit_id, AuditOutcome::Ok, None, &message)
             .await?;
+        let user = after
+            .and_then(|u| self.caller.summary(&u))
+            .unwrap_or_else(|| {
+                let mut gone = self.caller.hide_fields(before.summary.clone());
+                gone.workspaces.clear();
+                gone
+            });
         Ok(Outcome::Done(ActionResult {
             message,
-            user: self.caller.redact(user),
+            user,
             audit_id: Some(audit_id),
         }))
     }
 
-    fn user(&self, id: &str) -> Result<DirUser, AppError> {
-        self.state
-            .directory
-            .get(id)
-            .filter(|u| self.caller.sees(&u.summary))
-            .ok_or_else(|| AppError::NotFound("There is no such user in the directory.".into()))
+    /// Scope first: a workspace the change names must be one the role covers, checked
+    /// before anything that depends on data (whether it exists, who is on it), so that
+    /// outside the scope every workspace ID gets the same refusal.
+    async fn require_scope(&self, plan: &Plan<'_>, team: &str) -> Result<(), AppError> {
+        if team.is_empty() || self.caller.covers(team) {
+            return Ok(());
+        }
+        Err(self
+            .refuse(plan, Denied::Workspace(team.to_string()).into())
+            .await)
+    }
+
+    /// The person acted on, as the role sees them; someone outside its workspaces is
+    /// refused exactly like someone who does not exist.
+    async fn target(&self, plan: &Plan<'_>, id: &str) -> Result<DirUser, AppError> {
+        match self.caller.user(&self.state.directory, id) {
+            Ok(user) => Ok(user),
+            Err(e) => Err(self.refuse(plan, e).await),
+        }
     }
 
     fn workspace_name(&self, id: &str) -> String {
@@ -302,6 +328,7 @@ pub async fn invite(actor: &Actor<'_>, request: InviteRequest) -> Result<Outcome
         params: json!(request),
     };
     actor.require(&plan, Permission::UsersInvite).await?;
+    actor.require_scope(&plan, &request.workspace).await?;
     let validation = (|| {
         if !valid_email(&email) {
             return Err(AppError::invalid(
@@ -342,7 +369,10 @@ pub async fn invite(actor: &Actor<'_>, request: InviteRequest) -> Result<Outcome
             }
             _ => {}
         }
-        if let Some(existing) = actor.state.directory.find_email(&email)
+        // Only a role that sees addresses is told that one belongs to someone (on a
+        // workspace it covers: the scope was checked above).
+        if !actor.caller.hides(Field::Email)
+            && let Some(existing) = actor.state.directory.find_email(&email)
             && existing.summary.workspaces.contains(&request.workspace)
         {
             return Err(AppError::invalid(
@@ -417,16 +447,13 @@ pub async fn invite(actor: &Actor<'_>, request: InviteRequest) -> Result<Outcome
         "Invited {email} to {} {kind}.",
         actor.workspace_name(&request.workspace)
     );
-    actor.done(audit_id, message, &user).await
+    let before = actor.caller.view(&user).unwrap_or_else(|| user.clone());
+    actor.done(audit_id, message, &before, Some(user)).await
 }
 
 /// After an invitation: reads the person back from Slack (Slack answers only `ok`) and puts
 /// them in the directory at once; without an answer, a pending placeholder.
-pub async fn read_back_invite(
-    state: &AppState,
-    request: &InviteRequest,
-    email: &str,
-) -> UserSummary {
+pub async fn read_back_invite(state: &AppState, request: &InviteRequest, email: &str) -> DirUser {
     // Slack answers only `ok`: read the person back to show them at once.
     let role = guest_role(request.guest);
     let membership = Membership {
@@ -467,23 +494,26 @@ pub async fn read_back_invite(
                 .collect();
             user.summary.expires = user.memberships.iter().filter_map(|m| m.expires).min();
             user.summary.created = user.summary.created.max(unix_now());
-            state.directory.upsert(user).summary
+            state.directory.upsert(user)
         }
-        None => UserSummary {
-            id: String::new(),
-            name: request.real_name.clone().unwrap_or_default(),
-            username: email.split('@').next().unwrap_or_default().to_string(),
-            email: Some(email.to_string()),
-            user_type: crate::directory::user_type_of(role),
-            is_primary_owner: false,
-            status: roster_api::UserStatus::Pending,
-            workspaces: vec![request.workspace.clone()],
-            has_2fa: None,
-            has_sso: None,
-            created: unix_now(),
-            expires: request.expires,
-            deactivated: None,
-        },
+        None => DirUser::new(
+            UserSummary {
+                id: String::new(),
+                name: request.real_name.clone().unwrap_or_default(),
+                username: email.split('@').next().unwrap_or_default().to_string(),
+                email: Some(email.to_string()),
+                user_type: crate::directory::user_type_of(role),
+                is_primary_owner: false,
+                status: roster_api::UserStatus::Pending,
+                workspaces: vec![request.workspace.clone()],
+                has_2fa: None,
+                has_sso: None,
+                created: unix_now(),
+                expires: request.expires,
+                deactivated: None,
+            },
+            vec![membership],
+        ),
     }
 }
 
@@ -501,7 +531,8 @@ pub async fn assign(
         params: json!(request),
     };
     actor.require(&plan, Permission::UsersAssign).await?;
-    let user = actor.user(id)?;
+    actor.require_scope(&plan, &request.workspace).await?;
+    let user = actor.target(&plan, id).await?;
     let guest = guest_of(user.summary.user_type);
     let validation = (|| {
         actor.check_workspace(&request.workspace)?;
@@ -526,11 +557,11 @@ pub async fn assign(
     if let Err(e) = validation {
         return Err(actor.refuse(&plan, e).await);
     }
-    if let Err(denied) = actor.caller.may_act(
-        Permission::UsersAssign,
-        &user.summary,
-        Some(&request.workspace),
-    ) {
+    if let Err(denied) =
+        actor
+            .caller
+            .may_act(Permission::UsersAssign, &user, Some(&request.workspace))
+    {
         return Err(actor.refuse(&plan, denied.into()).await);
     }
     let mut params = vec![
@@ -553,23 +584,19 @@ pub async fn assign(
     let audit_id = actor
         .call(&plan, SlackMethod::AdminUsersAssign, &params)
         .await?;
-    let updated = actor
-        .state
-        .directory
-        .apply(
-            id,
-            Change::Assigned {
-                workspace: request.workspace.clone(),
-                role: guest_role(guest),
-            },
-        )
-        .map_or(user.summary.clone(), |u| u.summary);
+    let updated = actor.state.directory.apply(
+        id,
+        Change::Assigned {
+            workspace: request.workspace.clone(),
+            role: guest_role(guest),
+        },
+    );
     let message = format!(
         "Added {} to {}.",
         user.summary.name,
         actor.workspace_name(&request.workspace)
     );
-    actor.done(audit_id, message, &updated).await
+    actor.done(audit_id, message, &user, updated).await
 }
 
 /// `POST /api/users/{id}/remove`.
@@ -586,7 +613,8 @@ pub async fn remove(
         params: json!(request),
     };
     actor.require(&plan, Permission::UsersRemove).await?;
-    let user = actor.user(id)?;
+    actor.require_scope(&plan, &request.workspace).await?;
+    let user = actor.target(&plan, id).await?;
     let validation = (|| {
         actor.check_workspace(&request.workspace)?;
         if user.summary.is_primary_owner {
@@ -606,11 +634,11 @@ pub async fn remove(
     if let Err(e) = validation {
         return Err(actor.refuse(&plan, e).await);
     }
-    if let Err(denied) = actor.caller.may_act(
-        Permission::UsersRemove,
-        &user.summary,
-        Some(&request.workspace),
-    ) {
+    if let Err(denied) =
+        actor
+            .caller
+            .may_act(Permission::UsersRemove, &user, Some(&request.workspace))
+    {
         return Err(actor.refuse(&plan, denied.into()).await);
     }
     let params = [
@@ -629,22 +657,18 @@ pub async fn remove(
     let audit_id = actor
         .call(&plan, SlackMethod::AdminUsersRemove, &params)
         .await?;
-    let updated = actor
-        .state
-        .directory
-        .apply(
-            id,
-            Change::Removed {
-                workspace: request.workspace.clone(),
-            },
-        )
-        .map_or(user.summary.clone(), |u| u.summary);
+    let updated = actor.state.directory.apply(
+        id,
+        Change::Removed {
+            workspace: request.workspace.clone(),
+        },
+    );
     let message = format!(
         "Removed {} from {}.",
         user.summary.name,
         actor.workspace_name(&request.workspace)
     );
-    actor.done(audit_id, message, &updated).await
+    actor.done(audit_id, message, &user, updated).await
 }
 
 /// `POST /api/users/{id}/role`.
@@ -662,7 +686,15 @@ pub async fn set_role(
         params: json!(request),
     };
     actor.require(&plan, Permission::UsersSetRole).await?;
-    let user = actor.user(id)?;
+    if org_wide && !actor.caller.covers_all() {
+        return Err(actor
+            .refuse(&plan, Denied::Workspace("the whole org".into()).into())
+            .await);
+    }
+    if !org_wide {
+        actor.require_scope(&plan, &request.workspace).await?;
+    }
+    let user = actor.target(&plan, id).await?;
     let validation = (|| {
         if !org_wide {
             actor.check_workspace(&request.workspace)?;
@@ -693,16 +725,11 @@ pub async fn set_role(
     if let Err(e) = validation {
         return Err(actor.refuse(&plan, e).await);
     }
-    let scope_check = if org_wide && !actor.caller.role.workspaces.is_all() {
-        Err(Denied::Workspace("the whole org".into()))
-    } else {
-        actor.caller.may_act(
-            Permission::UsersSetRole,
-            &user.summary,
-            (!org_wide).then_some(request.workspace.as_str()),
-        )
-    };
-    if let Err(denied) = scope_check {
+    if let Err(denied) = actor.caller.may_act(
+        Permission::UsersSetRole,
+        &user,
+        (!org_wide).then_some(request.workspace.as_str()),
+    ) {
         return Err(actor.refuse(&plan, denied.into()).await);
     }
     let method = match request.role {
@@ -741,23 +768,19 @@ pub async fn set_role(
         Role::Owner => WorkspaceRole::Owner,
         Role::Regular => WorkspaceRole::Member,
     };
-    let updated = actor
-        .state
-        .directory
-        .apply(
-            id,
-            Change::Role {
-                workspace: (!org_wide).then(|| request.workspace.clone()),
-                role,
-            },
-        )
-        .map_or(user.summary.clone(), |u| u.summary);
+    let updated = actor.state.directory.apply(
+        id,
+        Change::Role {
+            workspace: (!org_wide).then(|| request.workspace.clone()),
+            role,
+        },
+    );
     let message = format!(
         "{} is now {} {place}.",
         user.summary.name,
         article(request.role.label())
     );
-    actor.done(audit_id, message, &updated).await
+    actor.done(audit_id, message, &user, updated).await
 }
 
 fn article(noun: &str) -> String {
@@ -782,7 +805,10 @@ pub async fn set_expiration(
         params: json!(request),
     };
     actor.require(&plan, Permission::UsersSetExpiration).await?;
-    let user = actor.user(id)?;
+    if let Some(w) = &request.workspace {
+        actor.require_scope(&plan, w).await?;
+    }
+    let user = actor.target(&plan, id).await?;
     let workspace = match &request.workspace {
         Some(w) => w.clone(),
         None if user.summary.workspaces.len() == 1 => user.summary.workspaces[0].clone(),
@@ -821,11 +847,11 @@ pub async fn set_expiration(
     if let Err(e) = validation {
         return Err(actor.refuse(&plan, e).await);
     }
-    if let Err(denied) = actor.caller.may_act(
-        Permission::UsersSetExpiration,
-        &user.summary,
-        Some(&workspace),
-    ) {
+    if let Err(denied) =
+        actor
+            .caller
+            .may_act(Permission::UsersSetExpiration, &user, Some(&workspace))
+    {
         return Err(actor.refuse(&plan, denied.into()).await);
     }
     let params = [
@@ -850,17 +876,13 @@ pub async fn set_expiration(
     let audit_id = actor
         .call(&plan, SlackMethod::AdminUsersSetExpiration, &params)
         .await?;
-    let updated = actor
-        .state
-        .directory
-        .apply(
-            id,
-            Change::Expiration {
-                workspace: workspace.clone(),
-                expires: request.expires,
-            },
-        )
-        .map_or(user.summary.clone(), |u| u.summary);
+    let updated = actor.state.directory.apply(
+        id,
+        Change::Expiration {
+            workspace: workspace.clone(),
+            expires: request.expires,
+        },
+    );
     let message = match request.expires {
         Some(_) => format!(
             "Set {}'s expiration on {}.",
@@ -873,7 +895,7 @@ pub async fn set_expiration(
             actor.workspace_name(&workspace)
         ),
     };
-    actor.done(audit_id, message, &updated).await
+    actor.done(audit_id, message, &user, updated).await
 }
 
 #[cfg(test)]

@@ -27,6 +27,22 @@ pub struct Intent<'a> {
     pub params: Value,
 }
 
+/// Whose entries a reader of the log may see.
+#[derive(Debug, Clone)]
+pub enum AuditReader<'a> {
+    /// Every entry (`audit.read_all` on a role that covers every workspace).
+    Everything,
+    /// One's own actions (`audit.read`).
+    Own { actor: &'a str },
+    /// One's own actions and every action on the listed workspaces (`audit.read_all` on a
+    /// role limited to them): nothing about a workspace outside them, or about the whole
+    /// org, unless one did it oneself.
+    Workspaces {
+        actor: &'a str,
+        workspaces: Vec<String>,
+    },
+}
+
 /// The audit database.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
@@ -144,11 +160,11 @@ impl AuditLog {
         Ok(())
     }
 
-    /// A page of the log, newest first. `only_actor` limits it to one person's actions.
+    /// A page of the log, newest first, of the entries `reader` may read.
     pub async fn list(
         &self,
         query: &AuditQuery,
-        only_actor: Option<&str>,
+        reader: &AuditReader<'_>,
     ) -> Result<AuditPage, sqlx::Error> {
         let limit = query.limit.unwrap_or(100).clamp(1, 500) as i64;
         let before: Option<i64> = query.cursor.as_deref().and_then(|c| c.parse().ok());
@@ -162,9 +178,24 @@ impl AuditLog {
             sql.push_str(" AND a.id < ?");
             binds.push(Bind::Int(id));
         }
-        if let Some(actor) = only_actor {
-            sql.push_str(" AND a.actor_email = ? COLLATE NOCASE");
-            binds.push(Bind::Text(actor.to_string()));
+        match reader {
+            AuditReader::Everything => {}
+            AuditReader::Own { actor } => {
+                sql.push_str(" AND a.actor_email = ? COLLATE NOCASE");
+                binds.push(Bind::Text(actor.to_string()));
+            }
+            AuditReader::Workspaces { actor, workspaces } => {
+                sql.push_str(" AND (a.actor_email = ? COLLATE NOCASE OR a.workspace IN (");
+                binds.push(Bind::Text(actor.to_string()));
+                for (i, w) in workspaces.iter().enumerate() {
+                    sql.push_str(if i == 0 { "?" } else { ", ?" });
+                    binds.push(Bind::Text(w.clone()));
+                }
+                if workspaces.is_empty() {
+                    sql.push_str("NULL");
+                }
+                sql.push_str("))");
+            }
         }
         if let Some(actor) = query.actor.as_deref().filter(|s| !s.is_empty()) {
             sql.push_str(" AND a.actor_email LIKE ? ESCAPE '\\'");
@@ -333,7 +364,10 @@ permissions = ["users.read"]"#,
             .unwrap();
         let pending = log.intent(&intent(ada, "assign")).await.unwrap();
 
-        let all = log.list(&AuditQuery::default(), None).await.unwrap();
+        let all = log
+            .list(&AuditQuery::default(), &AuditReader::Everything)
+            .await
+            .unwrap();
         assert_eq!(all.entries.len(), 4);
         assert_eq!(all.entries[0].id, pending);
         assert_eq!(all.entries[0].outcome, AuditOutcome::Pending);
@@ -343,7 +377,12 @@ permissions = ["users.read"]"#,
         );
 
         let mine = log
-            .list(&AuditQuery::default(), Some("ADA@larkspur.example"))
+            .list(
+                &AuditQuery::default(),
+                &AuditReader::Own {
+                    actor: "ADA@larkspur.example",
+                },
+            )
             .await
             .unwrap();
         assert_eq!(mine.entries.len(), 2);
@@ -353,7 +392,7 @@ permissions = ["users.read"]"#,
                     outcome: Some(AuditOutcome::SlackError),
                     ..Default::default()
                 },
-                None,
+                &AuditReader::Everything,
             )
             .await
             .unwrap();
@@ -368,7 +407,7 @@ permissions = ["users.read"]"#,
                     outcome: Some(AuditOutcome::Denied),
                     ..Default::default()
                 },
-                None,
+                &AuditReader::Everything,
             )
             .await
             .unwrap();
@@ -381,7 +420,7 @@ permissions = ["users.read"]"#,
                     limit: Some(3),
                     ..Default::default()
                 },
-                None,
+                &AuditReader::Everything,
             )
             .await
             .unwrap();
@@ -393,7 +432,7 @@ permissions = ["users.read"]"#,
                     cursor: first.next_cursor.clone(),
                     ..Default::default()
                 },
-                None,
+                &AuditReader::Everything,
             )
             .await
             .unwrap();
@@ -414,7 +453,10 @@ permissions = ["users.read"]"#,
         drop(log);
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         let reopened = AuditLog::open(&dir.path().join("roster.db")).await.unwrap();
-        let after = reopened.list(&AuditQuery::default(), None).await.unwrap();
+        let after = reopened
+            .list(&AuditQuery::default(), &AuditReader::Everything)
+            .await
+            .unwrap();
         assert_eq!(after.entries[0].outcome, AuditOutcome::Unknown);
         assert!(
             after.entries[0]

@@ -6,10 +6,14 @@
 
 use std::collections::BTreeSet;
 
-use roster_api::{UserDetail, UserSummary, UserType};
+use roster_api::{SyncStatus, UserDetail, UserSummary, UserType};
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfigError;
+use crate::{
+    config::ConfigError,
+    directory::{DirUser, Directory},
+    error::AppError,
+};
 
 /// Something a role may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -254,21 +258,48 @@ impl Caller {
         self.role.workspaces.covers(team)
     }
 
-    /// Whether the user is visible: on at least one workspace in scope (users on no
-    /// workspace only to roles that cover every workspace).
-    pub fn sees(&self, user: &UserSummary) -> bool {
-        if self.role.workspaces.is_all() {
-            return true;
-        }
-        user.workspaces.iter().any(|t| self.covers(t))
+    /// Whether the role covers every workspace of the org.
+    pub fn covers_all(&self) -> bool {
+        self.role.workspaces.is_all()
     }
 
-    /// The user as this role may see it: out-of-scope workspaces and hidden fields removed.
-    pub fn redact(&self, user: &UserSummary) -> UserSummary {
-        let mut u = user.clone();
-        if !self.role.workspaces.is_all() {
-            u.workspaces.retain(|t| self.covers(t));
+    /// Whether the user is visible: on at least one workspace in scope (users on no
+    /// workspace only to roles that cover every workspace).
+    pub fn sees(&self, user: &DirUser) -> bool {
+        self.covers_all() || user.summary.workspaces.iter().any(|t| self.covers(t))
+    }
+
+    /// The user as this role sees them, before hidden fields are removed: only the
+    /// memberships on its workspaces, and the type, guest expiration and workspace list
+    /// those give. `None` when the user is on none of its workspaces.
+    pub fn view(&self, user: &DirUser) -> Option<DirUser> {
+        if self.covers_all() {
+            return Some(user.clone());
         }
+        let covers = |t: &str| self.covers(t);
+        user.within(&covers, &covers)
+    }
+
+    /// A user from the directory, as this role sees them; refused the same way whether
+    /// the user is outside the role's workspaces or does not exist.
+    pub fn user(&self, directory: &Directory, id: &str) -> Result<DirUser, AppError> {
+        directory
+            .get(id)
+            .and_then(|u| self.view(&u))
+            .ok_or_else(|| self.no_such_user())
+    }
+
+    /// The answer for a user this role cannot see, whether or not they exist.
+    pub fn no_such_user(&self) -> AppError {
+        AppError::NotFound(if self.covers_all() {
+            "There is no such user in the directory.".into()
+        } else {
+            "There is no such user on the workspaces your role covers.".into()
+        })
+    }
+
+    /// The summary without the fields this role may not see.
+    pub fn hide_fields(&self, mut u: UserSummary) -> UserSummary {
         if self.hides(Field::Email) {
             u.email = None;
         }
@@ -287,14 +318,28 @@ impl Caller {
         u
     }
 
-    /// The detail as this role may see it.
+    /// The sync's progress as this role may see it: the count of users fetched is the
+    /// org's, so a role limited to some workspaces is not told it.
+    pub fn sync_status(&self, mut status: SyncStatus) -> SyncStatus {
+        if !self.covers_all() {
+            status.fetched = 0;
+        }
+        status
+    }
+
+    /// The user's summary as this role may see it, if it may see the user at all.
+    pub fn summary(&self, user: &DirUser) -> Option<UserSummary> {
+        self.view(user).map(|u| self.hide_fields(u.summary))
+    }
+
+    /// The detail, built from this role's view of the user, without what it may not see.
     pub fn redact_detail(&self, detail: UserDetail) -> UserDetail {
         let mut d = detail;
-        d.summary = self.redact(&d.summary);
-        if !self.role.workspaces.is_all() {
+        d.summary = self.hide_fields(d.summary);
+        if !self.covers_all() {
             d.memberships.retain(|m| self.covers(&m.workspace));
             d.channels
-                .retain(|c| c.workspace.as_deref().is_none_or(|w| self.covers(w)));
+                .retain(|c| c.workspace.as_deref().is_some_and(|w| self.covers(w)));
         }
         if self.hides(Field::Phone) {
             d.phone = None;
@@ -313,14 +358,16 @@ impl Caller {
         d
     }
 
-    /// Why this caller may not change `target` on `team` with `permission`, if they may not.
+    /// Why this caller may not change `target` (as [`Caller::view`] gives them) on `team`
+    /// with `permission`, if they may not.
     ///
-    /// Org owners (and the primary owner) may only be changed by someone who may set roles
-    /// on every workspace they belong to.
+    /// Owners (and the primary owner) may only be changed by a role that may set roles on
+    /// every workspace: a role limited to some workspaces cannot know what else an owner
+    /// holds, so it may not touch them at all.
     pub fn may_act(
         &self,
         permission: Permission,
-        target: &UserSummary,
+        target: &DirUser,
         team: Option<&str>,
     ) -> Result<(), Denied> {
         if !self.can(permission) {
@@ -334,12 +381,10 @@ impl Caller {
         if !self.sees(target) {
             return Err(Denied::User);
         }
-        if target.user_type == UserType::Owner {
-            let all_covered =
-                self.role.workspaces.is_all() || target.workspaces.iter().all(|t| self.covers(t));
-            if !self.can(Permission::UsersSetRole) || !all_covered {
-                return Err(Denied::Owner);
-            }
+        if target.summary.user_type == UserType::Owner
+            && !(self.can(Permission::UsersSetRole) && self.covers_all())
+        {
+            return Err(Denied::Owner);
         }
         Ok(())
     }
@@ -354,7 +399,7 @@ pub enum Denied {
     Workspace(String),
     #[error("This user is outside the workspaces your role covers.")]
     User,
-    #[error("Owners can only be changed by someone who may set roles on all of their workspaces.")]
+    #[error("Owners can only be changed by someone who may set roles on every workspace.")]
     Owner,
     #[error("Your role may only invite guests.")]
     GuestsOnly,
@@ -365,7 +410,7 @@ pub enum Denied {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roster_api::UserStatus;
+    use roster_api::{Membership, UserStatus, WorkspaceRole};
 
     fn role(toml_text: &str) -> RoleConfig {
         toml::from_str(toml_text).unwrap()
@@ -380,8 +425,8 @@ mod tests {
         }
     }
 
-    fn user(workspaces: &[&str], user_type: UserType) -> UserSummary {
-        UserSummary {
+    fn user(workspaces: &[&str], user_type: UserType) -> DirUser {
+        let summary = UserSummary {
             id: "W1".into(),
             name: "N".into(),
             username: "n".into(),
@@ -395,7 +440,16 @@ mod tests {
             created: 5,
             expires: Some(9),
             deactivated: None,
-        }
+        };
+        let memberships = workspaces
+            .iter()
+            .map(|w| Membership {
+                workspace: w.to_string(),
+                role: user_type.into(),
+                expires: Some(9),
+            })
+            .collect();
+        DirUser::new(summary, memberships)
     }
 
     fn helpdesk() -> Caller {
@@ -416,12 +470,32 @@ mod tests {
         assert!(h.sees(&user(&["T2", "T9"], UserType::Member)));
         assert!(!h.sees(&user(&["T9"], UserType::Member)));
         assert!(!h.sees(&user(&[], UserType::Member)));
-        let seen = h.redact(&user(&["T2", "T9"], UserType::Member));
+        let seen = h.summary(&user(&["T2", "T9"], UserType::Member)).unwrap();
         assert_eq!(seen.workspaces, ["T2"]);
         assert_eq!(seen.email, None);
         assert_eq!(seen.has_2fa, None, "sensitive without users.read_sensitive");
         assert_eq!(seen.has_sso, None);
         assert_eq!(seen.expires, Some(9));
+    }
+
+    #[test]
+    fn a_restricted_view_comes_from_the_covered_workspaces_only() {
+        let h = helpdesk();
+        let mut u = user(&["T1", "T9"], UserType::Admin);
+        u.memberships[0].role = WorkspaceRole::Member;
+        u.memberships[0].expires = None;
+        u.memberships[1].role = WorkspaceRole::Admin;
+        u.memberships[1].expires = Some(3);
+        let seen = h.view(&u).unwrap();
+        assert_eq!(seen.summary.user_type, UserType::Member, "admin only on T9");
+        assert_eq!(seen.summary.expires, None, "the expiration is T9's");
+        assert_eq!(seen.summary.workspaces, ["T1"]);
+        assert_eq!(seen.memberships.len(), 1);
+        // A workspace the user is listed on without a described membership gives no more
+        // than the account itself says.
+        u.memberships.remove(0);
+        assert_eq!(h.view(&u).unwrap().summary.user_type, UserType::Member);
+        assert!(h.view(&user(&["T9"], UserType::Member)).is_none());
     }
 
     #[test]
@@ -444,6 +518,18 @@ mod tests {
         assert_eq!(
             h.may_act(Permission::UsersSetExpiration, &owner, Some("T1")),
             Err(Denied::Owner)
+        );
+        let regional = caller(role(
+            r#"
+            name = "regional"
+            permissions = ["users.read", "users.set_role", "users.remove"]
+            workspaces = ["T1"]
+            "#,
+        ));
+        assert_eq!(
+            regional.may_act(Permission::UsersRemove, &owner, Some("T1")),
+            Err(Denied::Owner),
+            "even when every workspace the owner is on is covered"
         );
 
         let admin = caller(role(

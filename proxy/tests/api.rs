@@ -706,19 +706,22 @@ async fn sync_pages_through_ten_thousand_users() {
     let (_, page) = app.get("/api/users?limit=1").await;
     assert_eq!(page["total"], 10_000);
     assert_eq!(page["sync"]["fetched"], 10_000);
-    // 10 org-wide active pages, 1 deactivated, then each workspace's pages.
+    // 10 org-wide active pages, 1 deactivated, then each workspace's pages: its active
+    // members, and the accounts inactive there (to find the deactivated ones' roles).
     let per_workspace: u64 = (0..3)
         .map(|i| {
             let w = app.workspace(i);
-            let n = app.sandbox.sandbox.with_org(|o| {
-                o.users
-                    .values()
-                    .filter(|u| {
-                        !u.is_deactivated() && u.memberships.get(&w).is_some_and(|m| m.active)
-                    })
-                    .count()
+            let (active, inactive) = app.sandbox.sandbox.with_org(|o| {
+                let on = |u: &&roster_sandbox::org::User| u.memberships.contains_key(&w);
+                let active = |u: &&roster_sandbox::org::User| {
+                    !u.is_deactivated() && u.memberships.get(&w).is_some_and(|m| m.active)
+                };
+                (
+                    o.users.values().filter(on).filter(active).count(),
+                    o.users.values().filter(on).filter(|u| !active(u)).count(),
+                )
             });
-            n.div_ceil(1000).max(1) as u64
+            (active.div_ceil(1000).max(1) + inactive.div_ceil(1000).max(1)) as u64
         })
         .sum();
     assert_eq!(app.calls("admin.users.list"), 10 + 1 + per_workspace);

@@ -14,6 +14,10 @@ pub fn SyncStatus() -> impl IntoView {
         let now = session.clock.get();
         let sync = status.sync;
         let (class, text) = match sync.state {
+            // Roles limited to some workspaces are not told the org's count.
+            SyncState::Running if sync.fetched == 0 => {
+                ("sync sync-running", "Syncing…".to_string())
+            }
             SyncState::Running => (
                 "sync sync-running",
                 format!(

@@ -24,6 +24,16 @@ pub(super) struct Row {
     pub m_len: u32,
 }
 
+/// One user's place on one workspace.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Seat {
+    /// Index into [`Index::workspaces`].
+    pub workspace: u16,
+    pub role: WorkspaceRole,
+    /// Guest expiration there, Unix seconds.
+    pub expires: Option<i64>,
+}
+
 /// The index of a whole directory.
 #[derive(Debug, Default)]
 pub(super) struct Index {
@@ -31,8 +41,8 @@ pub(super) struct Index {
     pub workspaces: Vec<String>,
     pub by_workspace: HashMap<String, u16>,
     pub rows: Vec<Row>,
-    /// (workspace index, role there), per user, flat.
-    pub memberships: Vec<(u16, WorkspaceRole)>,
+    /// Each user's seats, flat.
+    pub memberships: Vec<Seat>,
     /// Folded name, username and ID of every user, each followed by `\0`.
     text: Vec<u8>,
     /// Folded emails, each followed by `\0`.
@@ -57,10 +67,13 @@ impl Index {
         for user in users {
             let s = &user.summary;
             let m_start = index.memberships.len() as u32;
-            for team in &s.workspaces {
-                let role = user.role_on(team).unwrap_or_else(|| s.user_type.into());
-                let w = workspace_of(&mut index, team);
-                index.memberships.push((w, role));
+            for (team, role, expires) in user.seats() {
+                let workspace = workspace_of(&mut index, team);
+                index.memberships.push(Seat {
+                    workspace,
+                    role,
+                    expires,
+                });
             }
             index.rows.push(Row {
                 user_type: s.user_type,
@@ -82,7 +95,7 @@ impl Index {
     }
 
     /// The memberships of user `i`.
-    pub(super) fn memberships_of(&self, i: usize) -> &[(u16, WorkspaceRole)] {
+    pub(super) fn memberships_of(&self, i: usize) -> &[Seat] {
         let row = &self.rows[i];
         &self.memberships[row.m_start as usize..(row.m_start + row.m_len) as usize]
     }

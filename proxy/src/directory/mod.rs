@@ -113,6 +113,59 @@ impl DirUser {
             .find(|m| m.workspace == workspace)
             .map(|m| m.role)
     }
+
+    /// The role on a workspace the user is listed on but whose membership Slack did not
+    /// describe: what the account itself says (a guest or a bot everywhere), never a role
+    /// held on another workspace.
+    fn base_role(&self) -> WorkspaceRole {
+        match self.summary.user_type {
+            UserType::Bot => WorkspaceRole::Bot,
+            UserType::MultiChannelGuest => WorkspaceRole::MultiChannelGuest,
+            UserType::SingleChannelGuest => WorkspaceRole::SingleChannelGuest,
+            UserType::Owner | UserType::Admin | UserType::Member => WorkspaceRole::Member,
+        }
+    }
+
+    /// Role and expiration on each workspace the user is on, in the summary's order.
+    pub fn seats(&self) -> impl Iterator<Item = (&str, WorkspaceRole, Option<i64>)> {
+        self.summary.workspaces.iter().map(|team| {
+            match self.memberships.iter().find(|m| &m.workspace == team) {
+                Some(m) => (team.as_str(), m.role, m.expires),
+                None => (team.as_str(), self.base_role(), None),
+            }
+        })
+    }
+
+    /// The user as seen from some workspaces only: `None` when on none of `scope`. The
+    /// workspace list is the ones in `scope`; the type and the guest expiration come from
+    /// the memberships in `focus` (a subset of `scope`: one workspace a view is filtered
+    /// to, or `scope` itself), so nothing outside them shapes what is shown.
+    pub fn within(
+        &self,
+        scope: &dyn Fn(&str) -> bool,
+        focus: &dyn Fn(&str) -> bool,
+    ) -> Option<DirUser> {
+        let seats: Vec<(&str, WorkspaceRole, Option<i64>)> =
+            self.seats().filter(|(team, _, _)| scope(team)).collect();
+        if seats.is_empty() {
+            return None;
+        }
+        let focused: Vec<&(&str, WorkspaceRole, Option<i64>)> =
+            seats.iter().filter(|(team, _, _)| focus(team)).collect();
+        let mut user = self.clone();
+        user.memberships.retain(|m| scope(&m.workspace));
+        user.summary.workspaces = seats.iter().map(|(t, _, _)| t.to_string()).collect();
+        user.summary.expires = focused.iter().filter_map(|(_, _, e)| *e).min();
+        if user.summary.user_type != UserType::Bot {
+            let best = focused
+                .iter()
+                .map(|(_, r, _)| *r)
+                .min_by_key(|r| role_rank(*r))
+                .unwrap_or_else(|| self.base_role());
+            user.summary.user_type = user_type_of(best);
+        }
+        Some(user)
+    }
 }
 
 fn role_rank(role: WorkspaceRole) -> u8 {

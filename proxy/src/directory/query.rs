@@ -11,7 +11,7 @@ use std::{
 
 use roster_api::{SortDir, SortKey, UserQuery, UserStatus, UserSummary, UserType};
 
-use super::{DirUser, Directory, fold, unix_now, user_type_of};
+use super::{DirUser, Directory, fold, index::Index, unix_now, user_type_of};
 
 /// What the caller may see, so filtering and counting never reveal more.
 pub trait Visibility {
@@ -28,9 +28,13 @@ pub struct Page {
     pub total: usize,
 }
 
+/// Sort orders already computed, by key and by the workspaces the key's values come from
+/// (`None`: every workspace).
+type OrderKey = (SortKey, Option<Vec<u16>>);
+
 #[derive(Debug, Default)]
 pub(super) struct SortCache {
-    orders: Mutex<HashMap<SortKey, Arc<Vec<u32>>>>,
+    orders: Mutex<HashMap<OrderKey, Arc<Vec<u32>>>>,
 }
 
 impl SortCache {
@@ -58,80 +62,176 @@ fn status_rank(s: UserStatus) -> u8 {
     }
 }
 
-/// Ascending order of two users by `key`; absent values sort last; ties by name, then ID.
-fn compare(
-    key: SortKey,
-    a: &DirUser,
-    b: &DirUser,
-    names: &[String],
-    ia: usize,
-    ib: usize,
-) -> Ordering {
-    let (sa, sb) = (&a.summary, &b.summary);
-    fn opt<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
-        match (a, b) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
+/// Which of the index's workspaces count: `None` is every one.
+#[derive(Debug, Clone)]
+struct Mask(Option<Vec<bool>>);
+
+impl Mask {
+    fn covers(&self, workspace: u16) -> bool {
+        self.0.as_ref().is_none_or(|m| m[workspace as usize])
+    }
+
+    /// The workspaces it keeps, as a cache key.
+    fn key(&self) -> Option<Vec<u16>> {
+        self.0.as_ref().map(|m| {
+            m.iter()
+                .enumerate()
+                .filter(|(_, on)| **on)
+                .map(|(i, _)| i as u16)
+                .collect()
+        })
+    }
+}
+
+/// A user's type and guest expiration counting only the seats `mask` keeps (`None` when it
+/// keeps none of them).
+fn seen_through(index: &Index, i: usize, mask: &Mask) -> Option<(UserType, Option<i64>)> {
+    let row = &index.rows[i];
+    if mask.0.is_none() {
+        return Some((row.user_type, row.expires));
+    }
+    let mut best: Option<UserType> = None;
+    let mut expires: Option<i64> = None;
+    for seat in index.memberships_of(i) {
+        if !mask.covers(seat.workspace) {
+            continue;
+        }
+        let t = user_type_of(seat.role);
+        if best.is_none_or(|b| type_rank(t) < type_rank(b)) {
+            best = Some(t);
+        }
+        if let Some(e) = seat.expires {
+            expires = Some(expires.map_or(e, |x: i64| x.min(e)));
         }
     }
-    let primary = match key {
-        SortKey::Name => Ordering::Equal,
+    let best = best?;
+    let user_type = if row.user_type == UserType::Bot {
+        UserType::Bot
+    } else {
+        best
+    };
+    Some((user_type, expires))
+}
+
+fn seats_within(index: &Index, i: usize, mask: &Mask) -> usize {
+    index
+        .memberships_of(i)
+        .iter()
+        .filter(|s| mask.covers(s.workspace))
+        .count()
+}
+
+/// Absent values sort last.
+fn opt<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// Ascending order of two users by a key that belongs to the user alone; ties by name, then
+/// ID (the same tie-break as every other order).
+fn compare_own(key: SortKey, a: &DirUser, b: &DirUser) -> Ordering {
+    let (sa, sb) = (&a.summary, &b.summary);
+    match key {
         SortKey::Username => sa.username.cmp(&sb.username),
         SortKey::Email => opt(
             (!a.email_key.is_empty()).then_some(&a.email_key),
             (!b.email_key.is_empty()).then_some(&b.email_key),
         ),
-        SortKey::Type => type_rank(sa.user_type).cmp(&type_rank(sb.user_type)),
         SortKey::Status => status_rank(sa.status).cmp(&status_rank(sb.status)),
-        SortKey::Workspaces => sa.workspaces.len().cmp(&sb.workspaces.len()),
         SortKey::Has2fa => opt(sa.has_2fa, sb.has_2fa),
         SortKey::HasSso => opt(sa.has_sso, sb.has_sso),
         SortKey::Created => sa.created.cmp(&sb.created),
-        SortKey::Expires => opt(sa.expires, sb.expires),
-    };
-    primary
-        .then_with(|| names[ia].cmp(&names[ib]))
-        .then_with(|| sa.id.cmp(&sb.id))
+        SortKey::Name | SortKey::Type | SortKey::Workspaces | SortKey::Expires => Ordering::Equal,
+    }
+}
+
+/// The mask whose workspaces a sort key's values come from, if they depend on any.
+fn mask_for<'m>(key: SortKey, scope: &'m Mask, focus: &'m Mask) -> Option<&'m Mask> {
+    match key {
+        SortKey::Type | SortKey::Expires => Some(focus),
+        SortKey::Workspaces => Some(scope),
+        _ => None,
+    }
 }
 
 impl Directory {
-    fn order(&self, users: &[DirUser], key: SortKey) -> Arc<Vec<u32>> {
-        if let Some(order) = self.sorts.orders.lock().unwrap().get(&key) {
+    fn order(&self, data: &super::Data, key: SortKey, mask: Option<&Mask>) -> Arc<Vec<u32>> {
+        let cache_key = (key, mask.and_then(Mask::key));
+        if let Some(order) = self.sorts.orders.lock().unwrap().get(&cache_key) {
             return order.clone();
         }
+        let users = &data.users;
+        let index = &data.index;
         let names: Vec<String> = users.iter().map(|u| fold(&u.summary.name)).collect();
+        // Keys that come from memberships are computed once per user for this mask.
+        let derived: Option<Vec<Option<i64>>> = mask.map(|mask| {
+            (0..users.len())
+                .map(|i| match key {
+                    SortKey::Type => {
+                        seen_through(index, i, mask).map(|(t, _)| i64::from(type_rank(t)))
+                    }
+                    SortKey::Expires => seen_through(index, i, mask).and_then(|(_, e)| e),
+                    _ => Some(seats_within(index, i, mask) as i64),
+                })
+                .collect()
+        });
         let mut order: Vec<u32> = (0..users.len() as u32).collect();
         order.sort_by(|&x, &y| {
             let (x, y) = (x as usize, y as usize);
-            compare(key, &users[x], &users[y], &names, x, y)
+            let primary = match &derived {
+                Some(values) => opt(values[x], values[y]),
+                None => compare_own(key, &users[x], &users[y]),
+            };
+            primary
+                .then_with(|| names[x].cmp(&names[y]))
+                .then_with(|| users[x].summary.id.cmp(&users[y].summary.id))
         });
         let order = Arc::new(order);
-        self.sorts.orders.lock().unwrap().insert(key, order.clone());
+        self.sorts
+            .orders
+            .lock()
+            .unwrap()
+            .insert(cache_key, order.clone());
         order
     }
 
-    /// One page of the users matching `query` that `viewer` may see.
+    /// One page of the users matching `query` that `viewer` may see, each as the viewer
+    /// sees them: the workspaces in its scope, and the type and guest expiration on the
+    /// workspace the query names (or across its scope). Filters, sorts and counts use the
+    /// same values, so nothing outside the scope shapes the answer.
     pub fn query(&self, query: &UserQuery, viewer: &dyn Visibility) -> Page {
         let data = self.data.read().unwrap();
-        let key = query.sort.unwrap_or(SortKey::Name);
-        let order = self.order(&data.users, key);
         let index = &data.index;
+        let scope_teams = viewer.workspace_scope();
+        let scope = Mask(
+            scope_teams
+                .as_ref()
+                .map(|teams| index.workspaces.iter().map(|w| teams.contains(w)).collect()),
+        );
+        // A workspace nobody is on yet matches nobody.
+        let focus = match query.workspace.as_deref() {
+            None => scope.clone(),
+            Some(w) => {
+                let at = index.by_workspace.get(w).copied();
+                Mask(Some(
+                    (0..index.workspaces.len())
+                        .map(|i| Some(i as u16) == at && scope.covers(i as u16))
+                        .collect(),
+                ))
+            }
+        };
+        let key = query.sort.unwrap_or(SortKey::Name);
+        let order = self.order(&data, key, mask_for(key, &scope, &focus));
         let hits = query
             .q
             .as_deref()
             .map(str::trim)
             .filter(|q| !q.is_empty())
             .map(|q| index.search(q, viewer.sees_emails()));
-        let allowed: Option<Vec<bool>> = viewer
-            .workspace_scope()
-            .map(|teams| index.workspaces.iter().map(|w| teams.contains(w)).collect());
-        // A workspace nobody is on yet matches nobody.
-        let on_workspace: Option<Option<u16>> = query
-            .workspace
-            .as_deref()
-            .map(|w| index.by_workspace.get(w).copied());
         let offset = query.offset.unwrap_or(0);
         let limit = query.limit.unwrap_or(UserQuery::DEFAULT_LIMIT);
         let expiring_before = query
@@ -142,28 +242,27 @@ impl Directory {
             if hits.as_ref().is_some_and(|h| !h[i]) {
                 return false;
             }
-            let row = &index.rows[i];
-            let memberships = index.memberships_of(i);
-            if let Some(allowed) = &allowed
-                && !memberships.iter().any(|(w, _)| allowed[*w as usize])
-            {
+            if scope.0.is_some() && seats_within(index, i, &scope) == 0 {
                 return false;
             }
-            // With a workspace filter, the type is the role on that workspace.
-            let user_type = match on_workspace {
-                None => row.user_type,
-                Some(None) => return false,
-                Some(Some(w)) => match memberships.iter().find(|(x, _)| *x == w) {
-                    Some((_, role)) => user_type_of(*role),
-                    None => return false,
-                },
+            let Some((user_type, expires)) = seen_through(index, i, &focus) else {
+                return false;
             };
+            let row = &index.rows[i];
             query.user_type.is_none_or(|t| t == user_type)
                 && query.status.is_none_or(|st| st == row.status)
                 && query.has_2fa.is_none_or(|v| row.has_2fa == Some(v))
                 && query.has_sso.is_none_or(|v| row.has_sso == Some(v))
-                && expiring_before.is_none_or(|before| row.expires.is_some_and(|e| e <= before))
+                && expiring_before.is_none_or(|before| expires.is_some_and(|e| e <= before))
         };
+        let in_scope = |team: &str| {
+            scope_teams
+                .as_ref()
+                .is_none_or(|teams| teams.iter().any(|t| t == team))
+        };
+        let in_focus =
+            |team: &str| in_scope(team) && query.workspace.as_deref().is_none_or(|w| w == team);
+        let unrestricted = scope_teams.is_none() && query.workspace.is_none();
 
         let mut total = 0;
         let mut page = Vec::with_capacity(limit.min(1_000));
@@ -171,7 +270,13 @@ impl Directory {
             let i = *i as usize;
             if matches(i) {
                 if total >= offset && page.len() < limit {
-                    page.push(data.users[i].summary.clone());
+                    let user = &data.users[i];
+                    let seen = if unrestricted {
+                        Some(user.summary.clone())
+                    } else {
+                        user.within(&in_scope, &in_focus).map(|u| u.summary)
+                    };
+                    page.extend(seen);
                 }
                 total += 1;
             }

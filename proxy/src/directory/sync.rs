@@ -321,31 +321,53 @@ async fn fetch_admin(
         .await?;
     }
 
-    // Per workspace: the role and guest expiration on each one.
+    // Per workspace: the role and guest expiration on each one. A deactivated account is
+    // listed with `is_active=false` on the workspaces it belonged to, and so is an active
+    // one that was removed from a workspace: only the first kind is a membership, so that
+    // every workspace a user is listed on has its own role (a view limited to some
+    // workspaces never has to borrow the org-wide one).
+    let deactivated: HashMap<&str, &[String]> = summaries
+        .iter()
+        .filter(|s| s.status == roster_api::UserStatus::Deactivated)
+        .map(|s| (s.id.as_str(), s.workspaces.as_slice()))
+        .collect();
     let mut memberships: HashMap<String, Vec<Membership>> = HashMap::new();
     for workspace in &workspaces {
-        let params = [
-            ("limit", ADMIN_PAGE.to_string()),
-            ("team_id", workspace.id.clone()),
-        ];
-        pages(
-            slack,
-            SlackMethod::AdminUsersList,
-            &params,
-            |page: AdminUsersPage| {
-                for user in page.users {
-                    memberships
-                        .entry(user.id.clone())
-                        .or_default()
-                        .push(Membership {
-                            workspace: workspace.id.clone(),
-                            role: user.role(),
-                            expires: (user.expiration_ts > 0).then_some(user.expiration_ts),
-                        });
-                }
-            },
-        )
-        .await?;
+        for is_active in ["true", "false"] {
+            if is_active == "false" && deactivated.is_empty() {
+                continue;
+            }
+            let params = [
+                ("limit", ADMIN_PAGE.to_string()),
+                ("team_id", workspace.id.clone()),
+                ("is_active", is_active.to_string()),
+            ];
+            pages(
+                slack,
+                SlackMethod::AdminUsersList,
+                &params,
+                |page: AdminUsersPage| {
+                    for user in page.users {
+                        if is_active == "false"
+                            && !deactivated
+                                .get(user.id.as_str())
+                                .is_some_and(|teams| teams.contains(&workspace.id))
+                        {
+                            continue;
+                        }
+                        memberships
+                            .entry(user.id.clone())
+                            .or_default()
+                            .push(Membership {
+                                workspace: workspace.id.clone(),
+                                role: user.role(),
+                                expires: (user.expiration_ts > 0).then_some(user.expiration_ts),
+                            });
+                    }
+                },
+            )
+            .await?;
+        }
     }
 
     let users = summaries

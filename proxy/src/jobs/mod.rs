@@ -69,7 +69,7 @@ pub(crate) fn user_name(state: &AppState, caller: &Caller, op: &Operation) -> Op
     state
         .directory
         .get(op.target())
-        .filter(|u| caller.sees(&u.summary))
+        .filter(|u| caller.sees(u))
         .map(|u| u.summary.name)
 }
 

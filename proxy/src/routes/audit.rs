@@ -10,16 +10,25 @@ use roster_api::{AuditPage, AuditQuery, ErrorBody};
 
 use crate::{
     AppState,
+    audit::AuditReader,
     error::AppError,
-    policy::{Caller, Denied, Permission},
+    policy::{Caller, Denied, Permission, WorkspaceScope},
 };
 
-/// `audit.read_all` sees everyone's actions; `audit.read` only one's own.
-fn scope(caller: &Caller) -> Result<Option<&str>, AppError> {
+/// `audit.read_all` sees everyone's actions (on the role's workspaces, for a role limited
+/// to some); `audit.read` only one's own.
+fn scope(caller: &Caller) -> Result<AuditReader<'_>, AppError> {
+    let actor = caller.email.as_str();
     if caller.can(Permission::AuditReadAll) {
-        Ok(None)
+        Ok(match &caller.role.workspaces {
+            WorkspaceScope::All(_) => AuditReader::Everything,
+            WorkspaceScope::Only(teams) => AuditReader::Workspaces {
+                actor,
+                workspaces: teams.iter().cloned().collect(),
+            },
+        })
     } else if caller.can(Permission::AuditRead) {
-        Ok(Some(caller.email.as_str()))
+        Ok(AuditReader::Own { actor })
     } else {
         Err(Denied::Permission(Permission::AuditRead).into())
     }
@@ -45,7 +54,7 @@ pub async fn list(
             "The cursor is not one Roster gave out.",
         ));
     }
-    Ok(Json(state.audit.list(&query, only).await?))
+    Ok(Json(state.audit.list(&query, &only).await?))
 }
 
 /// Every entry matching the filters, as CSV.
@@ -64,7 +73,7 @@ pub async fn export(
     query.limit = Some(500);
     query.cursor = None;
     loop {
-        let page = state.audit.list(&query, only).await?;
+        let page = state.audit.list(&query, &only).await?;
         for e in &page.entries {
             let time = utc_time(e.at);
             let row = [

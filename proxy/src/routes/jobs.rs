@@ -31,9 +31,16 @@ fn job_id(raw: &str) -> Result<i64, AppError> {
     raw.parse().map_err(|_| no_such_job())
 }
 
-/// The creator sees their jobs; `audit.read_all` sees everyone's.
+/// Whether `caller` may read everyone's jobs: `audit.read_all` on a role that covers every
+/// workspace. A job may act anywhere in the org, so a role limited to some workspaces
+/// reads its own jobs only.
+fn reads_all_jobs(caller: &Caller) -> bool {
+    caller.can(Permission::AuditReadAll) && caller.covers_all()
+}
+
+/// The creator sees their jobs; see [`reads_all_jobs`] for everyone's.
 fn visible(caller: &Caller, job: &JobRow) -> bool {
-    job.creator.email.eq_ignore_ascii_case(&caller.email) || caller.can(Permission::AuditReadAll)
+    job.creator.email.eq_ignore_ascii_case(&caller.email) || reads_all_jobs(caller)
 }
 
 async fn find(state: &AppState, caller: &Caller, id: i64) -> Result<JobRow, AppError> {
@@ -93,7 +100,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<JobList>, AppError> {
-    let only = (!caller.can(Permission::AuditReadAll)).then_some(caller.email.as_str());
+    let only = (!reads_all_jobs(&caller)).then_some(caller.email.as_str());
     let mut jobs = Vec::new();
     for job in state.jobs.store().jobs(only, 100).await? {
         jobs.push(state.jobs.store().summary(&job).await?);

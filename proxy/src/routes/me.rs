@@ -55,7 +55,9 @@ pub async fn status(
     if !caller.can(Permission::UsersRead) && !caller.can(Permission::AuditRead) {
         return Err(crate::policy::Denied::Permission(Permission::UsersRead).into());
     }
-    Ok(Json(state.status()))
+    let mut status = state.status();
+    status.sync = caller.sync_status(status.sync);
+    Ok(Json(status))
 }
 
 /// Demo only: switches the role the page acts with.

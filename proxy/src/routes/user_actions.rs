@@ -143,11 +143,7 @@ pub async fn get_expiration(
     if caller.hides(Field::Expires) {
         return Err(Denied::Field(Field::Expires.as_str()).into());
     }
-    let user = state
-        .directory
-        .get(&id)
-        .filter(|u| caller.sees(&u.summary))
-        .ok_or_else(|| AppError::NotFound("There is no such user in the directory.".into()))?;
+    let user = caller.user(&state.directory, &id)?;
     if !matches!(
         user.summary.user_type,
         UserType::MultiChannelGuest | UserType::SingleChannelGuest
@@ -158,11 +154,7 @@ pub async fn get_expiration(
         ));
     }
     let mut expirations = Vec::new();
-    for m in user
-        .memberships
-        .iter()
-        .filter(|m| caller.covers(&m.workspace))
-    {
+    for m in &user.memberships {
         let reply = state
             .slack
             .call(

@@ -56,6 +56,29 @@ fn check_hidden(caller: &Caller, query: &UserQuery) -> Result<(), Denied> {
     }
 }
 
+/// The checks every directory query passes, in this order: the permission, the workspace
+/// it names against the role's scope (before looking at whether it exists, so a workspace
+/// outside the scope is refused the same way whether it exists or not), then what the
+/// query filters and sorts on against the fields the role may see.
+fn admit(state: &AppState, caller: &Caller, query: &UserQuery) -> Result<(), AppError> {
+    if !caller.can(Permission::UsersRead) {
+        return Err(Denied::Permission(Permission::UsersRead).into());
+    }
+    if let Some(w) = &query.workspace {
+        if !caller.covers(w) {
+            return Err(Denied::Workspace(w.clone()).into());
+        }
+        if !state.directory.has_workspace(w) {
+            return Err(AppError::invalid(
+                "workspace",
+                "There is no such workspace in the org.",
+            ));
+        }
+    }
+    check_hidden(caller, query)?;
+    Ok(())
+}
+
 /// A page of the directory: filters, sort and window; never calls Slack.
 #[utoipa::path(get, path = "/users", tag = "users", params(UserQuery),
     responses((status = 200, body = UsersPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -66,9 +89,7 @@ pub async fn list(
     query: Result<Query<UserQuery>, QueryRejection>,
 ) -> Result<Json<UsersPage>, AppError> {
     let Query(query) = query.map_err(super::bad_query)?;
-    if !caller.can(Permission::UsersRead) {
-        return Err(Denied::Permission(Permission::UsersRead).into());
-    }
+    admit(&state, &caller, &query)?;
     if query
         .limit
         .is_some_and(|l| !(1..=UserQuery::MAX_LIMIT).contains(&l))
@@ -78,26 +99,18 @@ pub async fn list(
             "limit must be between 1 and 1000.",
         ));
     }
-    if let Some(w) = &query.workspace {
-        if !state.directory.has_workspace(w) {
-            return Err(AppError::invalid(
-                "workspace",
-                "There is no such workspace in the org.",
-            ));
-        }
-        if !caller.covers(w) {
-            return Err(Denied::Workspace(w.clone()).into());
-        }
-    }
-    check_hidden(&caller, &query)?;
     let page = state.directory.query(&query, &caller);
     Ok(Json(UsersPage {
-        users: page.users.iter().map(|u| caller.redact(u)).collect(),
+        users: page
+            .users
+            .into_iter()
+            .map(|u| caller.hide_fields(u))
+            .collect(),
         total: page.total,
         offset: query.offset.unwrap_or(0),
         limit: query.limit.unwrap_or(UserQuery::DEFAULT_LIMIT),
         synced_at: state.directory.synced_at(),
-        sync: state.directory.status(),
+        sync: caller.sync_status(state.directory.status()),
     }))
 }
 
@@ -111,10 +124,7 @@ pub async fn export(
     query: Result<Query<UserQuery>, QueryRejection>,
 ) -> Result<impl axum::response::IntoResponse, AppError> {
     let Query(mut query) = query.map_err(super::bad_query)?;
-    if !caller.can(Permission::UsersRead) {
-        return Err(Denied::Permission(Permission::UsersRead).into());
-    }
-    check_hidden(&caller, &query)?;
+    admit(&state, &caller, &query)?;
     query.offset = None;
     query.limit = Some(usize::MAX);
     let names: std::collections::HashMap<String, String> = state
@@ -159,8 +169,8 @@ pub async fn export(
         .collect();
     let mut out = columns.join(",");
     out.push('\n');
-    for user in &page.users {
-        let u = caller.redact(user);
+    for user in page.users {
+        let u = caller.hide_fields(user);
         let cell = |c: &str| -> String {
             match c {
                 "id" => u.id.clone(),
@@ -268,26 +278,39 @@ pub async fn detail(
     if !caller.can(Permission::UsersRead) {
         return Err(Denied::Permission(Permission::UsersRead).into());
     }
-    let user = state
-        .directory
-        .get(&id)
-        .filter(|u| caller.sees(&u.summary))
-        .ok_or_else(|| AppError::NotFound("There is no such user in the directory.".into()))?;
+    // The user as the role sees them: memberships on its workspaces only.
+    let user = caller.user(&state.directory, &id)?;
     let slack = &state.slack;
     let uid = [("user", id.clone())];
-    let conv_params = [
-        ("user", id.clone()),
-        ("types", "public_channel,private_channel".to_string()),
-        ("exclude_archived", "true".to_string()),
-        ("limit", "100".to_string()),
-    ];
+    // A role limited to some workspaces asks for the channels of each of them, so neither
+    // the list nor whether it was cut short depends on channels elsewhere.
+    let channel_teams: Vec<Option<String>> = if caller.covers_all() {
+        vec![None]
+    } else {
+        user.summary.workspaces.iter().cloned().map(Some).collect()
+    };
+    let channel_calls = futures_util::future::join_all(channel_teams.iter().map(|team| {
+        let mut params = vec![
+            ("user", id.clone()),
+            ("types", "public_channel,private_channel".to_string()),
+            ("exclude_archived", "true".to_string()),
+            ("limit", "100".to_string()),
+        ];
+        if let Some(team) = team {
+            params.push(("team_id", team.clone()));
+        }
+        async move {
+            slack
+                .call_as::<ConversationsReply>(SlackMethod::UsersConversations, &params)
+                .await
+        }
+    }));
     let is_guest = user.summary.user_type == roster_api::UserType::MultiChannelGuest
         || user.summary.user_type == roster_api::UserType::SingleChannelGuest;
     let expiration_teams: Vec<String> = if is_guest && state.connection.mode == Mode::Admin {
         user.memberships
             .iter()
             .map(|m| m.workspace.clone())
-            .filter(|w| caller.covers(w))
             .collect()
     } else {
         Vec::new()
@@ -301,10 +324,10 @@ pub async fn detail(
             (team.clone(), reply)
         }
     }));
-    let (info, presence, channels, expirations) = tokio::join!(
+    let (info, presence, channel_replies, expirations) = tokio::join!(
         slack.call_as::<InfoReply>(SlackMethod::UsersInfo, &uid),
         slack.call_as::<PresenceReply>(SlackMethod::UsersGetPresence, &uid),
-        slack.call_as::<ConversationsReply>(SlackMethod::UsersConversations, &conv_params),
+        channel_calls,
         expirations,
     );
 
@@ -334,14 +357,15 @@ pub async fn detail(
             None
         }
     };
-    let (channels, channels_truncated) = match channels {
-        Ok(reply) => {
-            let truncated =
-                ResponseMetadata::next_cursor(reply.response_metadata.as_ref()).is_some();
-            let list = reply
-                .channels
-                .into_iter()
-                .filter_map(|c| {
+    let mut channels = Vec::new();
+    let mut channels_truncated = false;
+    let mut channels_failed = None;
+    for reply in channel_replies {
+        match reply {
+            Ok(reply) => {
+                channels_truncated |=
+                    ResponseMetadata::next_cursor(reply.response_metadata.as_ref()).is_some();
+                channels.extend(reply.channels.into_iter().filter_map(|c| {
                     Some(Channel {
                         id: c.id?,
                         name: c.name.unwrap_or_default(),
@@ -350,15 +374,16 @@ pub async fn detail(
                         is_archived: c.is_archived.unwrap_or(false),
                         member_count: None,
                     })
-                })
-                .collect();
-            (list, truncated)
+                }));
+            }
+            Err(e) => channels_failed = Some(e),
         }
-        Err(e) => {
-            describe_failure("Channels", &e);
-            (Vec::new(), false)
-        }
-    };
+    }
+    if let Some(e) = channels_failed {
+        describe_failure("Channels", &e);
+        channels.clear();
+        channels_truncated = false;
+    }
     let mut memberships: Vec<Membership> = user.memberships.clone();
     for (team, result) in expirations {
         match result {

@@ -55,13 +55,14 @@ pub async fn channels(
     if !caller.can(Permission::UsersRead) {
         return Err(Denied::Permission(Permission::UsersRead).into());
     }
+    // Scope first: outside the role's workspaces, one answer whether the workspace exists.
+    if !caller.covers(&id) {
+        return Err(Denied::Workspace(id).into());
+    }
     if !state.directory.has_workspace(&id) {
         return Err(AppError::NotFound(
             "There is no such workspace in the org.".into(),
         ));
-    }
-    if !caller.covers(&id) {
-        return Err(Denied::Workspace(id).into());
     }
     if state.connection.mode != Mode::Admin {
         return Err(AppError::ReadOnly(

@@ -281,7 +281,7 @@ impl TestApp {
                     limit: Some(500),
                     ..Default::default()
                 },
-                None,
+                &roster_proxy::audit::AuditReader::Everything,
             )
             .await
             .unwrap()
