@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod middleware;
 pub mod policy;
+pub mod private_files;
 mod routes;
 pub mod serve;
 pub mod slack;
