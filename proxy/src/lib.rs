@@ -140,13 +140,78 @@ pub fn app(state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(middleware::RequestIds))
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the default level.
-pub fn init_logging() {
+/// How log lines are written, from `ROSTER_LOG_FORMAT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (the default); coloured only on a terminal.
+    Text,
+    /// One JSON object a line, for log shippers.
+    Json,
+}
+
+impl LogFormat {
+    /// Reads the value of `ROSTER_LOG_FORMAT`: unset or `text`, or `json`.
+    pub fn from_env_value(value: Option<&str>) -> Result<LogFormat, String> {
+        match value.map(str::trim) {
+            None | Some("" | "text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(format!(
+                "ROSTER_LOG_FORMAT: {other:?} is not a log format; use \"text\" or \"json\""
+            )),
+        }
+    }
+}
+
+/// Whether text logs carry ANSI colours: only when stderr is a terminal and `NO_COLOR` is
+/// unset or empty, so journald, files and log shippers get plain text.
+pub fn log_colours(stderr_is_terminal: bool, no_color: Option<&str>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(str::is_empty)
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default level and `ROSTER_LOG_FORMAT=json`
+/// writes JSON lines. An unknown format stops start-up.
+pub fn init_logging() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
     use tracing_subscriber::{EnvFilter, fmt};
+    let format = LogFormat::from_env_value(std::env::var("ROSTER_LOG_FORMAT").ok().as_deref())
+        .map_err(anyhow::Error::msg)?;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
-    let _ = fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().with_ansi(false).try_init(),
+        LogFormat::Text => builder
+            .with_ansi(log_colours(
+                std::io::stderr().is_terminal(),
+                std::env::var("NO_COLOR").ok().as_deref(),
+            ))
+            .try_init(),
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LogFormat, log_colours};
+
+    #[test]
+    fn log_format_comes_from_the_environment() {
+        assert_eq!(LogFormat::from_env_value(None), Ok(LogFormat::Text));
+        assert_eq!(LogFormat::from_env_value(Some("text")), Ok(LogFormat::Text));
+        assert_eq!(LogFormat::from_env_value(Some("json")), Ok(LogFormat::Json));
+        assert_eq!(
+            LogFormat::from_env_value(Some(" json ")),
+            Ok(LogFormat::Json)
+        );
+        let error = LogFormat::from_env_value(Some("yaml")).unwrap_err();
+        assert!(error.starts_with("ROSTER_LOG_FORMAT:"), "{error}");
+    }
+
+    #[test]
+    fn colours_only_on_a_terminal() {
+        assert!(log_colours(true, None));
+        assert!(log_colours(true, Some("")));
+        assert!(!log_colours(true, Some("1")), "NO_COLOR");
+        assert!(!log_colours(false, None), "journald, files, pipes");
+    }
 }
