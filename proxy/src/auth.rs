@@ -518,6 +518,13 @@ impl JwtVerifier {
             .filter(|e| e.contains('@'))
             .ok_or_else(|| AuthError::Invalid(format!("no {} claim", self.email_claim)))?
             .to_string();
+        // A provider that says the address is unverified has not proven it belongs to the
+        // person, and roles map by email: refuse (oauth2-proxy passes such ID tokens on).
+        match claims.get("email_verified") {
+            None | Some(Value::Bool(true)) => {}
+            Some(Value::String(s)) if s == "true" => {}
+            Some(_) => return Err(AuthError::Invalid("the email is not verified".into())),
+        }
         let groups = match claims.get(&self.groups_claim) {
             Some(Value::Array(items)) => items
                 .iter()

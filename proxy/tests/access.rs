@@ -6,44 +6,12 @@ mod common;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use p256::{SecretKey, pkcs8::EncodePrivateKey};
 use roster_api::{UserStatus, UserType};
 use roster_proxy::policy::RoleConfig;
 use serde_json::{Value, json};
 
 const ISSUER: &str = "https://sso.larkspur.example";
 const AUDIENCE: &str = "roster-prod";
-
-struct Keys {
-    secret: SecretKey,
-    kid: String,
-}
-
-impl Keys {
-    fn new(kid: &str) -> Self {
-        Keys {
-            secret: SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng),
-            kid: kid.into(),
-        }
-    }
-
-    fn jwk(&self) -> Value {
-        let mut jwk: Value =
-            serde_json::from_str(&self.secret.public_key().to_jwk_string()).unwrap();
-        jwk["kid"] = json!(self.kid);
-        jwk["alg"] = json!("ES256");
-        jwk["use"] = json!("sig");
-        jwk
-    }
-
-    fn sign(&self, claims: &Value) -> String {
-        let pem = self.secret.to_pkcs8_pem(Default::default()).unwrap();
-        let key = EncodingKey::from_ec_pem(pem.as_bytes()).unwrap();
-        let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(self.kid.clone());
-        encode(&header, claims, &key).unwrap()
-    }
-}
 
 fn now() -> i64 {
     roster_proxy::directory::unix_now()
