@@ -210,7 +210,7 @@ impl Config {
                 format!("must be the http(s) URL people open, got {public:?}"),
             ));
         }
-        self.auth.validate(&self.listen)?;
+        self.auth.validate()?;
         crate::policy::validate_roles(&self.roles)?;
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! The `roster` proxy: serves the browser app, keeps the Slack token on the server, checks
 //! who is calling and what they may do, and turns `/api` requests into Slack calls.
 //!
-//! Request flow, all assembled in [`app`]: security headers → request ID → metrics →
+//! Request flow, all assembled in [`app`]: request ID → security headers → the demo's
+//! loopback `Host` check → metrics →
 //! [`middleware::authenticate`] (identity → role) → [`middleware::same_origin`] (CSRF) →
 //! `routes` (handlers, which ask [`policy::Caller`] before acting and write the
 //! [`audit::AuditLog`]) → [`directory`] for reads, [`slack::SlackClient`] for writes.
@@ -121,6 +122,7 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), middleware::same_origin))
         .layer(from_fn_with_state(state.clone(), middleware::authenticate));
 
+    let auth = state.auth.clone();
     let router = Router::new()
         .merge(routes::health())
         .merge(guarded)
@@ -133,7 +135,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             middleware::record_metrics,
         ))
-        .with_state(state);
+        .with_state(state)
+        .layer(from_fn_with_state(auth, middleware::loopback_host));
     web::security_headers(router, &csp, hsts)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())

@@ -1,5 +1,5 @@
 //! Request middleware: identity and role, same-origin checks for changes, per-person write
-//! limits, request IDs and metrics.
+//! limits, request IDs, the demo's loopback-only `Host` check, and metrics.
 
 use std::{
     collections::HashMap,
@@ -21,7 +21,7 @@ use tower_http::request_id::{MakeRequestId, RequestId};
 
 use crate::{
     AppState,
-    auth::{AuthError, Identity, dev_role},
+    auth::{AuthError, Identity, SharedAuthenticator, dev_role},
     error::AppError,
     policy::{Caller, role_for},
 };
@@ -46,6 +46,42 @@ pub fn request_id(headers: &axum::http::HeaderMap) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_string()
+}
+
+/// In dev mode, refuses every request not addressed to the demo on loopback (see
+/// [`crate::auth::DevSite`]) before any handler: a page on another site whose name was
+/// pointed at 127.0.0.1 (DNS rebinding) would otherwise act as the demo's org admin, and
+/// pass the same-origin check, which compares `Origin` with `Host`.
+pub async fn loopback_host(
+    State(auth): State<SharedAuthenticator>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(site) = auth.dev_site() else {
+        return next.run(request).await;
+    };
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    if host.is_some_and(|h| site.accepts_host(h)) {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        path = %request.uri().path(),
+        "demo request for another host refused"
+    );
+    let error = AppError::WrongHost(site.port());
+    if request.uri().path().starts_with("/api/") {
+        error.into_response()
+    } else {
+        refusal_page(
+            StatusCode::MISDIRECTED_REQUEST,
+            "Wrong address",
+            &error.to_string(),
+        )
+    }
 }
 
 /// Whether Slack still accepts the token, checked in the background for `/readyz`.

@@ -300,6 +300,12 @@ async fn signed_in_without_a_role_is_forbidden_with_a_page() {
 }
 
 async fn header_app(trusted: &str, extra: &str) -> TestApp {
+    // Without a shared secret, header mode needs the operator's explicit opt-out.
+    let extra = if extra.contains("shared_secret_file") {
+        extra.to_string()
+    } else {
+        format!("allow_no_shared_secret = true\n{extra}")
+    };
     spawn_app(Options {
         auth: format!("mode = \"header\"\ntrusted_proxies = [{trusted}]\n{extra}"),
         roles: Some(
@@ -431,13 +437,16 @@ fn configuration_fails_closed() {
     );
     assert!(parse("lisen = \"x\"\n[auth]\nmode = \"dev\"").contains("unknown field `lisen`"));
     // Environment overrides.
-    let config =
-        roster_proxy::config::Config::parse("[auth]\nmode = \"dev\"", "roster.toml", |k| match k {
+    let config = roster_proxy::config::Config::parse(
+        "[auth]\nmode = \"header\"\ntrusted_proxies = [\"127.0.0.1/32\"]\nallow_no_shared_secret = true",
+        "roster.toml",
+        |k| match k {
             "ROSTER_SLACK_API_URL" => Some("http://127.0.0.1:9/api/".into()),
             "ROSTER_SLACK_REFRESH_MINUTES" => Some("7".into()),
             _ => None,
-        })
-        .unwrap();
+        },
+    )
+    .unwrap();
     assert_eq!(config.slack.api_url, "http://127.0.0.1:9/api/");
     assert_eq!(config.slack.refresh_minutes, 7);
 }

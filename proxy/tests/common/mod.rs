@@ -8,7 +8,7 @@ use p256::{SecretKey, pkcs8::EncodePrivateKey};
 use roster_proxy::{
     AppState,
     audit::AuditLog,
-    auth::{AuthConfig, Authenticator},
+    auth::{AuthConfig, AuthMode, Authenticator},
     demo::demo_roles,
     directory::Directory,
     metrics::Metrics,
@@ -26,7 +26,8 @@ pub struct Options {
     pub rate_limits: RateLimitMode,
     /// Roster's limiter clock factor (match a scaled sandbox).
     pub rate_scale: f64,
-    /// `[auth]` as TOML; `mode = "dev"` by default.
+    /// `[auth]` as TOML; `mode = "dev"` (the demo's role picker, which no configuration can
+    /// select in `roster serve`) by default.
     pub auth: String,
     /// `[auth]` already parsed (from a whole configuration file); replaces `auth`.
     pub auth_config: Option<AuthConfig>,
@@ -149,17 +150,23 @@ pub async fn spawn_app_on(
     if !options.skip_sync {
         directory.sync(&source).await.unwrap();
     }
-    let auth_config = match options.auth_config {
-        Some(config) => config,
-        None => toml::from_str::<AuthConfig>(&options.auth).unwrap(),
-    };
-    let auth = Authenticator::from_config(&auth_config).await.unwrap();
     let roles = options
         .roles
         .unwrap_or_else(|| demo_roles(&directory.workspaces()));
     let audit = AuditLog::open(&data_dir.join("roster.db")).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let auth_config = match options.auth_config {
+        Some(config) => config,
+        None => toml::from_str::<AuthConfig>(&options.auth).unwrap(),
+    };
+    // Dev mode is built the way `roster demo` builds it, on the bound port; the rest goes
+    // through the configuration as in `roster serve`.
+    let auth = if auth_config.mode == Some(AuthMode::Dev) {
+        Authenticator::dev(addr).unwrap()
+    } else {
+        Authenticator::from_config(&auth_config).await.unwrap()
+    };
     let jobs = Arc::new(roster_proxy::jobs::Jobs::new(
         roster_proxy::jobs::JobStore::new(audit.pool()),
     ));
