@@ -89,7 +89,7 @@ pub struct AuthConfig {
     /// Default `X-Forwarded-Groups` (comma-separated).
     pub groups_header: Option<String>,
     /// Addresses (CIDRs) of the proxies allowed to set the identity headers. Required; `/0`
-    /// is refused.
+    /// is refused. Their `X-Request-Id` is kept too (see `middleware::assign_request_id`).
     #[serde(default)]
     pub trusted_proxies: Vec<IpNet>,
     /// A header the proxy must also send, with the secret from `shared_secret_file`.
@@ -364,6 +364,15 @@ impl Authenticator {
         match self {
             Authenticator::Dev(site) => Some(*site),
             _ => None,
+        }
+    }
+
+    /// Whether `peer` may hand Roster its own `X-Request-Id`: only a trusted proxy in header
+    /// mode. A signed assertion says nothing about who sent the rest of the request.
+    pub fn trusts_request_id_from(&self, peer: Option<IpAddr>) -> bool {
+        match self {
+            Authenticator::Header(h) => peer.is_some_and(|p| h.trusts(p)),
+            Authenticator::Jwt(_) | Authenticator::Dev(_) => false,
         }
     }
 

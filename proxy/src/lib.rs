@@ -28,11 +28,7 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{Router, extract::DefaultBodyLimit, middleware::from_fn_with_state};
 use roster_api::{Mode, ServerStatus};
-use tower_http::{
-    request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
-    timeout::TimeoutLayer,
-    trace::TraceLayer,
-};
+use tower_http::{request_id::PropagateRequestIdLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 use crate::{
     audit::AuditLog,
@@ -136,11 +132,11 @@ pub fn app(state: AppState) -> Router {
             middleware::record_metrics,
         ))
         .with_state(state)
-        .layer(from_fn_with_state(auth, middleware::loopback_host));
+        .layer(from_fn_with_state(auth.clone(), middleware::loopback_host));
     web::security_headers(router, &csp, hsts)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
-        .layer(SetRequestIdLayer::x_request_id(middleware::RequestIds))
+        .layer(from_fn_with_state(auth, middleware::assign_request_id))
 }
 
 /// How log lines are written, from `ROSTER_LOG_FORMAT`.

@@ -12,12 +12,11 @@ use std::{
 
 use axum::{
     extract::{FromRequestParts, MatchedPath, Request, State},
-    http::{HeaderValue, Method, StatusCode, header, request::Parts},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header, request::Parts},
     middleware::Next,
     response::{Html, IntoResponse, Response},
 };
 use rand::RngCore;
-use tower_http::request_id::{MakeRequestId, RequestId};
 
 use crate::{
     AppState,
@@ -26,23 +25,56 @@ use crate::{
     policy::{Caller, role_for},
 };
 
-/// Fresh random request IDs (`x-request-id`), unless the caller's proxy already set one.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestIds;
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Longest `X-Request-Id` taken from a trusted proxy.
+const FORWARDED_ID_MAX: usize = 64;
+/// What a request ID from a trusted proxy is stored as: this, then the proxy's value.
+/// Roster's own IDs are 16 lowercase hex digits and bulk jobs' start with `job-`, so none
+/// of the three shapes can pass for another in the audit log.
+pub const FORWARDED_ID_PREFIX: &str = "fwd-";
 
-impl MakeRequestId for RequestIds {
-    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
-        let mut bytes = [0u8; 8];
-        rand::rng().fill_bytes(&mut bytes);
-        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        HeaderValue::from_str(&id).ok().map(RequestId::new)
-    }
+/// A fresh request ID: 16 lowercase hex digits.
+pub fn new_request_id() -> String {
+    let mut bytes = [0u8; 8];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The request ID a trusted proxy sent, if it is one value of 1 to 64 printable ASCII
+/// characters (no spaces).
+fn forwarded_request_id(headers: &HeaderMap) -> Option<&str> {
+    let mut values = headers.get_all(X_REQUEST_ID).iter();
+    let value = values.next()?.to_str().ok()?;
+    let valid = values.next().is_none()
+        && (1..=FORWARDED_ID_MAX).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_graphic());
+    valid.then_some(value)
+}
+
+/// Sets `X-Request-Id` for everything after it (the audit log, jobs, the answer): the
+/// trusted proxy's, prefixed with [`FORWARDED_ID_PREFIX`], in header mode; otherwise a
+/// fresh one. A caller's own value is dropped, so it cannot pose as another row's ID.
+pub async fn assign_request_id(
+    State(auth): State<SharedAuthenticator>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = crate::auth::peer(&request);
+    let id = match forwarded_request_id(request.headers()) {
+        Some(forwarded) if auth.trusts_request_id_from(peer) => {
+            format!("{FORWARDED_ID_PREFIX}{forwarded}")
+        }
+        _ => new_request_id(),
+    };
+    let value = HeaderValue::from_str(&id).expect("request IDs are printable ASCII");
+    request.headers_mut().insert(X_REQUEST_ID, value);
+    next.run(request).await
 }
 
 /// The request ID of a request.
 pub fn request_id(headers: &axum::http::HeaderMap) -> String {
     headers
-        .get("x-request-id")
+        .get(X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_string()

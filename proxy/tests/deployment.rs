@@ -1,6 +1,6 @@
 //! Deployment mistakes Roster refuses: dev mode outside the demo, the demo under a foreign
 //! name, header mode without a secret or open to everyone (and IPv4 proxies seen through a
-//! dual-stack listener), control characters in identities.
+//! dual-stack listener), control characters in identities, forged request IDs.
 
 mod common;
 
@@ -398,4 +398,87 @@ groups = ["it-admins"]"#;
         .await
         .unwrap();
     assert_eq!(r.status(), 401, "a tab in a group");
+}
+
+// --- 5. request IDs ---
+
+fn is_own_id(id: &str) -> bool {
+    id.len() == 16
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Sends a change the role may not make (refused and audited), with `x-request-id`;
+/// returns the ID in the answer.
+async fn refused_change(app: &TestApp, request_id: &str, headers: &[(&str, &str)]) -> String {
+    let mut request = app
+        .http
+        .post(format!("{}/api/users/W0NOPE000/remove", app.url))
+        .header("x-roster-request", "1")
+        .header("origin", app.origin())
+        .header("x-request-id", request_id)
+        .json(&json!({"workspace": "T0NOPE000"}));
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let r = request.send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    r.headers()["x-request-id"].to_str().unwrap().to_string()
+}
+
+async fn last_audit_id(app: &TestApp) -> String {
+    app.audit_rows().await[0].request_id.clone()
+}
+
+#[tokio::test]
+async fn request_ids_come_only_from_trusted_proxies_and_never_pass_for_a_job() {
+    // Dev mode (and jwt mode): the caller's own ID is never taken.
+    let app = spawn_app(Options {
+        users: 40,
+        ..Options::default()
+    })
+    .await;
+    let helpdesk = [("cookie", "roster_demo_role=helpdesk")];
+    let answered = refused_change(&app, "job-12-3-1", &helpdesk).await;
+    let stored = last_audit_id(&app).await;
+    assert_eq!(answered, stored);
+    assert!(
+        is_own_id(&stored),
+        "expected Roster's own ID, the audit log has {stored:?}"
+    );
+
+    // Header mode: a trusted proxy's ID is kept, marked as forwarded.
+    let app = header_app("allow_no_shared_secret = true", READER).await;
+    let ada = [("x-forwarded-email", "ada@larkspur.example")];
+    refused_change(&app, "cf-ray-8a1b2c3d4e5f-AMS", &ada).await;
+    assert_eq!(last_audit_id(&app).await, "fwd-cf-ray-8a1b2c3d4e5f-AMS");
+    refused_change(&app, "job-12-3-1", &ada).await;
+    let stored = last_audit_id(&app).await;
+    assert_eq!(stored, "fwd-job-12-3-1");
+    assert!(!stored.starts_with("job-"), "cannot pass for a job's row");
+    for bad in [&"x".repeat(65), "has space", "tab\tinside"] {
+        let sent = refused_change(&app, bad, &ada).await;
+        assert!(is_own_id(&sent), "{bad:?}: answered {sent:?}");
+        assert!(is_own_id(&last_audit_id(&app).await), "{bad:?}");
+    }
+
+    // An address outside trusted_proxies gets its own ID, whatever it sends.
+    let outside = spawn_app(Options {
+        users: 40,
+        auth:
+            "mode = \"header\"\ntrusted_proxies = [\"10.0.0.0/8\"]\nallow_no_shared_secret = true"
+                .into(),
+        ..Options::default()
+    })
+    .await;
+    let r = outside
+        .http
+        .get(format!("{}/healthz", outside.url))
+        .header("x-request-id", "job-1-1-1")
+        .send()
+        .await
+        .unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap();
+    assert!(is_own_id(id), "{id}");
 }
