@@ -9,7 +9,10 @@ use roster_api::{
 use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{EventSource, Headers, MessageEvent, Request, RequestInit, Response};
+use web_sys::{
+    EventSource, Headers, MessageEvent, Request, RequestInit, RequestRedirect, Response,
+    ResponseType,
+};
 
 /// Why a call to the proxy failed, ready to show to a person.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,6 +29,10 @@ pub enum ApiError {
     /// The request did not reach the proxy, or the answer was cut off.
     #[error("Roster could not be reached ({0}). Check your connection and try again.")]
     Network(String),
+    /// The sign-in proxy in front of Roster (Cloudflare Access, IAP, …) answered with a
+    /// redirect to its login page: the person's session there has ended.
+    #[error("Your sign-in has expired. Reload the page to sign in again.")]
+    SignInExpired,
     /// The proxy answered something this version of the app does not understand.
     #[error("Roster sent an answer this page cannot read ({0}). Reload the page.")]
     Decode(String),
@@ -51,7 +58,9 @@ impl ApiError {
 
 /// Sends a request through the browser's `fetch`, with the headers every call carries (the
 /// proxy requires `X-Roster-Request` of the app's own changes), and a JSON body if given.
-/// A 2xx answer is returned; any other becomes [`ApiError::Server`].
+/// A 2xx answer is returned; any other becomes [`ApiError::Server`]. Redirects are not
+/// followed: Roster never sends one, and the sign-in proxy's, to its login page on another
+/// origin, would fail as a cross-origin fetch; it becomes [`ApiError::SignInExpired`].
 async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, ApiError> {
     let headers = Headers::new().map_err(network)?;
     headers.set("Accept", "application/json").map_err(network)?;
@@ -65,6 +74,7 @@ async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, A
         init.set_body(&JsValue::from_str(json));
     }
     init.set_headers(&headers);
+    init.set_redirect(RequestRedirect::Manual);
     let request = Request::new_with_str_and_init(url, &init).map_err(network)?;
     let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
@@ -73,6 +83,9 @@ async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, A
         .unchecked_into();
     if response.ok() {
         return Ok(response);
+    }
+    if response.type_() == ResponseType::Opaqueredirect {
+        return Err(ApiError::SignInExpired);
     }
     let status = response.status();
     let body = text(&response)

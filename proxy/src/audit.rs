@@ -11,7 +11,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use crate::policy::Caller;
+use crate::{policy::Caller, private_files};
 
 /// Keys whose values never go into the log.
 const REDACTED_KEYS: &[&str] = &["custom_message", "token"];
@@ -73,10 +73,17 @@ pub fn redact(mut params: Value) -> Value {
 }
 
 impl AuditLog {
-    /// Opens (creating if needed) `path` and applies the migrations.
+    /// Opens (creating if needed) `path` and applies the migrations. The directory is made
+    /// 0700 and the database with its WAL and shared-memory files 0600.
     pub async fn open(path: &Path) -> Result<Self, sqlx::Error> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            private_files::private_dir(dir).map_err(sqlx::Error::Io)?;
+        }
+        private_files::private_file(path).map_err(sqlx::Error::Io)?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut companion = path.as_os_str().to_owned();
+            companion.push(suffix);
+            private_files::private_if_present(Path::new(&companion)).map_err(sqlx::Error::Io)?;
         }
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)

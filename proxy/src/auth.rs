@@ -1,6 +1,7 @@
 //! Who is calling: a signed assertion from an identity-aware proxy (`jwt`), a trusted
 //! header from known proxy addresses (`header`), or a role picked in the UI on a loopback-only
-//! demo (`dev`). Any doubt is a 401, and nothing reaches Slack.
+//! demo (`dev`, which only `roster demo` can build: no configuration file or environment
+//! variable reaches it). Any doubt is a 401, and nothing reaches Slack.
 
 use std::{
     collections::HashMap,
@@ -31,6 +32,7 @@ use crate::config::ConfigError;
 pub enum AuthMode {
     Jwt,
     Header,
+    /// Read only to be refused with a clear message: the role picker is `roster demo`'s.
     Dev,
 }
 
@@ -86,12 +88,18 @@ pub struct AuthConfig {
     pub email_header: Option<String>,
     /// Default `X-Forwarded-Groups` (comma-separated).
     pub groups_header: Option<String>,
-    /// Addresses (CIDRs) of the proxies allowed to set the identity headers. Required.
+    /// Addresses (CIDRs) of the proxies allowed to set the identity headers. Required; `/0`
+    /// is refused. Their `X-Request-Id` is kept too (see `middleware::assign_request_id`).
     #[serde(default)]
     pub trusted_proxies: Vec<IpNet>,
-    /// Optional: a header the proxy must also send, with the secret from `shared_secret_file`.
+    /// A header the proxy must also send, with the secret from `shared_secret_file`.
+    /// Required in header mode unless `allow_no_shared_secret = true`.
     pub shared_secret_header: Option<String>,
     pub shared_secret_file: Option<PathBuf>,
+    /// Header mode without a shared secret: only when nothing but the proxy can reach
+    /// Roster's port, so the source address alone proves the request came through it.
+    #[serde(default)]
+    pub allow_no_shared_secret: bool,
 }
 
 const DEFAULT_ALGORITHMS: [&str; 2] = ["RS256", "ES256"];
@@ -108,24 +116,21 @@ fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
 
 impl AuthConfig {
     /// Checks the section at start-up; Roster refuses to start when it is wrong.
-    pub fn validate(&self, listen: &SocketAddr) -> Result<(), ConfigError> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         let Some(mode) = self.mode else {
             return Err(invalid(
                 "mode",
-                "required: \"jwt\" (behind an identity-aware proxy), \"header\" (trusted \
-                 headers from known proxies) or \"dev\" (loopback only)",
+                "required: \"jwt\" (behind an identity-aware proxy) or \"header\" (trusted \
+                 headers from known proxies)",
             ));
         };
         match mode {
             AuthMode::Dev => {
-                if !listen.ip().is_loopback() {
-                    return Err(invalid(
-                        "mode",
-                        format!(
-                            "\"dev\" lets anyone pick a role and is only allowed on a loopback address, not {listen}"
-                        ),
-                    ));
-                }
+                return Err(invalid(
+                    "mode",
+                    "\"dev\" lets anyone pick a role and belongs to `roster demo` only; \
+                     `roster serve` needs \"jwt\" or \"header\" (check ROSTER_AUTH_MODE too)",
+                ));
             }
             AuthMode::Jwt => {
                 if self.jwt_header.is_none() && self.preset.is_none() {
@@ -165,28 +170,104 @@ impl AuthConfig {
                         "required in header mode: the addresses (CIDRs) of the proxies that set the identity headers",
                     ));
                 }
-                if self.shared_secret_header.is_some() != self.shared_secret_file.is_some() {
-                    return Err(invalid(
-                        "shared_secret_file",
-                        "set both shared_secret_header and shared_secret_file, or neither",
-                    ));
+                for net in &self.trusted_proxies {
+                    if canonical_net(*net).prefix_len() == 0 {
+                        return Err(invalid(
+                            "trusted_proxies",
+                            format!(
+                                "{net} trusts every address, so anyone who can reach Roster could \
+                                 claim any identity; list only your proxies' addresses"
+                            ),
+                        ));
+                    }
                 }
-                for name in [
-                    &self.email_header,
-                    &self.groups_header,
+                match (
                     &self.shared_secret_header,
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    HeaderName::try_from(name.as_str()).map_err(|_| {
-                        invalid("email_header", format!("{name:?} is not a header name"))
-                    })?;
+                    &self.shared_secret_file,
+                    self.allow_no_shared_secret,
+                ) {
+                    (Some(_), None, _) | (None, Some(_), _) => {
+                        return Err(invalid(
+                            "shared_secret_file",
+                            "set both shared_secret_header and shared_secret_file",
+                        ));
+                    }
+                    (None, None, false) => {
+                        return Err(invalid(
+                            "shared_secret_file",
+                            "required in header mode: a secret the proxy sends in \
+                             shared_secret_header, so that nothing else at a trusted address can \
+                             set the identity headers. If only the proxy can reach Roster's port, \
+                             set allow_no_shared_secret = true instead",
+                        ));
+                    }
+                    (Some(_), Some(_), true) => {
+                        return Err(invalid(
+                            "allow_no_shared_secret",
+                            "a shared secret is configured; remove allow_no_shared_secret",
+                        ));
+                    }
+                    _ => {}
+                }
+                for (key, name) in [
+                    ("email_header", &self.email_header),
+                    ("groups_header", &self.groups_header),
+                    ("shared_secret_header", &self.shared_secret_header),
+                ] {
+                    if let Some(name) = name {
+                        HeaderName::try_from(name.as_str())
+                            .map_err(|_| invalid(key, format!("{name:?} is not a header name")))?;
+                    }
                 }
             }
         }
         Ok(())
     }
+}
+
+/// An IPv4-mapped IPv6 range (`::ffff:10.0.0.0/104`) as the IPv4 range it is, so that
+/// matching and the width checks treat both spellings alike.
+fn canonical_net(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96)
+                .map(IpNet::V4)
+                .unwrap_or(net),
+            None => net,
+        },
+        _ => net,
+    }
+}
+
+/// Ranges wider than this get a warning at start-up: a /16 of IPv4 is 65,536 addresses, a
+/// /48 of IPv6 a whole site. Proxies usually sit on one address or a small subnet.
+const WIDE_IPV4_PREFIX: u8 = 16;
+const WIDE_IPV6_PREFIX: u8 = 48;
+
+/// Whether a trusted range is wide enough to deserve a warning.
+pub fn is_wide_range(net: IpNet) -> bool {
+    match canonical_net(net) {
+        IpNet::V4(v4) => v4.prefix_len() < WIDE_IPV4_PREFIX,
+        IpNet::V6(v6) => v6.prefix_len() < WIDE_IPV6_PREFIX,
+    }
+}
+
+/// Refuses identities holding control characters (newline, ESC, …) or the Unicode line and
+/// direction marks that rewrite how a log line reads. The value is never echoed: it goes
+/// into logs and the audit log.
+fn check_printable(identity: &Identity) -> Result<(), AuthError> {
+    let bad = |s: &str| {
+        s.chars().any(|c| {
+            c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+    };
+    if bad(&identity.email) || bad(&identity.subject) || identity.groups.iter().any(|g| bad(g)) {
+        return Err(AuthError::Invalid(
+            "the identity holds control characters".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Who signed in, as the identity provider says.
@@ -217,25 +298,82 @@ pub enum AuthError {
 pub enum Authenticator {
     Jwt(JwtVerifier),
     Header(HeaderTrust),
-    /// The role is chosen in the UI; only on loopback.
-    Dev,
+    /// The role is chosen in the UI; only on loopback. Built by [`Authenticator::dev`].
+    Dev(DevSite),
+}
+
+/// Where the dev-mode app listens: it answers only requests addressed to a loopback name
+/// and this port, so a page on another site cannot reach it through DNS rebinding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DevSite {
+    port: u16,
+}
+
+impl DevSite {
+    /// The port the app listens on.
+    pub fn port(self) -> u16 {
+        self.port
+    }
+
+    /// Whether `host` (the `Host` header) names this app on loopback: `localhost`,
+    /// `127.0.0.1` or `[::1]`, with the listening port (which port 80 may leave out).
+    pub fn accepts_host(self, host: &str) -> bool {
+        let (name, port) = match host.rsplit_once(':') {
+            Some((name, port)) if !port.contains(']') => (name, port.parse::<u16>().ok()),
+            _ => (host, Some(80)),
+        };
+        let loopback =
+            name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "[::1]";
+        loopback && port == Some(self.port)
+    }
 }
 
 impl Authenticator {
     /// Builds the verifier; loads the JWKS or the shared secret now, so a wrong
-    /// configuration stops start-up.
+    /// configuration stops start-up. Dev mode is refused here: only `roster demo` builds it,
+    /// with [`Authenticator::dev`].
     pub async fn from_config(config: &AuthConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
         match config.mode {
-            Some(AuthMode::Dev) => Ok(Authenticator::Dev),
             Some(AuthMode::Jwt) => Ok(Authenticator::Jwt(JwtVerifier::from_config(config).await?)),
             Some(AuthMode::Header) => Ok(Authenticator::Header(HeaderTrust::from_config(config)?)),
-            None => Err(invalid("mode", "required")),
+            Some(AuthMode::Dev) | None => Err(invalid("mode", "\"jwt\" or \"header\"")),
         }
+    }
+
+    /// The demo's role picker, for an app listening on `listening` (the bound address, so
+    /// port 0 has become the real port). Refused unless the address is loopback.
+    pub fn dev(listening: SocketAddr) -> Result<Self, String> {
+        if !listening.ip().to_canonical().is_loopback() {
+            return Err(format!(
+                "the demo lets anyone pick a role, so it listens only on a loopback address, not {listening}"
+            ));
+        }
+        Ok(Authenticator::Dev(DevSite {
+            port: listening.port(),
+        }))
     }
 
     /// Whether this is the loopback demo mode.
     pub fn is_dev(&self) -> bool {
-        matches!(self, Authenticator::Dev)
+        matches!(self, Authenticator::Dev(_))
+    }
+
+    /// The demo's address, in dev mode.
+    pub fn dev_site(&self) -> Option<DevSite> {
+        match self {
+            Authenticator::Dev(site) => Some(*site),
+            _ => None,
+        }
+    }
+
+    /// Whether `peer` may hand Roster its own `X-Request-Id`: only a trusted proxy in header
+    /// mode. A signed assertion says nothing about who sent the rest of the request.
+    pub fn trusts_request_id_from(&self, peer: Option<IpAddr>) -> bool {
+        match self {
+            Authenticator::Header(h) => peer.is_some_and(|p| h.trusts(p)),
+            Authenticator::Jwt(_) | Authenticator::Dev(_) => false,
+        }
     }
 
     /// The identity behind `headers` from `peer`, or why there is none. Dev mode has no
@@ -245,25 +383,28 @@ impl Authenticator {
         headers: &HeaderMap,
         peer: Option<IpAddr>,
     ) -> Result<Option<Identity>, AuthError> {
-        match self {
-            Authenticator::Dev => {
-                if peer.is_some_and(|p| !p.is_loopback()) {
+        let identity = match self {
+            Authenticator::Dev(_) => {
+                if peer.is_none_or(|p| !p.is_loopback()) {
                     return Err(AuthError::UntrustedPeer);
                 }
-                Ok(None)
+                return Ok(None);
             }
-            Authenticator::Jwt(v) => v.verify(headers).await.map(Some),
-            Authenticator::Header(h) => h.identify(headers, peer).map(Some),
-        }
+            Authenticator::Jwt(v) => v.verify(headers).await?,
+            Authenticator::Header(h) => h.identify(headers, peer)?,
+        };
+        check_printable(&identity)?;
+        Ok(Some(identity))
     }
 }
 
-/// The address of the connection's other end (a proxy, when there is one).
+/// The address of the connection's other end (a proxy, when there is one). An IPv4 peer
+/// of a dual-stack listener (`::ffff:127.0.0.1`) reads as the IPv4 address it is.
 pub fn peer(request: &Request) -> Option<IpAddr> {
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+        .map(|c| c.0.ip().to_canonical())
 }
 
 /// One value of `name`; two or more is refused (a second copy is how spoofing gets in).
@@ -518,6 +659,13 @@ impl JwtVerifier {
             .filter(|e| e.contains('@'))
             .ok_or_else(|| AuthError::Invalid(format!("no {} claim", self.email_claim)))?
             .to_string();
+        // A provider that says the address is unverified has not proven it belongs to the
+        // person, and roles map by email: refuse (oauth2-proxy passes such ID tokens on).
+        match claims.get("email_verified") {
+            None | Some(Value::Bool(true)) => {}
+            Some(Value::String(s)) if s == "true" => {}
+            Some(_) => return Err(AuthError::Invalid("the email is not verified".into())),
+        }
         let groups = match claims.get(&self.groups_claim) {
             Some(Value::Array(items)) => items
                 .iter()
@@ -569,6 +717,14 @@ pub struct HeaderTrust {
 
 impl HeaderTrust {
     fn from_config(config: &AuthConfig) -> Result<Self, ConfigError> {
+        for net in &config.trusted_proxies {
+            if is_wide_range(*net) {
+                tracing::warn!(
+                    range = %net,
+                    "auth.trusted_proxies: a wide range; every address in it may set the identity headers"
+                );
+            }
+        }
         let secret = match (&config.shared_secret_header, &config.shared_secret_file) {
             (Some(name), Some(file)) => {
                 let value = std::fs::read_to_string(file).map_err(|e| {
@@ -599,14 +755,24 @@ impl HeaderTrust {
                 .clone()
                 .unwrap_or_else(|| "x-forwarded-groups".into())
                 .to_ascii_lowercase(),
-            trusted: config.trusted_proxies.clone(),
+            trusted: config
+                .trusted_proxies
+                .iter()
+                .map(|net| canonical_net(*net))
+                .collect(),
             secret,
         })
     }
 
+    /// Whether `peer` is one of the trusted proxies.
+    fn trusts(&self, peer: IpAddr) -> bool {
+        let peer = peer.to_canonical();
+        self.trusted.iter().any(|net| net.contains(&peer))
+    }
+
     fn identify(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Result<Identity, AuthError> {
         let peer = peer.ok_or(AuthError::UntrustedPeer)?;
-        if !self.trusted.iter().any(|net| net.contains(&peer)) {
+        if !self.trusts(peer) {
             return Err(AuthError::UntrustedPeer);
         }
         let mut names = vec![self.email_header.as_str(), self.groups_header.as_str()];
@@ -661,3 +827,47 @@ pub fn dev_role(headers: &HeaderMap) -> Option<String> {
 
 /// Shared, cheap to clone.
 pub type SharedAuthenticator = Arc<Authenticator>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_accepts_only_its_loopback_names() {
+        let site = DevSite { port: 8080 };
+        for host in [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "LocalHost:8080",
+            "[::1]:8080",
+        ] {
+            assert!(site.accepts_host(host), "{host}");
+        }
+        for host in [
+            "127.0.0.1",
+            "localhost",
+            "127.0.0.1:8081",
+            "evil.example:8080",
+            "localhost.evil.example:8080",
+            "127.0.0.2:8080",
+            "[::1]",
+            "[::2]:8080",
+            "",
+        ] {
+            assert!(!site.accepts_host(host), "{host}");
+        }
+        let default_port = DevSite { port: 80 };
+        assert!(default_port.accepts_host("localhost"));
+        assert!(default_port.accepts_host("[::1]"));
+        assert!(default_port.accepts_host("127.0.0.1:80"));
+    }
+
+    #[test]
+    fn ipv4_mapped_ranges_read_as_ipv4() {
+        let net = |s: &str| s.parse::<IpNet>().unwrap();
+        assert_eq!(canonical_net(net("::ffff:10.0.0.0/104")), net("10.0.0.0/8"));
+        assert_eq!(canonical_net(net("::ffff:0.0.0.0/96")), net("0.0.0.0/0"));
+        assert_eq!(canonical_net(net("2001:db8::/32")), net("2001:db8::/32"));
+        assert_eq!(canonical_net(net("::/0")), net("::/0"));
+    }
+}

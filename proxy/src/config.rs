@@ -154,6 +154,19 @@ impl Config {
                 set_path(&mut table, path, typed(&value));
             }
         }
+        // The JWKS comes from one place: a source named in the environment replaces the
+        // file's, whichever of the two keys the file used.
+        for (var, replaces, other_var) in [
+            ("ROSTER_AUTH_JWKS_FILE", "jwks_url", "ROSTER_AUTH_JWKS_URL"),
+            ("ROSTER_AUTH_JWKS_URL", "jwks_file", "ROSTER_AUTH_JWKS_FILE"),
+        ] {
+            if env(var).is_some()
+                && env(other_var).is_none()
+                && let Some(toml::Value::Table(auth)) = table.get_mut("auth")
+            {
+                auth.remove(replaces);
+            }
+        }
         let config: Config =
             toml::Value::Table(table)
                 .try_into()
@@ -197,7 +210,7 @@ impl Config {
                 format!("must be the http(s) URL people open, got {public:?}"),
             ));
         }
-        self.auth.validate(&self.listen)?;
+        self.auth.validate()?;
         crate::policy::validate_roles(&self.roles)?;
         Ok(())
     }

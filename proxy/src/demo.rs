@@ -144,6 +144,9 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         )
     })?;
     let addr = listener.local_addr()?;
+    // The role picker is for this machine only: it answers on loopback, to requests that
+    // name it by its loopback address and this port.
+    let auth = Arc::new(Authenticator::dev(addr).map_err(|e| anyhow::anyhow!("--addr: {e}"))?);
     let workspaces = directory.workspaces().len();
     println!(
         "Roster demo: sandbox org with {} users in {workspaces} workspaces (seed {}), Slack API emulated at {}",
@@ -162,7 +165,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         source: Arc::new(source),
         directory,
         connection: Arc::new(connection),
-        auth: Arc::new(Authenticator::Dev),
+        auth: auth.clone(),
         roles: Arc::new(roles),
         audit,
         metrics,
@@ -181,7 +184,9 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         tracing::error!(error = %e, "cannot resume unfinished jobs");
     }
     let jobs = state.jobs.clone();
-    let avatars = crate::web::security_headers(sandbox.sandbox.avatar_router(), &csp, false);
+    let avatars = crate::web::security_headers(sandbox.sandbox.avatar_router(), &csp, false).layer(
+        axum::middleware::from_fn_with_state(auth, crate::middleware::loopback_host),
+    );
     let router = app(state).nest(AVATAR_PATH, avatars);
     axum::serve(
         listener,

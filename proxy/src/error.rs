@@ -47,6 +47,11 @@ pub enum AppError {
     /// A state-changing request without Roster's own headers or from another origin (403).
     #[error("This request did not come from Roster's own page, so it was refused.")]
     CrossSite,
+    /// The demo was asked for under a name other than its loopback address (421).
+    #[error(
+        "This Roster demo answers only at http://127.0.0.1:{0}/ or http://localhost:{0}/. Open it there."
+    )]
+    WrongHost(u16),
     /// Too many changes in a short time from one person (429).
     #[error("You are making changes too quickly. Wait a minute and try again.")]
     TooManyWrites,
@@ -95,6 +100,7 @@ impl AppError {
             AppError::ForbiddenJob(m) => (StatusCode::FORBIDDEN, detail("forbidden", m.clone())),
             AppError::Conflict(m) => (StatusCode::CONFLICT, detail("conflict", m.clone())),
             AppError::CrossSite => (StatusCode::FORBIDDEN, detail("cross_site_request", text)),
+            AppError::WrongHost(_) => (StatusCode::MISDIRECTED_REQUEST, detail("wrong_host", text)),
             AppError::TooManyWrites => (StatusCode::TOO_MANY_REQUESTS, detail("too_many_changes", text)),
             AppError::ReadOnly(m) => (StatusCode::CONFLICT, detail("read_only", m.clone())),
             AppError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, detail("internal_error", m.clone())),

@@ -1,7 +1,8 @@
 //! The `roster` proxy: serves the browser app, keeps the Slack token on the server, checks
 //! who is calling and what they may do, and turns `/api` requests into Slack calls.
 //!
-//! Request flow, all assembled in [`app`]: security headers → request ID → metrics →
+//! Request flow, all assembled in [`app`]: request ID → security headers → the demo's
+//! loopback `Host` check → metrics →
 //! [`middleware::authenticate`] (identity → role) → [`middleware::same_origin`] (CSRF) →
 //! `routes` (handlers, which ask [`policy::Caller`] before acting and write the
 //! [`audit::AuditLog`]) → [`directory`] for reads, [`slack::SlackClient`] for writes.
@@ -17,6 +18,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod middleware;
 pub mod policy;
+pub mod private_files;
 mod routes;
 pub mod serve;
 pub mod slack;
@@ -26,11 +28,7 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{Router, extract::DefaultBodyLimit, middleware::from_fn_with_state};
 use roster_api::{Mode, ServerStatus};
-use tower_http::{
-    request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
-    timeout::TimeoutLayer,
-    trace::TraceLayer,
-};
+use tower_http::{request_id::PropagateRequestIdLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 use crate::{
     audit::AuditLog,
@@ -120,6 +118,7 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), middleware::same_origin))
         .layer(from_fn_with_state(state.clone(), middleware::authenticate));
 
+    let auth = state.auth.clone();
     let router = Router::new()
         .merge(routes::health())
         .merge(guarded)
@@ -132,20 +131,86 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             middleware::record_metrics,
         ))
-        .with_state(state);
+        .with_state(state)
+        .layer(from_fn_with_state(auth.clone(), middleware::loopback_host));
     web::security_headers(router, &csp, hsts)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
-        .layer(SetRequestIdLayer::x_request_id(middleware::RequestIds))
+        .layer(from_fn_with_state(auth, middleware::assign_request_id))
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the default level.
-pub fn init_logging() {
+/// How log lines are written, from `ROSTER_LOG_FORMAT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (the default); coloured only on a terminal.
+    Text,
+    /// One JSON object a line, for log shippers.
+    Json,
+}
+
+impl LogFormat {
+    /// Reads the value of `ROSTER_LOG_FORMAT`: unset or `text`, or `json`.
+    pub fn from_env_value(value: Option<&str>) -> Result<LogFormat, String> {
+        match value.map(str::trim) {
+            None | Some("" | "text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(format!(
+                "ROSTER_LOG_FORMAT: {other:?} is not a log format; use \"text\" or \"json\""
+            )),
+        }
+    }
+}
+
+/// Whether text logs carry ANSI colours: only when stderr is a terminal and `NO_COLOR` is
+/// unset or empty, so journald, files and log shippers get plain text.
+pub fn log_colours(stderr_is_terminal: bool, no_color: Option<&str>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(str::is_empty)
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default level and `ROSTER_LOG_FORMAT=json`
+/// writes JSON lines. An unknown format stops start-up.
+pub fn init_logging() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
     use tracing_subscriber::{EnvFilter, fmt};
+    let format = LogFormat::from_env_value(std::env::var("ROSTER_LOG_FORMAT").ok().as_deref())
+        .map_err(anyhow::Error::msg)?;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
-    let _ = fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().with_ansi(false).try_init(),
+        LogFormat::Text => builder
+            .with_ansi(log_colours(
+                std::io::stderr().is_terminal(),
+                std::env::var("NO_COLOR").ok().as_deref(),
+            ))
+            .try_init(),
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LogFormat, log_colours};
+
+    #[test]
+    fn log_format_comes_from_the_environment() {
+        assert_eq!(LogFormat::from_env_value(None), Ok(LogFormat::Text));
+        assert_eq!(LogFormat::from_env_value(Some("text")), Ok(LogFormat::Text));
+        assert_eq!(LogFormat::from_env_value(Some("json")), Ok(LogFormat::Json));
+        assert_eq!(
+            LogFormat::from_env_value(Some(" json ")),
+            Ok(LogFormat::Json)
+        );
+        let error = LogFormat::from_env_value(Some("yaml")).unwrap_err();
+        assert!(error.starts_with("ROSTER_LOG_FORMAT:"), "{error}");
+    }
+
+    #[test]
+    fn colours_only_on_a_terminal() {
+        assert!(log_colours(true, None));
+        assert!(log_colours(true, Some("")));
+        assert!(!log_colours(true, Some("1")), "NO_COLOR");
+        assert!(!log_colours(false, None), "journald, files, pipes");
+    }
 }

@@ -88,7 +88,7 @@ impl OrgArgs {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    roster_proxy::init_logging();
+    roster_proxy::init_logging()?;
     match Cli::parse().command {
         Command::Serve { config } => roster_proxy::serve::run(&config).await,
         Command::Demo {

@@ -1,5 +1,5 @@
 //! Request middleware: identity and role, same-origin checks for changes, per-person write
-//! limits, request IDs and metrics.
+//! limits, request IDs, the demo's loopback-only `Host` check, and metrics.
 
 use std::{
     collections::HashMap,
@@ -12,40 +12,108 @@ use std::{
 
 use axum::{
     extract::{FromRequestParts, MatchedPath, Request, State},
-    http::{HeaderValue, Method, StatusCode, header, request::Parts},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header, request::Parts},
     middleware::Next,
     response::{Html, IntoResponse, Response},
 };
 use rand::RngCore;
-use tower_http::request_id::{MakeRequestId, RequestId};
 
 use crate::{
     AppState,
-    auth::{AuthError, Identity, dev_role},
+    auth::{AuthError, Identity, SharedAuthenticator, dev_role},
     error::AppError,
     policy::{Caller, role_for},
 };
 
-/// Fresh random request IDs (`x-request-id`), unless the caller's proxy already set one.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestIds;
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Longest `X-Request-Id` taken from a trusted proxy.
+const FORWARDED_ID_MAX: usize = 64;
+/// What a request ID from a trusted proxy is stored as: this, then the proxy's value.
+/// Roster's own IDs are 16 lowercase hex digits and bulk jobs' start with `job-`, so none
+/// of the three shapes can pass for another in the audit log.
+pub const FORWARDED_ID_PREFIX: &str = "fwd-";
 
-impl MakeRequestId for RequestIds {
-    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
-        let mut bytes = [0u8; 8];
-        rand::rng().fill_bytes(&mut bytes);
-        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        HeaderValue::from_str(&id).ok().map(RequestId::new)
-    }
+/// A fresh request ID: 16 lowercase hex digits.
+pub fn new_request_id() -> String {
+    let mut bytes = [0u8; 8];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The request ID a trusted proxy sent, if it is one value of 1 to 64 printable ASCII
+/// characters (no spaces).
+fn forwarded_request_id(headers: &HeaderMap) -> Option<&str> {
+    let mut values = headers.get_all(X_REQUEST_ID).iter();
+    let value = values.next()?.to_str().ok()?;
+    let valid = values.next().is_none()
+        && (1..=FORWARDED_ID_MAX).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_graphic());
+    valid.then_some(value)
+}
+
+/// Sets `X-Request-Id` for everything after it (the audit log, jobs, the answer): the
+/// trusted proxy's, prefixed with [`FORWARDED_ID_PREFIX`], in header mode; otherwise a
+/// fresh one. A caller's own value is dropped, so it cannot pose as another row's ID.
+pub async fn assign_request_id(
+    State(auth): State<SharedAuthenticator>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = crate::auth::peer(&request);
+    let id = match forwarded_request_id(request.headers()) {
+        Some(forwarded) if auth.trusts_request_id_from(peer) => {
+            format!("{FORWARDED_ID_PREFIX}{forwarded}")
+        }
+        _ => new_request_id(),
+    };
+    let value = HeaderValue::from_str(&id).expect("request IDs are printable ASCII");
+    request.headers_mut().insert(X_REQUEST_ID, value);
+    next.run(request).await
 }
 
 /// The request ID of a request.
 pub fn request_id(headers: &axum::http::HeaderMap) -> String {
     headers
-        .get("x-request-id")
+        .get(X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_string()
+}
+
+/// In dev mode, refuses every request not addressed to the demo on loopback (see
+/// [`crate::auth::DevSite`]) before any handler: a page on another site whose name was
+/// pointed at 127.0.0.1 (DNS rebinding) would otherwise act as the demo's org admin, and
+/// pass the same-origin check, which compares `Origin` with `Host`.
+pub async fn loopback_host(
+    State(auth): State<SharedAuthenticator>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(site) = auth.dev_site() else {
+        return next.run(request).await;
+    };
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    if host.is_some_and(|h| site.accepts_host(h)) {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        path = %request.uri().path(),
+        "demo request for another host refused"
+    );
+    let error = AppError::WrongHost(site.port());
+    if request.uri().path().starts_with("/api/") {
+        error.into_response()
+    } else {
+        refusal_page(
+            StatusCode::MISDIRECTED_REQUEST,
+            "Wrong address",
+            &error.to_string(),
+        )
+    }
 }
 
 /// Whether Slack still accepts the token, checked in the background for `/readyz`.

@@ -64,6 +64,8 @@ impl Permission {
 pub enum Field {
     Email,
     Phone,
+    // snake_case alone would spell it `has2fa`; `as_str` and the documentation say `has_2fa`.
+    #[serde(rename = "has_2fa")]
     Has2fa,
     HasSso,
     /// Presence (online/away): how recently someone was active.

@@ -161,7 +161,12 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     }
     let audit = AuditLog::open(&config.data_dir.join("roster.db"))
         .await
-        .context("opening the audit log")?;
+        .with_context(|| {
+            format!(
+                "opening the audit log in {} (data_dir)",
+                config.data_dir.display()
+            )
+        })?;
     let directory = Arc::new(Directory::persistent(
         &config.data_dir.join("directory.json"),
     ));

@@ -6,44 +6,12 @@ mod common;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use p256::{SecretKey, pkcs8::EncodePrivateKey};
 use roster_api::{UserStatus, UserType};
 use roster_proxy::policy::RoleConfig;
 use serde_json::{Value, json};
 
 const ISSUER: &str = "https://sso.larkspur.example";
 const AUDIENCE: &str = "roster-prod";
-
-struct Keys {
-    secret: SecretKey,
-    kid: String,
-}
-
-impl Keys {
-    fn new(kid: &str) -> Self {
-        Keys {
-            secret: SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng),
-            kid: kid.into(),
-        }
-    }
-
-    fn jwk(&self) -> Value {
-        let mut jwk: Value =
-            serde_json::from_str(&self.secret.public_key().to_jwk_string()).unwrap();
-        jwk["kid"] = json!(self.kid);
-        jwk["alg"] = json!("ES256");
-        jwk["use"] = json!("sig");
-        jwk
-    }
-
-    fn sign(&self, claims: &Value) -> String {
-        let pem = self.secret.to_pkcs8_pem(Default::default()).unwrap();
-        let key = EncodingKey::from_ec_pem(pem.as_bytes()).unwrap();
-        let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(self.kid.clone());
-        encode(&header, claims, &key).unwrap()
-    }
-}
 
 fn now() -> i64 {
     roster_proxy::directory::unix_now()
@@ -332,6 +300,12 @@ async fn signed_in_without_a_role_is_forbidden_with_a_page() {
 }
 
 async fn header_app(trusted: &str, extra: &str) -> TestApp {
+    // Without a shared secret, header mode needs the operator's explicit opt-out.
+    let extra = if extra.contains("shared_secret_file") {
+        extra.to_string()
+    } else {
+        format!("allow_no_shared_secret = true\n{extra}")
+    };
     spawn_app(Options {
         auth: format!("mode = \"header\"\ntrusted_proxies = [{trusted}]\n{extra}"),
         roles: Some(
@@ -463,13 +437,16 @@ fn configuration_fails_closed() {
     );
     assert!(parse("lisen = \"x\"\n[auth]\nmode = \"dev\"").contains("unknown field `lisen`"));
     // Environment overrides.
-    let config =
-        roster_proxy::config::Config::parse("[auth]\nmode = \"dev\"", "roster.toml", |k| match k {
+    let config = roster_proxy::config::Config::parse(
+        "[auth]\nmode = \"header\"\ntrusted_proxies = [\"127.0.0.1/32\"]\nallow_no_shared_secret = true",
+        "roster.toml",
+        |k| match k {
             "ROSTER_SLACK_API_URL" => Some("http://127.0.0.1:9/api/".into()),
             "ROSTER_SLACK_REFRESH_MINUTES" => Some("7".into()),
             _ => None,
-        })
-        .unwrap();
+        },
+    )
+    .unwrap();
     assert_eq!(config.slack.api_url, "http://127.0.0.1:9/api/");
     assert_eq!(config.slack.refresh_minutes, 7);
 }

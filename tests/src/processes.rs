@@ -15,6 +15,11 @@ use crate::{assert_release_bundle, env_path};
 
 /// The org-admin token the sandbox process accepts and Roster is given.
 pub const ADMIN_TOKEN: &str = "xoxp-roster-processes-org-admin";
+/// Who [`RosterClient`] signs in as, through header mode as a local proxy would.
+pub const ADMIN_EMAIL: &str = "admin@roster-tests.example";
+/// The shared secret [`RosterClient`] sends, as that proxy would.
+pub const PROXY_SECRET: &str = "roster-tests-proxy-secret-0123456789";
+const PROXY_SECRET_HEADER: &str = "x-roster-proxy-secret";
 
 /// A child process, killed (SIGKILL) when dropped.
 #[derive(Debug)]
@@ -77,10 +82,13 @@ pub fn sandbox(args: &[&str]) -> (Process, String) {
     (process, api_url.trim_end_matches("api/").to_string())
 }
 
-/// A `roster serve` configuration: loopback, dev sign-in, one org-admin role, the release
+/// A `roster serve` configuration: loopback, sign-in by trusted headers from loopback (as
+/// behind a local proxy; `roster serve` has no dev mode), one org-admin role, the release
 /// bundle, Slack at `sandbox`; returns the file's path (inside `dir`).
 pub fn serve_config(dir: &Path, sandbox: &str, rate_limit_scale: f64) -> PathBuf {
     let config = dir.join("roster.toml");
+    let secret = dir.join("proxy-secret");
+    std::fs::write(&secret, PROXY_SECRET).unwrap();
     std::fs::write(
         &config,
         format!(
@@ -93,13 +101,17 @@ api_url = "{sandbox}api/"
 rate_limit_scale = {rate_limit_scale:?}
 
 [auth]
-mode = "dev"
+mode = "header"
+trusted_proxies = ["127.0.0.1/32"]
+shared_secret_header = "{PROXY_SECRET_HEADER}"
+shared_secret_file = {secret:?}
 
 [[roles]]
 name = "org-admin"
 permissions = ["users.read", "users.read_sensitive", "users.invite", "users.assign",
                "users.remove", "users.set_role", "users.set_expiration", "audit.read", "audit.read_all"]
 workspaces = "all"
+emails = ["{ADMIN_EMAIL}"]
 "#,
             data = dir.join("state"),
             dist = assert_release_bundle(),
@@ -122,7 +134,8 @@ pub fn serve(config: &Path) -> (Process, String) {
     (process, url.trim_end_matches('/').to_string())
 }
 
-/// Calls a running Roster as its (dev-mode) org admin.
+/// Calls a running Roster as its org admin: the identity headers of [`serve_config`]'s
+/// local proxy (a dev-mode Roster ignores them and takes its first role).
 #[derive(Debug, Clone)]
 pub struct RosterClient {
     pub http: reqwest::Client,
@@ -139,8 +152,7 @@ impl RosterClient {
 
     pub async fn get(&self, path: &str) -> Value {
         let resp = self
-            .http
-            .get(format!("{}{path}", self.url))
+            .signed_in(self.http.get(format!("{}{path}", self.url)))
             .send()
             .await
             .unwrap();
@@ -150,8 +162,7 @@ impl RosterClient {
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let resp = self
-            .http
-            .post(format!("{}{path}", self.url))
+            .signed_in(self.http.post(format!("{}{path}", self.url)))
             .header("x-roster-request", "1")
             .header("origin", &self.url)
             .json(&body)
@@ -162,6 +173,12 @@ impl RosterClient {
             resp.status().as_u16(),
             resp.json().await.unwrap_or(Value::Null),
         )
+    }
+
+    fn signed_in(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request
+            .header("x-forwarded-email", ADMIN_EMAIL)
+            .header(PROXY_SECRET_HEADER, PROXY_SECRET)
     }
 
     /// Waits until `/api/status` reports a finished directory sync.

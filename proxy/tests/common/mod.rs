@@ -3,10 +3,12 @@
 
 use std::{net::SocketAddr, path::Path, sync::Arc};
 
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use p256::{SecretKey, pkcs8::EncodePrivateKey};
 use roster_proxy::{
     AppState,
     audit::AuditLog,
-    auth::{AuthConfig, Authenticator},
+    auth::{AuthConfig, AuthMode, Authenticator},
     demo::demo_roles,
     directory::Directory,
     metrics::Metrics,
@@ -16,7 +18,7 @@ use roster_proxy::{
     slack::{SlackClient, SlackToken},
 };
 use roster_sandbox::{RunningSandbox, Sandbox, SandboxConfig, ratelimit::RateLimitMode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// How to start the app.
 pub struct Options {
@@ -24,8 +26,11 @@ pub struct Options {
     pub rate_limits: RateLimitMode,
     /// Roster's limiter clock factor (match a scaled sandbox).
     pub rate_scale: f64,
-    /// `[auth]` as TOML; `mode = "dev"` by default.
+    /// `[auth]` as TOML; `mode = "dev"` (the demo's role picker, which no configuration can
+    /// select in `roster serve`) by default.
     pub auth: String,
+    /// `[auth]` already parsed (from a whole configuration file); replaces `auth`.
+    pub auth_config: Option<AuthConfig>,
     /// `None`: the demo's roles.
     pub roles: Option<Vec<RoleConfig>>,
     /// Which sandbox token Roster uses.
@@ -49,6 +54,7 @@ impl Default for Options {
             rate_limits: RateLimitMode::Off,
             rate_scale: 1.0,
             auth: "mode = \"dev\"".into(),
+            auth_config: None,
             roles: None,
             token: TokenChoice::OrgAdmin,
             data_dir: None,
@@ -144,14 +150,23 @@ pub async fn spawn_app_on(
     if !options.skip_sync {
         directory.sync(&source).await.unwrap();
     }
-    let auth_config: AuthConfig = toml::from_str(&options.auth).unwrap();
-    let auth = Authenticator::from_config(&auth_config).await.unwrap();
     let roles = options
         .roles
         .unwrap_or_else(|| demo_roles(&directory.workspaces()));
     let audit = AuditLog::open(&data_dir.join("roster.db")).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let auth_config = match options.auth_config {
+        Some(config) => config,
+        None => toml::from_str::<AuthConfig>(&options.auth).unwrap(),
+    };
+    // Dev mode is built the way `roster demo` builds it, on the bound port; the rest goes
+    // through the configuration as in `roster serve`.
+    let auth = if auth_config.mode == Some(AuthMode::Dev) {
+        Authenticator::dev(addr).unwrap()
+    } else {
+        Authenticator::from_config(&auth_config).await.unwrap()
+    };
     let jobs = Arc::new(roster_proxy::jobs::Jobs::new(
         roster_proxy::jobs::JobStore::new(audit.pool()),
     ));
@@ -301,4 +316,39 @@ impl roster_proxy::directory::Visibility for Everyone {
 
 pub fn path_exists(p: &Path) -> bool {
     p.exists()
+}
+
+/// An ES256 signing key, as an identity provider holds it; its public half goes in a JWKS.
+pub struct Keys {
+    pub secret: SecretKey,
+    pub kid: String,
+}
+
+impl Keys {
+    /// A fresh key with this `kid`.
+    pub fn new(kid: &str) -> Self {
+        Keys {
+            secret: SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng),
+            kid: kid.into(),
+        }
+    }
+
+    /// The public key as a JWK.
+    pub fn jwk(&self) -> Value {
+        let mut jwk: Value =
+            serde_json::from_str(&self.secret.public_key().to_jwk_string()).unwrap();
+        jwk["kid"] = json!(self.kid);
+        jwk["alg"] = json!("ES256");
+        jwk["use"] = json!("sig");
+        jwk
+    }
+
+    /// A token with these claims, signed ES256.
+    pub fn sign(&self, claims: &Value) -> String {
+        let pem = self.secret.to_pkcs8_pem(Default::default()).unwrap();
+        let key = EncodingKey::from_ec_pem(pem.as_bytes()).unwrap();
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.kid.clone());
+        encode(&header, claims, &key).unwrap()
+    }
 }

@@ -42,6 +42,11 @@ async fn sandbox(users: usize, rate_limits: RateLimitMode) -> RunningSandbox {
     .unwrap()
 }
 
+/// The address in-process requests are addressed to (the demo's sign-in answers only to
+/// its own loopback address).
+const IN_PROCESS_ADDR: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
+
 /// Roster's state against `sandbox`, limiter clock `scale`, data in `dir`; not synced.
 async fn state(sandbox: &RunningSandbox, scale: f64, dir: &std::path::Path) -> AppState {
     let metrics = Arc::new(Metrics::default());
@@ -63,7 +68,7 @@ async fn state(sandbox: &RunningSandbox, scale: f64, dir: &std::path::Path) -> A
         roles: Arc::new(Vec::new()),
         directory: Arc::new(Directory::default()),
         connection: Arc::new(connection),
-        auth: Arc::new(Authenticator::Dev),
+        auth: Arc::new(Authenticator::dev(IN_PROCESS_ADDR).unwrap()),
         audit,
         jobs,
         metrics,
@@ -115,6 +120,7 @@ async fn users_query(scale: Scale) -> Vec<Row> {
         let router = router.clone();
         async move {
             let mut request = Request::get(format!("/api/users?{qs}"))
+                .header("host", IN_PROCESS_ADDR.to_string())
                 .body(Body::empty())
                 .unwrap();
             request.extensions_mut().insert(peer);
@@ -206,7 +212,7 @@ async fn job_ratio(scale: Scale) -> Row {
     const SCALE: f64 = 60.0;
     let org = sandbox(300, RateLimitMode::Scale(SCALE)).await;
     let dir = tempfile::tempdir().unwrap();
-    let state = synced(state(&org, SCALE, dir.path()).await).await;
+    let mut state = synced(state(&org, SCALE, dir.path()).await).await;
     let team = state.directory.workspaces()[0].id.clone();
     let channel = org.sandbox.with_org(|o| {
         o.channels
@@ -216,7 +222,9 @@ async fn job_ratio(scale: Scale) -> Row {
             .unwrap()
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let addr = listener.local_addr().unwrap();
+    let url = format!("http://{addr}");
+    state.auth = Arc::new(Authenticator::dev(addr).unwrap());
     let router = roster_proxy::app(state);
     let server = tokio::spawn(async move {
         axum::serve(
