@@ -103,8 +103,7 @@ mod tests {
         (name = "jobs", description = "Bulk changes, run at Slack's pace and kept across restarts"),
         (name = "session", description = "The signed-in person and the connection to Slack"),
         (name = "operations", description = "Health and metrics for operators"),
-    ),
-    components(schemas(roster_api::SortKey, roster_api::SortDir))
+    )
 )]
 struct ApiDoc;
 
