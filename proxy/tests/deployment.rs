@@ -252,7 +252,9 @@ async fn header_mode_accepts_an_ipv4_mapped_peer() {
 
 // --- 4. control characters in identities ---
 
-/// Collects what Roster logs while it is held (tests run on one thread, the server too).
+/// Everything this test binary logs, from every thread. A process-wide subscriber, not a
+/// scoped one: tracing caches per call site whether anyone listens, and a call site first
+/// reached by another test (with no subscriber) would stay silent under a scoped one.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
@@ -267,15 +269,21 @@ impl Write for Captured {
 }
 
 impl Captured {
-    fn start(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        tracing::subscriber::set_default(
-            tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::TRACE)
-                .with_ansi(false)
-                .with_writer(move || writer.clone())
-                .finish(),
-        )
+    fn global() -> &'static Captured {
+        static LOGS: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+        LOGS.get_or_init(|| {
+            let logs = Captured::default();
+            let writer = logs.clone();
+            tracing::subscriber::set_global_default(
+                tracing_subscriber::fmt()
+                    .with_max_level(tracing::Level::INFO)
+                    .with_ansi(false)
+                    .with_writer(move || writer.clone())
+                    .finish(),
+            )
+            .expect("no other subscriber in this test binary");
+            logs
+        })
     }
 
     fn text(&self) -> String {
@@ -306,8 +314,7 @@ groups = ["it-admins"]"#;
         ..Options::default()
     })
     .await;
-    let logs = Captured::default();
-    let _guard = logs.start();
+    let logs = Captured::global();
     let claims = |email: &str, sub: &str, group: &str| {
         json!({"iss": ISSUER, "aud": AUDIENCE, "sub": sub, "email": email,
                "groups": [group], "iat": now(), "exp": now() + 600})
