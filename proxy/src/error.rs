@@ -55,6 +55,12 @@ pub enum AppError {
     /// Too many changes in a short time from one person (429).
     #[error("You are making changes too quickly. Wait a minute and try again.")]
     TooManyWrites,
+    /// Too many job rows checked in a short time by one person (429).
+    #[error(
+        "You have checked too many rows in the last minute ({per_minute} a minute at most). \
+         Wait a minute and try again."
+    )]
+    TooManyChecks { per_minute: usize },
     /// Admin actions need an org-level admin token (409).
     #[error("{0}")]
     ReadOnly(String),
@@ -102,6 +108,9 @@ impl AppError {
             AppError::CrossSite => (StatusCode::FORBIDDEN, detail("cross_site_request", text)),
             AppError::WrongHost(_) => (StatusCode::MISDIRECTED_REQUEST, detail("wrong_host", text)),
             AppError::TooManyWrites => (StatusCode::TOO_MANY_REQUESTS, detail("too_many_changes", text)),
+            AppError::TooManyChecks { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, detail("too_many_checks", text))
+            }
             AppError::ReadOnly(m) => (StatusCode::CONFLICT, detail("read_only", m.clone())),
             AppError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, detail("internal_error", m.clone())),
             AppError::Slack(SlackError::RateLimited { retry_after, .. }) => (

@@ -137,30 +137,89 @@ impl Default for Health {
 
 /// Changes allowed per person per minute.
 const WRITES_PER_MINUTE: f64 = 60.0;
+/// Rows of job checks (dry runs, and the check before a job is created) per person per
+/// minute: two full jobs' worth. Each row is checked against the directory, which costs
+/// CPU in a large org.
+pub const CHECKED_ROWS_PER_MINUTE: f64 = 2.0 * roster_api::MAX_JOB_OPERATIONS as f64;
+/// People whose buckets are kept before idle ones are forgotten.
+const BUCKETS_KEPT: usize = 1_000;
 
-/// A token bucket of changes per person, so one compromised session cannot flood Slack.
-#[derive(Debug, Default)]
-pub struct WriteLimiter {
+/// Token buckets per person, refilled continuously up to one minute's allowance.
+#[derive(Debug)]
+struct Buckets {
+    per_minute: f64,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl Buckets {
+    fn new(per_minute: f64) -> Self {
+        Self {
+            per_minute,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes `cost` from `who`'s bucket, or nothing when it does not hold that much.
+    fn take(&self, who: &str, cost: f64) -> bool {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap();
+        if buckets.len() >= BUCKETS_KEPT {
+            // A bucket that has refilled is the same as none: forget it.
+            let rate = self.per_minute / 60.0;
+            buckets.retain(|_, (tokens, last)| {
+                *tokens + now.duration_since(*last).as_secs_f64() * rate < self.per_minute
+            });
+        }
+        let (tokens, last) = buckets
+            .entry(who.to_lowercase())
+            .or_insert((self.per_minute, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.per_minute / 60.0)
+            .min(self.per_minute);
+        *last = now;
+        if *tokens >= cost {
+            *tokens -= cost;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.buckets.lock().unwrap().len()
+    }
+}
+
+/// What one person may spend per minute, so one compromised or careless session can
+/// neither flood Slack with changes nor keep the server busy checking jobs.
+#[derive(Debug)]
+pub struct WriteLimiter {
+    writes: Buckets,
+    checks: Buckets,
+}
+
+impl Default for WriteLimiter {
+    fn default() -> Self {
+        Self {
+            writes: Buckets::new(WRITES_PER_MINUTE),
+            checks: Buckets::new(CHECKED_ROWS_PER_MINUTE),
+        }
+    }
 }
 
 impl WriteLimiter {
     /// Takes one change from `who`'s budget.
     pub fn allow(&self, who: &str) -> bool {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap();
-        let (tokens, last) = buckets
-            .entry(who.to_lowercase())
-            .or_insert((WRITES_PER_MINUTE, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * WRITES_PER_MINUTE / 60.0)
-            .min(WRITES_PER_MINUTE);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.writes.take(who, 1.0)
+    }
+
+    /// Takes `rows` job rows to check from `who`'s budget.
+    pub fn allow_checks(&self, who: &str, rows: usize) -> bool {
+        self.checks.take(who, rows as f64)
+    }
+
+    /// People with a bucket (tests: the map does not grow without bound).
+    pub fn tracked(&self) -> usize {
+        self.writes.len() + self.checks.len()
     }
 }
 
@@ -368,4 +427,31 @@ pub fn spawn_token_check(state: &AppState, every: std::time::Duration) {
                 .store(crate::directory::unix_now(), Ordering::SeqCst);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_refill_and_are_forgotten_once_full() {
+        let buckets = Buckets::new(60.0);
+        assert!(buckets.take("Ada", 60.0));
+        assert!(!buckets.take("ada", 1.0), "one bucket per person, any case");
+        assert!(buckets.take("bob", 1.0));
+
+        // A quick refill, so the test need not wait a minute.
+        let fast = Buckets::new(600_000.0);
+        for i in 0..BUCKETS_KEPT * 2 {
+            assert!(fast.take(&format!("p{i}"), 1.0));
+            if i % 100 == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
+        assert!(
+            fast.len() <= BUCKETS_KEPT,
+            "{} buckets kept: full ones are forgotten",
+            fast.len()
+        );
+    }
 }

@@ -481,6 +481,15 @@ async fn the_help_desk_cannot_smuggle_a_removal_into_a_job() {
         report["checks"][2].get("user_name").is_none(),
         "no name of a user the help desk cannot see: {report}"
     );
+    // The dry run's refused row is in the audit log, like any refused request.
+    let rows = app.audit_rows().await;
+    assert_eq!(rows[0].action, "dry_run");
+    assert_eq!(rows[0].outcome, roster_api::AuditOutcome::Denied);
+    assert!(
+        rows[0].message.as_deref().unwrap().starts_with("Row 2"),
+        "{:?}",
+        rows[0]
+    );
 
     let (status, err) = app
         .post_as("helpdesk", "/api/jobs", json!({"operations": ops}))
@@ -637,4 +646,54 @@ async fn pause_resume_cancel_retry_and_live_progress() {
         .unwrap();
     assert!(csv.starts_with("row,action,target,workspace,state,message,slack_error\n2,Invite,steer001@agency.example"), "{csv}");
     assert_eq!(csv.lines().count(), 2 + skipped, "{csv}");
+}
+
+#[tokio::test]
+async fn dry_runs_have_a_budget_per_person_and_a_refused_one_is_audited() {
+    let app = spawn_app(Options::default()).await;
+    let team = app.workspace(0);
+    let ops = invites(&app, "budget", roster_api::MAX_JOB_OPERATIONS, &team);
+    let dry_run = |role: &'static str| {
+        let ops = ops.clone();
+        let app = &app;
+        async move {
+            app.post_as(role, "/api/jobs?dry_run=true", json!({"operations": ops}))
+                .await
+        }
+    };
+    // Two full dry runs a minute, then a 429 that says why, and nothing more is checked.
+    for _ in 0..2 {
+        let (status, report) = dry_run("org-admin").await;
+        assert_eq!(status, 200, "{report}");
+    }
+    let audited = app.audit_rows().await.len();
+    let (status, err) = dry_run("org-admin").await;
+    assert_eq!(status, 429, "{err}");
+    assert_eq!(err["error"]["code"], "too_many_checks");
+    let rows = app.audit_rows().await;
+    assert_eq!(rows.len(), audited + 1, "the refusal is audited");
+    assert_eq!(rows[0].action, "dry_run");
+    assert_eq!(rows[0].outcome, roster_api::AuditOutcome::Denied);
+    // Creating a job checks its rows too, from the same budget (which refills at about 67
+    // rows a second: far from a full job's).
+    let (status, _) = app.post("/api/jobs", json!({"operations": ops})).await;
+    assert_eq!(status, 429);
+    assert_eq!(app.calls("admin.users.invite"), 0);
+    // The budget is per person: another role's is whole.
+    let (status, report) = dry_run("helpdesk").await;
+    assert_eq!(status, 200, "{report}");
+    // A role that may not change anything is refused, and that is audited too.
+    let (status, _) = app
+        .post_as(
+            "auditor",
+            "/api/jobs?dry_run=true",
+            json!({"operations": ops[..1]}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let rows = app.audit_rows().await;
+    assert_eq!(
+        (rows[0].actor_email.as_str(), rows[0].action.as_str()),
+        ("auditor@demo.roster.invalid", "dry_run")
+    );
 }

@@ -219,7 +219,16 @@ struct Data {
     workspaces: Vec<Workspace>,
     synced_at: Option<i64>,
     by_id: HashMap<String, usize>,
+    /// (hash of the lower-cased email, user index), sorted: a compact email lookup.
+    by_email: Vec<(u64, u32)>,
     index: index::Index,
+}
+
+fn email_hash(email: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    email.to_lowercase().hash(&mut hasher);
+    hasher.finish()
 }
 
 impl Data {
@@ -229,6 +238,7 @@ impl Data {
             workspaces,
             synced_at,
             by_id: HashMap::new(),
+            by_email: Vec::new(),
             index: index::Index::default(),
         };
         data.reindex();
@@ -244,6 +254,13 @@ impl Data {
             .enumerate()
             .map(|(i, u)| (u.summary.id.clone(), i))
             .collect();
+        self.by_email = self
+            .users
+            .iter()
+            .enumerate()
+            .filter_map(|(i, u)| Some((email_hash(u.summary.email.as_deref()?), i as u32)))
+            .collect();
+        self.by_email.sort_unstable();
         self.index = index::Index::build(&self.users);
     }
 }
@@ -362,11 +379,13 @@ impl Directory {
     /// The user with this email, case-insensitively.
     pub fn find_email(&self, email: &str) -> Option<DirUser> {
         let key = email.to_lowercase();
-        self.data
-            .read()
-            .unwrap()
-            .users
+        let hash = email_hash(&key);
+        let data = self.data.read().unwrap();
+        let start = data.by_email.partition_point(|(h, _)| *h < hash);
+        data.by_email[start..]
             .iter()
+            .take_while(|(h, _)| *h == hash)
+            .map(|(_, i)| &data.users[*i as usize])
             .find(|u| {
                 u.summary
                     .email

@@ -449,6 +449,17 @@ mod tests {
     }
 
     #[test]
+    fn finds_people_by_email_whatever_the_case() {
+        let d = directory();
+        assert_eq!(
+            d.find_email("ADA.Lee@Larkspur.example").unwrap().summary.id,
+            "W2"
+        );
+        assert!(d.find_email("ada.lee@elsewhere.example").is_none());
+        assert!(d.find_email("").is_none());
+    }
+
+    #[test]
     fn changes_show_at_once() {
         let d = directory();
         let updated = d

@@ -251,6 +251,14 @@ impl Jobs {
                 }),
             ));
         }
+        if !state
+            .writes
+            .allow_checks(&caller.email, request.operations.len())
+        {
+            return Err(AppError::TooManyChecks {
+                per_minute: crate::middleware::CHECKED_ROWS_PER_MINUTE as usize,
+            });
+        }
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut checks = Vec::with_capacity(request.operations.len());
         let mut lanes: HashMap<(SlackMethod, String), usize> = HashMap::new();
@@ -314,6 +322,61 @@ impl Jobs {
             checks,
             estimated_seconds,
         })
+    }
+
+    /// A dry run: [`Jobs::check`], with what it refused in the audit log (a dry run refused
+    /// as a whole, or rows the role may not do), so that probing leaves a trace like any
+    /// other request.
+    pub async fn dry_run(
+        &self,
+        state: &AppState,
+        caller: &Caller,
+        request_id: &str,
+        request: &JobRequest,
+    ) -> Result<DryRun, AppError> {
+        let intent = Intent {
+            request_id,
+            caller,
+            action: "dry_run",
+            target_user: None,
+            workspace: None,
+            params: json!({ "operations": request.operations.len() }),
+        };
+        let report = match self.check(state, caller, request).await {
+            Ok(report) => report,
+            Err(error) => {
+                let outcome = match error {
+                    AppError::Invalid { .. } | AppError::Malformed(_) => {
+                        roster_api::AuditOutcome::Invalid
+                    }
+                    _ => roster_api::AuditOutcome::Denied,
+                };
+                state
+                    .audit
+                    .refused(&intent, outcome, &error.to_string())
+                    .await?;
+                return Err(error);
+            }
+        };
+        let refused: Vec<&OperationCheck> = report
+            .checks
+            .iter()
+            .filter(|c| c.code.as_deref() == Some("forbidden"))
+            .collect();
+        if let Some(first) = refused.first() {
+            let mut message = format!("Row {}: {}", first.index + 1, first.message);
+            if refused.len() > 1 {
+                message.push_str(&format!(
+                    " And {} more rows the role may not do.",
+                    refused.len() - 1
+                ));
+            }
+            state
+                .audit
+                .refused(&intent, roster_api::AuditOutcome::Denied, &message)
+                .await?;
+        }
+        Ok(report)
     }
 
     /// Creates a job from the operations that pass their checks (the others are stored as

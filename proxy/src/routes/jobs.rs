@@ -84,7 +84,10 @@ pub async fn create(
     let Query(query) = query.map_err(super::bad_query)?;
     let Json(body) = body.map_err(super::bad_json)?;
     if query.dry_run {
-        let report = state.jobs.check(&state, &caller, &body).await?;
+        let report = state
+            .jobs
+            .dry_run(&state, &caller, &request_id(&headers), &body)
+            .await?;
         return Ok(Json(report).into_response());
     }
     let detail = state
