@@ -35,6 +35,41 @@ pub struct Config {
     pub auth: AuthConfig,
     #[serde(default)]
     pub roles: Vec<RoleConfig>,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+}
+
+/// `[metrics]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// File holding the bearer token Prometheus sends; without it `/metrics` is off.
+    pub token_file: Option<PathBuf>,
+}
+
+impl MetricsConfig {
+    /// Who may read `/metrics`: the holder of the token in `token_file`, or nobody.
+    pub fn access(&self) -> Result<crate::metrics::MetricsAccess, ConfigError> {
+        let Some(file) = &self.token_file else {
+            return Ok(crate::metrics::MetricsAccess::Off);
+        };
+        let token = std::fs::read_to_string(file).map_err(|e| {
+            invalid(
+                "metrics.token_file",
+                format!("cannot read {}: {e}", file.display()),
+            )
+        })?;
+        let token = token.trim();
+        if token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(invalid(
+                "metrics.token_file",
+                "the token must be at least 16 printable characters, without spaces",
+            ));
+        }
+        Ok(crate::metrics::MetricsAccess::Bearer(
+            token.as_bytes().into(),
+        ))
+    }
 }
 
 /// `[slack]`
@@ -125,6 +160,7 @@ const ENV_OVERRIDES: &[(&str, &[&str])] = &[
     ("ROSTER_AUTH_JWKS_FILE", &["auth", "jwks_file"]),
     ("ROSTER_AUTH_AUDIENCE", &["auth", "audience"]),
     ("ROSTER_AUTH_ISSUER", &["auth", "issuer"]),
+    ("ROSTER_METRICS_TOKEN_FILE", &["metrics", "token_file"]),
 ];
 
 impl Config {
@@ -272,4 +308,43 @@ fn set_path(table: &mut toml::Table, path: &[&str], value: toml::Value) {
         table = inner;
     }
     table.insert(last.to_string(), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metrics_token_is_required_to_turn_metrics_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("metrics-token");
+        let access = |text: Option<&str>| {
+            if let Some(t) = text {
+                std::fs::write(&file, t).unwrap();
+            }
+            MetricsConfig {
+                token_file: text.map(|_| file.clone()),
+            }
+            .access()
+        };
+        assert!(matches!(
+            access(None).unwrap(),
+            crate::metrics::MetricsAccess::Off
+        ));
+        assert!(matches!(
+            access(Some("0123456789abcdef\n")).unwrap(),
+            crate::metrics::MetricsAccess::Bearer(t) if &*t == b"0123456789abcdef"
+        ));
+        for bad in ["short", "has a space in it ok", ""] {
+            let err = access(Some(bad)).unwrap_err().to_string();
+            assert!(err.starts_with("metrics.token_file:"), "{err}");
+        }
+        let missing = MetricsConfig {
+            token_file: Some(dir.path().join("nope")),
+        }
+        .access()
+        .unwrap_err()
+        .to_string();
+        assert!(missing.contains("cannot read"), "{missing}");
+    }
 }

@@ -169,6 +169,8 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         roles: Arc::new(roles),
         audit,
         metrics,
+        // The demo listens on loopback only; its metrics are open to it.
+        metrics_access: crate::metrics::MetricsAccess::Open,
         health: Arc::new(Health::default()),
         writes: Arc::new(WriteLimiter::default()),
         jobs,

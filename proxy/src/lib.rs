@@ -65,6 +65,8 @@ pub struct AppState {
     pub roles: Arc<Vec<RoleConfig>>,
     pub audit: AuditLog,
     pub metrics: Arc<Metrics>,
+    /// Who may read `/metrics`.
+    pub metrics_access: metrics::MetricsAccess,
     pub health: Arc<middleware::Health>,
     pub writes: Arc<WriteLimiter>,
     /// Bulk jobs (stored with the audit log).

@@ -182,6 +182,10 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
         roles: Arc::new(config.roles.clone()),
         audit,
         metrics,
+        metrics_access: config
+            .metrics
+            .access()
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
         health: Arc::new(Health::default()),
         writes: Arc::new(WriteLimiter::default()),
         jobs,

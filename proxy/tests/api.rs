@@ -678,15 +678,7 @@ async fn a_429_is_waited_out() {
         d.get("warnings").is_none(),
         "the read waited and retried: {d}"
     );
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.lines().any(|l| l
             .starts_with("roster_slack_rate_limited_total{method=\"users.info\"}")
@@ -867,17 +859,20 @@ async fn preflight_refuses_a_bad_token() {
 #[tokio::test]
 async fn metrics_count_requests_and_slack_calls() {
     let app = spawn_app(Options::default()).await;
+    // Only for the holder of the metrics token: they count the org's users.
+    for token in [None, Some("wrong-token-0123456789"), Some("")] {
+        let mut r = app.http.get(format!("{}/metrics", app.url));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(r.status(), 401, "{token:?}");
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("roster_"), "{body}");
+    }
     app.get("/api/users?limit=1").await;
     app.get("/api/users/W0NOPE000").await;
-    let text = app
-        .http
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains(
             "roster_http_requests_total{route=\"/api/users\",method=\"GET\",status=\"200\"} 1"

@@ -43,15 +43,7 @@ async fn wait_for(app: &TestApp, id: i64, state: &str, secs: u64) -> Value {
 
 /// 429s Roster received (for `method`, or all when empty), from its metrics.
 async fn rate_limited(app: &TestApp, method: &str) -> f64 {
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     metrics
         .lines()
         .filter(|l| l.starts_with("roster_slack_rate_limited_total{") && l.contains(method))
@@ -270,15 +262,7 @@ async fn three_hundred_invites_finish_close_to_the_tier_floor() {
             1
         );
     }
-    let (_, metrics) = {
-        let r = app
-            .http
-            .get(format!("{}/metrics", app.url))
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.text().await.unwrap())
-    };
+    let metrics = app.metrics().await;
     let limited: f64 = metrics
         .lines()
         .filter(|l| l.starts_with("roster_slack_rate_limited_total{"))

@@ -673,10 +673,6 @@ fn get_requests(world: &World, doc: &Value, jobs: &[i64]) -> Vec<String> {
     let paths = doc["paths"].as_object().unwrap();
     for (path, item) in paths {
         let Some(op) = item.get("get") else { continue };
-        if path == "/metrics" {
-            // Operators' endpoint: not served to people (see below).
-            continue;
-        }
         let params = op
             .get("parameters")
             .and_then(Value::as_array)
@@ -867,6 +863,51 @@ async fn wait_for_job(world: &World, role: &str, id: i64) {
     panic!("job {id} did not finish");
 }
 
+/// Creates a job on both orgs. The answer is a moment of a job that has started: the rows
+/// it runs are compared once it has ended (see [`wait_for_job`] and the GETs), the rows it
+/// skipped, and everything else, at once.
+async fn create_job(world: &World, role: &str, body: Option<&Value>) -> Answer {
+    let a = call(&world.a, role, "post", "/api/jobs", body).await;
+    let b = call(&world.b, role, "post", "/api/jobs", body).await;
+    let settled = |x: &Answer| {
+        let mut x = x.clone();
+        if let Some(job) = x.body.get_mut("job").and_then(Value::as_object_mut) {
+            for key in [
+                "counts",
+                "state",
+                "eta_seconds",
+                "rate_per_minute",
+                "finished_at",
+            ] {
+                job.remove(key);
+            }
+        }
+        for op in x
+            .body
+            .get_mut("operations")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if op["state"] != "skipped" {
+                let op = op.as_object_mut().unwrap();
+                for key in ["state", "message", "attempts", "audit_id", "slack_error"] {
+                    op.remove(key);
+                }
+            }
+        }
+        x
+    };
+    let what = format!(
+        "{role} POST /api/jobs {}",
+        body.map(Value::to_string).unwrap_or_default()
+    );
+    if let Some(d) = difference(&what, &settled(&a), &settled(&b)) {
+        world.differences.lock().unwrap().push(d);
+    }
+    a
+}
+
 /// Pause, resume, cancel and retry a job that has ended. A retry starts the failed rows
 /// again at once, so its answer is a moment of a running job: compared by status, then the
 /// job is compared once it has ended again.
@@ -976,14 +1017,7 @@ async fn a_restricted_role_gets_the_same_answers_whatever_lies_outside_its_scope
             .await;
         }
         // A real job with everything: refused as a whole, or created with the same verdicts.
-        let whole = both(
-            &world,
-            role,
-            "post",
-            "/api/jobs",
-            Some(&json!({"operations": ops})),
-        )
-        .await;
+        let whole = create_job(&world, role, Some(&json!({"operations": ops}))).await;
         if whole.status == 201 {
             let id = whole.body["job"]["id"].as_i64().unwrap();
             wait_for_job(&world, role, id).await;
@@ -1019,14 +1053,7 @@ async fn a_restricted_role_gets_the_same_answers_whatever_lies_outside_its_scope
                     && people.insert(op.get("user").unwrap_or(&op["email"]).to_string())
             })
             .collect();
-        let job = both(
-            &world,
-            role,
-            "post",
-            "/api/jobs",
-            Some(&json!({"operations": in_scope})),
-        )
-        .await;
+        let job = create_job(&world, role, Some(&json!({"operations": in_scope}))).await;
         if job.status == 201 {
             let id = job.body["job"]["id"].as_i64().unwrap();
             wait_for_job(&world, role, id).await;

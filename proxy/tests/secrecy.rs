@@ -107,6 +107,7 @@ async fn the_token_never_leaves_the_proxy() {
     for (method, path, body) in requests {
         let url = format!("{}{path}", app.url);
         let req = match method {
+            "GET" if path == "/metrics" => app.http.get(&url).bearer_auth(METRICS_TOKEN),
             "GET" => app.http.get(&url),
             _ => app
                 .http

@@ -38,18 +38,24 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     }
 }
 
-/// Prometheus metrics.
+/// Prometheus metrics, for the bearer token of `[metrics] token_file`.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 401, body = roster_api::ErrorBody, description = "Without the metrics token"),
+        (status = 404, body = roster_api::ErrorBody, description = "No metrics token is configured")))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, crate::error::AppError> {
+    state.metrics_access.check(&headers)?;
     let age = state.directory.synced_at().map(|t| unix_now() - t);
     let running = state.directory.status().state == roster_api::SyncState::Running;
     let body = state.metrics.render(state.directory.len(), age, running);
-    (
+    Ok((
         [(
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         body,
-    )
+    ))
 }

@@ -63,6 +63,9 @@ impl Default for Options {
     }
 }
 
+/// The bearer token the test apps want for `/metrics`.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
 pub struct TestApp {
     pub url: String,
     pub sandbox: Arc<RunningSandbox>,
@@ -179,6 +182,9 @@ pub async fn spawn_app_on(
         roles: Arc::new(roles),
         audit,
         metrics,
+        metrics_access: roster_proxy::metrics::MetricsAccess::Bearer(
+            METRICS_TOKEN.as_bytes().into(),
+        ),
         health: Arc::new(Health::default()),
         writes: Arc::new(WriteLimiter::default()),
         jobs,
@@ -248,6 +254,19 @@ impl TestApp {
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.post_as("org-admin", path, body).await
+    }
+
+    /// `GET /metrics`, with the metrics token.
+    pub async fn metrics(&self) -> String {
+        let r = self
+            .http
+            .get(format!("{}/metrics", self.url))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.text().await.unwrap()
     }
 
     pub fn calls(&self, method: &str) -> u64 {

@@ -72,6 +72,7 @@ async fn state(sandbox: &RunningSandbox, scale: f64, dir: &std::path::Path) -> A
         audit,
         jobs,
         metrics,
+        metrics_access: roster_proxy::metrics::MetricsAccess::Off,
         health: Arc::new(Health::default()),
         writes: Arc::new(WriteLimiter::default()),
         public_origin: None,
