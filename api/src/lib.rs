@@ -9,6 +9,7 @@ pub mod audit;
 pub mod detail;
 pub mod error;
 pub mod jobs;
+pub mod roles;
 pub mod status;
 pub mod users;
 pub mod workspaces;
@@ -24,6 +25,7 @@ pub use jobs::{
     DryRun, JobCounts, JobCreateQuery, JobDetail, JobEvent, JobList, JobOperation, JobRequest,
     JobState, JobSummary, MAX_JOB_OPERATIONS, OpState, Operation, OperationCheck,
 };
+pub use roles::{Field, Permission};
 pub use status::{DemoRole, Me, Mode, ServerStatus};
 pub use users::{
     SortDir, SortKey, SyncState, SyncStatus, UserQuery, UserStatus, UserSummary, UserType,

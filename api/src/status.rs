@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::roles::{Field, Permission};
+
 use crate::users::SyncStatus;
 
 /// Whether admin actions are possible with the configured token.
@@ -41,12 +43,12 @@ pub struct Me {
     pub email: String,
     pub role: String,
     /// `users.read`, `users.invite`, … (see the configuration).
-    pub permissions: Vec<String>,
+    pub permissions: Vec<Permission>,
     /// Team IDs the role covers; absent: every workspace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspaces: Option<Vec<String>>,
     /// Fields the role may not see (`email`, `has_2fa`, …); they are absent from answers.
-    pub hidden_fields: Vec<String>,
+    pub hidden_fields: Vec<Field>,
     /// The role may only invite guests.
     #[serde(default)]
     pub invite_guests_only: bool,
@@ -56,14 +58,14 @@ pub struct Me {
 }
 
 impl Me {
-    /// Whether the role grants `permission` (`users.remove`, …).
-    pub fn can(&self, permission: &str) -> bool {
-        self.permissions.iter().any(|p| p == permission)
+    /// Whether the role grants `permission`.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.permissions.contains(&permission)
     }
 
     /// Whether `field` is hidden from the role.
-    pub fn hides(&self, field: &str) -> bool {
-        self.hidden_fields.iter().any(|f| f == field)
+    pub fn hides(&self, field: Field) -> bool {
+        self.hidden_fields.contains(&field)
     }
 }
 

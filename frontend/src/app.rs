@@ -8,7 +8,7 @@ use leptos_router::{
     components::{A, Redirect, Route, Router, Routes},
     path,
 };
-use roster_api::{Me, Mode, ServerStatus, Workspace};
+use roster_api::{Field, Me, Mode, Permission, ServerStatus, Workspace};
 
 use crate::{
     api::{self, ApiError},
@@ -71,7 +71,7 @@ impl Session {
     }
 
     /// Whether the role grants `permission`.
-    pub fn can(&self, permission: &str) -> bool {
+    pub fn can(&self, permission: Permission) -> bool {
         self.me().is_some_and(|m| m.can(permission))
     }
 
@@ -85,19 +85,11 @@ impl Session {
 
     /// Whether the role may change users in any way (and so start and steer jobs).
     pub fn can_change_users(&self) -> bool {
-        [
-            "users.invite",
-            "users.assign",
-            "users.remove",
-            "users.set_role",
-            "users.set_expiration",
-        ]
-        .into_iter()
-        .any(|p| self.can(p))
+        Permission::WRITES.into_iter().any(|p| self.can(p))
     }
 
     /// Whether `field` is hidden from the role.
-    pub fn hides(&self, field: &str) -> bool {
+    pub fn hides(&self, field: Field) -> bool {
         self.me().is_none_or(|m| m.hides(field))
     }
 
@@ -142,14 +134,14 @@ pub fn App() -> impl IntoView {
                 </A>
                 <nav aria-label="Main">
                     <A href="/users">"Users"</A>
-                    <Show when=move || session.can("users.invite") && session.writable()>
+                    <Show when=move || session.can(Permission::UsersInvite) && session.writable()>
                         <A href="/invite">"Invite"</A>
                         <A href="/import">"Import"</A>
                     </Show>
                     <Show when=move || session.can_change_users()>
                         <A href="/jobs">"Jobs"</A>
                     </Show>
-                    <Show when=move || session.can("audit.read")>
+                    <Show when=move || session.can(Permission::AuditRead)>
                         <A href="/audit">"Audit log"</A>
                     </Show>
                 </nav>

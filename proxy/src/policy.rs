@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use roster_api::{SyncStatus, UserDetail, UserSummary, UserType};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::{
     config::ConfigError,
@@ -15,84 +15,7 @@ use crate::{
     error::AppError,
 };
 
-/// Something a role may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Permission {
-    #[serde(rename = "users.read")]
-    UsersRead,
-    /// 2FA and SSO flags, phone, presence: fields a help desk rarely needs.
-    #[serde(rename = "users.read_sensitive")]
-    UsersReadSensitive,
-    #[serde(rename = "users.invite")]
-    UsersInvite,
-    #[serde(rename = "users.assign")]
-    UsersAssign,
-    #[serde(rename = "users.remove")]
-    UsersRemove,
-    #[serde(rename = "users.set_role")]
-    UsersSetRole,
-    #[serde(rename = "users.set_expiration")]
-    UsersSetExpiration,
-    /// One's own actions in the audit log.
-    #[serde(rename = "audit.read")]
-    AuditRead,
-    /// Everyone's actions in the audit log.
-    #[serde(rename = "audit.read_all")]
-    AuditReadAll,
-}
-
-impl Permission {
-    /// The spelling in the configuration and in `/api/me`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Permission::UsersRead => "users.read",
-            Permission::UsersReadSensitive => "users.read_sensitive",
-            Permission::UsersInvite => "users.invite",
-            Permission::UsersAssign => "users.assign",
-            Permission::UsersRemove => "users.remove",
-            Permission::UsersSetRole => "users.set_role",
-            Permission::UsersSetExpiration => "users.set_expiration",
-            Permission::AuditRead => "audit.read",
-            Permission::AuditReadAll => "audit.read_all",
-        }
-    }
-}
-
-/// A user field a role may be kept from seeing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    Email,
-    Phone,
-    // snake_case alone would spell it `has2fa`; `as_str` and the documentation say `has_2fa`.
-    #[serde(rename = "has_2fa")]
-    Has2fa,
-    HasSso,
-    /// Presence (online/away): how recently someone was active.
-    Presence,
-    Created,
-    Expires,
-    Title,
-}
-
-impl Field {
-    /// Fields only `users.read_sensitive` shows.
-    pub const SENSITIVE: [Field; 4] = [Field::Has2fa, Field::HasSso, Field::Phone, Field::Presence];
-
-    /// The spelling in the configuration and in `/api/me`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Field::Email => "email",
-            Field::Phone => "phone",
-            Field::Has2fa => "has_2fa",
-            Field::HasSso => "has_sso",
-            Field::Presence => "presence",
-            Field::Created => "created",
-            Field::Expires => "expires",
-            Field::Title => "title",
-        }
-    }
-}
+pub use roster_api::{Field, Permission};
 
 /// Which workspaces a role covers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -185,14 +108,9 @@ pub fn validate_roles(roles: &[RoleConfig]) -> Result<(), ConfigError> {
                 role.name
             )));
         }
-        let actions = [
-            Permission::UsersInvite,
-            Permission::UsersAssign,
-            Permission::UsersRemove,
-            Permission::UsersSetRole,
-            Permission::UsersSetExpiration,
-        ];
-        if actions.iter().any(|p| role.permissions.contains(p))
+        if Permission::WRITES
+            .iter()
+            .any(|p| role.permissions.contains(p))
             && !role.permissions.contains(&Permission::UsersRead)
         {
             return Err(fail(format!(
@@ -240,19 +158,7 @@ impl Caller {
 
     /// Every field hidden from this role.
     pub fn hidden_fields(&self) -> Vec<Field> {
-        [
-            Field::Email,
-            Field::Phone,
-            Field::Has2fa,
-            Field::HasSso,
-            Field::Presence,
-            Field::Created,
-            Field::Expires,
-            Field::Title,
-        ]
-        .into_iter()
-        .filter(|f| self.hides(*f))
-        .collect()
+        Field::ALL.into_iter().filter(|f| self.hides(*f)).collect()
     }
 
     /// Whether the role covers `team`.

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use roster_api::{UserQuery, UserStatus, UserType};
+use roster_api::{Field, UserQuery, UserStatus, UserType};
 
 use crate::app::Session;
 
@@ -107,7 +107,7 @@ pub fn FilterBar(
                     }).collect_view()}
                 </select>
             </div>
-            <Show when=move || !session.hides("expires")>
+            <Show when=move || !session.hides(Field::Expires)>
                 <div class="field">
                     <label for="filter-expiring">"Guest expiration"</label>
                     <select id="filter-expiring" on:change:target=move |ev| {
@@ -124,7 +124,7 @@ pub fn FilterBar(
                 </div>
             </Show>
             <div class="field field-checks">
-                <Show when=move || !session.hides("has_2fa")>
+                <Show when=move || !session.hides(Field::Has2fa)>
                     <label class="check">
                         <input type="checkbox" prop:checked=move || query.get().has_2fa == Some(false)
                             on:change:target=move |ev| {
@@ -134,7 +134,7 @@ pub fn FilterBar(
                         "2FA off"
                     </label>
                 </Show>
-                <Show when=move || !session.hides("has_sso")>
+                <Show when=move || !session.hides(Field::HasSso)>
                     <label class="check">
                         <input type="checkbox" prop:checked=move || query.get().has_sso == Some(false)
                             on:change:target=move |ev| {

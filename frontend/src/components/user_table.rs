@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use leptos::{html, prelude::*, task::spawn_local};
-use roster_api::{SortDir, SortKey, UserQuery, UserStatus, UserSummary, UserType};
+use roster_api::{Field, SortDir, SortKey, UserQuery, UserStatus, UserSummary, UserType};
 
 use crate::{
     api::{self, ApiError},
@@ -64,7 +64,7 @@ struct Column {
     class: &'static str,
     sort: Option<SortKey>,
     /// The field the role must see for the column to show.
-    field: Option<&'static str>,
+    field: Option<Field>,
 }
 
 const COLUMNS: [Column; 10] = [
@@ -78,7 +78,7 @@ const COLUMNS: [Column; 10] = [
         label: "Email",
         class: "col-email",
         sort: Some(SortKey::Email),
-        field: Some("email"),
+        field: Some(Field::Email),
     },
     Column {
         label: "Type",
@@ -102,25 +102,25 @@ const COLUMNS: [Column; 10] = [
         label: "2FA",
         class: "col-flag",
         sort: Some(SortKey::Has2fa),
-        field: Some("has_2fa"),
+        field: Some(Field::Has2fa),
     },
     Column {
         label: "SSO",
         class: "col-flag",
         sort: Some(SortKey::HasSso),
-        field: Some("has_sso"),
+        field: Some(Field::HasSso),
     },
     Column {
         label: "Created",
         class: "col-date",
         sort: Some(SortKey::Created),
-        field: Some("created"),
+        field: Some(Field::Created),
     },
     Column {
         label: "Expires",
         class: "col-date",
         sort: Some(SortKey::Expires),
-        field: Some("expires"),
+        field: Some(Field::Expires),
     },
     Column {
         label: "Username",

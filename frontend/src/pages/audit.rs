@@ -5,7 +5,7 @@ use leptos_router::{
     NavigateOptions,
     hooks::{use_location, use_navigate},
 };
-use roster_api::{AuditEntry, AuditOutcome, AuditQuery};
+use roster_api::{AuditEntry, AuditOutcome, AuditQuery, Permission};
 
 use crate::{
     api::{self, ApiError},
@@ -129,13 +129,13 @@ pub fn AuditPage() -> impl IntoView {
         <section class="page page-audit">
             <div class="page-head">
                 <h1>"Audit log"</h1>
-                <p class="muted">{move || if session.can("audit.read_all") { "Everyone's actions, newest first." } else { "Your own actions, newest first." }}</p>
+                <p class="muted">{move || if session.can(Permission::AuditReadAll) { "Everyone's actions, newest first." } else { "Your own actions, newest first." }}</p>
                 <div class="page-actions">
                     <a class="button button-quiet" href=move || api::audit_csv_url(&query.get()) download="roster-audit.csv">"Export CSV"</a>
                 </div>
             </div>
             <form class="filters" on:submit=move |ev| ev.prevent_default()>
-                <Show when=move || session.can("audit.read_all")>
+                <Show when=move || session.can(Permission::AuditReadAll)>
                     <div class="field">
                         <label for="audit-actor">"Who"</label>
                         <input id="audit-actor" type="search" placeholder="Email" prop:value=move || query.get().actor.unwrap_or_default()

@@ -8,7 +8,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 use roster_api::{
     CHANNEL_SEARCH_LIMIT, DryRun, GuestType, InviteRequest, JobRequest, MAX_CUSTOM_MESSAGE,
-    MAX_JOB_OPERATIONS, Operation, Workspace,
+    MAX_JOB_OPERATIONS, Operation, Permission, Workspace,
 };
 
 use crate::{
@@ -810,7 +810,7 @@ pub fn ImportPage() -> impl IntoView {
                 <h1>"Import CSV"</h1>
                 <p class="muted">"Invite many people at once. Nothing is sent until you run the job."</p>
             </div>
-            <Show when=move || !(session.can("users.invite") && session.writable())>
+            <Show when=move || !(session.can(Permission::UsersInvite) && session.writable())>
                 <div class="notice notice-warn" role="status">"Your role cannot invite people, or Roster is read-only."</div>
             </Show>
             <form class="form form-wide" on:submit=move |ev| ev.prevent_default()>

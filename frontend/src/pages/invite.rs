@@ -1,7 +1,7 @@
 //! `/invite`: invite one or more people to a workspace, as members or guests.
 
 use leptos::{prelude::*, task::spawn_local};
-use roster_api::{Channel, GuestType, InviteRequest, MAX_CUSTOM_MESSAGE};
+use roster_api::{Channel, GuestType, InviteRequest, MAX_CUSTOM_MESSAGE, Permission};
 
 use crate::{
     api::{self, ApiError},
@@ -247,7 +247,7 @@ pub fn InvitePage() -> impl IntoView {
                 toasts.push(
                     ToastKind::Success,
                     format!("{} sent.", format::count(done, "invitation", "invitations")),
-                    session.can("audit.read").then(|| {
+                    session.can(Permission::AuditRead).then(|| {
                         (
                             "/audit?action=invite".to_string(),
                             "View in the audit log".to_string(),

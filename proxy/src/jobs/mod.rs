@@ -188,15 +188,7 @@ fn resolve_creator(state: &AppState, creator: &Creator) -> Result<Caller, String
 
 /// Whether the caller may change anything at all.
 fn may_write(caller: &Caller) -> bool {
-    [
-        Permission::UsersInvite,
-        Permission::UsersAssign,
-        Permission::UsersRemove,
-        Permission::UsersSetRole,
-        Permission::UsersSetExpiration,
-    ]
-    .into_iter()
-    .any(|p| caller.can(p))
+    Permission::WRITES.into_iter().any(|p| caller.can(p))
 }
 
 impl Jobs {

@@ -23,20 +23,12 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Json<Me> {
     Json(Me {
         email: caller.email.clone(),
         role: role.name.clone(),
-        permissions: role
-            .permissions
-            .iter()
-            .map(|p| p.as_str().to_string())
-            .collect(),
+        permissions: role.permissions.iter().copied().collect(),
         workspaces: match &role.workspaces {
             crate::policy::WorkspaceScope::All(_) => None,
             crate::policy::WorkspaceScope::Only(teams) => Some(teams.iter().cloned().collect()),
         },
-        hidden_fields: caller
-            .hidden_fields()
-            .iter()
-            .map(|f| f.as_str().to_string())
-            .collect(),
+        hidden_fields: caller.hidden_fields(),
         invite_guests_only: role.invite_guests_only,
         demo_roles: state
             .auth

@@ -3,8 +3,8 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use roster_api::{
-    ActionResult, AssignRequest, Channel, ExpirationRequest, ORG_WIDE, RemoveRequest, Role,
-    RoleRequest, UserDetail, UserType,
+    ActionResult, AssignRequest, Channel, ExpirationRequest, ORG_WIDE, Permission, RemoveRequest,
+    Role, RoleRequest, UserDetail, UserType,
 };
 
 use crate::{
@@ -33,12 +33,12 @@ impl ActionKind {
     ];
 
     /// The permission the form needs.
-    pub fn permission(self) -> &'static str {
+    pub fn permission(self) -> Permission {
         match self {
-            ActionKind::Role => "users.set_role",
-            ActionKind::Assign => "users.assign",
-            ActionKind::Remove => "users.remove",
-            ActionKind::Expiration => "users.set_expiration",
+            ActionKind::Role => Permission::UsersSetRole,
+            ActionKind::Assign => Permission::UsersAssign,
+            ActionKind::Remove => Permission::UsersRemove,
+            ActionKind::Expiration => Permission::UsersSetExpiration,
         }
     }
 
@@ -130,7 +130,7 @@ impl Flow {
                 Ok(result) => {
                     let link = result
                         .audit_id
-                        .filter(|_| session.can("audit.read"))
+                        .filter(|_| session.can(Permission::AuditRead))
                         .map(|_| {
                             (
                                 format!("/audit?target={}", result.user.id),

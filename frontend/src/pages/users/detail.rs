@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
-use roster_api::{Presence, UserDetail, UserStatus, UserType};
+use roster_api::{Permission, Presence, UserDetail, UserStatus, UserType};
 
 use super::actions::{ActionDialog, ActionKind};
 use crate::{
@@ -92,27 +92,28 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<ActionKind>>) -> impl IntoV
         let u = u.clone();
         move || {
             let writable = session.writable();
-            let can = |p: &str| writable && session.can(p) && u.status != UserStatus::Deactivated;
+            let can =
+                |p: Permission| writable && session.can(p) && u.status != UserStatus::Deactivated;
             [
                 (
                     ActionKind::Role,
                     "Change role",
-                    can("users.set_role") && u.user_type != UserType::Bot && !u.is_primary_owner,
+                    can(Permission::UsersSetRole) && u.user_type != UserType::Bot && !u.is_primary_owner,
                 ),
                 (
                     ActionKind::Assign,
                     "Add to a workspace",
-                    can("users.assign") && u.user_type != UserType::Bot,
+                    can(Permission::UsersAssign) && u.user_type != UserType::Bot,
                 ),
                 (
                     ActionKind::Remove,
                     "Remove from a workspace",
-                    can("users.remove") && !u.is_primary_owner && !u.workspaces.is_empty(),
+                    can(Permission::UsersRemove) && !u.is_primary_owner && !u.workspaces.is_empty(),
                 ),
                 (
                     ActionKind::Expiration,
                     "Set expiration",
-                    can("users.set_expiration") && guest,
+                    can(Permission::UsersSetExpiration) && guest,
                 ),
             ]
             .into_iter()
@@ -157,7 +158,7 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<ActionKind>>) -> impl IntoV
         })}
         <div class="detail-actions">
             {actions}
-            <Show when=move || session.can("audit.read")>
+            <Show when=move || session.can(Permission::AuditRead)>
                 <A href=audit_link.clone() attr:class="button button-quiet">"Audit log"</A>
             </Show>
         </div>

@@ -6,7 +6,7 @@ use leptos_router::{
     NavigateOptions,
     hooks::{use_location, use_navigate},
 };
-use roster_api::{SortDir, SortKey, UserQuery};
+use roster_api::{Permission, SortDir, SortKey, UserQuery};
 
 use super::{actions::ActionKind, bulk::BulkActionDialog, detail::UserDetailView};
 use crate::{
@@ -119,7 +119,7 @@ pub fn UsersPage() -> impl IntoView {
                     <a class="button button-quiet" href=move || api::users_csv_url(&query.get()) download="roster-users.csv">
                         "Export CSV"
                     </a>
-                    <Show when=move || session.can("users.invite") && session.writable()>
+                    <Show when=move || session.can(Permission::UsersInvite) && session.writable()>
                         <a class="button" href="/invite">"Invite people"</a>
                     </Show>
                 </div>

@@ -1,0 +1,147 @@
+//! What a role may do and see: the names used in the configuration, in `/api/me`, and by
+//! the console.
+
+use serde::{Deserialize, Serialize};
+
+/// Something a role may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Permission {
+    #[serde(rename = "users.read")]
+    UsersRead,
+    /// 2FA and SSO flags, phone, presence: fields a help desk rarely needs.
+    #[serde(rename = "users.read_sensitive")]
+    UsersReadSensitive,
+    #[serde(rename = "users.invite")]
+    UsersInvite,
+    #[serde(rename = "users.assign")]
+    UsersAssign,
+    #[serde(rename = "users.remove")]
+    UsersRemove,
+    #[serde(rename = "users.set_role")]
+    UsersSetRole,
+    #[serde(rename = "users.set_expiration")]
+    UsersSetExpiration,
+    /// One's own actions in the audit log.
+    #[serde(rename = "audit.read")]
+    AuditRead,
+    /// Everyone's actions in the audit log.
+    #[serde(rename = "audit.read_all")]
+    AuditReadAll,
+}
+
+impl Permission {
+    /// Every permission.
+    pub const ALL: [Permission; 9] = [
+        Permission::UsersRead,
+        Permission::UsersReadSensitive,
+        Permission::UsersInvite,
+        Permission::UsersAssign,
+        Permission::UsersRemove,
+        Permission::UsersSetRole,
+        Permission::UsersSetExpiration,
+        Permission::AuditRead,
+        Permission::AuditReadAll,
+    ];
+
+    /// The permissions that change something in Slack.
+    pub const WRITES: [Permission; 5] = [
+        Permission::UsersInvite,
+        Permission::UsersAssign,
+        Permission::UsersRemove,
+        Permission::UsersSetRole,
+        Permission::UsersSetExpiration,
+    ];
+
+    /// The spelling in the configuration and in `/api/me`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::UsersRead => "users.read",
+            Permission::UsersReadSensitive => "users.read_sensitive",
+            Permission::UsersInvite => "users.invite",
+            Permission::UsersAssign => "users.assign",
+            Permission::UsersRemove => "users.remove",
+            Permission::UsersSetRole => "users.set_role",
+            Permission::UsersSetExpiration => "users.set_expiration",
+            Permission::AuditRead => "audit.read",
+            Permission::AuditReadAll => "audit.read_all",
+        }
+    }
+
+    /// Whether it changes something in Slack.
+    pub fn is_write(self) -> bool {
+        Self::WRITES.contains(&self)
+    }
+}
+
+/// A user field a role may be kept from seeing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Email,
+    Phone,
+    // snake_case alone would spell it `has2fa`; the documentation says `has_2fa`.
+    #[serde(rename = "has_2fa")]
+    Has2fa,
+    HasSso,
+    /// Presence (online/away): how recently someone was active.
+    Presence,
+    Created,
+    Expires,
+    Title,
+}
+
+impl Field {
+    /// Every field that can be hidden.
+    pub const ALL: [Field; 8] = [
+        Field::Email,
+        Field::Phone,
+        Field::Has2fa,
+        Field::HasSso,
+        Field::Presence,
+        Field::Created,
+        Field::Expires,
+        Field::Title,
+    ];
+
+    /// Fields only `users.read_sensitive` shows.
+    pub const SENSITIVE: [Field; 4] = [Field::Has2fa, Field::HasSso, Field::Phone, Field::Presence];
+
+    /// The spelling in the configuration and in `/api/me`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Email => "email",
+            Field::Phone => "phone",
+            Field::Has2fa => "has_2fa",
+            Field::HasSso => "has_sso",
+            Field::Presence => "presence",
+            Field::Created => "created",
+            Field::Expires => "expires",
+            Field::Title => "title",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_match_serde() {
+        for p in Permission::ALL {
+            assert_eq!(
+                serde_json::to_string(&p).unwrap(),
+                format!("\"{}\"", p.as_str())
+            );
+        }
+        for f in Field::ALL {
+            assert_eq!(
+                serde_json::to_string(&f).unwrap(),
+                format!("\"{}\"", f.as_str())
+            );
+        }
+        assert!(Permission::WRITES.iter().all(|p| p.is_write()));
+        assert!(!Permission::UsersRead.is_write());
+    }
+}
