@@ -31,7 +31,26 @@ impl From<UserType> for WorkspaceRole {
     }
 }
 
+/// The account type a role on a workspace makes of the user there.
+impl From<WorkspaceRole> for UserType {
+    fn from(role: WorkspaceRole) -> Self {
+        match role {
+            WorkspaceRole::Owner => UserType::Owner,
+            WorkspaceRole::Admin => UserType::Admin,
+            WorkspaceRole::Member => UserType::Member,
+            WorkspaceRole::MultiChannelGuest => UserType::MultiChannelGuest,
+            WorkspaceRole::SingleChannelGuest => UserType::SingleChannelGuest,
+            WorkspaceRole::Bot => UserType::Bot,
+        }
+    }
+}
+
 impl WorkspaceRole {
+    /// A guest's role (multi- or single-channel).
+    pub fn is_guest(self) -> bool {
+        UserType::from(self).is_guest()
+    }
+
     /// How a person reads it.
     pub fn label(self) -> &'static str {
         match self {

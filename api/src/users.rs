@@ -43,6 +43,26 @@ impl UserType {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
+    /// A guest (multi- or single-channel).
+    pub fn is_guest(self) -> bool {
+        matches!(
+            self,
+            UserType::MultiChannelGuest | UserType::SingleChannelGuest
+        )
+    }
+
+    /// Its place from most to least privileged (owner 0, bot 5): the order of [`Self::ALL`].
+    pub fn rank(self) -> u8 {
+        match self {
+            UserType::Owner => 0,
+            UserType::Admin => 1,
+            UserType::Member => 2,
+            UserType::MultiChannelGuest => 3,
+            UserType::SingleChannelGuest => 4,
+            UserType::Bot => 5,
+        }
+    }
+
     /// How a person reads it.
     pub fn label(self) -> &'static str {
         match self {
@@ -294,6 +314,21 @@ pub struct UsersPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_types_and_workspace_roles_are_the_same_six() {
+        for t in UserType::ALL {
+            let role = crate::WorkspaceRole::from(t);
+            assert_eq!(UserType::from(role), t);
+            assert_eq!(role.is_guest(), t.is_guest());
+            assert_eq!(
+                serde_json::to_string(&role).unwrap(),
+                serde_json::to_string(&t).unwrap()
+            );
+        }
+        let ranks: Vec<u8> = UserType::ALL.iter().map(|t| t.rank()).collect();
+        assert_eq!(ranks, [0, 1, 2, 3, 4, 5]);
+    }
 
     #[test]
     fn user_type_spellings_round_trip() {

@@ -7,9 +7,9 @@
 //! `routes` (handlers, which ask [`policy::Caller`] before acting and write the
 //! [`audit::AuditLog`]) → [`directory`] for reads, [`slack::SlackClient`] for writes.
 
-pub mod actions;
 pub mod audit;
 pub mod auth;
+pub mod changes;
 pub mod config;
 pub mod demo;
 pub mod directory;

@@ -4,7 +4,6 @@ use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use roster_api::Mode;
-use serde_json::Value;
 use tokio::net::TcpListener;
 
 use crate::{
@@ -15,7 +14,7 @@ use crate::{
     directory::{Directory, Source},
     metrics::Metrics,
     middleware::{Health, WriteLimiter, spawn_token_check},
-    slack::{SlackClient, SlackError, SlackMethod, messages},
+    slack::{SlackClient, SlackError, messages, methods::AdminUsersList},
     web::WebApp,
 };
 
@@ -29,14 +28,6 @@ pub enum PreflightError {
     BadToken { code: String, message: String },
     #[error("Slack could not be reached at {url}: {error}")]
     Unreachable { url: String, error: SlackError },
-}
-
-fn text(reply: &serde_json::Map<String, Value>, key: &str) -> String {
-    reply
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Asks Slack who the token is (`auth.test`) and what it may do; decides admin or
@@ -60,20 +51,18 @@ pub async fn preflight(
                 error,
             },
         })?;
-    let reply = &identity.reply;
-    let org_wide = reply
-        .get("is_enterprise_install")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let team = text(reply, "team");
-    let team_id = text(reply, "team_id");
-    let token_user = text(reply, "user");
+    let reply = identity.reply;
+    let org_wide = reply.is_enterprise_install;
+    let (team, team_id, token_user) = (reply.team, reply.team_id, reply.user);
     let missing: Vec<&str> = if identity.scopes.is_empty() {
         // No scope header: ask the one method that needs the admin read scope.
-        match slack
-            .call(SlackMethod::AdminUsersList, &[("limit", "1".into())])
-            .await
-        {
+        let probe = AdminUsersList {
+            limit: 1,
+            cursor: None,
+            team_id: None,
+            is_active: None,
+        };
+        match slack.send(&probe).await {
             Ok(_) => Vec::new(),
             Err(_) => ADMIN_SCOPES.to_vec(),
         }

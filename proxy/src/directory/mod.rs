@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 pub use query::{Page, Visibility};
-pub use sync::{Source, role_from_flags, summary_from_user_object};
+pub use sync::{Source, role_from_flags, role_of_user, summary_from_user_object};
 
 /// Lower-cases and strips accents, so `"Łukasz Dvořák"` matches `"lukasz dvorak"`.
 pub fn fold(text: &str) -> String {
@@ -98,9 +98,9 @@ impl DirUser {
                 .memberships
                 .iter()
                 .map(|m| m.role)
-                .min_by_key(|r| role_rank(*r));
+                .min_by_key(|r| UserType::from(*r).rank());
             if let Some(role) = best {
-                s.user_type = user_type_of(role);
+                s.user_type = role.into();
             }
         }
         self.reindex();
@@ -160,34 +160,11 @@ impl DirUser {
             let best = focused
                 .iter()
                 .map(|(_, r, _)| *r)
-                .min_by_key(|r| role_rank(*r))
+                .min_by_key(|r| UserType::from(*r).rank())
                 .unwrap_or_else(|| self.base_role());
-            user.summary.user_type = user_type_of(best);
+            user.summary.user_type = best.into();
         }
         Some(user)
-    }
-}
-
-fn role_rank(role: WorkspaceRole) -> u8 {
-    match role {
-        WorkspaceRole::Owner => 0,
-        WorkspaceRole::Admin => 1,
-        WorkspaceRole::Member => 2,
-        WorkspaceRole::MultiChannelGuest => 3,
-        WorkspaceRole::SingleChannelGuest => 4,
-        WorkspaceRole::Bot => 5,
-    }
-}
-
-/// The account type matching a workspace role.
-pub fn user_type_of(role: WorkspaceRole) -> UserType {
-    match role {
-        WorkspaceRole::Owner => UserType::Owner,
-        WorkspaceRole::Admin => UserType::Admin,
-        WorkspaceRole::Member => UserType::Member,
-        WorkspaceRole::MultiChannelGuest => UserType::MultiChannelGuest,
-        WorkspaceRole::SingleChannelGuest => UserType::SingleChannelGuest,
-        WorkspaceRole::Bot => UserType::Bot,
     }
 }
 

@@ -11,7 +11,7 @@ use std::{
 
 use roster_api::{SortDir, SortKey, UserQuery, UserStatus, UserSummary, UserType};
 
-use super::{DirUser, Directory, fold, index::Index, unix_now, user_type_of};
+use super::{DirUser, Directory, fold, index::Index, unix_now};
 
 /// What the caller may see, so filtering and counting never reveal more.
 pub trait Visibility {
@@ -40,17 +40,6 @@ pub(super) struct SortCache {
 impl SortCache {
     pub(super) fn clear(&self) {
         self.orders.lock().unwrap().clear();
-    }
-}
-
-fn type_rank(t: UserType) -> u8 {
-    match t {
-        UserType::Owner => 0,
-        UserType::Admin => 1,
-        UserType::Member => 2,
-        UserType::MultiChannelGuest => 3,
-        UserType::SingleChannelGuest => 4,
-        UserType::Bot => 5,
     }
 }
 
@@ -96,8 +85,8 @@ fn seen_through(index: &Index, i: usize, mask: &Mask) -> Option<(UserType, Optio
         if !mask.covers(seat.workspace) {
             continue;
         }
-        let t = user_type_of(seat.role);
-        if best.is_none_or(|b| type_rank(t) < type_rank(b)) {
+        let t = UserType::from(seat.role);
+        if best.is_none_or(|b| UserType::rank(t) < UserType::rank(b)) {
             best = Some(t);
         }
         if let Some(e) = seat.expires {
@@ -172,7 +161,7 @@ impl Directory {
             (0..users.len())
                 .map(|i| match key {
                     SortKey::Type => {
-                        seen_through(index, i, mask).map(|(t, _)| i64::from(type_rank(t)))
+                        seen_through(index, i, mask).map(|(t, _)| i64::from(UserType::rank(t)))
                     }
                     SortKey::Expires => seen_through(index, i, mask).and_then(|(_, e)| e),
                     _ => Some(seats_within(index, i, mask) as i64),

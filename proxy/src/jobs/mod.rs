@@ -2,16 +2,16 @@
 //!
 //! A job's operations run in lanes, one per (kind, workspace): each lane is sequential and
 //! waits on the Slack client's limiter for its method and workspace, so a job goes as fast as
-//! Slack's documented tiers allow and no faster. Each operation goes through the same code as
-//! a single action ([`crate::actions`]), in [`ActorMode::Job`]: the creator's role is looked up
-//! again and applied, and the audit log gets the same rows.
+//! Slack's documented tiers allow and no faster. Each operation goes through the same runner
+//! as a single action ([`crate::changes::Runner`]): the creator's role is looked up again
+//! and applied, and the audit log gets the same rows.
 //!
 //! An operation is marked `running` before its Slack call. After a restart, a `running`
 //! operation's outcome is unknown; so is one Slack answered with `fatal_error`. Unknown
-//! operations are checked against Slack ([`verify`]) before anything is retried.
+//! operations are checked against Slack (each kind's `happened`) before anything is
+//! retried.
 
 mod store;
-mod verify;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -30,8 +30,8 @@ pub use store::{Creator, JobRow, JobStore, OpRow, OpUpdate};
 
 use crate::{
     AppState,
-    actions::{self, Actor, ActorMode, Outcome},
     audit::Intent,
+    changes::{self, Pace, Runner},
     error::AppError,
     policy::{Caller, Permission, role_for},
     slack::{SlackError, SlackMethod},
@@ -78,27 +78,12 @@ pub(crate) fn no_such_job() -> AppError {
     AppError::NotFound("There is no such job.".into())
 }
 
-/// Which Slack method an operation calls (for lanes and time estimates).
-fn method_of(op: &Operation) -> SlackMethod {
-    match op {
-        Operation::Invite(_) => SlackMethod::AdminUsersInvite,
-        Operation::Assign { .. } => SlackMethod::AdminUsersAssign,
-        Operation::Remove { .. } => SlackMethod::AdminUsersRemove,
-        Operation::SetRole { role, .. } => match role {
-            roster_api::Role::Admin => SlackMethod::AdminUsersSetAdmin,
-            roster_api::Role::Owner => SlackMethod::AdminUsersSetOwner,
-            roster_api::Role::Regular => SlackMethod::AdminUsersSetRegular,
-        },
-        Operation::SetExpiration { .. } => SlackMethod::AdminUsersSetExpiration,
-    }
-}
-
-/// Operations that share a lane share a rate-limit bucket.
+/// Operations that share a lane share a rate-limit bucket: the Slack method they call, on
+/// the workspace they name.
 fn lane_of(op: &Operation) -> (SlackMethod, String) {
-    (
-        method_of(op),
-        op.workspace().unwrap_or_default().to_string(),
-    )
+    let change = changes::of(op.clone());
+    let workspace = change.names().workspace().unwrap_or_default().to_string();
+    (change.method(), workspace)
 }
 
 /// The same change twice in one job: only the first counts.
@@ -109,60 +94,6 @@ fn duplicate_key(op: &Operation) -> String {
         op.target().to_lowercase(),
         op.workspace().unwrap_or_default()
     )
-}
-
-/// Runs one operation as the creator would, in `mode`.
-async fn execute(
-    state: &AppState,
-    caller: &Caller,
-    op: &Operation,
-    request_id: String,
-    mode: ActorMode,
-) -> Result<Outcome, AppError> {
-    let actor = Actor {
-        state,
-        caller,
-        request_id,
-        mode,
-    };
-    match op.clone() {
-        Operation::Invite(request) => actions::invite(&actor, request).await,
-        Operation::Assign {
-            user,
-            workspace,
-            channels,
-        } => {
-            actions::assign(
-                &actor,
-                &user,
-                roster_api::AssignRequest {
-                    workspace,
-                    channels,
-                },
-            )
-            .await
-        }
-        Operation::Remove { user, workspace } => {
-            actions::remove(&actor, &user, roster_api::RemoveRequest { workspace }).await
-        }
-        Operation::SetRole {
-            user,
-            workspace,
-            role,
-        } => actions::set_role(&actor, &user, roster_api::RoleRequest { workspace, role }).await,
-        Operation::SetExpiration {
-            user,
-            workspace,
-            expires,
-        } => {
-            actions::set_expiration(
-                &actor,
-                &user,
-                roster_api::ExpirationRequest { workspace, expires },
-            )
-            .await
-        }
-    }
 }
 
 /// The creator as they are now: their role is looked up again in the current configuration.
@@ -203,13 +134,15 @@ impl Jobs {
         &self.store
     }
 
-    /// Checks every operation as the caller, without calling Slack or writing anything.
-    pub async fn check(
+    /// Checks every operation as the caller, without calling Slack or writing anything:
+    /// the verdicts, and each passing operation made concrete (the workspace a guest's
+    /// expiration is set on, resolved from the role's view), as the job will run it.
+    async fn check_rows(
         &self,
         state: &AppState,
         caller: &Caller,
         request: &JobRequest,
-    ) -> Result<DryRun, AppError> {
+    ) -> Result<(DryRun, Vec<Option<Operation>>), AppError> {
         if !may_write(caller) {
             return Err(crate::policy::Denied::Permission(Permission::UsersInvite).into());
         }
@@ -253,6 +186,7 @@ impl Jobs {
         }
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut checks = Vec::with_capacity(request.operations.len());
+        let mut resolved: Vec<Option<Operation>> = vec![None; request.operations.len()];
         let mut lanes: HashMap<(SlackMethod, String), usize> = HashMap::new();
         for (index, op) in request.operations.iter().enumerate() {
             let check = if let Some(first) = seen.get(&duplicate_key(op)) {
@@ -266,19 +200,23 @@ impl Jobs {
                 }
             } else {
                 seen.insert(duplicate_key(op), index);
-                match execute(state, caller, op, String::new(), ActorMode::DryRun).await {
-                    Ok(Outcome::WouldDo(message)) => OperationCheck {
-                        index,
-                        ok: true,
-                        message,
-                        field: None,
-                        code: None,
-                        user_name: user_name(state, caller, op),
-                    },
-                    Ok(Outcome::Done(_)) => {
-                        return Err(AppError::Internal(
-                            "A dry run made a change; stopping.".into(),
-                        ));
+                let runner = Runner {
+                    state,
+                    caller,
+                    request_id: String::new(),
+                    pace: Pace::Job,
+                };
+                match changes::of(op.clone()).dry_run(&runner).await {
+                    Ok((concrete, message)) => {
+                        resolved[index] = Some(concrete);
+                        OperationCheck {
+                            index,
+                            ok: true,
+                            message,
+                            field: None,
+                            code: None,
+                            user_name: user_name(state, caller, op),
+                        }
                     }
                     Err(e) => {
                         let (_, detail) = e.status_and_detail();
@@ -308,12 +246,23 @@ impl Jobs {
             .max()
             .unwrap_or(0);
         let ok = checks.iter().filter(|c| c.ok).count();
-        Ok(DryRun {
+        let report = DryRun {
             failing: checks.len() - ok,
             ok,
             checks,
             estimated_seconds,
-        })
+        };
+        Ok((report, resolved))
+    }
+
+    /// Checks every operation as the caller, without calling Slack or writing anything.
+    pub async fn check(
+        &self,
+        state: &AppState,
+        caller: &Caller,
+        request: &JobRequest,
+    ) -> Result<DryRun, AppError> {
+        Ok(self.check_rows(state, caller, request).await?.0)
     }
 
     /// A dry run: [`Jobs::check`], with what it refused in the audit log (a dry run refused
@@ -381,7 +330,7 @@ impl Jobs {
         request_id: &str,
         request: JobRequest,
     ) -> Result<JobDetail, AppError> {
-        let report = self.check(state, caller, &request).await?;
+        let (report, resolved) = self.check_rows(state, caller, &request).await?;
         if let Some(denied) = report
             .checks
             .iter()
@@ -434,13 +383,11 @@ impl Jobs {
         let ops: Vec<(Operation, OpState, Option<String>)> = request
             .operations
             .into_iter()
+            .zip(resolved)
             .zip(&report.checks)
-            .map(|(op, check)| {
-                if check.ok {
-                    (op, OpState::Pending, None)
-                } else {
-                    (op, OpState::Skipped, Some(check.message.clone()))
-                }
+            .map(|((op, concrete), check)| match concrete {
+                Some(concrete) if check.ok => (concrete, OpState::Pending, None),
+                _ => (op, OpState::Skipped, Some(check.message.clone())),
             })
             .collect();
         let id = self
@@ -782,13 +729,20 @@ impl Jobs {
         self.op_event(job.id, op.index).await;
         let request_id = format!("job-{}-{}-{}", job.id, op.index + 1, op.attempts + 1);
         let result = match resolve_creator(state, &job.creator) {
-            Ok(caller) => execute(state, &caller, &op.operation, request_id, ActorMode::Job).await,
+            Ok(caller) => {
+                let runner = Runner {
+                    state,
+                    caller: &caller,
+                    request_id,
+                    pace: Pace::Job,
+                };
+                changes::of(op.operation.clone()).run(&runner).await
+            }
             Err(message) => Err(AppError::ForbiddenJob(message)),
         };
         let attempts = op.attempts + 1;
         match result {
-            Ok(outcome) => {
-                let done = outcome.done()?;
+            Ok(done) => {
                 store
                     .set_op(
                         job.id,
@@ -883,9 +837,11 @@ impl Jobs {
         op: &OpRow,
     ) -> Result<bool, AppError> {
         let caller = resolve_creator(state, &job.creator).ok();
-        let decided = match verify::happened(state, &op.operation).await {
+        let change = changes::of(op.operation.clone());
+        let decided = match change.happened(state).await {
             Ok(true) => {
-                let message = verify::record_done(state, caller.as_ref(), job.id, op).await?;
+                change.apply(state).await;
+                let message = record_done(state, caller.as_ref(), job.id, op).await?;
                 self.store
                     .set_op(
                         job.id,
@@ -945,6 +901,39 @@ impl Jobs {
             self.emit(job, JobEvent::Operation(op.to_api()));
         }
     }
+}
+
+/// An unknown operation turned out done: the audit log gets a row saying so. Returns the
+/// operation's message.
+async fn record_done(
+    state: &AppState,
+    caller: Option<&Caller>,
+    job: i64,
+    op: &OpRow,
+) -> Result<String, AppError> {
+    let message = format!(
+        "Slack did not confirm this at first; checked with Slack afterwards: it was done ({}).",
+        op.operation.label().to_lowercase()
+    );
+    if let Some(caller) = caller {
+        let request_id = format!("job-{job}-{}-check", op.index + 1);
+        let id = state
+            .audit
+            .intent(&Intent {
+                request_id: &request_id,
+                caller,
+                action: "check_outcome",
+                target_user: Some(op.operation.target()),
+                workspace: op.operation.workspace(),
+                params: json!({ "job": job, "row": op.index + 1, "operation": op.operation.kind() }),
+            })
+            .await?;
+        state
+            .audit
+            .outcome(id, roster_api::AuditOutcome::Ok, None, &message)
+            .await?;
+    }
+    Ok(message)
 }
 
 /// Cancelling: what has not run is skipped.

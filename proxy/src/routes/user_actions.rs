@@ -1,4 +1,5 @@
-//! Changes to users: invite, assign, remove, role, expiration (see `crate::actions`).
+//! Changes to users as single actions: each route makes its change and hands it to the
+//! runner (see `crate::changes`).
 
 use axum::{
     Json,
@@ -9,24 +10,30 @@ use roster_api::{
     ActionResult, AssignRequest, ErrorBody, ExpirationRequest, Expirations, InviteRequest,
     RemoveRequest, RoleRequest, UserType, WorkspaceExpiration,
 };
-use serde_json::Value;
 
 use crate::{
     AppState,
-    actions::{self, Actor, ActorMode},
+    changes::{Assign, Change, Invite, Pace, Remove, Runner, SetExpiration, SetRole},
     error::AppError,
     middleware::request_id,
     policy::{Caller, Denied, Field, Permission},
-    slack::SlackMethod,
+    slack::methods::AdminUsersGetExpiration,
 };
 
-fn actor<'a>(state: &'a AppState, caller: &'a Caller, headers: &HeaderMap) -> Actor<'a> {
-    Actor {
+/// Makes `change` as the caller, now.
+async fn run<C: Change>(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    change: C,
+) -> Result<Json<ActionResult>, AppError> {
+    let runner = Runner {
         state,
         caller,
         request_id: request_id(headers),
-        mode: ActorMode::Request,
-    }
+        pace: Pace::Person,
+    };
+    runner.run(&change).await.map(Json)
 }
 
 /// Invites an email to a workspace (as a member or a guest).
@@ -41,10 +48,7 @@ pub async fn invite(
     body: Result<Json<InviteRequest>, JsonRejection>,
 ) -> Result<Json<ActionResult>, AppError> {
     let Json(body) = body.map_err(super::bad_json)?;
-    actions::invite(&actor(&state, &caller, &headers), body)
-        .await
-        .and_then(actions::Outcome::done)
-        .map(Json)
+    run(&state, &caller, &headers, Invite(body)).await
 }
 
 /// Adds a user to another workspace.
@@ -61,10 +65,12 @@ pub async fn assign(
     body: Result<Json<AssignRequest>, JsonRejection>,
 ) -> Result<Json<ActionResult>, AppError> {
     let Json(body) = body.map_err(super::bad_json)?;
-    actions::assign(&actor(&state, &caller, &headers), &id, body)
-        .await
-        .and_then(actions::Outcome::done)
-        .map(Json)
+    let change = Assign {
+        user: id,
+        workspace: body.workspace,
+        channels: body.channels,
+    };
+    run(&state, &caller, &headers, change).await
 }
 
 /// Takes a user off a workspace.
@@ -81,10 +87,11 @@ pub async fn remove(
     body: Result<Json<RemoveRequest>, JsonRejection>,
 ) -> Result<Json<ActionResult>, AppError> {
     let Json(body) = body.map_err(super::bad_json)?;
-    actions::remove(&actor(&state, &caller, &headers), &id, body)
-        .await
-        .and_then(actions::Outcome::done)
-        .map(Json)
+    let change = Remove {
+        user: id,
+        workspace: body.workspace,
+    };
+    run(&state, &caller, &headers, change).await
 }
 
 /// Makes a user an admin, an owner or a regular member, on one workspace or org-wide.
@@ -101,10 +108,12 @@ pub async fn set_role(
     body: Result<Json<RoleRequest>, JsonRejection>,
 ) -> Result<Json<ActionResult>, AppError> {
     let Json(body) = body.map_err(super::bad_json)?;
-    actions::set_role(&actor(&state, &caller, &headers), &id, body)
-        .await
-        .and_then(actions::Outcome::done)
-        .map(Json)
+    let change = SetRole {
+        user: id,
+        workspace: body.workspace,
+        role: body.role,
+    };
+    run(&state, &caller, &headers, change).await
 }
 
 /// Sets or clears a guest's expiration on a workspace.
@@ -121,10 +130,12 @@ pub async fn set_expiration(
     body: Result<Json<ExpirationRequest>, JsonRejection>,
 ) -> Result<Json<ActionResult>, AppError> {
     let Json(body) = body.map_err(super::bad_json)?;
-    actions::set_expiration(&actor(&state, &caller, &headers), &id, body)
-        .await
-        .and_then(actions::Outcome::done)
-        .map(Json)
+    let change = SetExpiration {
+        user: id,
+        workspace: body.workspace,
+        expires: body.expires,
+    };
+    run(&state, &caller, &headers, change).await
 }
 
 /// A guest's expiration on each workspace (in the role's scope), read from Slack.
@@ -157,21 +168,14 @@ pub async fn get_expiration(
     for m in &user.memberships {
         let reply = state
             .slack
-            .call(
-                SlackMethod::AdminUsersGetExpiration,
-                &[
-                    ("user_id", id.clone()),
-                    ("target_team", m.workspace.clone()),
-                ],
-            )
+            .send(&AdminUsersGetExpiration {
+                user_id: id.clone(),
+                target_team: m.workspace.clone(),
+            })
             .await?;
-        let ts = reply
-            .get("expiration_ts")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
         expirations.push(WorkspaceExpiration {
             workspace: m.workspace.clone(),
-            expires: (ts > 0).then_some(ts),
+            expires: reply.expires(),
         });
     }
     Ok(Json(Expirations {

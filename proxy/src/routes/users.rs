@@ -7,14 +7,18 @@ use axum::{
 use roster_api::{
     Channel, ErrorBody, Membership, Mode, Presence, SortKey, UserDetail, UserQuery, UsersPage,
 };
-use serde::Deserialize;
 
 use crate::{
     AppState,
     directory::Visibility,
     error::AppError,
     policy::{Caller, Denied, Field, Permission},
-    slack::{ResponseMetadata, SlackMethod},
+    slack::{
+        ResponseMetadata,
+        methods::{
+            AdminUsersGetExpiration, SlackUser, UsersConversations, UsersGetPresence, UsersInfo,
+        },
+    },
 };
 
 impl Visibility for Caller {
@@ -213,57 +217,6 @@ fn nonempty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.is_empty())
 }
 
-// The parts of Slack's replies a user's detail shows, read straight from the reply
-// (fields Slack may leave out or set to null are optional).
-
-#[derive(Deserialize)]
-struct InfoReply {
-    user: Option<InfoUser>,
-}
-
-#[derive(Deserialize, Default)]
-struct InfoUser {
-    tz: Option<String>,
-    tz_label: Option<String>,
-    tz_offset: Option<i64>,
-    #[serde(default)]
-    profile: InfoProfile,
-}
-
-#[derive(Deserialize, Default)]
-struct InfoProfile {
-    display_name: Option<String>,
-    title: Option<String>,
-    phone: Option<String>,
-    image_192: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct PresenceReply {
-    presence: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ConversationsReply {
-    #[serde(default)]
-    channels: Vec<ConversationsChannel>,
-    response_metadata: Option<ResponseMetadata>,
-}
-
-#[derive(Deserialize)]
-struct ConversationsChannel {
-    id: Option<String>,
-    name: Option<String>,
-    context_team_id: Option<String>,
-    is_private: Option<bool>,
-    is_archived: Option<bool>,
-}
-
-#[derive(Deserialize)]
-struct ExpirationReply {
-    expiration_ts: Option<i64>,
-}
-
 /// One user in full: the directory entry with profile, presence, channels and guest
 /// expirations from Slack, fetched concurrently. Parts Slack cannot give are listed in
 /// `warnings`; the rest is still returned.
@@ -281,7 +234,6 @@ pub async fn detail(
     // The user as the role sees them: memberships on its workspaces only.
     let user = caller.user(&state.directory, &id)?;
     let slack = &state.slack;
-    let uid = [("user", id.clone())];
     // A role limited to some workspaces asks for the channels of each of them, so neither
     // the list nor whether it was cut short depends on channels elsewhere.
     let channel_teams: Vec<Option<String>> = if caller.covers_all() {
@@ -289,44 +241,37 @@ pub async fn detail(
     } else {
         user.summary.workspaces.iter().cloned().map(Some).collect()
     };
-    let channel_calls = futures_util::future::join_all(channel_teams.iter().map(|team| {
-        let mut params = vec![
-            ("user", id.clone()),
-            ("types", "public_channel,private_channel".to_string()),
-            ("exclude_archived", "true".to_string()),
-            ("limit", "100".to_string()),
-        ];
-        if let Some(team) = team {
-            params.push(("team_id", team.clone()));
-        }
-        async move {
-            slack
-                .call_as::<ConversationsReply>(SlackMethod::UsersConversations, &params)
-                .await
-        }
+    let channel_calls = futures_util::future::join_all(channel_teams.into_iter().map(|team| {
+        let request = UsersConversations {
+            user: id.clone(),
+            types: "public_channel,private_channel".into(),
+            exclude_archived: true,
+            limit: 100,
+            team_id: team,
+        };
+        async move { slack.send(&request).await }
     }));
-    let is_guest = user.summary.user_type == roster_api::UserType::MultiChannelGuest
-        || user.summary.user_type == roster_api::UserType::SingleChannelGuest;
-    let expiration_teams: Vec<String> = if is_guest && state.connection.mode == Mode::Admin {
-        user.memberships
-            .iter()
-            .map(|m| m.workspace.clone())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let expirations = futures_util::future::join_all(expiration_teams.iter().map(|team| {
-        let params = [("user_id", id.clone()), ("target_team", team.clone())];
-        async move {
-            let reply = slack
-                .call_as::<ExpirationReply>(SlackMethod::AdminUsersGetExpiration, &params)
-                .await;
-            (team.clone(), reply)
-        }
+    let expiration_teams: Vec<String> =
+        if user.summary.user_type.is_guest() && state.connection.mode == Mode::Admin {
+            user.memberships
+                .iter()
+                .map(|m| m.workspace.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+    let expirations = futures_util::future::join_all(expiration_teams.into_iter().map(|team| {
+        let request = AdminUsersGetExpiration {
+            user_id: id.clone(),
+            target_team: team,
+        };
+        async move { (request.target_team.clone(), slack.send(&request).await) }
     }));
+    let info = UsersInfo { user: id.clone() };
+    let presence = UsersGetPresence { user: id.clone() };
     let (info, presence, channel_replies, expirations) = tokio::join!(
-        slack.call_as::<InfoReply>(SlackMethod::UsersInfo, &uid),
-        slack.call_as::<PresenceReply>(SlackMethod::UsersGetPresence, &uid),
+        slack.send(&info),
+        slack.send(&presence),
         channel_calls,
         expirations,
     );
@@ -343,7 +288,7 @@ pub async fn detail(
         Ok(reply) => reply.user.unwrap_or_default(),
         Err(e) => {
             describe_failure("The profile", &e);
-            InfoUser::default()
+            SlackUser::default()
         }
     };
     let presence = match presence {
@@ -388,9 +333,8 @@ pub async fn detail(
     for (team, result) in expirations {
         match result {
             Ok(reply) => {
-                let ts = reply.expiration_ts.unwrap_or(0);
                 if let Some(m) = memberships.iter_mut().find(|m| m.workspace == team) {
-                    m.expires = (ts > 0).then_some(ts);
+                    m.expires = reply.expires();
                 }
             }
             Err(e) => describe_failure("A guest expiration", &e),

@@ -6,13 +6,12 @@ use axum::{
 };
 use roster_api::{Channel, ErrorBody, Mode, Workspace};
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::{
     AppState,
     error::AppError,
     policy::{Caller, Denied, Permission},
-    slack::SlackMethod,
+    slack::methods::AdminConversationsSearch,
 };
 
 /// The workspaces the role covers, by name.
@@ -69,46 +68,33 @@ pub async fn channels(
             state.connection.reason.clone().unwrap_or_default(),
         ));
     }
-    let mut params = vec![
-        ("team_ids", id.clone()),
-        ("limit", roster_api::CHANNEL_SEARCH_LIMIT.to_string()),
-        (
-            "search_channel_types",
-            "public,private,exclude_archived".to_string(),
-        ),
-        ("sort", "name".to_string()),
-    ];
-    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        params.push(("query", q.to_lowercase()));
-    }
-    let reply = state
-        .slack
-        .call(SlackMethod::AdminConversationsSearch, &params)
-        .await?;
+    let search = AdminConversationsSearch {
+        team_ids: id.clone(),
+        limit: roster_api::CHANNEL_SEARCH_LIMIT,
+        search_channel_types: "public,private,exclude_archived".into(),
+        sort: "name".into(),
+        query: query
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_lowercase),
+    };
+    let reply = state.slack.send(&search).await?;
     let channels = reply
-        .get("conversations")
-        .and_then(Value::as_array)
-        .map(|cs| {
-            cs.iter()
-                .filter_map(|c| {
-                    Some(Channel {
-                        id: c.get("id")?.as_str()?.to_string(),
-                        name: c.get("name")?.as_str()?.to_string(),
-                        workspace: Some(id.clone()),
-                        is_private: c
-                            .get("is_private")
-                            .and_then(Value::as_bool)
-                            .unwrap_or(false),
-                        is_archived: c
-                            .get("is_archived")
-                            .and_then(Value::as_bool)
-                            .unwrap_or(false),
-                        member_count: c.get("member_count").and_then(Value::as_u64),
-                    })
-                })
-                .filter(|c| !c.is_archived)
-                .collect()
+        .conversations
+        .into_iter()
+        .filter(|c| !c.is_archived)
+        .filter_map(|c| {
+            Some(Channel {
+                id: c.id?,
+                name: c.name?,
+                workspace: Some(id.clone()),
+                is_private: c.is_private,
+                is_archived: false,
+                member_count: c.member_count,
+            })
         })
-        .unwrap_or_default();
+        .collect();
     Ok(Json(channels))
 }

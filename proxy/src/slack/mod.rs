@@ -3,16 +3,17 @@
 
 mod limiter;
 pub mod messages;
+pub mod methods;
 mod token;
 
 use std::{sync::Arc, time::Duration};
 
 use reqwest::{StatusCode, header};
 use serde::{Deserialize, de::DeserializeOwned};
-use serde_json::{Map, Value};
 
 use limiter::Limiter;
 pub use limiter::Tier;
+pub use methods::{Method, Page, Paged};
 pub use token::SlackToken;
 
 use crate::metrics::Metrics;
@@ -175,7 +176,7 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 /// What `auth.test` says about the token.
 #[derive(Debug, Clone)]
 pub struct TokenIdentity {
-    pub reply: Map<String, Value>,
+    pub reply: methods::AuthTestReply,
     /// The token's scopes, from Slack's `X-OAuth-Scopes` header.
     pub scopes: Vec<String>,
 }
@@ -236,55 +237,56 @@ impl SlackClient {
 
     /// `auth.test`, with the token's scopes.
     pub async fn auth_test(&self) -> Result<TokenIdentity, SlackError> {
-        let (reply, scopes) = self.call_inner(SlackMethod::AuthTest, &[]).await?;
+        let (reply, scopes) = self.call_inner(&methods::AuthTest {}).await?;
         Ok(TokenIdentity { reply, scopes })
     }
 
-    /// Calls `method` with form-encoded `params` and returns Slack's reply object.
+    /// Sends `request` and reads Slack's reply into the method's reply type.
     ///
-    /// Calls wait for the method's rate-limit slot on their workspace. Reads are retried
-    /// after a 429 (honouring `Retry-After`), a 5xx, a timeout or Slack's transient errors,
-    /// with bounded backoff. Writes are retried only after a 429 or a failed connection,
-    /// when Slack certainly did nothing; any other doubt is `UnknownOutcome`.
-    pub async fn call(
-        &self,
-        method: SlackMethod,
-        params: &[(&str, String)],
-    ) -> Result<Map<String, Value>, SlackError> {
-        self.call_as(method, params).await
+    /// Calls wait for the method's rate-limit slot on the request's workspace. Reads are
+    /// retried after a 429 (honouring `Retry-After`), a 5xx, a timeout or Slack's
+    /// transient errors, with bounded backoff. Writes are retried only after a 429 or a
+    /// failed connection, when Slack certainly did nothing; any other doubt is
+    /// `UnknownOutcome`. A reply the type cannot read is handled like any unreadable reply.
+    pub async fn send<M: Method>(&self, request: &M) -> Result<M::Reply, SlackError> {
+        self.call_inner(request).await.map(|(reply, _)| reply)
     }
 
-    /// [`call`](Self::call), with the reply read straight into `T`: the fields a handler
-    /// needs, without building a JSON tree of the rest. A reply `T` cannot read is
-    /// handled like any unreadable reply.
-    pub async fn call_as<T: DeserializeOwned>(
+    /// Every page of a listing, in order, each handed to `each`.
+    pub async fn each_page<M>(
         &self,
-        method: SlackMethod,
-        params: &[(&str, String)],
-    ) -> Result<T, SlackError> {
-        self.call_inner(method, params)
-            .await
-            .map(|(reply, _)| reply)
+        mut request: M,
+        mut each: impl FnMut(M::Reply),
+    ) -> Result<(), SlackError>
+    where
+        M: Paged,
+        M::Reply: Page,
+    {
+        loop {
+            let page = self.send(&request).await?;
+            let next = page.next_cursor().map(str::to_string);
+            each(page);
+            match next {
+                Some(cursor) => request.set_cursor(Some(cursor)),
+                None => return Ok(()),
+            }
+        }
     }
 
-    async fn call_inner<T: DeserializeOwned>(
+    async fn call_inner<M: Method>(
         &self,
-        method: SlackMethod,
-        params: &[(&str, String)],
-    ) -> Result<(T, Vec<String>), SlackError> {
+        request: &M,
+    ) -> Result<(M::Reply, Vec<String>), SlackError> {
+        let method = M::METHOD;
         let name = method.name();
-        let workspace = params
-            .iter()
-            .find(|(k, _)| *k == "team_id" || *k == "target_team")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("");
+        let workspace = request.workspace();
         let mut attempt = 0;
         loop {
             attempt += 1;
             let waited = self.limiter.acquire(name, workspace, method.tier()).await;
             self.metrics.slack_waited(name, waited.as_secs_f64());
             let started = std::time::Instant::now();
-            let failure = match self.call_once(name, params).await {
+            let failure = match self.call_once(name, request).await {
                 Ok(reply) => {
                     self.metrics.slack_call(name, "ok");
                     tracing::debug!(
@@ -342,16 +344,16 @@ impl SlackClient {
         value
     }
 
-    async fn call_once<T: DeserializeOwned>(
+    async fn call_once<T: DeserializeOwned, F: serde::Serialize + ?Sized>(
         &self,
         name: &'static str,
-        params: &[(&str, String)],
+        form: &F,
     ) -> Result<(T, Vec<String>), Attempt> {
         let response = self
             .http
             .post(format!("{}{name}", self.base_url))
             .header(header::AUTHORIZATION, self.authorization())
-            .form(params)
+            .form(form)
             .send()
             .await
             // reqwest errors never carry request headers; the URL is dropped too.
@@ -464,8 +466,8 @@ impl Attempt {
     }
 }
 
-/// `response_metadata` of a reply read with [`SlackClient::call_as`] (as
-/// `Option<ResponseMetadata>`: Slack leaves it out of some replies).
+/// `response_metadata` of a listing's reply (as `Option<ResponseMetadata>`: Slack leaves it
+/// out of some replies).
 #[derive(Debug, Deserialize)]
 pub struct ResponseMetadata {
     next_cursor: Option<String>,
@@ -478,16 +480,4 @@ impl ResponseMetadata {
             .and_then(|m| m.next_cursor.as_deref())
             .filter(|c| !c.is_empty())
     }
-}
-
-/// Reads `response_metadata.next_cursor` (or a top-level `next_cursor`, as
-/// admin.conversations.search has it); `None` at the end of a listing.
-pub fn next_cursor(reply: &Map<String, Value>) -> Option<String> {
-    reply
-        .get("response_metadata")
-        .and_then(|m| m.get("next_cursor"))
-        .or_else(|| reply.get("next_cursor"))
-        .and_then(Value::as_str)
-        .filter(|c| !c.is_empty())
-        .map(str::to_string)
 }

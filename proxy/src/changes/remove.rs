@@ -1,0 +1,107 @@
+//! Take a person off a workspace (`admin.users.remove`).
+
+use roster_api::{Operation, Permission};
+use serde::Serialize;
+
+use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, name_of, teams_of};
+use crate::{
+    AppState,
+    directory::{self, DirUser},
+    error::AppError,
+    slack::{SlackClient, SlackError, SlackMethod, messages, methods::AdminUsersRemove},
+};
+
+/// Removing someone from a workspace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Remove {
+    pub user: String,
+    pub workspace: String,
+}
+
+impl Change for Remove {
+    const ACTION: &'static str = "remove";
+    const PERMISSION: Permission = Permission::UsersRemove;
+    type Call = AdminUsersRemove;
+
+    fn names(&self) -> Names<'_> {
+        Names {
+            place: Place::Workspace(&self.workspace),
+            person: Person::User(&self.user),
+        }
+    }
+
+    fn method(&self) -> SlackMethod {
+        SlackMethod::AdminUsersRemove
+    }
+
+    fn check(
+        &self,
+        ctx: &Ctx<'_>,
+        person: Option<&DirUser>,
+    ) -> Result<(Self, AdminUsersRemove), AppError> {
+        let person = person.expect("remove acts on a person");
+        ctx.check_workspace(&self.workspace)?;
+        if person.summary.is_primary_owner {
+            return Err(AppError::invalid(
+                "workspace",
+                messages::describe("cannot_modify_primary_owner"),
+            ));
+        }
+        if !person.summary.workspaces.contains(&self.workspace) {
+            return Err(AppError::invalid(
+                "workspace",
+                "This person is not on that workspace.",
+            ));
+        }
+        let call = AdminUsersRemove {
+            team_id: self.workspace.clone(),
+            user_id: self.user.clone(),
+        };
+        Ok((self.clone(), call))
+    }
+
+    fn describe(&self, ctx: &Ctx<'_>, person: Option<&DirUser>, tense: Tense) -> String {
+        let verb = match tense {
+            Tense::Will => "Will remove",
+            Tense::Did => "Removed",
+        };
+        format!(
+            "{verb} {} from {}.",
+            name_of(person),
+            ctx.workspace_name(&self.workspace)
+        )
+    }
+
+    fn call<'a>(
+        call: &'a AdminUsersRemove,
+        slack: &'a SlackClient,
+    ) -> Boxed<'a, Result<(), SlackError>> {
+        Box::pin(async move { slack.send(call).await.map(drop) })
+    }
+
+    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+        Box::pin(async move {
+            state.directory.apply(
+                &self.user,
+                directory::Change::Removed {
+                    workspace: self.workspace.clone(),
+                },
+            )
+        })
+    }
+
+    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+        Box::pin(async move {
+            Ok(teams_of(state, &self.user)
+                .await?
+                .is_none_or(|teams| !teams.contains(&self.workspace)))
+        })
+    }
+
+    fn into_operation(self) -> Operation {
+        Operation::Remove {
+            user: self.user,
+            workspace: self.workspace,
+        }
+    }
+}

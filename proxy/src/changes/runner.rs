@@ -1,0 +1,240 @@
+//! The one runner of every change: the order of checks, the scope rule, the audit trail,
+//! the pace, the Slack call and the directory update, written once for every kind.
+
+use roster_api::{ActionResult, AuditOutcome, Mode, Operation};
+use serde_json::json;
+
+use super::{Change, Ctx, Names, Person, Place, Tense};
+use crate::{
+    AppState,
+    audit::Intent,
+    directory::DirUser,
+    error::AppError,
+    policy::{Caller, Denied},
+    slack::{SlackError, messages},
+};
+
+/// How changes are paced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// A person's own request: it spends from their changes a minute.
+    Person,
+    /// A job's row: the job runs at Slack's pace, and dry runs have their own budget.
+    Job,
+}
+
+/// Who makes changes, in which request.
+#[derive(Debug)]
+pub struct Runner<'a> {
+    pub state: &'a AppState,
+    pub caller: &'a Caller,
+    /// Written into the audit log.
+    pub request_id: String,
+    pub pace: Pace,
+}
+
+/// A change that passed every check, with the Slack request it will send and the person
+/// as the role saw them. Only [`Runner::check`] makes one.
+#[derive(Debug)]
+pub struct Checked<C: Change> {
+    change: C,
+    call: C::Call,
+    person: Option<DirUser>,
+}
+
+impl<C: Change> Checked<C> {
+    /// What it would do, and the operation made concrete (for a job row).
+    pub fn verdict(self, runner: &Runner<'_>) -> (Operation, String) {
+        let text = self
+            .change
+            .describe(&runner.ctx(), self.person.as_ref(), Tense::Will);
+        (self.change.into_operation(), text)
+    }
+}
+
+impl<'a> Runner<'a> {
+    fn ctx(&self) -> Ctx<'a> {
+        Ctx {
+            state: self.state,
+            caller: self.caller,
+        }
+    }
+
+    fn intent<'i, C: Change>(&'i self, change: &'i C) -> Intent<'i> {
+        let names = change.names();
+        Intent {
+            request_id: &self.request_id,
+            caller: self.caller,
+            action: C::ACTION,
+            target_user: Some(names.target()),
+            workspace: names.workspace(),
+            params: json!(change),
+        }
+    }
+
+    /// Records a refusal (validation or policy) when `audit` is set, and returns it.
+    async fn refuse<C: Change>(&self, change: &C, error: AppError, audit: bool) -> AppError {
+        if !audit {
+            return error;
+        }
+        let outcome = match error {
+            AppError::Forbidden(_) => AuditOutcome::Denied,
+            _ => AuditOutcome::Invalid,
+        };
+        if let Err(e) = self
+            .state
+            .audit
+            .refused(&self.intent(change), outcome, &error.to_string())
+            .await
+        {
+            return e.into();
+        }
+        error
+    }
+
+    /// Every check, in this order: the connection can write, the person's pace, the
+    /// permission, the scope (the workspace named, then the person acted on, before
+    /// anything that depends on data outside the role's workspaces), the kind's own
+    /// validation and policy against the role's view of the person, and the role's rights
+    /// over that person. Refusals are in the audit log when `audit` is set (a dry run
+    /// records its refusals once, for the whole job).
+    pub async fn check<C: Change>(&self, change: &C, audit: bool) -> Result<Checked<C>, AppError> {
+        let state = self.state;
+        if state.connection.mode != Mode::Admin {
+            return Err(AppError::ReadOnly(
+                state.connection.reason.clone().unwrap_or_else(|| {
+                    "Roster is connected with a token that cannot make changes.".into()
+                }),
+            ));
+        }
+        if self.pace == Pace::Person && !state.writes.allow(&self.caller.email) {
+            return Err(AppError::TooManyWrites);
+        }
+        let refuse = |e: AppError| self.refuse(change, e, audit);
+        if !self.caller.can(C::PERMISSION) {
+            return Err(refuse(Denied::Permission(C::PERMISSION).into()).await);
+        }
+        if let Err(denied) = in_scope(self.caller, change.names()) {
+            return Err(refuse(denied.into()).await);
+        }
+        let person = match change.names().person {
+            Person::User(id) => match self.caller.user(&state.directory, id) {
+                Ok(user) => Some(user),
+                Err(e) => return Err(refuse(e).await),
+            },
+            Person::Email(_) => None,
+        };
+        let (resolved, call) = match change.check(&self.ctx(), person.as_ref()) {
+            Ok(checked) => checked,
+            Err(e) => return Err(refuse(e).await),
+        };
+        if let Some(person) = &person {
+            let workspace = match resolved.names().place {
+                Place::Workspace(w) => Some(w),
+                Place::Org | Place::Unnamed => None,
+            };
+            if let Err(denied) = self.caller.may_act(C::PERMISSION, person, workspace) {
+                return Err(refuse(denied.into()).await);
+            }
+        }
+        Ok(Checked {
+            change: resolved,
+            call,
+            person,
+        })
+    }
+
+    /// Carries out a checked change: the intent is recorded, Slack is called, the
+    /// directory learns the result at once, and the outcome is recorded.
+    pub async fn execute<C: Change>(&self, checked: Checked<C>) -> Result<ActionResult, AppError> {
+        let Checked {
+            change,
+            call,
+            person,
+        } = checked;
+        let audit = &self.state.audit;
+        let id = audit.intent(&self.intent(&change)).await?;
+        if let Err(error) = C::call(&call, &self.state.slack).await {
+            let (outcome, message) = match &error {
+                SlackError::Api { code, .. } => (
+                    AuditOutcome::SlackError,
+                    messages::describe(code).to_string(),
+                ),
+                SlackError::RateLimited { .. } => (
+                    AuditOutcome::SlackError,
+                    messages::describe("ratelimited").to_string(),
+                ),
+                SlackError::UnknownOutcome { .. } => (
+                    AuditOutcome::Unknown,
+                    "Slack did not confirm whether this happened.".to_string(),
+                ),
+                SlackError::Unavailable { .. } => (
+                    AuditOutcome::SlackError,
+                    "Slack could not be reached; nothing was changed.".to_string(),
+                ),
+            };
+            audit.outcome(id, outcome, error.code(), &message).await?;
+            return Err(error.into());
+        }
+        let updated = change.apply(self.state).await;
+        let message = change.describe(&self.ctx(), person.as_ref(), Tense::Did);
+        audit.outcome(id, AuditOutcome::Ok, None, &message).await?;
+        Ok(ActionResult {
+            user: self.shown(person.as_ref(), updated.as_ref()),
+            message,
+            audit_id: Some(id),
+        })
+    }
+
+    /// Checks a change and carries it out.
+    pub async fn run<C: Change>(&self, change: &C) -> Result<ActionResult, AppError> {
+        let checked = self.check(change, true).await?;
+        self.execute(checked).await
+    }
+
+    /// The person as the role may see them after the change. A role that no longer sees
+    /// them (it removed them from its last workspace) is shown what it saw, without its
+    /// workspaces.
+    fn shown(&self, before: Option<&DirUser>, after: Option<&DirUser>) -> roster_api::UserSummary {
+        if let Some(summary) = after.and_then(|u| self.caller.summary(u)) {
+            return summary;
+        }
+        let mut gone = before
+            .or(after)
+            .map(|u| self.caller.hide_fields(u.summary.clone()))
+            .unwrap_or_else(empty_summary);
+        gone.workspaces.clear();
+        gone
+    }
+}
+
+/// Scope first: the workspace a change names is one the role covers, before anything
+/// that depends on data (whether the workspace exists, who is on it), so that outside the
+/// scope every workspace ID gets the same refusal.
+fn in_scope(caller: &Caller, names: Names<'_>) -> Result<(), Denied> {
+    match names.place {
+        Place::Workspace(w) if !w.is_empty() && !caller.covers(w) => {
+            Err(Denied::Workspace(w.to_string()))
+        }
+        Place::Org if !caller.covers_all() => Err(Denied::Workspace("the whole org".into())),
+        _ => Ok(()),
+    }
+}
+
+fn empty_summary() -> roster_api::UserSummary {
+    roster_api::UserSummary {
+        id: String::new(),
+        name: String::new(),
+        username: String::new(),
+        email: None,
+        user_type: roster_api::UserType::Member,
+        is_primary_owner: false,
+        status: roster_api::UserStatus::Pending,
+        workspaces: Vec::new(),
+        has_2fa: None,
+        has_sso: None,
+        created: 0,
+        expires: None,
+        deactivated: None,
+    }
+}

@@ -1,0 +1,203 @@
+//! Make a person an admin, an owner or a regular member, on one workspace or across the
+//! org (`admin.users.setAdmin`, `setOwner`, `setRegular`).
+
+use roster_api::{ORG_WIDE, Operation, Permission, Role, UserType, WorkspaceRole};
+use serde::Serialize;
+
+use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, article, name_of};
+use crate::{
+    AppState,
+    directory::{self, DirUser},
+    error::AppError,
+    slack::{
+        SlackClient, SlackError, SlackMethod, messages,
+        methods::{
+            AdminUsersList, AdminUsersSetAdmin, AdminUsersSetOwner, AdminUsersSetRegular, UsersInfo,
+        },
+    },
+};
+
+/// A new role, on one workspace or org-wide (`workspace` = `"org"`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SetRole {
+    pub user: String,
+    pub workspace: String,
+    pub role: Role,
+}
+
+/// The one of Slack's three methods a role change calls.
+#[derive(Debug)]
+pub enum RoleCall {
+    Admin(AdminUsersSetAdmin),
+    Owner(AdminUsersSetOwner),
+    Regular(AdminUsersSetRegular),
+}
+
+impl SetRole {
+    fn org_wide(&self) -> bool {
+        self.workspace == ORG_WIDE
+    }
+
+    fn place(&self, ctx: &Ctx<'_>) -> String {
+        if self.org_wide() {
+            "across the org".to_string()
+        } else {
+            format!("on {}", ctx.workspace_name(&self.workspace))
+        }
+    }
+}
+
+impl Change for SetRole {
+    const ACTION: &'static str = "set_role";
+    const PERMISSION: Permission = Permission::UsersSetRole;
+    type Call = RoleCall;
+
+    fn names(&self) -> Names<'_> {
+        Names {
+            place: if self.org_wide() {
+                Place::Org
+            } else {
+                Place::Workspace(&self.workspace)
+            },
+            person: Person::User(&self.user),
+        }
+    }
+
+    fn method(&self) -> SlackMethod {
+        match self.role {
+            Role::Admin => SlackMethod::AdminUsersSetAdmin,
+            Role::Owner => SlackMethod::AdminUsersSetOwner,
+            Role::Regular => SlackMethod::AdminUsersSetRegular,
+        }
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, person: Option<&DirUser>) -> Result<(Self, RoleCall), AppError> {
+        let person = person.expect("a role change acts on a person");
+        if !self.org_wide() {
+            ctx.check_workspace(&self.workspace)?;
+            if !person.summary.workspaces.contains(&self.workspace) {
+                return Err(AppError::invalid(
+                    "workspace",
+                    "This person is not on that workspace.",
+                ));
+            }
+        }
+        if person.summary.user_type == UserType::Bot {
+            return Err(AppError::invalid("role", "A bot's role cannot be changed."));
+        }
+        if person.summary.is_primary_owner {
+            return Err(AppError::invalid(
+                "role",
+                messages::describe("cannot_modify_primary_owner"),
+            ));
+        }
+        if person.summary.user_type.is_guest() && self.role != Role::Regular {
+            return Err(AppError::invalid(
+                "role",
+                "A guest must be made a regular member before becoming an admin or owner.",
+            ));
+        }
+        let team_id = if self.org_wide() {
+            ctx.state.connection.org_id.clone()
+        } else {
+            self.workspace.clone()
+        };
+        let user_id = self.user.clone();
+        let call = match self.role {
+            Role::Admin => RoleCall::Admin(AdminUsersSetAdmin { team_id, user_id }),
+            Role::Owner => RoleCall::Owner(AdminUsersSetOwner { team_id, user_id }),
+            Role::Regular => RoleCall::Regular(AdminUsersSetRegular { team_id, user_id }),
+        };
+        Ok((self.clone(), call))
+    }
+
+    fn describe(&self, ctx: &Ctx<'_>, person: Option<&DirUser>, tense: Tense) -> String {
+        let role = article(self.role.label());
+        let place = self.place(ctx);
+        match tense {
+            Tense::Will => format!("Will make {} {role} {place}.", name_of(person)),
+            Tense::Did => format!("{} is now {role} {place}.", name_of(person)),
+        }
+    }
+
+    fn call<'a>(call: &'a RoleCall, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
+        Box::pin(async move {
+            match call {
+                RoleCall::Admin(r) => slack.send(r).await.map(drop),
+                RoleCall::Owner(r) => slack.send(r).await.map(drop),
+                RoleCall::Regular(r) => slack.send(r).await.map(drop),
+            }
+        })
+    }
+
+    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+        Box::pin(async move {
+            let role = match self.role {
+                Role::Admin => WorkspaceRole::Admin,
+                Role::Owner => WorkspaceRole::Owner,
+                Role::Regular => WorkspaceRole::Member,
+            };
+            state.directory.apply(
+                &self.user,
+                directory::Change::Role {
+                    workspace: (!self.org_wide()).then(|| self.workspace.clone()),
+                    role,
+                },
+            )
+        })
+    }
+
+    /// Org-wide: the org role in `users.info`'s `enterprise_user`; on a workspace: the
+    /// person's row in that workspace's `admin.users.list`.
+    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+        Box::pin(async move {
+            let (admin, owner) = if self.org_wide() {
+                let info = UsersInfo {
+                    user: self.user.clone(),
+                };
+                let user = match state.slack.send(&info).await {
+                    Ok(reply) => reply.user,
+                    Err(SlackError::Api { code, .. }) if code == "user_not_found" => None,
+                    Err(e) => return Err(e),
+                };
+                let Some(org) = user.and_then(|u| u.enterprise_user) else {
+                    return Ok(false);
+                };
+                (org.is_admin, org.is_owner)
+            } else {
+                let listing = AdminUsersList {
+                    limit: 1000,
+                    cursor: None,
+                    team_id: Some(self.workspace.clone()),
+                    is_active: None,
+                };
+                let mut found = None;
+                state
+                    .slack
+                    .each_page(listing, |page| {
+                        if found.is_none() {
+                            found = page.users.into_iter().find(|u| u.id == self.user);
+                        }
+                    })
+                    .await?;
+                let Some(row) = found else {
+                    return Ok(false);
+                };
+                (row.is_admin, row.is_owner)
+            };
+            Ok(match self.role {
+                Role::Owner => owner,
+                Role::Admin => admin && !owner,
+                Role::Regular => !admin,
+            })
+        })
+    }
+
+    fn into_operation(self) -> Operation {
+        Operation::SetRole {
+            user: self.user,
+            workspace: self.workspace,
+            role: self.role,
+        }
+    }
+}
