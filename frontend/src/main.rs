@@ -7,6 +7,7 @@ mod csv;
 mod format;
 mod pages;
 mod perf;
+mod session;
 
 fn main() {
     perf::mark(perf::APP_START);

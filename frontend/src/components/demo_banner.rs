@@ -2,7 +2,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 
-use crate::{api, app::Session};
+use crate::{api, session::Session};
 
 /// "Demo" banner with a role picker; absent outside the demo.
 #[component]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use roster_api::{Field, UserQuery, UserStatus, UserType};
 
-use crate::app::Session;
+use crate::session::Session;
 
 /// How a filter change enters the browser history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use roster_api::SyncState;
 
-use crate::{app::Session, format};
+use crate::{format, session::Session};
 
 /// The directory's freshness.
 #[component]

@@ -9,9 +9,9 @@ use roster_api::{Field, SortDir, SortKey, UserQuery, UserStatus, UserSummary, Us
 
 use crate::{
     api::{self, ApiError},
-    app::Session,
     components::{Avatar, ErrorNotice},
     format, perf,
+    session::Session,
 };
 
 /// Row height in pixels; must match `--row-height` in roster.css.

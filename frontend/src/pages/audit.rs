@@ -9,9 +9,9 @@ use roster_api::{AuditEntry, AuditOutcome, AuditQuery, Permission};
 
 use crate::{
     api::{self, ApiError},
-    app::Session,
     components::ErrorNotice,
     format,
+    session::Session,
 };
 
 const ACTIONS: [(&str, &str); 5] = [

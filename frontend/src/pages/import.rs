@@ -13,10 +13,10 @@ use roster_api::{
 
 use crate::{
     api::{self, ApiError},
-    app::Session,
     components::{ErrorNotice, Toasts},
     csv, format,
     pages::jobs::start_job,
+    session::Session,
 };
 
 /// How long the text must stay unchanged before channel names are looked up.

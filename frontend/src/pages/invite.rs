@@ -5,9 +5,9 @@ use roster_api::{Channel, GuestType, InviteRequest, MAX_CUSTOM_MESSAGE, Permissi
 
 use crate::{
     api::{self, ApiError},
-    app::Session,
     components::{ChannelPicker, ErrorNotice, ToastKind, Toasts},
     format,
+    session::Session,
 };
 
 /// The account an invitation creates.

@@ -12,9 +12,9 @@ use roster_api::{
 
 use crate::{
     api::{self, ApiError},
-    app::Session,
     components::{Dialog, ErrorNotice, ToastKind, Toasts},
     format,
+    session::Session,
 };
 
 /// How often a job is polled when its event stream is unavailable.

@@ -9,9 +9,9 @@ use roster_api::{
 
 use crate::{
     api::{self, ApiError},
-    app::Session,
     components::{ChannelPicker, Dialog, ErrorNotice, ToastKind, Toasts},
     format,
+    session::Session,
 };
 
 /// Which form is open.

@@ -10,10 +10,10 @@ use roster_api::{
 use super::actions::ActionKind;
 use crate::{
     api::{self, ApiError},
-    app::Session,
     components::{ChannelPicker, Dialog, ErrorNotice, Selection, Toasts},
     format,
     pages::jobs::start_job,
+    session::Session,
 };
 
 /// The change to make, the same for every user.

@@ -8,9 +8,9 @@ use roster_api::{Permission, Presence, UserDetail, UserStatus, UserType};
 use super::actions::{ActionDialog, ActionKind};
 use crate::{
     api,
-    app::Session,
     components::{Avatar, ErrorNotice},
     format,
+    session::Session,
 };
 
 /// `/users/{id}`.

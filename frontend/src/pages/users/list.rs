@@ -11,9 +11,9 @@ use roster_api::{Permission, SortDir, SortKey, UserQuery};
 use super::{actions::ActionKind, bulk::BulkActionDialog, detail::UserDetailView};
 use crate::{
     api,
-    app::Session,
     components::{FilterBar, History, Selection, UserTable},
     format,
+    session::Session,
 };
 
 /// The users query in a URL's query string (`?type=admin&sort=created&dir=desc`).

@@ -1,0 +1,104 @@
+//! Who is signed in and what their role allows ([`Session`]): the app-wide context every
+//! page and component reads, provided once by [`crate::app::App`].
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use roster_api::{Field, Me, Mode, Permission, ServerStatus, Workspace};
+
+use crate::api::{self, ApiError};
+
+/// Who is signed in, what the role allows, and the org's workspaces.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub me: LocalResource<Result<Me, ApiError>>,
+    pub status: LocalResource<Result<ServerStatus, ApiError>>,
+    pub workspaces: LocalResource<Result<Vec<Workspace>, ApiError>>,
+    /// Bumped after every change, so lists and details load again.
+    pub version: RwSignal<u64>,
+    /// Unix seconds, ticking every 15 s, for "synced 3 min ago".
+    pub clock: RwSignal<i64>,
+}
+
+impl Session {
+    /// Loads who is signed in, the server's status and the workspaces, and keeps the clock
+    /// ticking.
+    pub fn new() -> Self {
+        let version = RwSignal::new(0u64);
+        let session = Session {
+            me: LocalResource::new(api::me),
+            status: LocalResource::new(move || {
+                version.track();
+                api::status()
+            }),
+            workspaces: LocalResource::new(api::list_workspaces),
+            version,
+            clock: RwSignal::new(crate::format::now()),
+        };
+        let clock = session.clock;
+        let status = session.status;
+        // Keep relative times fresh, and follow a running sync.
+        let tick = move || {
+            clock.set(crate::format::now());
+            let running = status
+                .get()
+                .and_then(Result::ok)
+                .is_some_and(|s| s.sync.state == roster_api::SyncState::Running);
+            if running {
+                status.refetch();
+            }
+        };
+        let _ = set_interval_with_handle(tick, Duration::from_secs(15));
+        session
+    }
+
+    /// The signed-in person, once loaded.
+    pub fn me(&self) -> Option<Me> {
+        self.me.get().and_then(Result::ok)
+    }
+
+    /// Whether the role grants `permission`.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.me().is_some_and(|m| m.can(permission))
+    }
+
+    /// Whether admin actions are possible (not read-only mode).
+    pub fn writable(&self) -> bool {
+        self.status
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|s| s.mode == Mode::Admin)
+    }
+
+    /// Whether the role may change users in any way (and so start and steer jobs).
+    pub fn can_change_users(&self) -> bool {
+        Permission::WRITES.into_iter().any(|p| self.can(p))
+    }
+
+    /// Whether `field` is hidden from the role.
+    pub fn hides(&self, field: Field) -> bool {
+        self.me().is_none_or(|m| m.hides(field))
+    }
+
+    /// The workspaces the role covers.
+    pub fn workspace_list(&self) -> Vec<Workspace> {
+        self.workspaces
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    }
+
+    /// A workspace's name (its ID until the names are loaded).
+    pub fn workspace_name(&self, id: &str) -> String {
+        self.workspaces
+            .get()
+            .and_then(Result::ok)
+            .and_then(|ws| ws.into_iter().find(|w| w.id == id).map(|w| w.name))
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    /// Something changed through Roster: reload what shows it.
+    pub fn changed(&self) {
+        self.version.update(|v| *v += 1);
+    }
+}
