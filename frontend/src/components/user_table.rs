@@ -57,78 +57,98 @@ impl Selection {
     }
 }
 
-/// A column of the table.
+/// A column of the table, in the order the table shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Column {
-    label: &'static str,
-    class: &'static str,
-    sort: Option<SortKey>,
-    /// The field the role must see for the column to show.
-    field: Option<Field>,
+enum Column {
+    Name,
+    Email,
+    Type,
+    Workspaces,
+    Status,
+    Has2fa,
+    HasSso,
+    Created,
+    Expires,
+    Username,
 }
 
-const COLUMNS: [Column; 10] = [
-    Column {
-        label: "Name",
-        class: "col-name",
-        sort: Some(SortKey::Name),
-        field: None,
-    },
-    Column {
-        label: "Email",
-        class: "col-email",
-        sort: Some(SortKey::Email),
-        field: Some(Field::Email),
-    },
-    Column {
-        label: "Type",
-        class: "col-type",
-        sort: Some(SortKey::Type),
-        field: None,
-    },
-    Column {
-        label: "Workspaces",
-        class: "col-workspaces",
-        sort: Some(SortKey::Workspaces),
-        field: None,
-    },
-    Column {
-        label: "Status",
-        class: "col-status",
-        sort: Some(SortKey::Status),
-        field: None,
-    },
-    Column {
-        label: "2FA",
-        class: "col-flag",
-        sort: Some(SortKey::Has2fa),
-        field: Some(Field::Has2fa),
-    },
-    Column {
-        label: "SSO",
-        class: "col-flag",
-        sort: Some(SortKey::HasSso),
-        field: Some(Field::HasSso),
-    },
-    Column {
-        label: "Created",
-        class: "col-date",
-        sort: Some(SortKey::Created),
-        field: Some(Field::Created),
-    },
-    Column {
-        label: "Expires",
-        class: "col-date",
-        sort: Some(SortKey::Expires),
-        field: Some(Field::Expires),
-    },
-    Column {
-        label: "Username",
-        class: "col-username",
-        sort: Some(SortKey::Username),
-        field: None,
-    },
-];
+impl Column {
+    /// Every column, left to right.
+    const ALL: [Column; 10] = [
+        Column::Name,
+        Column::Email,
+        Column::Type,
+        Column::Workspaces,
+        Column::Status,
+        Column::Has2fa,
+        Column::HasSso,
+        Column::Created,
+        Column::Expires,
+        Column::Username,
+    ];
+
+    /// The header's text.
+    fn label(self) -> &'static str {
+        match self {
+            Column::Name => "Name",
+            Column::Email => "Email",
+            Column::Type => "Type",
+            Column::Workspaces => "Workspaces",
+            Column::Status => "Status",
+            Column::Has2fa => "2FA",
+            Column::HasSso => "SSO",
+            Column::Created => "Created",
+            Column::Expires => "Expires",
+            Column::Username => "Username",
+        }
+    }
+
+    /// The CSS class of its header and cells (roster.css sizes columns by class).
+    fn class(self) -> &'static str {
+        match self {
+            Column::Name => "col-name",
+            Column::Email => "col-email",
+            Column::Type => "col-type",
+            Column::Workspaces => "col-workspaces",
+            Column::Status => "col-status",
+            Column::Has2fa | Column::HasSso => "col-flag",
+            Column::Created | Column::Expires => "col-date",
+            Column::Username => "col-username",
+        }
+    }
+
+    /// The sort its header asks the proxy for.
+    fn sort_key(self) -> SortKey {
+        match self {
+            Column::Name => SortKey::Name,
+            Column::Email => SortKey::Email,
+            Column::Type => SortKey::Type,
+            Column::Workspaces => SortKey::Workspaces,
+            Column::Status => SortKey::Status,
+            Column::Has2fa => SortKey::Has2fa,
+            Column::HasSso => SortKey::HasSso,
+            Column::Created => SortKey::Created,
+            Column::Expires => SortKey::Expires,
+            Column::Username => SortKey::Username,
+        }
+    }
+
+    /// The field the role must see for the column to show.
+    fn field(self) -> Option<Field> {
+        match self {
+            Column::Email => Some(Field::Email),
+            Column::Has2fa => Some(Field::Has2fa),
+            Column::HasSso => Some(Field::HasSso),
+            Column::Created => Some(Field::Created),
+            Column::Expires => Some(Field::Expires),
+            Column::Name
+            | Column::Type
+            | Column::Workspaces
+            | Column::Status
+            | Column::Username => None,
+        }
+    }
+}
 
 fn status_class(s: UserStatus) -> &'static str {
     match s {
@@ -316,10 +336,9 @@ pub fn UserTable(
     });
 
     let columns = move || {
-        COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| c.field.is_none_or(|f| !session.hides(f)))
+        Column::ALL
+            .into_iter()
+            .filter(|c| c.field().is_none_or(|f| !session.hides(f)))
             .collect::<Vec<_>>()
     };
     let row_at = move |i: usize| {
@@ -356,8 +375,8 @@ pub fn UserTable(
         columns()
             .into_iter()
             .map(|c| {
-                let key = c.sort;
-                let active = key == Some(sort);
+                let key = c.sort_key();
+                let active = key == sort;
                 let aria = if active {
                     if dir == SortDir::Asc { "ascending" } else { "descending" }
                 } else {
@@ -365,18 +384,13 @@ pub fn UserTable(
                 };
                 let next = if active && dir == SortDir::Asc { SortDir::Desc } else { SortDir::Asc };
                 view! {
-                    <th scope="col" class=c.class aria-sort=aria data-sort=key.map(|k| k.as_str())>
-                        {match key {
-                            Some(k) => view! {
-                                <button type="button" class="sort" on:click=move |_| on_sort.run((k, next))>
-                                    {c.label}
-                                    <span class="sort-mark" aria-hidden="true">
-                                        {if active { if dir == SortDir::Asc { "▲" } else { "▼" } } else { "" }}
-                                    </span>
-                                </button>
-                            }.into_any(),
-                            None => view! { <span>{c.label}</span> }.into_any(),
-                        }}
+                    <th scope="col" class=c.class() aria-sort=aria data-sort=key.as_str()>
+                        <button type="button" class="sort" on:click=move |_| on_sort.run((key, next))>
+                            {c.label()}
+                            <span class="sort-mark" aria-hidden="true">
+                                {if active { if dir == SortDir::Asc { "▲" } else { "▼" } } else { "" }}
+                            </span>
+                        </button>
                     </th>
                 }
             })
@@ -426,33 +440,32 @@ pub fn UserTable(
                                 let open_id = id.clone();
                                 let toggle_id = id.clone();
                                 let cells = columns().into_iter().map(|c| {
-                                    let content = match c.label {
-                                        "Name" => {
+                                    let content = match c {
+                                        Column::Name => {
                                             let open_id = open_id.clone();
                                             view! {
                                                 <button type="button" class="link name" on:click=move |_| on_open.run(open_id.clone())>{u.name.clone()}</button>
                                             }.into_any()
                                         }
-                                        "Username" => view! { <span class="muted">"@"{u.username.clone()}</span> }.into_any(),
-                                        "Email" => view! { <span>{u.email.clone().unwrap_or_default()}</span> }.into_any(),
-                                        "Type" => view! { <span>{type_label(&u)}</span> }.into_any(),
-                                        "Workspaces" => {
+                                        Column::Username => view! { <span class="muted">"@"{u.username.clone()}</span> }.into_any(),
+                                        Column::Email => view! { <span>{u.email.clone().unwrap_or_default()}</span> }.into_any(),
+                                        Column::Type => view! { <span>{type_label(&u)}</span> }.into_any(),
+                                        Column::Workspaces => {
                                             let mut names: Vec<String> = u.workspaces.iter().map(|w| session.workspace_name(w)).collect();
                                             names.sort();
                                             let names = names.join(", ");
                                             view! { <span title=names.clone()>{names.clone()}</span> }.into_any()
                                         }
-                                        "Status" => view! { <span class=status_class(u.status)>{u.status.label()}</span> }.into_any(),
-                                        "2FA" => view! { <span class=if u.has_2fa == Some(false) { "flag-off" } else { "" }>{flag(u.has_2fa)}</span> }.into_any(),
-                                        "SSO" => view! { <span class=if u.has_sso == Some(false) { "flag-off" } else { "" }>{flag(u.has_sso)}</span> }.into_any(),
-                                        "Created" => view! { <span>{(u.created > 0).then(|| format::day(u.created))}</span> }.into_any(),
-                                        "Expires" => {
+                                        Column::Status => view! { <span class=status_class(u.status)>{u.status.label()}</span> }.into_any(),
+                                        Column::Has2fa => view! { <span class=if u.has_2fa == Some(false) { "flag-off" } else { "" }>{flag(u.has_2fa)}</span> }.into_any(),
+                                        Column::HasSso => view! { <span class=if u.has_sso == Some(false) { "flag-off" } else { "" }>{flag(u.has_sso)}</span> }.into_any(),
+                                        Column::Created => view! { <span>{(u.created > 0).then(|| format::day(u.created))}</span> }.into_any(),
+                                        Column::Expires => {
                                             let soon = u.expires.is_some_and(|e| e - format::now() < 7 * 86_400);
                                             view! { <span class=if soon { "expires-soon" } else { "" }>{u.expires.map(format::day)}</span> }.into_any()
                                         }
-                                        _ => view! { <span></span> }.into_any(),
                                     };
-                                    view! { <td class=c.class>{content}</td> }
+                                    view! { <td class=c.class()>{content}</td> }
                                 }).collect_view();
                                 view! {
                                     <tr aria-rowindex=i + 2 data-user-id=id.clone() class:selected=selected
