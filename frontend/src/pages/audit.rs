@@ -1,18 +1,20 @@
 //! `/audit`: who did what, with filters in the URL, cursor paging and CSV export.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
     hooks::{use_location, use_navigate},
 };
 use roster_api::{AuditEntry, AuditOutcome, AuditQuery, Permission};
 
-use crate::{
-    api::{self, ApiError},
-    components::ErrorNotice,
-    format,
-    session::Session,
-};
+use crate::{api, components::ErrorNotice, format, session::Session};
+
+/// Entries per request.
+const PAGE: u32 = 50;
+
+/// What a page of the log answers: the filters, and the count of changes made through
+/// Roster when it was asked for ([`Session::version`]).
+type Asked = (AuditQuery, u64);
 
 const ACTIONS: [(&str, &str); 5] = [
     ("invite", "Invite"),
@@ -60,45 +62,82 @@ pub fn AuditPage() -> impl IntoView {
         let search = location.search.get();
         serde_urlencoded::from_str::<AuditQuery>(search.trim_start_matches('?')).unwrap_or_default()
     });
-    let entries = RwSignal::new(Vec::<AuditEntry>::new());
-    let cursor = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<ApiError>);
-    let loading = RwSignal::new(false);
-    let generation = StoredValue::new(0u64);
-
-    let load = move |more: bool| {
-        let mut q = query.get_untracked();
-        q.cursor = if more { cursor.get_untracked() } else { None };
-        q.limit = Some(50);
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
-        loading.set(true);
-        spawn_local(async move {
-            let page = api::audit(&q).await;
-            // A newer query started meanwhile, or the page is gone.
-            if generation.try_get_value() != Some(mine) {
-                return;
-            }
-            loading.set(false);
-            match page {
-                Ok(page) => {
-                    error.set(None);
-                    cursor.set(page.next_cursor);
-                    if more {
-                        entries.update(|e| e.extend(page.entries));
-                    } else {
-                        entries.set(page.entries);
-                    }
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    Effect::new(move |_| {
-        query.track();
-        session.version.track();
-        load(false);
+    // The first page answers these: the filters, and the change it was loaded after.
+    let asked = Memo::new(move |_| (query.get(), session.version.get()));
+    let first = LocalResource::new(move || {
+        let asked = asked.get();
+        let q = AuditQuery {
+            cursor: None,
+            limit: Some(PAGE),
+            ..asked.0.clone()
+        };
+        async move { (asked, api::audit(&q).await) }
     });
+    // The pages "Load more" added after the first, and the cursor of the next.
+    let more = RwSignal::new(None::<(Vec<AuditEntry>, Option<String>)>);
+    let load_more = Action::new_local(move |(asked_for, cursor): &(Asked, String)| {
+        let asked_for = asked_for.clone();
+        let q = AuditQuery {
+            cursor: Some(cursor.clone()),
+            limit: Some(PAGE),
+            ..asked_for.0.clone()
+        };
+        async move {
+            let page = api::audit(&q).await?;
+            // The filters changed meanwhile: the page belongs to the old ones.
+            if asked.try_get_untracked().as_ref() == Some(&asked_for) {
+                more.update(|m| {
+                    let (entries, next) = m.get_or_insert_default();
+                    entries.extend(page.entries);
+                    *next = page.next_cursor;
+                });
+            }
+            Ok(())
+        }
+    });
+    let loading_more = load_more.pending();
+    let more_failed = load_more.value();
+    // A new first page starts the list over.
+    Effect::new(move |_| {
+        first.track();
+        more.set(None);
+        load_more.clear();
+    });
+    let loading = move || {
+        loading_more.get() || first.with(|f| f.as_ref().is_none_or(|(a, _)| *a != asked.get()))
+    };
+    let error = move || {
+        let first_failed = first.with(|f| f.as_ref().and_then(|(_, p)| p.as_ref().err().cloned()));
+        first_failed.or_else(|| {
+            if loading_more.get() {
+                return None;
+            }
+            more_failed.with(|m| m.as_ref().and_then(|m| m.as_ref().err().cloned()))
+        })
+    };
+    let entries = move || {
+        let mut list = first.with(|f| {
+            f.as_ref()
+                .and_then(|(_, p)| p.as_ref().ok())
+                .map(|p| p.entries.clone())
+                .unwrap_or_default()
+        });
+        more.with(|m| list.extend(m.iter().flat_map(|(e, _)| e.iter().cloned())));
+        list
+    };
+    let cursor = move || match more.get() {
+        Some((_, next)) => next,
+        None => first.with(|f| {
+            f.as_ref()
+                .and_then(|(_, p)| p.as_ref().ok())
+                .and_then(|p| p.next_cursor.clone())
+        }),
+    };
+    let on_load_more = move |_| {
+        if let Some(cursor) = cursor() {
+            load_more.dispatch((asked.get_untracked(), cursor));
+        }
+    };
     let navigate = StoredValue::new_local(navigate);
     let set = move |f: Box<dyn FnOnce(&mut AuditQuery)>| {
         let mut q = query.get_untracked();
@@ -182,7 +221,7 @@ pub fn AuditPage() -> impl IntoView {
                         on:change:target=move |ev| { let v = day_ms(&ev.target().value(), true); set(Box::new(move |q| q.to = v)); }/>
                 </div>
             </form>
-            {move || error.get().map(|e| view! { <ErrorNotice error=e/> })}
+            {move || error().map(|e| view! { <ErrorNotice error=e/> })}
             <div class="table-wrap">
                 <table class="plain audit">
                     <thead>
@@ -197,7 +236,7 @@ pub fn AuditPage() -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=move || entries.get() key=|e| (e.id, e.outcome) let:e>
+                        <For each=entries key=|e| (e.id, e.outcome) let:e>
                             <tr data-audit-id=e.id>
                                 <td><time>{format::day_time(e.at / 1000)}</time></td>
                                 <td>{e.actor_email.clone()}<br/><span class="muted">{e.role.clone()}</span></td>
@@ -214,14 +253,14 @@ pub fn AuditPage() -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            <Show when=move || !loading.get() && entries.with(Vec::is_empty) && error.get().is_none()>
+            <Show when=move || !loading() && entries().is_empty() && error().is_none()>
                 <p class="empty">"Nothing in the audit log matches these filters."</p>
             </Show>
-            <Show when=move || loading.get()>
+            <Show when=loading>
                 <p class="loading" aria-live="polite">"Loading…"</p>
             </Show>
-            <Show when=move || cursor.get().is_some() && !loading.get()>
-                <button type="button" class="button button-quiet" on:click=move |_| load(true)>"Load more"</button>
+            <Show when=move || cursor().is_some() && !loading()>
+                <button type="button" class="button button-quiet" on:click=on_load_more>"Load more"</button>
             </Show>
         </section>
     }
