@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use roster_api::Channel;
 
 use crate::api;
@@ -23,37 +23,39 @@ pub fn ChannelPicker(
     #[prop(into)]
     error: Signal<Option<String>>,
 ) -> impl IntoView {
+    // What is typed, and what was searched for once the typing paused.
     let query = RwSignal::new(String::new());
-    let results = RwSignal::new(Vec::<Channel>::new());
-    let failure = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(false);
-    let generation = RwSignal::new(0u64);
-
-    let search = move || {
-        let ws = workspace.get_untracked();
-        if ws.is_empty() {
-            results.set(Vec::new());
-            return;
+    let searched = RwSignal::new(String::new());
+    let results = LocalResource::new(move || {
+        let asked = (workspace.get(), searched.get());
+        async move {
+            let answer = if asked.0.is_empty() {
+                Ok(Vec::new())
+            } else {
+                api::channels(&asked.0, &asked.1).await
+            };
+            (asked, answer)
         }
-        let q = query.get_untracked();
-        generation.update(|g| *g += 1);
-        let mine = generation.get_untracked();
-        loading.set(true);
-        spawn_local(async move {
-            let answer = api::channels(&ws, &q).await;
-            // A later search may have started meanwhile: keep only the newest answer.
-            if generation.try_get_untracked() != Some(mine) {
-                return;
-            }
-            loading.set(false);
-            match answer {
-                Ok(list) => {
-                    failure.set(None);
-                    results.set(list);
-                }
-                Err(e) => failure.set(Some(e.to_string())),
-            }
-        });
+    });
+    let loading = move || {
+        results.with(|r| {
+            r.as_ref().is_none_or(|(asked, _)| {
+                workspace.with(|w| *w != asked.0) || searched.with(|s| *s != asked.1)
+            })
+        })
+    };
+    let found = move || {
+        results.with(|r| {
+            r.as_ref()
+                .and_then(|(_, answer)| answer.as_ref().ok().cloned())
+                .unwrap_or_default()
+        })
+    };
+    let failure = move || {
+        results.with(|r| {
+            r.as_ref()
+                .and_then(|(_, answer)| answer.as_ref().err().map(ToString::to_string))
+        })
     };
     // A new workspace: its channels, and none picked yet.
     Effect::new(move |previous: Option<String>| {
@@ -62,7 +64,9 @@ pub fn ChannelPicker(
             selected.set(Vec::new());
         }
         query.set(String::new());
-        search();
+        if !searched.get_untracked().is_empty() {
+            searched.set(String::new());
+        }
         ws
     });
     let pending = StoredValue::new(None::<TimeoutHandle>);
@@ -71,6 +75,11 @@ pub fn ChannelPicker(
         if let Some(h) = pending.get_value() {
             h.clear();
         }
+        let search = move || {
+            if let Some(typed) = query.try_get_untracked() {
+                searched.try_set(typed);
+            }
+        };
         pending.set_value(set_timeout_with_handle(search, Duration::from_millis(250)).ok());
     };
     let add = move |c: Channel| {
@@ -105,9 +114,9 @@ pub fn ChannelPicker(
             <Show when=move || error.get().is_some()>
                 <p class="field-error" id=error_id.clone()>{move || error.get()}</p>
             </Show>
-            {move || failure.get().map(|f| view! { <p class="field-error">{f}</p> })}
-            <ul class="picker-results" aria-busy=move || loading.get().to_string()>
-                <For each=move || results.get() key=|c| c.id.clone() let:c>
+            {move || failure().map(|f| view! { <p class="field-error">{f}</p> })}
+            <ul class="picker-results" aria-busy=move || loading().to_string()>
+                <For each=found key=|c| c.id.clone() let:c>
                     <li>
                         <button type="button" class="picker-option"
                             aria-pressed={let id = c.id.clone(); move || selected.with(|s| s.iter().any(|x| x.id == id)).to_string()}
@@ -118,7 +127,7 @@ pub fn ChannelPicker(
                     </li>
                 </For>
             </ul>
-            <Show when=move || !loading.get() && results.with(Vec::is_empty) && !workspace.get().is_empty()>
+            <Show when=move || !loading() && failure().is_none() && found().is_empty() && !workspace.get().is_empty()>
                 <p class="muted">"No channels match."</p>
             </Show>
         </div>

@@ -1,6 +1,6 @@
 //! The demo's banner and role switcher (only when Roster runs against its sandbox).
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 use crate::{api, session::Session};
 
@@ -8,14 +8,15 @@ use crate::{api, session::Session};
 #[component]
 pub fn DemoBanner() -> impl IntoView {
     let session = expect_context::<Session>();
-    let switch = move |role: String| {
-        spawn_local(async move {
+    let switch = Action::new_local(|role: &String| {
+        let role = role.clone();
+        async move {
             if api::switch_demo_role(&role).await.is_ok() {
                 // Everything the page shows depends on the role: start over.
                 let _ = window().location().reload();
             }
-        });
-    };
+        }
+    });
     move || {
         let me = session.me()?;
         let roles = me.demo_roles.clone()?;
@@ -25,7 +26,7 @@ pub fn DemoBanner() -> impl IntoView {
                 <strong>"Demo"</strong>
                 <span>"A sandbox org: nothing here touches a real Slack workspace."</span>
                 <label for="demo-role">"Act as"</label>
-                <select id="demo-role" on:change:target=move |ev| switch(ev.target().value())>
+                <select id="demo-role" on:change:target=move |ev| { switch.dispatch(ev.target().value()); }>
                     {roles.into_iter().map(|r| {
                         let selected = r == current;
                         view! { <option value=r.clone() selected=selected>{r.clone()}</option> }

@@ -1,6 +1,6 @@
 //! `/invite`: invite one or more people to a workspace, as members or guests.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use roster_api::{Channel, GuestType, InviteRequest, MAX_CUSTOM_MESSAGE, Permission};
 
 use crate::{
@@ -92,7 +92,6 @@ pub fn InvitePage() -> impl IntoView {
     let expires_on = RwSignal::new(format::to_local_input(format::now() + 30 * 86_400));
     let never = RwSignal::new(false);
     let reviewing = RwSignal::new(false);
-    let sending = RwSignal::new(false);
     let sent = RwSignal::new(Vec::<Sent>::new());
     let errors = RwSignal::new(Vec::<(&'static str, String)>::new());
 
@@ -199,22 +198,11 @@ pub fn InvitePage() -> impl IntoView {
         errors.set(problems);
         reviewing.set(ok);
     };
-    let confirm = move |_| {
-        let list = split_emails(&emails.get_untracked());
-        let base = InviteRequest {
-            email: String::new(),
-            workspace: workspace.get_untracked(),
-            channels: channels.get_untracked().into_iter().map(|c| c.id).collect(),
-            real_name: Some(real_name.get_untracked())
-                .filter(|n| !n.trim().is_empty() && list.len() == 1),
-            custom_message: Some(message.get_untracked()).filter(|m| !m.trim().is_empty()),
-            guest: kind.get_untracked().guest(),
-            expires: expiry(),
-            resend: resend.get_untracked(),
-        };
-        sending.set(true);
+    // Each invitation is its own request: the results list fills in as they are answered.
+    let send = Action::new_local(move |(list, base): &(Vec<String>, InviteRequest)| {
+        let (list, base) = (list.clone(), base.clone());
         sent.set(Vec::new());
-        spawn_local(async move {
+        async move {
             let mut done = 0;
             for email in list {
                 let request = InviteRequest {
@@ -240,7 +228,6 @@ pub fn InvitePage() -> impl IntoView {
                 }
                 sent.try_update(|s| s.push(Sent { email, result }));
             }
-            sending.try_set(false);
             reviewing.try_set(false);
             if done > 0 {
                 session.changed();
@@ -259,7 +246,23 @@ pub fn InvitePage() -> impl IntoView {
                     real_name.try_set(String::new());
                 }
             }
-        });
+        }
+    });
+    let sending = send.pending();
+    let confirm = move |_| {
+        let list = split_emails(&emails.get_untracked());
+        let base = InviteRequest {
+            email: String::new(),
+            workspace: workspace.get_untracked(),
+            channels: channels.get_untracked().into_iter().map(|c| c.id).collect(),
+            real_name: Some(real_name.get_untracked())
+                .filter(|n| !n.trim().is_empty() && list.len() == 1),
+            custom_message: Some(message.get_untracked()).filter(|m| !m.trim().is_empty()),
+            guest: kind.get_untracked().guest(),
+            expires: expiry(),
+            resend: resend.get_untracked(),
+        };
+        send.dispatch((list, base));
     };
     let locked = move || reviewing.get() || sending.get();
 
