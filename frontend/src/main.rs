@@ -8,6 +8,7 @@ mod format;
 mod pages;
 mod perf;
 mod session;
+mod task;
 
 fn main() {
     perf::mark(perf::APP_START);

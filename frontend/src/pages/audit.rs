@@ -5,16 +5,12 @@ use leptos_router::{
     NavigateOptions,
     hooks::{use_location, use_navigate},
 };
-use roster_api::{AuditEntry, AuditOutcome, AuditQuery, Permission};
+use roster_api::{AuditOutcome, AuditQuery, Permission};
 
-use crate::{api, components::ErrorNotice, format, session::Session};
+use crate::{api, components::ErrorNotice, format, session::Session, task::Task};
 
 /// Entries per request.
 const PAGE: u32 = 50;
-
-/// What a page of the log answers: the filters, and the count of changes made through
-/// Roster when it was asked for ([`Session::version`]).
-type Asked = (AuditQuery, u64);
 
 const ACTIONS: [(&str, &str); 5] = [
     ("invite", "Invite"),
@@ -62,10 +58,12 @@ pub fn AuditPage() -> impl IntoView {
         let search = location.search.get();
         serde_urlencoded::from_str::<AuditQuery>(search.trim_start_matches('?')).unwrap_or_default()
     });
-    // The first page answers these: the filters, and the change it was loaded after.
-    let asked = Memo::new(move |_| (query.get(), session.version.get()));
-    let first = LocalResource::new(move || {
-        let asked = asked.get();
+    // What the log shown answers: the filters, and the count of changes made through
+    // Roster when it was asked for (`Session::version`).
+    let asked = move || (query.get(), session.version.get());
+    // The first page, and the pages "Load more" adds to it.
+    let log = LocalResource::new(move || {
+        let asked = asked();
         let q = AuditQuery {
             cursor: None,
             limit: Some(PAGE),
@@ -73,70 +71,46 @@ pub fn AuditPage() -> impl IntoView {
         };
         async move { (asked, api::audit(&q).await) }
     });
-    // The pages "Load more" added after the first, and the cursor of the next.
-    let more = RwSignal::new(None::<(Vec<AuditEntry>, Option<String>)>);
-    let load_more = Action::new_local(move |(asked_for, cursor): &(Asked, String)| {
-        let asked_for = asked_for.clone();
+    let load_more = Task::new(move || {
+        let (asked_for, cursor) = log.with(|l| match l {
+            Some((asked, Ok(page))) => (Some(asked.clone()), page.next_cursor.clone()),
+            _ => (None, None),
+        });
         let q = AuditQuery {
-            cursor: Some(cursor.clone()),
+            cursor,
             limit: Some(PAGE),
-            ..asked_for.0.clone()
+            ..query.get()
         };
         async move {
-            let page = api::audit(&q).await?;
-            // The filters changed meanwhile: the page belongs to the old ones.
-            if asked.try_get_untracked().as_ref() == Some(&asked_for) {
-                more.update(|m| {
-                    let (entries, next) = m.get_or_insert_default();
-                    entries.extend(page.entries);
-                    *next = page.next_cursor;
-                });
-            }
+            let more = api::audit(&q).await?;
+            // Unless the log was loaded again meanwhile (other filters, a change).
+            log.try_update(|l| {
+                if let Some((asked, Ok(page))) = l
+                    && Some(&*asked) == asked_for.as_ref()
+                {
+                    page.entries.extend(more.entries);
+                    page.next_cursor = more.next_cursor;
+                }
+            });
             Ok(())
         }
     });
-    let loading_more = load_more.pending();
-    let more_failed = load_more.value();
-    // A new first page starts the list over.
+    // A log loaded again is whole: a failure to add to the old one no longer matters.
     Effect::new(move |_| {
-        first.track();
-        more.set(None);
-        load_more.clear();
+        log.track();
+        load_more.forget();
     });
-    let loading = move || {
-        loading_more.get() || first.with(|f| f.as_ref().is_none_or(|(a, _)| *a != asked.get()))
-    };
+    let loading =
+        move || load_more.running() || log.with(|l| l.as_ref().is_none_or(|(a, _)| *a != asked()));
     let error = move || {
-        let first_failed = first.with(|f| f.as_ref().and_then(|(_, p)| p.as_ref().err().cloned()));
-        first_failed.or_else(|| {
-            if loading_more.get() {
-                return None;
-            }
-            more_failed.with(|m| m.as_ref().and_then(|m| m.as_ref().err().cloned()))
-        })
+        let failed = log.with(|l| l.as_ref().and_then(|(_, p)| p.as_ref().err().cloned()));
+        failed.or_else(|| load_more.error())
     };
     let entries = move || {
-        let mut list = first.with(|f| {
-            f.as_ref()
-                .and_then(|(_, p)| p.as_ref().ok())
-                .map(|p| p.entries.clone())
-                .unwrap_or_default()
-        });
-        more.with(|m| list.extend(m.iter().flat_map(|(e, _)| e.iter().cloned())));
-        list
-    };
-    let cursor = move || match more.get() {
-        Some((_, next)) => next,
-        None => first.with(|f| {
-            f.as_ref()
-                .and_then(|(_, p)| p.as_ref().ok())
-                .and_then(|p| p.next_cursor.clone())
-        }),
-    };
-    let on_load_more = move |_| {
-        if let Some(cursor) = cursor() {
-            load_more.dispatch((asked.get_untracked(), cursor));
-        }
+        log.with(|l| match l {
+            Some((_, Ok(page))) => page.entries.clone(),
+            _ => Vec::new(),
+        })
     };
     let navigate = StoredValue::new_local(navigate);
     let set = move |f: Box<dyn FnOnce(&mut AuditQuery)>| {
@@ -259,8 +233,8 @@ pub fn AuditPage() -> impl IntoView {
             <Show when=loading>
                 <p class="loading" aria-live="polite">"Loading…"</p>
             </Show>
-            <Show when=move || cursor().is_some() && !loading()>
-                <button type="button" class="button button-quiet" on:click=on_load_more>"Load more"</button>
+            <Show when=move || log.with(|l| matches!(l, Some((_, Ok(p))) if p.next_cursor.is_some())) && !loading()>
+                <button type="button" class="button button-quiet" on:click=move |_| load_more.start()>"Load more"</button>
             </Show>
         </section>
     }

@@ -8,6 +8,7 @@ use crate::{
     components::{ChannelPicker, ErrorNotice, ToastKind, Toasts},
     format,
     session::Session,
+    task::Task,
 };
 
 /// The account an invitation creates.
@@ -199,10 +200,15 @@ pub fn InvitePage() -> impl IntoView {
         reviewing.set(ok);
     };
     // Each invitation is its own request: the results list fills in as they are answered.
-    let send = Action::new_local(move |(list, base): &(Vec<String>, InviteRequest)| {
-        let (list, base) = (list.clone(), base.clone());
+    // The addresses and what every invitation says, handed to `send` as it starts.
+    let batch = StoredValue::new(None::<(Vec<String>, InviteRequest)>);
+    let send = Task::new(move || {
+        let batch = batch.try_update_value(Option::take).flatten();
         sent.set(Vec::new());
         async move {
+            let Some((list, base)) = batch else {
+                return Ok(());
+            };
             let mut done = 0;
             for email in list {
                 let request = InviteRequest {
@@ -246,9 +252,10 @@ pub fn InvitePage() -> impl IntoView {
                     real_name.try_set(String::new());
                 }
             }
+            Ok(())
         }
     });
-    let sending = send.pending();
+    let sending = move || send.running();
     let confirm = move |_| {
         let list = split_emails(&emails.get_untracked());
         let base = InviteRequest {
@@ -262,9 +269,10 @@ pub fn InvitePage() -> impl IntoView {
             expires: expiry(),
             resend: resend.get_untracked(),
         };
-        send.dispatch((list, base));
+        batch.set_value(Some((list, base)));
+        send.start();
     };
-    let locked = move || reviewing.get() || sending.get();
+    let locked = move || reviewing.get() || sending();
 
     view! {
         <section class="page page-invite">
@@ -356,13 +364,13 @@ pub fn InvitePage() -> impl IntoView {
                     "Allow the invitation to be resent later from Slack"
                 </label>
                 {move || field_error("form")().map(|e| view! { <p class="field-error">{e}</p> })}
-                <Show when=move || reviewing.get() || sending.get()>
+                <Show when=move || reviewing.get() || sending()>
                     <div class="review" role="status">
                         <p><strong>"Please confirm: "</strong>{summary}</p>
                     </div>
                 </Show>
                 <div class="dialog-buttons">
-                    {move || if sending.get() {
+                    {move || if sending() {
                         view! { <button type="button" class="button" disabled=true>"Sending invitations…"</button> }.into_any()
                     } else if reviewing.get() {
                         view! {

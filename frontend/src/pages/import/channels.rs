@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use roster_api::CHANNEL_SEARCH_LIMIT;
 
 use super::cells::{Problem, looks_like_id};
-use crate::{api, format};
+use crate::{api, format, task::Task};
 
 /// How long the text must stay unchanged before channel names are looked up.
 const LOOKUP_DELAY: std::time::Duration = std::time::Duration::from_millis(400);
@@ -130,20 +130,29 @@ async fn look_up((workspace, name): &ChannelName) -> Lookup {
 /// Looks up the channel names `wanted` lists into `lookups`, each once, when `wanted` has
 /// stopped changing for [`LOOKUP_DELAY`] (typing a name must not look up every prefix of
 /// it).
-pub fn look_up_channels(wanted: Signal<Vec<ChannelName>>, lookups: RwSignal<Lookups>) {
-    let lookup = Action::new_local(move |key: &ChannelName| {
-        let key = key.clone();
+pub fn look_up_channels(
+    wanted: impl Fn() -> Vec<ChannelName> + 'static,
+    lookups: RwSignal<Lookups>,
+) {
+    // The name to look up next, handed to `lookup` as it starts: each name is its own
+    // request, so the rows fill in as the answers come.
+    let next = StoredValue::new(None::<ChannelName>);
+    let lookup = Task::new(move || {
+        let key = next.try_update_value(Option::take).flatten();
         async move {
-            let found = look_up(&key).await;
-            lookups.try_update(|l| {
-                l.insert(key, found);
-            });
+            if let Some(key) = key {
+                let found = look_up(&key).await;
+                lookups.try_update(|l| {
+                    l.insert(key, found);
+                });
+            }
+            Ok(())
         }
     });
     let asked = StoredValue::new(HashSet::<ChannelName>::new());
     let timer = StoredValue::new(None::<TimeoutHandle>);
     Effect::new(move |_| {
-        let wanted = wanted.get();
+        let wanted = wanted();
         let waiting = !wanted.is_empty();
         if let Some(previous) = timer.get_value() {
             previous.clear();
@@ -151,7 +160,8 @@ pub fn look_up_channels(wanted: Signal<Vec<ChannelName>>, lookups: RwSignal<Look
         let ask = move || {
             for key in wanted {
                 if asked.try_update_value(|a| a.insert(key.clone())) == Some(true) {
-                    lookup.dispatch(key);
+                    next.set_value(Some(key));
+                    lookup.start();
                 }
             }
         };

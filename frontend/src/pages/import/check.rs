@@ -16,33 +16,32 @@ use crate::{
     components::{ErrorNotice, Toasts},
     format,
     pages::jobs::start_job,
+    task::Task,
 };
 
 /// The dry run of the rows that read well, and the job started from it.
 #[derive(Clone, Copy)]
 pub struct Checks {
-    check: Action<Vec<(usize, InviteRequest)>, Result<Checked, ApiError>>,
-    run: Action<JobRequest, Result<(), ApiError>>,
-    checking: Memo<bool>,
-    starting: Memo<bool>,
-    check_answer: MappedSignal<Option<Result<Checked, ApiError>>>,
-    run_answer: MappedSignal<Option<Result<(), ApiError>>>,
+    check: Task,
+    run: Task,
     /// The dry run, while it still matches the file and the mapping.
     pub fresh: Memo<Option<DryRun>>,
     /// For each row number the fresh dry run checked: whether it passes, and why.
     verdicts: Memo<HashMap<usize, (bool, String)>>,
     /// The rows that read well, with their row numbers.
     ready: Memo<Vec<(usize, InviteRequest)>>,
-    pub busy: Signal<bool>,
 }
 
 impl Checks {
-    /// Checks and runs `ready`.
-    pub fn new(ready: Memo<Vec<(usize, InviteRequest)>>) -> Self {
+    /// Checks `ready`, and runs the rows that pass as a job named `title`.
+    pub fn new(ready: Memo<Vec<(usize, InviteRequest)>>, title: RwSignal<String>) -> Self {
         let toasts = expect_context::<Toasts>();
         let navigate = StoredValue::new_local(use_navigate());
-        let check = Action::new_local(|rows: &Vec<(usize, InviteRequest)>| {
-            let rows = rows.clone();
+        // The last dry run that answered (a failed check again leaves it standing), with
+        // the rows it checked.
+        let checked = RwSignal::new(None::<Checked>);
+        let check = Task::new(move || {
+            let rows = ready.get_untracked();
             let request = JobRequest {
                 title: None,
                 operations: rows
@@ -52,27 +51,49 @@ impl Checks {
             };
             async move {
                 let dry = api::dry_run_job(&request).await?;
-                Ok(Checked { rows, dry })
+                checked.try_set(Some(Checked { rows, dry }));
+                Ok(())
             }
         });
-        let run = Action::new_local(move |request: &JobRequest| {
-            let request = request.clone();
-            async move { start_job(&request, ("invitation", "invitations"), toasts, navigate).await }
-        });
-        let check_answer = check.value();
-        // The last dry run that answered: a failed check again leaves it standing.
-        let last = Memo::new(move |previous: Option<&Option<Checked>>| {
-            check_answer.with(|a| match a {
-                Some(Ok(checked)) => Some(checked.clone()),
-                _ => previous.cloned().flatten(),
-            })
-        });
         let fresh = Memo::new(move |_| {
-            last.with(|c| {
+            checked.with(|c| {
                 c.as_ref()
                     .filter(|c| ready.with(|r| *r == c.rows))
                     .map(|c| c.dry.clone())
             })
+        });
+        let run = Task::new(move || {
+            let request = fresh.get_untracked().map(|dry| {
+                let operations: Vec<Operation> = ready.with_untracked(|ready| {
+                    dry.checks
+                        .iter()
+                        .filter(|c| c.ok)
+                        .filter_map(|c| ready.get(c.index))
+                        .map(|(_, i)| Operation::Invite(i.clone()))
+                        .collect()
+                });
+                let title = title.get_untracked();
+                let title = title.trim();
+                JobRequest {
+                    title: Some(
+                        if title.is_empty() {
+                            "CSV import"
+                        } else {
+                            title
+                        }
+                        .to_string(),
+                    ),
+                    operations,
+                }
+            });
+            async move {
+                match request {
+                    Some(request) => {
+                        start_job(&request, ("invitation", "invitations"), toasts, navigate).await
+                    }
+                    None => Ok(()),
+                }
+            }
         });
         let verdicts = Memo::new(move |_| {
             let mut by_row = HashMap::new();
@@ -91,19 +112,18 @@ impl Checks {
             }
             by_row
         });
-        let (checking, starting) = (check.pending(), run.pending());
         Self {
             check,
             run,
-            checking,
-            starting,
-            check_answer,
-            run_answer: run.value(),
             fresh,
             verdicts,
             ready,
-            busy: Signal::derive(move || checking.get() || starting.get()),
         }
+    }
+
+    /// Whether the dry run or the job's start is under way.
+    pub fn busy(&self) -> bool {
+        self.check.running() || self.run.running()
     }
 
     /// What the page says of row `r`.
@@ -127,47 +147,16 @@ impl Checks {
 
     /// Why the last check or start failed, unless one is under way.
     fn error(&self) -> Option<ApiError> {
-        if self.busy.get() {
+        if self.busy() {
             return None;
         }
-        let run_failed = self.run_answer.with(|a| a.clone().and_then(Result::err));
-        run_failed.or_else(|| {
-            self.check_answer
-                .with(|a| a.as_ref().and_then(|a| a.as_ref().err().cloned()))
-        })
+        self.run.error().or_else(|| self.check.error())
     }
 
     /// Has the proxy check the rows that read well.
     fn check(&self) {
-        self.run.clear();
-        self.check.dispatch(self.ready.get_untracked());
-    }
-
-    /// Starts a job named `title` with the rows the fresh dry run passed.
-    fn run(&self, title: String) {
-        let Some(dry) = self.fresh.get_untracked() else {
-            return;
-        };
-        let operations: Vec<Operation> = self.ready.with_untracked(|ready| {
-            dry.checks
-                .iter()
-                .filter(|c| c.ok)
-                .filter_map(|c| ready.get(c.index))
-                .map(|(_, i)| Operation::Invite(i.clone()))
-                .collect()
-        });
-        let title = title.trim();
-        self.run.dispatch(JobRequest {
-            title: Some(
-                if title.is_empty() {
-                    "CSV import"
-                } else {
-                    title
-                }
-                .to_string(),
-            ),
-            operations,
-        });
+        self.run.forget();
+        self.check.start();
     }
 }
 
@@ -177,8 +166,6 @@ pub fn CheckAndRun(
     rows: Memo<Vec<ImportRow>>,
     headers: Memo<Vec<String>>,
     checks: Checks,
-    /// The job's name.
-    title: RwSignal<String>,
     /// Whether the message for every invitation is too long to send.
     message_too_long: Signal<bool>,
 ) -> impl IntoView {
@@ -205,8 +192,7 @@ pub fn CheckAndRun(
     };
     let has_failures =
         move || local_errors() > 0 || checks.verdicts.with(|v| v.values().any(|(ok, _)| !ok));
-    let busy = checks.busy;
-    let (checking, starting) = (checks.checking, checks.starting);
+    let busy = move || checks.busy();
     let summary = move || {
         let total = rows.with(Vec::len);
         match checks.will_run() {
@@ -256,17 +242,17 @@ pub fn CheckAndRun(
                 </a>
             </Show>
             <button type="button" class=move || if checks.fresh.with(Option::is_some) { "button-quiet" } else { "button" }
-                prop:disabled=move || busy.get() || too_many() || message_too_long.get() || looking_up() != 0 || ready.with(Vec::is_empty)
+                prop:disabled=move || busy() || too_many() || message_too_long.get() || looking_up() != 0 || ready.with(Vec::is_empty)
                 on:click=move |_| checks.check()>
-                {move || if checking.get() {
+                {move || if checks.check.running() {
                     "Checking…".to_string()
                 } else {
                     format!("Check {}", format::count(ready.with(Vec::len), "row", "rows"))
                 }}
             </button>
             <Show when=move || checks.will_run().is_some_and(|n| n > 0)>
-                <button type="button" class="button" prop:disabled=busy on:click=move |_| checks.run(title.get_untracked())>
-                    {move || if starting.get() {
+                <button type="button" class="button" prop:disabled=busy on:click=move |_| checks.run.start()>
+                    {move || if checks.run.running() {
                         "Starting…".to_string()
                     } else {
                         format!("Run {}", format::count(checks.will_run().unwrap_or(0), "invitation", "invitations"))

@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, HtmlInputElement};
 
+use crate::task::Task;
+
 /// Largest file the page reads; far more than `MAX_JOB_OPERATIONS` rows need.
 const MAX_FILE_BYTES: f64 = 5_000_000.0;
 
@@ -23,11 +25,18 @@ pub fn FileStep(
 ) -> impl IntoView {
     let file_name = RwSignal::new(None::<String>);
     let file_error = RwSignal::new(None::<String>);
-    let read = Action::new_local(move |file: &File| {
-        let name = file.name();
-        let contents = JsFuture::from(file.text());
+    // The file to read next, handed to `read` as it starts.
+    let chosen = StoredValue::new_local(None::<File>);
+    let read = Task::new(move || {
+        let file = chosen.try_update_value(Option::take).flatten();
         async move {
-            match contents.await.ok().and_then(|v| v.as_string()) {
+            let Some(file) = file else { return Ok(()) };
+            let name = file.name();
+            match JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|v| v.as_string())
+            {
                 Some(contents) => {
                     if title.try_get_untracked().is_some_and(|t| t.is_empty()) {
                         title.try_set(format!("Import {name}"));
@@ -39,6 +48,7 @@ pub fn FileStep(
                     file_error.try_set(Some(format!("{name} could not be read as text.")));
                 }
             }
+            Ok(())
         }
     });
     let on_file = move |input: HtmlInputElement| {
@@ -55,7 +65,8 @@ pub fn FileStep(
             )));
             return;
         }
-        read.dispatch_local(file);
+        chosen.set_value(Some(file));
+        read.start();
     };
 
     view! {

@@ -102,10 +102,7 @@ pub fn ImportPage() -> impl IntoView {
         (rows, wanted)
     });
     let rows = Memo::new(move |_| read.with(|(rows, _)| rows.clone()));
-    look_up_channels(
-        Signal::derive(move || read.with(|(_, wanted)| wanted.clone())),
-        lookups,
-    );
+    look_up_channels(move || read.with(|(_, wanted)| wanted.clone()), lookups);
     let ready = Memo::new(move |_| {
         rows.with(|rows| {
             rows.iter()
@@ -113,9 +110,9 @@ pub fn ImportPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let checks = Checks::new(ready);
-    let busy = checks.busy;
-    let views = Signal::derive(move || {
+    let checks = Checks::new(ready, title);
+    let busy = Signal::derive(move || checks.busy());
+    let views = move || {
         let mapping = mapping.get();
         let default_workspace = default_workspace.get();
         rows.with(|rows| {
@@ -123,7 +120,7 @@ pub fn ImportPage() -> impl IntoView {
                 .map(|r| RowView::new(r, &mapping, &default_workspace, &session, checks.verdict(r)))
                 .collect::<Vec<_>>()
         })
-    });
+    };
 
     view! {
         <section class="page page-import">
@@ -175,7 +172,7 @@ pub fn ImportPage() -> impl IntoView {
                         </div>
                     </div>
                     <h2>"3. Check and run"</h2>
-                    <CheckAndRun rows headers checks title message_too_long/>
+                    <CheckAndRun rows headers checks message_too_long/>
                 </Show>
             </form>
             <Show when=move || !rows.with(Vec::is_empty)>

@@ -6,7 +6,7 @@ use super::rows::{RowView, Verdict};
 
 /// Every row of the file and its verdict.
 #[component]
-pub fn RowsPreview(#[prop(into)] rows: Signal<Vec<RowView>>) -> impl IntoView {
+pub fn RowsPreview(rows: impl Fn() -> Vec<RowView> + Send + Sync + 'static) -> impl IntoView {
     view! {
         <div class="table-wrap import-preview">
             <table class="plain">
@@ -24,7 +24,7 @@ pub fn RowsPreview(#[prop(into)] rows: Signal<Vec<RowView>>) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || rows.get() key=|v| v.clone() let:v>
+                    <For each=rows key=|v| v.clone() let:v>
                         <tr data-row=v.row data-verdict=v.verdict.as_str()>
                             <td>{v.row}</td>
                             <td>{v.email.clone()}</td>

@@ -2,14 +2,15 @@
 //! who started it.
 
 use leptos::prelude::*;
-use roster_api::{JobCounts, JobState, JobSummary};
+use roster_api::{JobState, JobSummary};
 
-use super::is_live;
+use super::{Job, is_live};
 use crate::{
-    api::{self, ApiError},
+    api,
     components::{Dialog, ErrorNotice, ToastKind, Toasts},
     format,
     session::Session,
+    task::Task,
 };
 
 /// The buttons that steer a job.
@@ -36,9 +37,9 @@ impl Control {
 /// Sends a [`Control`] for one job.
 #[derive(Clone, Copy)]
 pub struct Controls {
-    send: Action<Control, Result<JobSummary, ApiError>>,
-    sending: Memo<bool>,
-    answer: MappedSignal<Option<Result<JobSummary, ApiError>>>,
+    send: Task,
+    /// The control to send, handed to `send` as it starts.
+    chosen: StoredValue<Control>,
 }
 
 impl Controls {
@@ -46,32 +47,28 @@ impl Controls {
     /// state) and bumps `reload`, so the operations load again.
     pub fn new(id: i64, summary: RwSignal<Option<JobSummary>>, reload: RwSignal<u64>) -> Self {
         let toasts = expect_context::<Toasts>();
-        let send = Action::new_local(move |control: &Control| {
-            let control = *control;
+        let chosen = StoredValue::new(Control::Pause);
+        let send = Task::new(move || {
+            let control = chosen.get_value();
             async move {
-                let answer = match control {
+                let job = match control {
                     Control::Pause => api::pause_job(id).await,
                     Control::Resume => api::resume_job(id).await,
                     Control::Cancel => api::cancel_job(id).await,
                     Control::Retry => api::retry_job(id).await,
-                };
-                if let Ok(job) = &answer {
-                    toasts.push(ToastKind::Success, control.done(), None);
-                    summary.try_set(Some(job.clone()));
-                    reload.try_update(|n| *n += 1);
-                }
-                answer
+                }?;
+                toasts.push(ToastKind::Success, control.done(), None);
+                summary.try_set(Some(job));
+                reload.try_update(|n| *n += 1);
+                Ok(())
             }
         });
-        Self {
-            send,
-            sending: send.pending(),
-            answer: send.value(),
-        }
+        Self { send, chosen }
     }
 
     fn run(self, control: Control) {
-        self.send.dispatch(control);
+        self.chosen.set_value(control);
+        self.send.start();
     }
 }
 
@@ -81,52 +78,42 @@ impl Controls {
 pub fn ControlButtons(
     id: i64,
     controls: Controls,
-    /// The job's state, once loaded.
-    #[prop(into)]
-    state: Signal<Option<JobState>>,
-    #[prop(into)] counts: Signal<JobCounts>,
-    /// Whether the reader may steer the job (the proxy lets only its creator).
-    #[prop(into)]
-    steers: Signal<bool>,
+    job: Job,
     /// Opens the cancel confirmation.
     confirm_cancel: RwSignal<bool>,
 ) -> impl IntoView {
-    let idle = move || !controls.sending.get();
-    let failure = move || {
-        if controls.sending.get() {
-            return None;
-        }
-        controls
-            .answer
-            .with(|a| a.as_ref().and_then(|a| a.as_ref().err().cloned()))
-    };
+    let session = expect_context::<Session>();
+    let steers = move || job.steered_by(&session);
+    let state = move || job.state();
+    let idle = move || !controls.send.running();
+    let failure = move || controls.send.error();
     let has_errors = move || {
-        let c = counts.get();
+        let c = job.counts();
         c.failed + c.skipped + c.unknown > 0
     };
     view! {
         {move || failure().map(|e| view! { <ErrorNotice error=e/> })}
         <div class="detail-actions">
-            <Show when=move || state.get() == Some(JobState::Running) && steers.get()>
+            <Show when=move || state() == Some(JobState::Running) && steers()>
                 <button type="button" class="button-quiet" prop:disabled=move || !idle()
                     on:click=move |_| controls.run(Control::Pause)>"Pause"</button>
             </Show>
-            <Show when=move || state.get() == Some(JobState::Paused) && steers.get()>
+            <Show when=move || state() == Some(JobState::Paused) && steers()>
                 <button type="button" class="button" prop:disabled=move || !idle()
                     on:click=move |_| controls.run(Control::Resume)>"Resume"</button>
             </Show>
-            <Show when=move || state.get().is_some_and(is_live) && steers.get()>
+            <Show when=move || state().is_some_and(is_live) && steers()>
                 <button type="button" class="button-quiet" prop:disabled=move || !idle()
                     on:click=move |_| confirm_cancel.set(true)>"Cancel job…"</button>
             </Show>
             <Show when=move || {
-                let c = counts.get();
-                c.failed + c.unknown > 0 && state.get() != Some(JobState::Cancelled) && steers.get()
+                let c = job.counts();
+                c.failed + c.unknown > 0 && state() != Some(JobState::Cancelled) && steers()
             }>
                 <button type="button" class="button-quiet" prop:disabled=move || !idle()
                     on:click=move |_| controls.run(Control::Retry)>
                     {move || {
-                        let c = counts.get();
+                        let c = job.counts();
                         format!("Retry {}", format::count(c.failed + c.unknown, "failed row", "failed rows"))
                     }}
                 </button>
@@ -142,17 +129,13 @@ pub fn ControlButtons(
 
 /// "Cancel this job?", with what cancelling leaves undone.
 #[component]
-pub fn CancelDialog(
-    controls: Controls,
-    open: RwSignal<bool>,
-    #[prop(into)] counts: Signal<JobCounts>,
-) -> impl IntoView {
+pub fn CancelDialog(controls: Controls, open: RwSignal<bool>, job: Job) -> impl IntoView {
     view! {
         <Dialog open title="Cancel this job?">
             <p>
                 {move || format!(
                     "{} will not run and will be marked skipped. What is done stays done.",
-                    format::count(counts.get().pending, "waiting operation", "waiting operations")
+                    format::count(job.counts().pending, "waiting operation", "waiting operations")
                 )}
             </p>
             <div class="dialog-buttons">
@@ -164,13 +147,4 @@ pub fn CancelDialog(
             </div>
         </Dialog>
     }
-}
-
-/// Whether the signed-in person started the job (the proxy lets only them steer it) and
-/// Roster may change things.
-pub fn steers(session: &Session, job: &JobSummary) -> bool {
-    session.writable()
-        && session
-            .me()
-            .is_some_and(|m| m.email.eq_ignore_ascii_case(&job.created_by))
 }

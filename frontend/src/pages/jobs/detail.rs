@@ -8,11 +8,12 @@ use leptos_router::{components::A, hooks::use_params_map};
 use roster_api::{JobEvent, JobOperation, JobState, JobSummary};
 
 use super::{
-    controls::{CancelDialog, ControlButtons, Controls, steers},
+    Job,
+    controls::{CancelDialog, ControlButtons, Controls},
     is_settling, job_badge,
     operations::Operations,
 };
-use crate::{api, components::ErrorNotice, format, session::Session};
+use crate::{api, components::ErrorNotice, format};
 
 /// How often a job is polled when its event stream is unavailable.
 const POLL: Duration = Duration::from_secs(2);
@@ -47,7 +48,6 @@ enum Follow {
 /// One job, live.
 #[component]
 fn JobView(id: i64) -> impl IntoView {
-    let session = expect_context::<Session>();
     let summary = RwSignal::new(None::<JobSummary>);
     let operations = RwSignal::new(Vec::<JobOperation>::new());
     let follow = StoredValue::new(Follow::Idle);
@@ -143,18 +143,14 @@ fn JobView(id: i64) -> impl IntoView {
 
     let controls = Controls::new(id, summary, reload);
     let confirm_cancel = RwSignal::new(false);
-    let state = Signal::derive(move || summary.with(|s| s.as_ref().map(|s| s.state)));
-    let counts =
-        Signal::derive(move || summary.with(|s| s.as_ref().map(|s| s.counts).unwrap_or_default()));
-    let steers =
-        Signal::derive(move || summary.with(|s| s.as_ref().is_some_and(|s| steers(&session, s))));
+    let job = Job(summary);
     let count_cell = move |testid: &'static str,
                            label: &'static str,
                            pick: fn(&roster_api::JobCounts) -> usize| {
         view! {
             <div class="job-count">
                 <dt>{label}</dt>
-                <dd data-testid=testid>{move || format::thousands(pick(&counts.get()))}</dd>
+                <dd data-testid=testid>{move || format::thousands(pick(&job.counts()))}</dd>
             </div>
         }
     };
@@ -176,9 +172,9 @@ fn JobView(id: i64) -> impl IntoView {
                         <label for="job-progress-bar">"Progress"</label>
                         <progress id="job-progress-bar"
                             max=move || summary.with(|s| s.as_ref().map_or(1, |s| s.total.max(1)))
-                            value=move || counts.get().finished()></progress>
+                            value=move || job.counts().finished()></progress>
                         <p data-testid="job-progress" aria-live="polite">
-                            <span data-testid="job-finished">{move || format::thousands(counts.get().finished())}</span>
+                            <span data-testid="job-finished">{move || format::thousands(job.counts().finished())}</span>
                             " of "
                             <span data-testid="job-total">{move || summary.with(|s| s.as_ref().map(|s| format::thousands(s.total)))}</span>
                             " finished"
@@ -197,14 +193,14 @@ fn JobView(id: i64) -> impl IntoView {
                         {count_cell("job-running", "Running", |c| c.running)}
                         {count_cell("job-pending", "Waiting", |c| c.pending)}
                     </dl>
-                    <ControlButtons id controls state counts steers confirm_cancel/>
+                    <ControlButtons id controls job confirm_cancel/>
                 </div>
                 <Operations operations/>
             </Show>
             <Show when=move || summary.with(Option::is_none) && detail.with(|d| !matches!(d, Some(Err(_))))>
                 <p class="loading" aria-live="polite">"Loading…"</p>
             </Show>
-            <CancelDialog controls open=confirm_cancel counts/>
+            <CancelDialog controls open=confirm_cancel job/>
         </section>
     }
 }

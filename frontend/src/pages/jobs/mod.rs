@@ -9,13 +9,14 @@ mod operations;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use roster_api::{JobRequest, JobState, JobSummary};
+use roster_api::{JobCounts, JobRequest, JobState, JobSummary};
 
 pub use self::{detail::JobPage, list::JobsPage};
 use crate::{
     api::{self, ApiError},
     components::{ToastKind, Toasts},
     format,
+    session::Session,
 };
 
 /// Creates `request` as a job, says so in a toast ("Job started: 3 invitations.") and opens
@@ -61,4 +62,32 @@ fn is_live(state: JobState) -> bool {
 /// job still has an operation under way whose outcome is yet to come.
 fn is_settling(job: &JobSummary) -> bool {
     is_live(job.state) || job.counts.running > 0
+}
+
+/// A job as the page last heard of it from the proxy (nothing until it has loaded).
+#[derive(Clone, Copy)]
+struct Job(RwSignal<Option<JobSummary>>);
+
+impl Job {
+    fn state(self) -> Option<JobState> {
+        self.0.with(|s| s.as_ref().map(|s| s.state))
+    }
+
+    fn counts(self) -> JobCounts {
+        self.0
+            .with(|s| s.as_ref().map(|s| s.counts).unwrap_or_default())
+    }
+
+    /// Whether `session` may steer it: the proxy lets only the job's creator, and only
+    /// while Roster may change things.
+    fn steered_by(self, session: &Session) -> bool {
+        session.writable()
+            && self.0.with(|s| {
+                s.as_ref().is_some_and(|s| {
+                    session
+                        .me()
+                        .is_some_and(|m| m.email.eq_ignore_ascii_case(&s.created_by))
+                })
+            })
+    }
 }
