@@ -7,22 +7,21 @@ use leptos_router::{
 };
 use roster_api::{AuditOutcome, AuditQuery, Permission};
 
+use super::users::changes::KINDS;
 use crate::{api, components::ErrorNotice, format, session::Session, task::Task};
 
 /// Entries per request.
 const PAGE: u32 = 50;
 
-const ACTIONS: [(&str, &str); 5] = [
-    ("invite", "Invite"),
-    ("assign", "Add to workspace"),
-    ("remove", "Remove from workspace"),
-    ("set_role", "Change role"),
-    ("set_expiration", "Guest expiration"),
-];
+/// The audit log's names for the actions its filter offers, and how it shows them:
+/// invitations, then every kind of change.
+fn actions() -> impl Iterator<Item = (&'static str, &'static str)> {
+    std::iter::once(("invite", "Invite"))
+        .chain(KINDS.into_iter().map(|k| (k.action, k.audit_label)))
+}
 
 fn action_label(action: &str) -> String {
-    ACTIONS
-        .iter()
+    actions()
         .find(|(a, _)| *a == action)
         .map_or_else(|| action.to_string(), |(_, l)| l.to_string())
 }
@@ -167,7 +166,7 @@ pub fn AuditPage() -> impl IntoView {
                         set(Box::new(move |q| q.action = (!v.is_empty()).then_some(v)));
                     }>
                         <option value="" selected=move || query.get().action.is_none()>"Any action"</option>
-                        {ACTIONS.into_iter().map(|(a, l)| view! {
+                        {actions().map(|(a, l)| view! {
                             <option value=a selected=move || query.get().action.as_deref() == Some(a)>{l}</option>
                         }).collect_view()}
                     </select>

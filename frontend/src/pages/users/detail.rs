@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 use roster_api::{Permission, Presence, UserDetail, UserStatus, UserType};
 
-use super::actions::{ActionDialog, ActionKind};
+use super::{
+    actions::ActionDialog,
+    changes::{ChangeKind, KINDS},
+};
 use crate::{
     api,
     components::{Avatar, ErrorNotice},
@@ -42,7 +45,7 @@ pub fn UserDetailView(id: Signal<String>, on_close: Option<Callback<()>>) -> imp
         let id = id.get();
         async move { api::user(&id).await }
     });
-    let action = RwSignal::new(None::<ActionKind>);
+    let action = RwSignal::new(None::<&'static ChangeKind>);
 
     let body = move || {
         let result = detail.get()?;
@@ -71,7 +74,7 @@ pub fn UserDetailView(id: Signal<String>, on_close: Option<Callback<()>>) -> imp
 
 /// Everything but the loading state.
 #[component]
-fn DetailBody(d: UserDetail, action: RwSignal<Option<ActionKind>>) -> impl IntoView {
+fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> impl IntoView {
     let session = expect_context::<Session>();
     let u = d.summary.clone();
     let now = format::now();
@@ -86,42 +89,20 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<ActionKind>>) -> impl IntoV
         UserStatus::Pending => "badge badge-pending",
     };
     let guest = is_guest(u.user_type);
-    // Which actions the role allows; a closure, so the buttons appear once the session (who
-    // is asking, read-only or not) has loaded, even if the user's detail came first.
+    // The changes the role may make to this person; a closure, so the buttons appear once
+    // the session (who is asking, read-only or not) has loaded, even if the user's detail
+    // came first.
     let actions = {
         let u = u.clone();
         move || {
-            let writable = session.writable();
-            let can =
-                |p: Permission| writable && session.can(p) && u.status != UserStatus::Deactivated;
-            [
-                (
-                    ActionKind::Role,
-                    "Change role",
-                    can(Permission::UsersSetRole) && u.user_type != UserType::Bot && !u.is_primary_owner,
-                ),
-                (
-                    ActionKind::Assign,
-                    "Add to a workspace",
-                    can(Permission::UsersAssign) && u.user_type != UserType::Bot,
-                ),
-                (
-                    ActionKind::Remove,
-                    "Remove from a workspace",
-                    can(Permission::UsersRemove) && !u.is_primary_owner && !u.workspaces.is_empty(),
-                ),
-                (
-                    ActionKind::Expiration,
-                    "Set expiration",
-                    can(Permission::UsersSetExpiration) && guest,
-                ),
-            ]
-            .into_iter()
-            .filter(|(_, _, shown)| *shown)
-            .map(|(kind, label, _)| view! {
-                <button type="button" class="button" on:click=move |_| action.set(Some(kind))>{label}</button>
-            })
-            .collect_view()
+            let changeable = session.writable() && u.status != UserStatus::Deactivated;
+            KINDS
+                .into_iter()
+                .filter(|kind| changeable && session.can(kind.permission) && (kind.applies_to)(&u))
+                .map(|kind| view! {
+                    <button type="button" class="button" on:click=move |_| action.set(Some(kind))>{kind.button}</button>
+                })
+                .collect_view()
         }
     };
     let local_time = d.timezone_offset.map(|offset| {

@@ -8,7 +8,7 @@ use leptos_router::{
 };
 use roster_api::{Permission, SortDir, SortKey, UserQuery};
 
-use super::{actions::ActionKind, bulk::BulkActionDialog, detail::UserDetailView};
+use super::{bulk::BulkActionDialog, changes::KINDS, detail::UserDetailView};
 use crate::{
     api,
     components::{FilterBar, History, Selection, UserTable},
@@ -103,12 +103,8 @@ pub fn UsersPage() -> impl IntoView {
         }
     };
     let bulk_open = RwSignal::new(false);
-    let bulk_allowed = move || {
-        session.writable()
-            && ActionKind::ALL
-                .into_iter()
-                .any(|k| session.can(k.permission()))
-    };
+    let bulk_allowed =
+        move || session.writable() && KINDS.into_iter().any(|kind| session.can(kind.permission));
 
     view! {
         <section class="page page-users">

@@ -1,7 +1,9 @@
-//! The users area: the table, a user's detail, and the forms that change users.
+//! The users area: the table, a user's detail, and the forms that change users (one file
+//! per kind of change in `changes/`).
 
 mod actions;
 mod bulk;
+pub mod changes;
 mod detail;
 mod list;
 
