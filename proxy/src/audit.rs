@@ -2,16 +2,11 @@
 //! after it, plus refused attempts. Nothing in Roster updates or deletes a row, and triggers
 //! in the schema refuse it.
 
-use std::{path::Path, str::FromStr};
-
 use roster_api::{AuditEntry, AuditOutcome, AuditPage, AuditQuery};
 use serde_json::Value;
-use sqlx::{
-    Row, SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use crate::{policy::Caller, private_files};
+use crate::{db::Db, policy::Caller};
 
 /// Keys whose values never go into the log.
 const REDACTED_KEYS: &[&str] = &["custom_message", "token"];
@@ -73,37 +68,12 @@ pub fn redact(mut params: Value) -> Value {
 }
 
 impl AuditLog {
-    /// Opens (creating if needed) `path` and applies the migrations. The directory is made
-    /// 0700 and the database with its WAL and shared-memory files 0600.
-    pub async fn open(path: &Path) -> Result<Self, sqlx::Error> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            private_files::private_dir(dir).map_err(sqlx::Error::Io)?;
-        }
-        private_files::private_file(path).map_err(sqlx::Error::Io)?;
-        for suffix in ["-wal", "-shm", "-journal"] {
-            let mut companion = path.as_os_str().to_owned();
-            companion.push(suffix);
-            private_files::private_if_present(Path::new(&companion)).map_err(sqlx::Error::Io)?;
-        }
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self {
-            pool,
+    /// The log in `db`.
+    pub fn new(db: Db) -> Self {
+        Self {
+            pool: db.pool().clone(),
             opened_at: now_ms(),
-        })
-    }
-
-    /// The database, for the tables that live next to the log (jobs).
-    pub fn pool(&self) -> sqlx::SqlitePool {
-        self.pool.clone()
+        }
     }
 
     /// Records an attempt before Slack is called; returns its ID.
@@ -175,84 +145,78 @@ impl AuditLog {
     ) -> Result<AuditPage, sqlx::Error> {
         let limit = query.limit.unwrap_or(100).clamp(1, 500) as i64;
         let before: Option<i64> = query.cursor.as_deref().and_then(|c| c.parse().ok());
-        let mut sql = String::from(
-            "SELECT a.id, a.at, a.request_id, a.actor_email, a.role, a.action, a.target_user, a.workspace,
-                    a.params, a.state, a.message, o.outcome, o.slack_error, o.message
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT a.id, a.at, a.request_id, a.actor_email, a.role, a.action, a.target_user,
+                    a.workspace, a.params, a.state, a.message,
+                    o.outcome, o.slack_error, o.message AS outcome_message
              FROM audit_actions a LEFT JOIN audit_outcomes o ON o.action_id = a.id WHERE 1 = 1",
         );
-        let mut binds: Vec<Bind> = Vec::new();
         if let Some(id) = before {
-            sql.push_str(" AND a.id < ?");
-            binds.push(Bind::Int(id));
+            q.push(" AND a.id < ").push_bind(id);
         }
         match reader {
             AuditReader::Everything => {}
             AuditReader::Own { actor } => {
-                sql.push_str(" AND a.actor_email = ? COLLATE NOCASE");
-                binds.push(Bind::Text(actor.to_string()));
+                q.push(" AND a.actor_email = ")
+                    .push_bind(*actor)
+                    .push(" COLLATE NOCASE");
             }
             AuditReader::Workspaces { actor, workspaces } => {
-                sql.push_str(" AND (a.actor_email = ? COLLATE NOCASE OR a.workspace IN (");
-                binds.push(Bind::Text(actor.to_string()));
-                for (i, w) in workspaces.iter().enumerate() {
-                    sql.push_str(if i == 0 { "?" } else { ", ?" });
-                    binds.push(Bind::Text(w.clone()));
-                }
+                q.push(" AND (a.actor_email = ")
+                    .push_bind(*actor)
+                    .push(" COLLATE NOCASE OR a.workspace IN (");
                 if workspaces.is_empty() {
-                    sql.push_str("NULL");
+                    q.push("NULL");
                 }
-                sql.push_str("))");
+                let mut list = q.separated(", ");
+                for w in workspaces {
+                    list.push_bind(w.as_str());
+                }
+                q.push("))");
             }
         }
         if let Some(actor) = query.actor.as_deref().filter(|s| !s.is_empty()) {
-            sql.push_str(" AND a.actor_email LIKE ? ESCAPE '\\'");
-            binds.push(Bind::Text(format!("%{}%", like_escape(actor))));
+            q.push(" AND a.actor_email LIKE ")
+                .push_bind(format!("%{}%", like_escape(actor)))
+                .push(" ESCAPE '\\'");
         }
         if let Some(target) = query.target.as_deref().filter(|s| !s.is_empty()) {
-            sql.push_str(" AND a.target_user LIKE ? ESCAPE '\\'");
-            binds.push(Bind::Text(format!("%{}%", like_escape(target))));
+            q.push(" AND a.target_user LIKE ")
+                .push_bind(format!("%{}%", like_escape(target)))
+                .push(" ESCAPE '\\'");
         }
         if let Some(action) = query.action.as_deref().filter(|s| !s.is_empty()) {
-            sql.push_str(" AND a.action = ?");
-            binds.push(Bind::Text(action.to_string()));
+            q.push(" AND a.action = ").push_bind(action);
         }
         if let Some(from) = query.from {
-            sql.push_str(" AND a.at >= ?");
-            binds.push(Bind::Int(from));
+            q.push(" AND a.at >= ").push_bind(from);
         }
         if let Some(to) = query.to {
-            sql.push_str(" AND a.at < ?");
-            binds.push(Bind::Int(to));
+            q.push(" AND a.at < ").push_bind(to);
         }
-        if let Some(outcome) = query.outcome {
-            sql.push_str(match outcome {
-                AuditOutcome::Denied | AuditOutcome::Invalid => " AND a.state = ?",
-                AuditOutcome::Pending => " AND a.state = 'pending' AND o.outcome IS NULL AND a.at >= ?",
-                AuditOutcome::Unknown => {
-                    " AND ((a.state = 'pending' AND o.outcome IS NULL AND a.at < ?) OR o.outcome = 'unknown')"
-                }
-                AuditOutcome::Ok | AuditOutcome::SlackError => " AND o.outcome = ?",
-            });
-            binds.push(match outcome {
-                AuditOutcome::Pending | AuditOutcome::Unknown => Bind::Int(self.opened_at),
-                other => Bind::Text(other.as_str().to_string()),
-            });
+        match query.outcome {
+            None => {}
+            Some(outcome @ (AuditOutcome::Denied | AuditOutcome::Invalid)) => {
+                q.push(" AND a.state = ").push_bind(outcome.as_str());
+            }
+            Some(AuditOutcome::Pending) => {
+                q.push(" AND a.state = 'pending' AND o.outcome IS NULL AND a.at >= ")
+                    .push_bind(self.opened_at);
+            }
+            Some(AuditOutcome::Unknown) => {
+                q.push(" AND ((a.state = 'pending' AND o.outcome IS NULL AND a.at < ")
+                    .push_bind(self.opened_at)
+                    .push(") OR o.outcome = 'unknown')");
+            }
+            Some(outcome @ (AuditOutcome::Ok | AuditOutcome::SlackError)) => {
+                q.push(" AND o.outcome = ").push_bind(outcome.as_str());
+            }
         }
-        sql.push_str(" ORDER BY a.id DESC LIMIT ?");
-        binds.push(Bind::Int(limit + 1));
-
-        // Built only from the literal fragments above; every value is a bound parameter.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for b in &binds {
-            q = match b {
-                Bind::Int(i) => q.bind(*i),
-                Bind::Text(t) => q.bind(t.as_str()),
-            };
-        }
-        let rows = q.fetch_all(&self.pool).await?;
+        q.push(" ORDER BY a.id DESC LIMIT ").push_bind(limit + 1);
+        let rows: Vec<EntryRow> = q.build_query_as().fetch_all(&self.pool).await?;
         let more = rows.len() as i64 > limit;
         let entries: Vec<AuditEntry> = rows
-            .iter()
+            .into_iter()
             .take(limit as usize)
             .map(|row| self.entry(row))
             .collect();
@@ -266,35 +230,30 @@ impl AuditLog {
         })
     }
 
-    fn entry(&self, row: &sqlx::sqlite::SqliteRow) -> AuditEntry {
-        let at: i64 = row.get(1);
-        let state: String = row.get(9);
-        let outcome: Option<String> = row.get(11);
-        let outcome = match (state.as_str(), outcome.as_deref()) {
+    fn entry(&self, row: EntryRow) -> AuditEntry {
+        let outcome = match (row.state.as_str(), row.outcome.as_deref()) {
             (_, Some(o)) => AuditOutcome::parse(o).unwrap_or(AuditOutcome::Unknown),
-            ("pending", None) if at < self.opened_at => AuditOutcome::Unknown,
+            ("pending", None) if row.at < self.opened_at => AuditOutcome::Unknown,
             ("pending", None) => AuditOutcome::Pending,
             (s, None) => AuditOutcome::parse(s).unwrap_or(AuditOutcome::Unknown),
         };
-        let action_message: Option<String> = row.get(10);
-        let outcome_message: Option<String> = row.get(13);
-        let message = outcome_message.or(action_message).or_else(|| {
+        let message = row.outcome_message.or(row.message).or_else(|| {
             (outcome == AuditOutcome::Unknown).then(|| {
                 "Roster stopped before Slack answered; check the user before retrying.".to_string()
             })
         });
         AuditEntry {
-            id: row.get(0),
-            at,
-            request_id: row.get(2),
-            actor_email: row.get(3),
-            role: row.get(4),
-            action: row.get(5),
-            target_user: row.get(6),
-            workspace: row.get(7),
-            params: row.get(8),
+            id: row.id,
+            at: row.at,
+            request_id: row.request_id,
+            actor_email: row.actor_email,
+            role: row.role,
+            action: row.action,
+            target_user: row.target_user,
+            workspace: row.workspace,
+            params: row.params,
             outcome,
-            slack_error: row.get(12),
+            slack_error: row.slack_error,
             message,
         }
     }
@@ -308,9 +267,23 @@ impl AuditLog {
     }
 }
 
-enum Bind {
-    Int(i64),
-    Text(String),
+/// One row of the log's query.
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: i64,
+    at: i64,
+    request_id: String,
+    actor_email: String,
+    role: String,
+    action: String,
+    target_user: Option<String>,
+    workspace: Option<String>,
+    params: String,
+    state: String,
+    message: Option<String>,
+    outcome: Option<String>,
+    slack_error: Option<String>,
+    outcome_message: Option<String>,
 }
 
 fn like_escape(s: &str) -> String {
@@ -340,7 +313,7 @@ permissions = ["users.read"]"#,
     #[tokio::test]
     async fn intents_outcomes_and_filters() {
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::open(&dir.path().join("roster.db")).await.unwrap();
+        let log = AuditLog::new(Db::open(&dir.path().join("roster.db")).await.unwrap());
         let ada = caller("ada@larkspur.example");
         let bob = caller("bob@larkspur.example");
         let intent = |caller: &'static Caller, action: &'static str| Intent {
@@ -459,7 +432,7 @@ permissions = ["users.read"]"#,
         // A pending row from before a restart reads as unknown.
         drop(log);
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        let reopened = AuditLog::open(&dir.path().join("roster.db")).await.unwrap();
+        let reopened = AuditLog::new(Db::open(&dir.path().join("roster.db")).await.unwrap());
         let after = reopened
             .list(&AuditQuery::default(), &AuditReader::Everything)
             .await

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 
 /// `[auth] mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

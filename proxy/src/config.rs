@@ -8,6 +8,7 @@ use std::{
 
 use serde::Deserialize;
 
+pub use crate::config_error::ConfigError;
 use crate::{auth::AuthConfig, policy::RoleConfig, slack::SlackToken};
 
 /// Slack's Web API.
@@ -120,20 +121,6 @@ fn default_refresh() -> u64 {
 }
 fn default_scale() -> f64 {
     1.0
-}
-
-/// A configuration problem, naming the key.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: {message}")]
-    Parse { path: String, message: String },
-    #[error("{key}: {message}")]
-    Invalid { key: String, message: String },
 }
 
 fn invalid(key: &str, message: impl Into<String>) -> ConfigError {

@@ -10,7 +10,7 @@ use roster_api::{ErrorBody, ErrorDetail};
 
 use crate::{
     auth::AuthError,
-    policy::Denied,
+    policy::{Denied, NoSuchUser},
     slack::{SlackError, messages},
 };
 
@@ -70,6 +70,12 @@ pub enum AppError {
     /// Roster itself failed (the audit log could not be written, …).
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<NoSuchUser> for AppError {
+    fn from(e: NoSuchUser) -> Self {
+        AppError::NotFound(e.to_string())
+    }
 }
 
 impl AppError {

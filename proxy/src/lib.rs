@@ -11,6 +11,8 @@ pub mod audit;
 pub mod auth;
 pub mod changes;
 pub mod config;
+pub mod config_error;
+pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod error;
@@ -78,7 +80,60 @@ pub struct AppState {
     pub web: Option<Arc<WebApp>>,
 }
 
+/// Roster connected to Slack: the client, what the start-up preflight found, and where the
+/// directory comes from (see [`serve::connect`]).
+#[derive(Debug)]
+pub struct Connected {
+    pub slack: SlackClient,
+    pub metrics: Arc<Metrics>,
+    pub connection: Connection,
+    pub source: Source,
+}
+
+/// What differs between `roster serve`, the demo, the tests and the bench; [`AppState::new`]
+/// builds the rest the same way for all of them.
+#[derive(Debug)]
+pub struct Parts {
+    pub connected: Connected,
+    pub directory: Arc<Directory>,
+    pub db: db::Db,
+    pub auth: Authenticator,
+    pub roles: Vec<RoleConfig>,
+    pub metrics_access: metrics::MetricsAccess,
+    /// The origin allowed to make changes; `None`: the request's own `Host`.
+    pub public_origin: Option<String>,
+    /// The built browser app; `None` serves the API alone.
+    pub web: Option<WebApp>,
+}
+
 impl AppState {
+    /// The state every handler shares: the audit log and the jobs over the database, and
+    /// fresh health and per-person budgets.
+    pub fn new(parts: Parts) -> Self {
+        let Connected {
+            slack,
+            metrics,
+            connection,
+            source,
+        } = parts.connected;
+        AppState {
+            slack,
+            source: Arc::new(source),
+            directory: parts.directory,
+            connection: Arc::new(connection),
+            auth: Arc::new(parts.auth),
+            roles: Arc::new(parts.roles),
+            audit: AuditLog::new(parts.db.clone()),
+            metrics,
+            metrics_access: parts.metrics_access,
+            health: Arc::new(middleware::Health::default()),
+            writes: Arc::new(WriteLimiter::default()),
+            jobs: Arc::new(jobs::Jobs::new(jobs::JobStore::new(parts.db))),
+            public_origin: parts.public_origin,
+            web: parts.web.map(Arc::new),
+        }
+    }
+
     /// `GET /api/status`.
     pub fn status(&self) -> ServerStatus {
         let c = &self.connection;

@@ -7,14 +7,14 @@ use roster_api::Mode;
 use tokio::net::TcpListener;
 
 use crate::{
-    AppState, Connection, app,
-    audit::AuditLog,
+    AppState, Connected, Connection, Parts, app,
     auth::Authenticator,
     config::Config,
+    db::Db,
     directory::{Directory, Source},
     metrics::Metrics,
-    middleware::{Health, WriteLimiter, spawn_token_check},
-    slack::{SlackClient, SlackError, messages, methods::AdminUsersList},
+    middleware::spawn_token_check,
+    slack::{SlackClient, SlackError, SlackToken, messages, methods::AdminUsersList},
     web::WebApp,
 };
 
@@ -115,6 +115,25 @@ pub async fn preflight(
     ))
 }
 
+/// Connects to Slack at `api_url` with `token`: the client (its limiter's clock `rate_scale`
+/// times faster, for a sandbox with scaled limits) and what [`preflight`] finds.
+pub async fn connect(
+    api_url: &str,
+    token: SlackToken,
+    rate_scale: f64,
+    demo: bool,
+) -> anyhow::Result<Connected> {
+    let metrics = Arc::new(Metrics::default());
+    let slack = SlackClient::new(api_url, token, rate_scale, metrics.clone())?;
+    let (connection, source) = preflight(&slack, demo).await?;
+    Ok(Connected {
+        slack,
+        metrics,
+        connection,
+        source,
+    })
+}
+
 /// Runs `roster serve`.
 pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
@@ -127,14 +146,14 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     let auth = Authenticator::from_config(&config.auth)
         .await
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-    let metrics = Arc::new(Metrics::default());
-    let slack = SlackClient::new(
+    let connected = connect(
         &config.slack.api_url,
         token,
         config.slack.rate_limit_scale,
-        metrics.clone(),
-    )?;
-    let (connection, source) = preflight(&slack, false).await?;
+        false,
+    )
+    .await?;
+    let connection = &connected.connection;
     match connection.mode {
         Mode::Admin => println!(
             "Connected to Slack as @{} in {} ({}): org-level admin token, admin actions on.",
@@ -148,7 +167,7 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
             connection.reason.as_deref().unwrap_or_default()
         ),
     }
-    let audit = AuditLog::open(&config.data_dir.join("roster.db"))
+    let db = Db::open(&config.data_dir.join("roster.db"))
         .await
         .with_context(|| {
             format!(
@@ -156,31 +175,21 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
                 config.data_dir.display()
             )
         })?;
-    let directory = Arc::new(Directory::persistent(
-        &config.data_dir.join("directory.json"),
-    ));
-    let jobs = Arc::new(crate::jobs::Jobs::new(crate::jobs::JobStore::new(
-        audit.pool(),
-    )));
-    let state = AppState {
-        slack,
-        source: Arc::new(source),
-        directory,
-        connection: Arc::new(connection),
-        auth: Arc::new(auth),
-        roles: Arc::new(config.roles.clone()),
-        audit,
-        metrics,
+    let state = AppState::new(Parts {
+        connected,
+        directory: Arc::new(Directory::persistent(
+            &config.data_dir.join("directory.json"),
+        )),
+        db,
+        auth,
+        roles: config.roles.clone(),
         metrics_access: config
             .metrics
             .access()
             .map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
-        health: Arc::new(Health::default()),
-        writes: Arc::new(WriteLimiter::default()),
-        jobs,
         public_origin: config.public_url.as_deref().map(origin_of),
-        web: Some(Arc::new(web)),
-    };
+        web: Some(web),
+    });
     start_background(
         &state,
         Duration::from_secs(config.slack.refresh_minutes * 60),
@@ -231,11 +240,31 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(crate::demo::shutdown_signal())
+    .with_graceful_shutdown(shutdown_signal())
     .await?;
     jobs.stop_all();
     tokio::task::spawn_blocking(move || directory.persist()).await?;
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
 }
 
 #[cfg(test)]

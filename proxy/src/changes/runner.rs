@@ -120,7 +120,7 @@ impl<'a> Runner<'a> {
         let person = match change.names().person {
             Person::User(id) => match self.caller.user(&state.directory, id) {
                 Ok(user) => Some(user),
-                Err(e) => return Err(refuse(e).await),
+                Err(e) => return Err(refuse(e.into()).await),
             },
             Person::Email(_) => None,
         };

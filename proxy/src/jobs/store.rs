@@ -126,8 +126,11 @@ fn op_row(row: &SqliteRow) -> Result<OpRow, sqlx::Error> {
 }
 
 impl JobStore {
-    pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+    /// The jobs in `db`.
+    pub fn new(db: crate::db::Db) -> Self {
+        Self {
+            pool: db.pool().clone(),
+        }
     }
 
     /// Stores a new job: `ops` are (operation, initial state, message).
