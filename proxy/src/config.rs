@@ -225,13 +225,16 @@ impl Config {
                 "must be a number above 0",
             ));
         }
-        if let Some(public) = &self.public_url
-            && !(public.starts_with("https://") || public.starts_with("http://"))
-        {
-            return Err(invalid(
-                "public_url",
-                format!("must be the http(s) URL people open, got {public:?}"),
-            ));
+        if let Some(public) = &self.public_url {
+            let web = url::Url::parse(public)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
+            if web.is_none() {
+                return Err(invalid(
+                    "public_url",
+                    format!("must be the http(s) URL people open, got {public:?}"),
+                ));
+            }
         }
         self.auth.validate()?;
         crate::policy::validate_roles(&self.roles)?;

@@ -201,16 +201,12 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     serve(listener, state).await
 }
 
-/// The origin (`scheme://host[:port]`) of a URL.
+/// The origin (`scheme://host[:port]`, default port left out) of a URL the configuration
+/// has already checked; the text itself if it is not a URL.
 pub fn origin_of(url: &str) -> String {
-    let url = url.trim_end_matches('/');
-    match url.find("://") {
-        Some(i) => match url[i + 3..].find('/') {
-            Some(j) => url[..i + 3 + j].to_string(),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| url.trim_end_matches('/').to_string())
 }
 
 /// The first sync (if no copy was loaded, requests wait on nothing: the UI shows progress),
@@ -280,6 +276,10 @@ mod tests {
         assert_eq!(
             origin_of("https://roster.example.com:8443/app"),
             "https://roster.example.com:8443"
+        );
+        assert_eq!(
+            origin_of("https://Roster.Example.com:443/"),
+            "https://roster.example.com"
         );
     }
 }

@@ -5,7 +5,7 @@ use std::{convert::Infallible, time::Duration};
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::JsonRejection, rejection::QueryRejection},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
@@ -14,7 +14,7 @@ use axum::{
 use futures_util::stream::{self, Stream};
 use roster_api::{
     DryRun, ErrorBody, JobCreateQuery, JobDetail, JobEvent, JobList, JobRequest, JobState,
-    JobSummary, OpState, Operation,
+    JobSummary, OpState,
 };
 use tokio::sync::broadcast::error::RecvError;
 
@@ -24,6 +24,7 @@ use crate::{
     jobs::{JobRow, no_such_job, user_name},
     middleware::request_id,
     policy::{Caller, Permission},
+    routes::csv_file::CsvFile,
 };
 
 /// A job ID from the path; anything else names no job.
@@ -262,14 +263,6 @@ pub async fn retry(
     Ok(Json(state.jobs.retry(&state, id).await?))
 }
 
-fn describe(op: &Operation) -> [String; 3] {
-    [
-        op.label().to_string(),
-        op.target().to_string(),
-        op.workspace().unwrap_or_default().to_string(),
-    ]
-}
-
 /// The operations that did not end done (failed, skipped, unknown), as CSV.
 #[utoipa::path(get, path = "/jobs/{id}/errors.csv", tag = "jobs", params(("id" = i64, Path)),
     responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 404, body = ErrorBody)))]
@@ -277,10 +270,21 @@ pub async fn errors_csv(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, AppError> {
+) -> Result<CsvFile, AppError> {
     let id = job_id(&id)?;
     find(&state, &caller, id).await?;
-    let mut out = String::from("row,action,target,workspace,state,message,slack_error\n");
+    let mut file = CsvFile::new(
+        format!("roster-job-{id}-errors.csv"),
+        &[
+            "row",
+            "action",
+            "target",
+            "workspace",
+            "state",
+            "message",
+            "slack_error",
+        ],
+    )?;
     for op in state.jobs.store().operations(id).await? {
         if matches!(
             op.state,
@@ -288,28 +292,15 @@ pub async fn errors_csv(
         ) {
             continue;
         }
-        let [action, target, workspace] = describe(&op.operation);
-        let cells = [
+        file.row([
             (op.index + 1).to_string(),
-            action,
-            target,
-            workspace,
+            op.operation.label().to_string(),
+            op.operation.target().to_string(),
+            op.operation.workspace().unwrap_or_default().to_string(),
             op.state.label().to_string(),
             op.message.clone().unwrap_or_default(),
             op.slack_error.clone().unwrap_or_default(),
-        ];
-        let line: Vec<String> = cells.iter().map(|c| super::csv_field(c)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
+        ])?;
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"roster-job-{id}-errors.csv\""),
-            ),
-        ],
-        out,
-    ))
+    Ok(file)
 }
