@@ -16,7 +16,7 @@ use crate::{
     error::AppError,
     policy::Denied,
     slack::{
-        SlackClient, SlackError, SlackMethod,
+        SlackError, SlackMethod,
         methods::{AdminUsersInvite, UsersLookupByEmail},
     },
 };
@@ -150,23 +150,13 @@ impl Change for Invite {
     }
 
     fn describe(&self, ctx: &Ctx<'_>, _: Option<&DirUser>, tense: Tense) -> String {
-        let verb = match tense {
-            Tense::Will => "Will invite",
-            Tense::Did => "Invited",
-        };
+        let verb = tense.pick("Will invite", "Invited");
         format!(
             "{verb} {} to {} {}.",
             self.email(),
             ctx.workspace_name(&self.0.workspace),
             self.kind()
         )
-    }
-
-    fn call<'a>(
-        call: &'a AdminUsersInvite,
-        slack: &'a SlackClient,
-    ) -> Boxed<'a, Result<(), SlackError>> {
-        Box::pin(async move { slack.send(call).await.map(drop) })
     }
 
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {

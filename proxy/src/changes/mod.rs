@@ -28,7 +28,10 @@ use crate::{
     directory::DirUser,
     error::AppError,
     policy::Caller,
-    slack::{SlackClient, SlackError, SlackMethod},
+    slack::{
+        SlackClient, SlackError, SlackMethod,
+        methods::{Done, Method},
+    },
 };
 
 pub use assign::Assign;
@@ -67,6 +70,14 @@ pub struct Names<'a> {
 }
 
 impl<'a> Names<'a> {
+    /// A person, by user ID, on one workspace.
+    pub fn user_on(user: &'a str, workspace: &'a str) -> Self {
+        Names {
+            place: Place::Workspace(workspace),
+            person: Person::User(user),
+        }
+    }
+
     /// The workspace column of the audit log and a job row.
     pub fn workspace(&self) -> Option<&'a str> {
         match self.place {
@@ -126,6 +137,28 @@ pub enum Tense {
     Did,
 }
 
+impl Tense {
+    /// The words for this tense.
+    pub fn pick(self, will: &'static str, did: &'static str) -> &'static str {
+        match self {
+            Tense::Will => will,
+            Tense::Did => did,
+        }
+    }
+}
+
+/// The Slack request a change sends.
+pub trait SlackCall: Send + Sync {
+    fn send<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>>;
+}
+
+/// Every write method Slack answers with a bare `ok`.
+impl<M: Method<Reply = Done>> SlackCall for M {
+    fn send<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
+        Box::pin(async move { slack.send(self).await.map(drop) })
+    }
+}
+
 /// A future a change kind returns.
 pub type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -136,7 +169,7 @@ pub trait Change: Clone + Serialize + Send + Sync + Sized + 'static {
     /// What a role needs to make it.
     const PERMISSION: Permission;
     /// The typed Slack request it sends.
-    type Call: Send + Sync;
+    type Call: SlackCall;
 
     /// The workspace and person it names.
     fn names(&self) -> Names<'_>;
@@ -155,9 +188,6 @@ pub trait Change: Clone + Serialize + Send + Sync + Sized + 'static {
 
     /// How a person reads it ("Will add Ada Lee to HQ." / "Added Ada Lee to HQ.").
     fn describe(&self, ctx: &Ctx<'_>, person: Option<&DirUser>, tense: Tense) -> String;
-
-    /// Sends the Slack request.
-    fn call<'a>(call: &'a Self::Call, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>>;
 
     /// Puts what Slack did into the directory at once; the person as they are now.
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>>;

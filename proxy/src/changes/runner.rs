@@ -4,7 +4,7 @@
 use roster_api::{ActionResult, AuditOutcome, Mode, Operation};
 use serde_json::json;
 
-use super::{Change, Ctx, Names, Person, Place, Tense};
+use super::{Change, Ctx, Names, Person, Place, SlackCall, Tense};
 use crate::{
     AppState,
     audit::Intent,
@@ -154,7 +154,7 @@ impl<'a> Runner<'a> {
         } = checked;
         let audit = &self.state.audit;
         let id = audit.intent(&self.intent(&change)).await?;
-        if let Err(error) = C::call(&call, &self.state.slack).await {
+        if let Err(error) = call.send(&self.state.slack).await {
             let (outcome, message) = match &error {
                 SlackError::Api { code, .. } => (
                     AuditOutcome::SlackError,

@@ -4,7 +4,7 @@
 use roster_api::{ORG_WIDE, Operation, Permission, Role, UserType, WorkspaceRole};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, article, name_of};
+use super::{Boxed, Change, Ctx, Names, Person, Place, SlackCall, Tense, article, name_of};
 use crate::{
     AppState,
     directory::{self, DirUser},
@@ -31,6 +31,16 @@ pub enum RoleCall {
     Admin(AdminUsersSetAdmin),
     Owner(AdminUsersSetOwner),
     Regular(AdminUsersSetRegular),
+}
+
+impl SlackCall for RoleCall {
+    fn send<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
+        match self {
+            RoleCall::Admin(r) => r.send(slack),
+            RoleCall::Owner(r) => r.send(slack),
+            RoleCall::Regular(r) => r.send(slack),
+        }
+    }
 }
 
 impl SetRole {
@@ -118,16 +128,6 @@ impl Change for SetRole {
             Tense::Will => format!("Will make {} {role} {place}.", name_of(person)),
             Tense::Did => format!("{} is now {role} {place}.", name_of(person)),
         }
-    }
-
-    fn call<'a>(call: &'a RoleCall, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
-        Box::pin(async move {
-            match call {
-                RoleCall::Admin(r) => slack.send(r).await.map(drop),
-                RoleCall::Owner(r) => slack.send(r).await.map(drop),
-                RoleCall::Regular(r) => slack.send(r).await.map(drop),
-            }
-        })
     }
 
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
