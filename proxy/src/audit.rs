@@ -6,7 +6,10 @@ use roster_api::{AuditEntry, AuditOutcome, AuditPage, AuditQuery};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use crate::{db::Db, policy::Caller};
+use crate::{
+    db::{Db, StorageError, WriteKind},
+    policy::Caller,
+};
 
 /// Keys whose values never go into the log.
 const REDACTED_KEYS: &[&str] = &["custom_message", "token"];
@@ -38,10 +41,32 @@ pub enum AuditReader<'a> {
     },
 }
 
+/// Whether an outcome is in the log yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Recorded {
+    Now,
+    /// The storage could not take it: it waits, and is written before the next change.
+    Pending,
+}
+
+/// An outcome row, as it waits to be written.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct OutcomeRow {
+    action_id: i64,
+    at: i64,
+    outcome: String,
+    slack_error: Option<String>,
+    message: String,
+}
+
 /// The audit database.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
+    db: Db,
     pool: SqlitePool,
+    /// Outcomes that could not be written yet, oldest first.
+    pending: std::sync::Arc<std::sync::Mutex<Vec<OutcomeRow>>>,
     /// Unix ms when this process opened the log: pending rows older than that never got an
     /// answer (Roster stopped), so they read as "unknown".
     opened_at: i64,
@@ -68,16 +93,32 @@ pub fn redact(mut params: Value) -> Value {
 }
 
 impl AuditLog {
-    /// The log in `db`.
+    /// The log in `db`, with the outcomes a previous run spooled waiting to be written.
     pub fn new(db: Db) -> Self {
+        let spooled: Vec<OutcomeRow> = std::fs::read_to_string(db.spool())
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect();
+        if !spooled.is_empty() {
+            tracing::info!(
+                outcomes = spooled.len(),
+                "outcomes waiting from before the restart"
+            );
+        }
         Self {
             pool: db.pool().clone(),
+            db,
+            pending: std::sync::Arc::new(std::sync::Mutex::new(spooled)),
             opened_at: now_ms(),
         }
     }
 
-    /// Records an attempt before Slack is called; returns its ID.
-    pub async fn intent(&self, intent: &Intent<'_>) -> Result<i64, sqlx::Error> {
+    /// Records an attempt before Slack is called, committed before this returns; returns
+    /// its ID. Outcomes still waiting to be written go first: no change is accepted before
+    /// the records of earlier ones are in.
+    pub async fn intent(&self, intent: &Intent<'_>) -> Result<i64, StorageError> {
+        self.flush().await?;
         self.insert(intent, "pending", None).await
     }
 
@@ -87,7 +128,7 @@ impl AuditLog {
         intent: &Intent<'_>,
         outcome: AuditOutcome,
         message: &str,
-    ) -> Result<i64, sqlx::Error> {
+    ) -> Result<i64, StorageError> {
         self.insert(intent, outcome.as_str(), Some(message)).await
     }
 
@@ -96,45 +137,150 @@ impl AuditLog {
         intent: &Intent<'_>,
         state: &str,
         message: Option<&str>,
-    ) -> Result<i64, sqlx::Error> {
-        let row = sqlx::query(
-            "INSERT INTO audit_actions
-               (at, request_id, actor_subject, actor_email, role, action, target_user, workspace, params, state, message)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(now_ms())
-        .bind(intent.request_id)
-        .bind(&intent.caller.subject)
-        .bind(&intent.caller.email)
-        .bind(&intent.caller.role.name)
-        .bind(intent.action)
-        .bind(intent.target_user)
-        .bind(intent.workspace)
-        .bind(redact(intent.params.clone()).to_string())
-        .bind(state)
-        .bind(message)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.get(0))
+    ) -> Result<i64, StorageError> {
+        let write = async {
+            self.db.injected(WriteKind::Other)?;
+            // An explicit transaction: its commit, where a full disk shows, is awaited and
+            // its failure seen.
+            let mut tx = self.pool.begin().await?;
+            let row = sqlx::query(
+                "INSERT INTO audit_actions
+                   (at, request_id, actor_subject, actor_email, role, action, target_user, workspace, params, state, message)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(now_ms())
+            .bind(intent.request_id)
+            .bind(&intent.caller.subject)
+            .bind(&intent.caller.email)
+            .bind(&intent.caller.role.name)
+            .bind(intent.action)
+            .bind(intent.target_user)
+            .bind(intent.workspace)
+            .bind(redact(intent.params.clone()).to_string())
+            .bind(state)
+            .bind(message)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<i64, sqlx::Error>(row.get(0))
+        };
+        match write.await {
+            Ok(id) => {
+                self.db.wrote();
+                Ok(id)
+            }
+            Err(e) => Err(self.db.write_failed(e)),
+        }
     }
 
-    /// Records how an attempt ended.
+    /// Records how an attempt ended. When the storage cannot take it (Slack has answered,
+    /// so the change may be made), the outcome waits in memory and in a small file beside
+    /// the database, and is written before any other change is accepted.
     pub async fn outcome(
         &self,
         action_id: i64,
         outcome: AuditOutcome,
         slack_error: Option<&str>,
         message: &str,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO audit_outcomes (action_id, at, outcome, slack_error, message) VALUES (?, ?, ?, ?, ?)")
-            .bind(action_id)
-            .bind(now_ms())
-            .bind(outcome.as_str())
-            .bind(slack_error)
-            .bind(message)
-            .execute(&self.pool)
-            .await?;
+    ) -> Recorded {
+        let row = OutcomeRow {
+            action_id,
+            at: now_ms(),
+            outcome: outcome.as_str().to_string(),
+            slack_error: slack_error.map(str::to_string),
+            message: message.to_string(),
+        };
+        match self.write_outcome(&row).await {
+            Ok(()) => {
+                self.db.wrote();
+                Recorded::Now
+            }
+            Err(e) => {
+                let error = self.db.write_failed(e);
+                tracing::warn!(action_id, error = %error.detail, "the outcome of a change waits to be recorded");
+                self.keep(row);
+                Recorded::Pending
+            }
+        }
+    }
+
+    async fn write_outcome(&self, row: &OutcomeRow) -> Result<(), sqlx::Error> {
+        self.db.injected(WriteKind::Outcome)?;
+        let mut tx = self.pool.begin().await?;
+        // A row spooled before a restart may have been written already.
+        sqlx::query(
+            "INSERT OR IGNORE INTO audit_outcomes (action_id, at, outcome, slack_error, message)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(row.action_id)
+        .bind(row.at)
+        .bind(&row.outcome)
+        .bind(&row.slack_error)
+        .bind(&row.message)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// Keeps an outcome that could not be written, in memory and in the spool file (which
+    /// may not take it either, on a full disk).
+    fn keep(&self, row: OutcomeRow) {
+        let line = serde_json::to_string(&row).expect("an outcome serialises") + "\n";
+        self.pending.lock().unwrap().push(row);
+        let spool = self.db.spool();
+        let appended = crate::private_files::private_file(spool).and_then(|()| {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new().append(true).open(spool)?;
+            file.write_all(line.as_bytes())?;
+            file.sync_all()
+        });
+        if let Err(e) = appended {
+            tracing::warn!(path = %spool.display(), error = %e, "cannot spool a waiting outcome; it is kept in memory");
+        }
+    }
+
+    /// Writes the outcomes that are waiting, oldest first. Fails if any still cannot be
+    /// written (they keep waiting).
+    pub async fn flush(&self) -> Result<(), StorageError> {
+        let waiting: Vec<OutcomeRow> = self.pending.lock().unwrap().clone();
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        for (done, row) in waiting.iter().enumerate() {
+            if let Err(e) = self.write_outcome(row).await {
+                self.pending.lock().unwrap().drain(..done);
+                return Err(self.db.write_failed(e));
+            }
+        }
+        self.pending.lock().unwrap().drain(..waiting.len());
+        self.db.wrote();
+        tracing::info!(outcomes = waiting.len(), "waiting outcomes recorded");
+        if let Err(e) = std::fs::write(self.db.spool(), b"") {
+            tracing::warn!(error = %e, "cannot empty the outcome spool; its rows are written already");
+        }
         Ok(())
+    }
+
+    /// Writes what waits, or finds out whether the storage works again (a watch calls
+    /// this every few seconds while it does not).
+    pub async fn recover(&self) -> Result<(), StorageError> {
+        if self.waiting() > 0 {
+            self.flush().await
+        } else if self.storage().is_some() {
+            self.db.probe().await
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Outcomes waiting to be written.
+    pub fn waiting(&self) -> usize {
+        self.pending.lock().unwrap().len()
+    }
+
+    /// Whether the storage can be written, as the last write found it.
+    pub fn storage(&self) -> Option<crate::db::Failing> {
+        self.db.state().failing()
     }
 
     /// A page of the log, newest first, of the entries `reader` may read.
@@ -327,18 +473,21 @@ permissions = ["users.read"]"#,
         let ada: &'static Caller = Box::leak(Box::new(ada));
         let bob: &'static Caller = Box::leak(Box::new(bob));
         let a = log.intent(&intent(ada, "invite")).await.unwrap();
-        log.outcome(a, AuditOutcome::Ok, None, "Invited")
-            .await
-            .unwrap();
+        assert_eq!(
+            log.outcome(a, AuditOutcome::Ok, None, "Invited").await,
+            Recorded::Now
+        );
         let b = log.intent(&intent(bob, "remove")).await.unwrap();
-        log.outcome(
-            b,
-            AuditOutcome::SlackError,
-            Some("user_not_found"),
-            "No such user",
-        )
-        .await
-        .unwrap();
+        assert_eq!(
+            log.outcome(
+                b,
+                AuditOutcome::SlackError,
+                Some("user_not_found"),
+                "No such user",
+            )
+            .await,
+            Recorded::Now
+        );
         log.refused(&intent(bob, "remove"), AuditOutcome::Denied, "not allowed")
             .await
             .unwrap();

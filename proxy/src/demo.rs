@@ -168,6 +168,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     state
         .directory
         .spawn_refresh(state.source.clone(), options.refresh);
+    crate::serve::spawn_storage_watch(&state);
     // Jobs left unfinished in a kept data directory go on.
     if let Err(e) = state.jobs.resume_all(&state).await {
         tracing::error!(error = %e, "cannot resume unfinished jobs");

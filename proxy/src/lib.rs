@@ -65,6 +65,8 @@ pub struct AppState {
     pub connection: Arc<Connection>,
     pub auth: Arc<Authenticator>,
     pub roles: Arc<Vec<RoleConfig>>,
+    /// The database the audit log and the jobs are kept in.
+    pub db: db::Db,
     pub audit: AuditLog,
     pub metrics: Arc<Metrics>,
     /// Who may read `/metrics`.
@@ -124,6 +126,7 @@ impl AppState {
             auth: Arc::new(parts.auth),
             roles: Arc::new(parts.roles),
             audit: AuditLog::new(parts.db.clone()),
+            db: parts.db.clone(),
             metrics,
             metrics_access: parts.metrics_access,
             health: Arc::new(middleware::Health::default()),
@@ -145,6 +148,7 @@ impl AppState {
             token_user: c.token_user.clone(),
             sync: self.directory.status(),
             demo: c.demo,
+            changes_refused: self.audit.storage().map(|f| f.error.to_string()),
         }
     }
 }

@@ -226,6 +226,31 @@ pub fn start_background(state: &AppState, refresh: Duration) {
     });
     state.directory.spawn_refresh(state.source.clone(), refresh);
     spawn_token_check(state, Duration::from_secs(60));
+    spawn_storage_watch(state);
+}
+
+/// How often the storage is tried again while it cannot be written.
+const STORAGE_WATCH: Duration = Duration::from_secs(10);
+
+/// Writes the outcomes that wait (a previous run's spool, or ones the storage refused) as
+/// soon as the storage takes them, and notices when it works again, without waiting for
+/// someone to try a change; the directory snapshot is saved again too if its last save
+/// failed.
+pub fn spawn_storage_watch(state: &AppState) {
+    let audit = state.audit.clone();
+    let directory = state.directory.clone();
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(STORAGE_WATCH);
+        loop {
+            ticker.tick().await;
+            // Failures are logged once by the database, and reported on /readyz.
+            let _ = audit.recover().await;
+            if directory.unsaved() {
+                let directory = directory.clone();
+                let _ = tokio::task::spawn_blocking(move || directory.persist()).await;
+            }
+        }
+    });
 }
 
 /// Serves until Ctrl-C or SIGTERM, then saves the directory.

@@ -149,13 +149,20 @@ impl Tense {
 
 /// The Slack request a change sends.
 pub trait SlackCall: Send + Sync {
+    /// Waits for the request's rate-limit slot and takes it.
+    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()>;
+    /// Sends it in that slot.
     fn send<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>>;
 }
 
 /// Every write method Slack answers with a bare `ok`.
 impl<M: Method<Reply = Done>> SlackCall for M {
+    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()> {
+        Box::pin(slack.wait_turn(self))
+    }
+
     fn send<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
-        Box::pin(async move { slack.send(self).await.map(drop) })
+        Box::pin(async move { slack.send_in_turn(self).await.map(drop) })
     }
 }
 

@@ -34,6 +34,14 @@ pub enum RoleCall {
 }
 
 impl SlackCall for RoleCall {
+    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()> {
+        match self {
+            RoleCall::Admin(r) => r.wait_turn(slack),
+            RoleCall::Owner(r) => r.wait_turn(slack),
+            RoleCall::Regular(r) => r.wait_turn(slack),
+        }
+    }
+
     fn send<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
         match self {
             RoleCall::Admin(r) => r.send(slack),

@@ -285,6 +285,11 @@ impl SaveOrder {
             *written = number;
         }
     }
+
+    /// Whether the newest snapshot taken is not on disk (its save failed, or is under way).
+    fn behind(&self) -> bool {
+        *self.written.lock().unwrap() < self.taken.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Directory {
@@ -490,6 +495,12 @@ impl Directory {
             number,
             serde_json::to_vec(&persisted).expect("the directory serialises"),
         )
+    }
+
+    /// Whether the copy on disk is older than the one served (a save failed: the storage
+    /// watch tries again; reads are served from memory meanwhile).
+    pub fn unsaved(&self) -> bool {
+        self.path.is_some() && self.saves.behind()
     }
 
     /// Writes the copy to disk now.

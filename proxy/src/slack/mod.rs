@@ -237,7 +237,7 @@ impl SlackClient {
 
     /// `auth.test`, with the token's scopes.
     pub async fn auth_test(&self) -> Result<TokenIdentity, SlackError> {
-        let (reply, scopes) = self.call_inner(&methods::AuthTest {}).await?;
+        let (reply, scopes) = self.call_inner(&methods::AuthTest {}, false).await?;
         Ok(TokenIdentity { reply, scopes })
     }
 
@@ -249,7 +249,26 @@ impl SlackClient {
     /// failed connection, when Slack certainly did nothing; any other doubt is
     /// `UnknownOutcome`. A reply the type cannot read is handled like any unreadable reply.
     pub async fn send<M: Method>(&self, request: &M) -> Result<M::Reply, SlackError> {
-        self.call_inner(request).await.map(|(reply, _)| reply)
+        self.call_inner(request, false)
+            .await
+            .map(|(reply, _)| reply)
+    }
+
+    /// Waits for `request`'s rate-limit slot and takes it, for [`send_in_turn`]
+    /// (Self::send_in_turn): a change records its intent only once it is its turn to call.
+    pub async fn wait_turn<M: Method>(&self, request: &M) {
+        let name = M::METHOD.name();
+        let waited = self
+            .limiter
+            .acquire(name, request.workspace(), M::METHOD.tier())
+            .await;
+        self.metrics.slack_waited(name, waited.as_secs_f64());
+    }
+
+    /// [`send`](Self::send) in the slot [`wait_turn`](Self::wait_turn) took (retries wait
+    /// for theirs).
+    pub async fn send_in_turn<M: Method>(&self, request: &M) -> Result<M::Reply, SlackError> {
+        self.call_inner(request, true).await.map(|(reply, _)| reply)
     }
 
     /// Every page of a listing, in order, each handed to `each`.
@@ -276,6 +295,7 @@ impl SlackClient {
     async fn call_inner<M: Method>(
         &self,
         request: &M,
+        mut slot_taken: bool,
     ) -> Result<(M::Reply, Vec<String>), SlackError> {
         let method = M::METHOD;
         let name = method.name();
@@ -283,8 +303,10 @@ impl SlackClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let waited = self.limiter.acquire(name, workspace, method.tier()).await;
-            self.metrics.slack_waited(name, waited.as_secs_f64());
+            if !std::mem::take(&mut slot_taken) {
+                let waited = self.limiter.acquire(name, workspace, method.tier()).await;
+                self.metrics.slack_waited(name, waited.as_secs_f64());
+            }
             let started = std::time::Instant::now();
             let failure = match self.call_once(name, request).await {
                 Ok(reply) => {
