@@ -906,6 +906,7 @@ async fn the_openapi_document_matches_the_routes() {
         ("/api/users", "get"),
         ("/api/users/export.csv", "get"),
         ("/api/users/{id}", "get"),
+        ("/api/changes", "post"),
         ("/api/users/invite", "post"),
         ("/api/users/{id}/assign", "post"),
         ("/api/users/{id}/remove", "post"),

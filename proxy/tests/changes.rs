@@ -121,28 +121,6 @@ fn method(kind: &str) -> &'static str {
     }
 }
 
-/// The single-action route and body of a job operation.
-fn single(op: &Value) -> (String, Value) {
-    let mut body = op.clone();
-    let map = body.as_object_mut().unwrap();
-    let kind = map.remove("op").unwrap();
-    if kind == "invite" {
-        return ("/api/users/invite".into(), body);
-    }
-    let user = map.remove("user").unwrap();
-    let route = match kind.as_str().unwrap() {
-        "assign" => "assign",
-        "remove" => "remove",
-        "set_role" => "role",
-        "set_expiration" => "expiration",
-        other => panic!("no single route for the change kind {other:?}: add it here"),
-    };
-    (
-        format!("/api/users/{}/{route}", user.as_str().unwrap()),
-        body,
-    )
-}
-
 fn writes(app: &TestApp) -> u64 {
     KINDS
         .iter()
@@ -201,8 +179,7 @@ async fn without_the_permission_or_outside_the_scope_nothing_reaches_slack() {
             ("regional", sample(&app, kind, &outside, &inside, 1)),
         ] {
             let before = writes(&app);
-            let (path, body) = single(&op);
-            let (status, err) = app.post_as(role, &path, body).await;
+            let (status, err) = app.post_as(role, "/api/changes", op.clone()).await;
             assert_eq!(status, 403, "{role} {kind}: {err}");
             assert_eq!(err["error"]["code"], "forbidden", "{role} {kind}");
             let rows = app.audit_rows().await;
@@ -279,8 +256,7 @@ async fn after_each_change_the_directory_matches_a_fresh_read_from_slack() {
     let (w, other) = (app.workspace(0), app.workspace(1));
     for kind in KINDS {
         let op = sample(&app, kind, &w, &other, 3);
-        let (path, body) = single(&op);
-        let (status, result) = app.post(&path, body).await;
+        let (status, result) = app.post("/api/changes", op).await;
         assert_eq!(status, 200, "{kind}: {result}");
         let id = result["user"]["id"].as_str().unwrap().to_string();
         assert!(!id.is_empty(), "{kind}: {result}");

@@ -108,6 +108,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list))
         .routes(routes!(users::export))
         .routes(routes!(users::detail))
+        .routes(routes!(user_actions::change))
         .routes(routes!(user_actions::invite))
         .routes(routes!(user_actions::assign))
         .routes(routes!(user_actions::remove))
