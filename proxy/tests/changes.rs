@@ -33,11 +33,7 @@ permissions = ["users.read", "users.invite", "users.assign", "users.remove", "us
 workspaces = ["{inside}"]
 "#
     );
-    #[derive(serde::Deserialize)]
-    struct R {
-        roles: Vec<RoleConfig>,
-    }
-    toml::from_str::<R>(&text).unwrap().roles
+    parse_roles(&text)
 }
 
 async fn app() -> TestApp {

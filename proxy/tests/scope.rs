@@ -309,11 +309,7 @@ workspaces = ["{inside}"]
 hidden_fields = ["email"]
 "#
     );
-    #[derive(serde::Deserialize)]
-    struct R {
-        roles: Vec<RoleConfig>,
-    }
-    toml::from_str::<R>(&text).unwrap().roles
+    parse_roles(&text)
 }
 
 const RESTRICTED: [&str; 2] = ["desk", "regional"];

@@ -359,3 +359,12 @@ impl Keys {
         encode(&header, claims, &key).unwrap()
     }
 }
+
+/// The `[[roles]]` of a configuration text.
+pub fn parse_roles(text: &str) -> Vec<RoleConfig> {
+    #[derive(serde::Deserialize)]
+    struct Roles {
+        roles: Vec<RoleConfig>,
+    }
+    toml::from_str::<Roles>(text).unwrap().roles
+}
