@@ -32,12 +32,15 @@ pub enum AuditReader<'a> {
     Everything,
     /// One's own actions (`audit.read`).
     Own { actor: &'a str },
-    /// One's own actions and every action on the listed workspaces (`audit.read_all` on a
-    /// role limited to them): nothing about a workspace outside them, or about the whole
-    /// org, unless one did it oneself.
+    /// One's own actions, and the changes others made on the listed workspaces
+    /// (`audit.read_all` on a role limited to them). Others' refused and failed attempts
+    /// are left out: their messages and Slack's errors describe the org as the other
+    /// person's role sees it, beyond these workspaces. With `hide_emails`, an address
+    /// another person typed is not shown.
     Workspaces {
         actor: &'a str,
         workspaces: Vec<String>,
+        hide_emails: bool,
     },
 }
 
@@ -58,6 +61,35 @@ struct OutcomeRow {
     outcome: String,
     slack_error: Option<String>,
     message: String,
+}
+
+impl AuditReader<'_> {
+    /// An entry as this reader may see it: another person's email (the address they
+    /// invited) is hidden from a role that does not see emails.
+    fn shown(&self, mut entry: AuditEntry) -> AuditEntry {
+        let AuditReader::Workspaces {
+            actor,
+            hide_emails: true,
+            ..
+        } = self
+        else {
+            return entry;
+        };
+        if entry.actor_email.eq_ignore_ascii_case(actor) {
+            return entry;
+        }
+        if let Some(address) = entry.target_user.take_if(|t| t.contains('@')) {
+            entry.message = entry
+                .message
+                .map(|m| m.replace(address.as_str(), "an address your role does not show"));
+        }
+        if let Ok(Value::Object(mut params)) = serde_json::from_str::<Value>(&entry.params)
+            && params.remove("email").is_some()
+        {
+            entry.params = Value::Object(params).to_string();
+        }
+        entry
+    }
 }
 
 /// The audit database.
@@ -307,10 +339,12 @@ impl AuditLog {
                     .push_bind(*actor)
                     .push(" COLLATE NOCASE");
             }
-            AuditReader::Workspaces { actor, workspaces } => {
+            AuditReader::Workspaces {
+                actor, workspaces, ..
+            } => {
                 q.push(" AND (a.actor_email = ")
                     .push_bind(*actor)
-                    .push(" COLLATE NOCASE OR a.workspace IN (");
+                    .push(" COLLATE NOCASE OR (o.outcome = 'ok' AND a.workspace IN (");
                 if workspaces.is_empty() {
                     q.push("NULL");
                 }
@@ -318,7 +352,7 @@ impl AuditLog {
                 for w in workspaces {
                     list.push_bind(w.as_str());
                 }
-                q.push("))");
+                q.push(")))");
             }
         }
         if let Some(actor) = query.actor.as_deref().filter(|s| !s.is_empty()) {
@@ -364,7 +398,7 @@ impl AuditLog {
         let entries: Vec<AuditEntry> = rows
             .into_iter()
             .take(limit as usize)
-            .map(|row| self.entry(row))
+            .map(|row| reader.shown(self.entry(row)))
             .collect();
         Ok(AuditPage {
             next_cursor: if more {

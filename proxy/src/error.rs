@@ -62,6 +62,12 @@ pub enum AppError {
          Wait a minute and try again."
     )]
     TooManyChecks { per_minute: usize },
+    /// Too many pages that ask Slack in a short time from one person (429).
+    #[error(
+        "You are opening pages that ask Slack faster than Roster allows one person. Wait a \
+         minute and try again."
+    )]
+    TooManyLookups,
     /// Admin actions need an org-level admin token (409).
     #[error("{0}")]
     ReadOnly(String),
@@ -121,6 +127,9 @@ impl AppError {
             AppError::TooManyWrites => (StatusCode::TOO_MANY_REQUESTS, detail("too_many_changes", text)),
             AppError::TooManyChecks { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, detail("too_many_checks", text))
+            }
+            AppError::TooManyLookups => {
+                (StatusCode::TOO_MANY_REQUESTS, detail("too_many_lookups", text))
             }
             AppError::ReadOnly(m) => (StatusCode::CONFLICT, detail("read_only", m.clone())),
             AppError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, detail("internal_error", m.clone())),

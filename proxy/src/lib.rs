@@ -30,7 +30,10 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{Router, extract::DefaultBodyLimit, middleware::from_fn_with_state};
 use roster_api::{Mode, ServerStatus};
-use tower_http::{request_id::PropagateRequestIdLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{
+    request_id::PropagateRequestIdLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
 
 use crate::{
     audit::AuditLog,
@@ -171,7 +174,11 @@ pub fn app(state: AppState) -> Router {
         .is_some_and(|o| o.starts_with("https://"));
 
     // Identity, role and same-origin checks guard the API and the app alike.
-    let mut guarded = routes::api(&state);
+    // Answers about people are never kept by a browser's or a proxy's cache.
+    let mut guarded = routes::api(&state).layer(SetResponseHeaderLayer::if_not_present(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    ));
     if let Some(web) = &state.web {
         guarded = guarded.merge(web.router());
     }

@@ -218,11 +218,13 @@ impl Caller {
         u
     }
 
-    /// The sync's progress as this role may see it: the count of users fetched is the
-    /// org's, so a role limited to some workspaces is not told it.
+    /// The sync's progress as this role may see it: the count of users fetched and the
+    /// time the sync took follow the org's size, so a role limited to some workspaces is
+    /// told only whether it runs and when it last ended.
     pub fn sync_status(&self, mut status: SyncStatus) -> SyncStatus {
         if !self.covers_all() {
             status.fetched = 0;
+            status.started_at = None;
         }
         status
     }
@@ -322,6 +324,8 @@ pub enum Denied {
     Owner,
     #[error("Your role may only invite guests.")]
     GuestsOnly,
+    #[error("Your role may not change anything.")]
+    ReadOnlyRole,
     #[error("Your role may not see {0}.")]
     Field(&'static str),
 }

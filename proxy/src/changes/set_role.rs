@@ -52,6 +52,15 @@ impl SlackCall for RoleCall {
 }
 
 impl SetRole {
+    /// The role on a workspace this change gives.
+    fn workspace_role(&self) -> WorkspaceRole {
+        match self.role {
+            Role::Admin => WorkspaceRole::Admin,
+            Role::Owner => WorkspaceRole::Owner,
+            Role::Regular => WorkspaceRole::Member,
+        }
+    }
+
     fn org_wide(&self) -> bool {
         self.workspace == ORG_WIDE
     }
@@ -99,6 +108,15 @@ impl Change for SetRole {
                     "This person is not on that workspace.",
                 ));
             }
+            if person.role_on(&self.workspace) == Some(self.workspace_role()) {
+                return Err(AppError::invalid(
+                    "role",
+                    format!(
+                        "This person is already {} on that workspace.",
+                        article(self.role.label())
+                    ),
+                ));
+            }
         }
         if person.summary.user_type == UserType::Bot {
             return Err(AppError::invalid("role", "A bot's role cannot be changed."));
@@ -140,11 +158,7 @@ impl Change for SetRole {
 
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move {
-            let role = match self.role {
-                Role::Admin => WorkspaceRole::Admin,
-                Role::Owner => WorkspaceRole::Owner,
-                Role::Regular => WorkspaceRole::Member,
-            };
+            let role = self.workspace_role();
             state.directory.apply(
                 &self.user,
                 directory::Change::Role {

@@ -66,7 +66,7 @@ pub struct Jobs {
 /// The name of the user `op` is about, if `caller` may see them in the directory (an
 /// invitation is about an email, which the operation shows already).
 pub(crate) fn user_name(state: &AppState, caller: &Caller, op: &Operation) -> Option<String> {
-    if matches!(op, Operation::Invite(_)) {
+    if matches!(op, Operation::Invite(_)) || !caller.can(Permission::UsersRead) {
         return None;
     }
     state
@@ -147,7 +147,7 @@ impl Jobs {
         request: &JobRequest,
     ) -> Result<(DryRun, Vec<Option<Operation>>), AppError> {
         if !may_write(caller) {
-            return Err(crate::policy::Denied::Permission(Permission::UsersInvite).into());
+            return Err(crate::policy::Denied::ReadOnlyRole.into());
         }
         if request.operations.is_empty() {
             return Err(AppError::invalid(

@@ -223,7 +223,9 @@ impl JobStore {
     ) -> Result<Vec<JobRow>, sqlx::Error> {
         let rows = match creator {
             Some(email) => {
-                sqlx::query("SELECT * FROM jobs WHERE creator_email = ? ORDER BY id DESC LIMIT ?")
+                sqlx::query(
+                    "SELECT * FROM jobs WHERE creator_email = ? COLLATE NOCASE ORDER BY id DESC LIMIT ?",
+                )
                     .bind(email)
                     .bind(limit)
                     .fetch_all(&self.pool)

@@ -10,12 +10,12 @@ use crate::{
     AppState,
     audit::AuditReader,
     error::AppError,
-    policy::{Caller, Denied, Permission, WorkspaceScope},
+    policy::{Caller, Denied, Field, Permission, WorkspaceScope},
     routes::csv_file::CsvFile,
 };
 
-/// `audit.read_all` sees everyone's actions (on the role's workspaces, for a role limited
-/// to some); `audit.read` only one's own.
+/// `audit.read_all` sees everyone's actions (for a role limited to some workspaces: the
+/// changes made on them, see [`AuditReader::Workspaces`]); `audit.read` only one's own.
 fn scope(caller: &Caller) -> Result<AuditReader<'_>, AppError> {
     let actor = caller.email.as_str();
     if caller.can(Permission::AuditReadAll) {
@@ -24,6 +24,7 @@ fn scope(caller: &Caller) -> Result<AuditReader<'_>, AppError> {
             WorkspaceScope::Only(teams) => AuditReader::Workspaces {
                 actor,
                 workspaces: teams.iter().cloned().collect(),
+                hide_emails: caller.hides(Field::Email),
             },
         })
     } else if caller.can(Permission::AuditRead) {

@@ -23,7 +23,7 @@ use crate::{
     error::AppError,
     jobs::{JobRow, no_such_job, user_name},
     middleware::request_id,
-    policy::{Caller, Permission},
+    policy::{Caller, Denied, Permission},
     routes::csv_file::CsvFile,
 };
 
@@ -44,7 +44,17 @@ fn visible(caller: &Caller, job: &JobRow) -> bool {
     job.creator.email.eq_ignore_ascii_case(&caller.email) || reads_all_jobs(caller)
 }
 
+/// Jobs are changes to people: reading them needs `users.read` or `audit.read`.
+fn may_read_jobs(caller: &Caller) -> Result<(), AppError> {
+    if caller.can(Permission::UsersRead) || caller.can(Permission::AuditRead) {
+        Ok(())
+    } else {
+        Err(Denied::Permission(Permission::UsersRead).into())
+    }
+}
+
 async fn find(state: &AppState, caller: &Caller, id: i64) -> Result<JobRow, AppError> {
+    may_read_jobs(caller)?;
     state
         .jobs
         .store()
@@ -54,9 +64,12 @@ async fn find(state: &AppState, caller: &Caller, id: i64) -> Result<JobRow, AppE
         .ok_or_else(no_such_job)
 }
 
-/// Only the creator steers a job.
+/// Only the creator steers a job, while their role may still change something.
 async fn own(state: &AppState, caller: &Caller, id: i64) -> Result<JobRow, AppError> {
     let job = find(state, caller, id).await?;
+    if !Permission::WRITES.iter().any(|p| caller.can(*p)) {
+        return Err(Denied::ReadOnlyRole.into());
+    }
     if job.creator.email.eq_ignore_ascii_case(&caller.email) {
         Ok(job)
     } else {
@@ -104,6 +117,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<JobList>, AppError> {
+    may_read_jobs(&caller)?;
     let only = (!reads_all_jobs(&caller)).then_some(caller.email.as_str());
     let mut jobs = Vec::new();
     for job in state.jobs.store().jobs(only, 100).await? {

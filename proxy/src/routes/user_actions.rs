@@ -178,6 +178,7 @@ pub async fn get_expiration(
         return Err(Denied::Field(Field::Expires.as_str()).into());
     }
     let user = caller.user(&state.directory, &id)?;
+    state.writes.allow_slack_read(&caller.email)?;
     if !matches!(
         user.summary.user_type,
         UserType::MultiChannelGuest | UserType::SingleChannelGuest

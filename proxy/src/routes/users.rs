@@ -273,6 +273,7 @@ pub async fn detail(
     }
     // The user as the role sees them: memberships on its workspaces only.
     let user = caller.user(&state.directory, &id)?;
+    state.writes.allow_slack_read(&caller.email)?;
     let slack = &state.slack;
     // A role limited to some workspaces asks for the channels of each of them, so neither
     // the list nor whether it was cut short depends on channels elsewhere.
