@@ -109,19 +109,9 @@ struct Metadata {
     next_cursor: String,
 }
 
-/// Splits a comma-separated `channel_ids` argument.
+/// The `channel_ids` argument, in any of Slack's list forms.
 fn channel_list(ctx: &Ctx<'_>) -> Result<Vec<String>, Fail> {
-    Ok(ctx
-        .args
-        .opt_str("channel_ids")?
-        .map(|ids| {
-            ids.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default())
+    Ok(ctx.args.opt_list("channel_ids")?.unwrap_or_default())
 }
 
 /// Whether every channel exists on `team`.
