@@ -362,6 +362,7 @@ pub fn invite(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
         last_name: last,
         full_name,
         email: email.to_lowercase(),
+        secondary_email: String::new(),
         title: String::new(),
         phone: String::new(),
         tz: "America/Los_Angeles".into(),
