@@ -110,7 +110,13 @@ struct Inner {
     /// Calls that reached the method itself (past authentication, rate limits and faults
     /// that stop a call before it runs).
     handled: Mutex<BTreeMap<String, u64>>,
+    /// How long a queued job (`admin.users.session.resetBulk`) waits before it runs.
+    job_delay: Mutex<Duration>,
 }
+
+/// How long `admin.users.session.resetBulk`'s job waits before the sessions end, unless
+/// [`Sandbox::set_job_delay`] says otherwise.
+pub const DEFAULT_JOB_DELAY: Duration = Duration::from_secs(1);
 
 /// What the sandbox answers one call with.
 #[derive(Debug)]
@@ -152,6 +158,7 @@ impl Sandbox {
                 avatar_base: config.avatar_base.trim_end_matches('/').to_string(),
                 calls: Mutex::new(BTreeMap::new()),
                 handled: Mutex::new(BTreeMap::new()),
+                job_delay: Mutex::new(DEFAULT_JOB_DELAY),
             }),
         }
     }
@@ -163,12 +170,38 @@ impl Sandbox {
 
     /// A read-only look at the org, for tests and the start-up banner.
     pub fn with_org<R>(&self, f: impl FnOnce(&Org) -> R) -> R {
+        self.run_due_jobs();
         f(&self.inner.org.read().unwrap())
     }
 
     /// Changes the org directly (tests: a user added between two pages).
     pub fn with_org_mut<R>(&self, f: impl FnOnce(&mut Org) -> R) -> R {
+        self.run_due_jobs();
         f(&mut self.inner.org.write().unwrap())
+    }
+
+    /// How long queued jobs (`admin.users.session.resetBulk`) wait before they run:
+    /// [`DEFAULT_JOB_DELAY`] unless changed. Applies to jobs already queued too, so
+    /// `Duration::ZERO` runs them on the next call.
+    pub fn set_job_delay(&self, delay: Duration) {
+        *self.inner.job_delay.lock().unwrap() = delay;
+    }
+
+    /// Runs the queued jobs whose time has come. Jobs run lazily, before the next call
+    /// (or look at the org) after they are due: nobody can tell the difference.
+    fn run_due_jobs(&self) {
+        let delay = *self.inner.job_delay.lock().unwrap();
+        let due = self
+            .inner
+            .org
+            .read()
+            .unwrap()
+            .session_jobs
+            .iter()
+            .any(|j| j.queued.elapsed() >= delay);
+        if due {
+            self.inner.org.write().unwrap().run_session_jobs(delay);
+        }
     }
 
     /// Changes the rate-limit mode at run time.
@@ -242,6 +275,7 @@ impl Sandbox {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/api/{method}", any(dispatch))
+            .route("/_sandbox/job-delay", post(set_job_delay))
             .route("/avatars/{file}", get(avatar))
             .route("/_sandbox/calls", get(call_counts))
             .route("/_sandbox/handled", get(handled_counts))
@@ -283,6 +317,7 @@ impl Sandbox {
 
     /// Runs one call through authentication, rate limiting, injected faults and the method.
     pub fn handle(&self, name: &str, call: &Call) -> SlackReply {
+        self.run_due_jobs();
         match self.try_handle(name, call) {
             Ok(reply) | Err(reply) => reply,
         }
@@ -470,6 +505,19 @@ async fn dispatch(
         response.headers_mut().insert("x-oauth-scopes", scopes);
     }
     response
+}
+
+#[derive(Debug, Deserialize)]
+struct JobDelayBody {
+    ms: u64,
+}
+
+async fn set_job_delay(
+    State(sandbox): State<Sandbox>,
+    Json(body): Json<JobDelayBody>,
+) -> StatusCode {
+    sandbox.set_job_delay(Duration::from_millis(body.ms));
+    StatusCode::NO_CONTENT
 }
 
 /// A round avatar with the user's initials, for `image_*` URLs.

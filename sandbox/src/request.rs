@@ -56,6 +56,15 @@ impl Args {
         )
     }
 
+    /// Arguments from a JSON object, as a JSON body carries them (tests).
+    pub fn from_json(object: Map<String, Value>) -> Result<Self, Fail> {
+        let mut args = Args::default();
+        for (k, v) in object {
+            args.insert_checked(k, v)?;
+        }
+        Ok(args)
+    }
+
     fn insert_checked(&mut self, name: String, value: Value) -> Result<(), Fail> {
         if name.contains('[') {
             return Err(Fail::new("invalid_array_arg"));

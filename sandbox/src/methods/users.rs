@@ -74,12 +74,13 @@ pub fn info(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
     )]))
 }
 
-/// `users.lookupByEmail`.
+/// `users.lookupByEmail`. A deactivated account is not found (`users_not_found`), as
+/// Slack's method page says.
 pub fn lookup_by_email(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
     let email = ctx.args.req_str("email")?;
     let user = org
         .user_by_email(&email)
-        .filter(|u| visible(u, ctx))
+        .filter(|u| !u.is_deactivated() && visible(u, ctx))
         .ok_or_else(|| Fail::new("users_not_found"))?;
     Ok(object([(
         "user",
