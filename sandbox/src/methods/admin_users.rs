@@ -222,7 +222,7 @@ pub fn get_expiration(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
 pub const MAX_CUSTOM_MESSAGE: usize = 1_000;
 
 /// Whether an address looks deliverable: one `@`, a dotted domain, no spaces.
-fn valid_email(email: &str) -> bool {
+pub(crate) fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };

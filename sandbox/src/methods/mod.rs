@@ -8,6 +8,8 @@ mod invite_requests;
 mod sessions;
 mod users;
 
+pub(crate) use admin_users::valid_email;
+
 use serde_json::{Map, Value};
 
 use crate::{
