@@ -618,25 +618,31 @@ fn invalidate_errors() {
         inv(&[("session_id", "1000000000001"), ("user_id", &u.id)]),
         "session_not_found"
     );
+    // The primary owner's sessions are the primary owner's to end.
     let owner = find(&sb, |u| u.org_role == OrgRole::PrimaryOwner);
-    let owner_session = sb.with_org(|o| {
-        o.sessions
-            .values()
-            .find(|s| s.user_id == owner.id)
-            .map(|s| s.id.to_string())
+    let owner_session = sb.with_org_mut(|o| {
+        let mut s = o.sessions.values().next().unwrap().clone();
+        s.id = 1_999_999_999_999;
+        s.user_id = owner.id.clone();
+        s.team_id = owner.active_teams().next().unwrap().to_string();
+        o.sessions.insert(s.id, s.clone());
+        s.id.to_string()
     });
-    if let Some(owner_session) = owner_session {
-        assert_eq!(
-            call(
-                &sb,
-                "admin.users.session.invalidate",
-                &admin_token(&sb),
-                &[("session_id", &owner_session), ("user_id", &owner.id)]
-            )
-            .unwrap_err(),
-            "cannot_invalidate_primary_owner"
-        );
-    }
+    let args = [
+        ("session_id", owner_session.as_str()),
+        ("user_id", &owner.id),
+    ];
+    assert_eq!(
+        call(
+            &sb,
+            "admin.users.session.invalidate",
+            &admin_token(&sb),
+            &args
+        )
+        .unwrap_err(),
+        "cannot_invalidate_primary_owner"
+    );
+    admin(&sb, "admin.users.session.invalidate", &args);
 }
 
 // ---------------------------------------------------------------------------------------
