@@ -651,7 +651,11 @@ impl Jobs {
         let mut control = live.control.subscribe();
         loop {
             let job = self.store.job(id).await?.ok_or_else(no_such_job)?;
-            let wanted = *control.borrow_and_update();
+            let mut wanted = *control.borrow_and_update();
+            // A cancel is stored before the runner is told: the stored one wins.
+            if job.state == JobState::Cancelled {
+                wanted = JobState::Cancelled;
+            }
             match wanted {
                 JobState::Cancelled => {
                     cancel_pending(&self.store, id).await?;
@@ -687,7 +691,8 @@ impl Jobs {
                 if undecided > 0 {
                     tracing::warn!(job = id, undecided, "job ends with unknown outcomes");
                 }
-                self.store.set_job_state(id, JobState::Finished).await?;
+                // Only a running job finishes: a cancel that landed meanwhile stays.
+                self.store.finish(id).await?;
                 tracing::info!(job = id, "job finished");
                 return Ok(());
             }

@@ -327,6 +327,16 @@ impl JobStore {
         .await
     }
 
+    /// Marks a running job finished; a job cancelled (or paused) meanwhile keeps its state.
+    pub async fn finish(&self, job: i64) -> Result<(), StorageError> {
+        let update =
+            sqlx::query("UPDATE jobs SET state = 'finished', finished_at = ? WHERE id = ? AND state = 'running'")
+                .bind(now_ms())
+                .bind(job)
+                .execute(&self.pool);
+        self.write(update).await.map(drop)
+    }
+
     pub async fn set_job_state(&self, job: i64, state: JobState) -> Result<(), StorageError> {
         let finished = matches!(state, JobState::Finished | JobState::Cancelled).then(now_ms);
         let update = sqlx::query("UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?")
