@@ -44,6 +44,14 @@ pub enum AuditReader<'a> {
     },
 }
 
+/// An invite request approved or denied through Roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    pub actor_email: String,
+    /// The reason given for a denial.
+    pub reason: Option<String>,
+}
+
 /// Whether an outcome is in the log yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
@@ -436,6 +444,42 @@ impl AuditLog {
             slack_error: row.slack_error,
             message,
         }
+    }
+
+    /// The invite requests among `ids` approved or denied through Roster: who did it, and
+    /// the reason given for a denial.
+    pub async fn handled_requests(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Handled>, sqlx::Error> {
+        let mut found = std::collections::HashMap::new();
+        // SQLite binds at most 32,766 parameters; a page holds far fewer requests.
+        for chunk in ids.chunks(1_000) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT a.target_user, a.actor_email, a.params
+                 FROM audit_actions a JOIN audit_outcomes o ON o.action_id = a.id
+                 WHERE o.outcome = 'ok' AND a.action IN ('approve_request', 'deny_request')
+                   AND a.target_user IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_str());
+            }
+            q.push(") ORDER BY a.id");
+            let rows = q.build().fetch_all(&self.pool).await?;
+            for row in rows {
+                let params: Value =
+                    serde_json::from_str(row.get::<&str, _>(2)).unwrap_or(Value::Null);
+                found.insert(
+                    row.get::<String, _>(0),
+                    Handled {
+                        actor_email: row.get(1),
+                        reason: params["reason"].as_str().map(str::to_string),
+                    },
+                );
+            }
+        }
+        Ok(found)
     }
 
     /// Number of action rows (tests and metrics).

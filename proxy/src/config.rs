@@ -80,6 +80,10 @@ pub struct SlackConfig {
     /// Base URL of the Web API.
     #[serde(default = "default_api_url")]
     pub api_url: String,
+    /// Base URL of the SCIM API (`…/scim/v1/` or `…/scim/v2/`): deactivation and
+    /// reactivation.
+    #[serde(default = "default_scim_url")]
+    pub scim_url: String,
     /// File holding the token (else the `SLACK_TOKEN` environment variable).
     pub token_file: Option<PathBuf>,
     /// Present only to be refused with a clear message: tokens do not belong in this file.
@@ -96,6 +100,7 @@ impl Default for SlackConfig {
     fn default() -> Self {
         Self {
             api_url: default_api_url(),
+            scim_url: default_scim_url(),
             token_file: None,
             token: None,
             refresh_minutes: default_refresh(),
@@ -115,6 +120,9 @@ fn default_dist_dir() -> PathBuf {
 }
 fn default_api_url() -> String {
     SLACK_API_URL.to_string()
+}
+fn default_scim_url() -> String {
+    crate::slack::scim::SLACK_SCIM_URL.to_string()
 }
 fn default_refresh() -> u64 {
     15
@@ -137,6 +145,7 @@ const ENV_OVERRIDES: &[(&str, &[&str])] = &[
     ("ROSTER_DATA_DIR", &["data_dir"]),
     ("ROSTER_DIST_DIR", &["dist_dir"]),
     ("ROSTER_SLACK_API_URL", &["slack", "api_url"]),
+    ("ROSTER_SLACK_SCIM_URL", &["slack", "scim_url"]),
     ("ROSTER_SLACK_TOKEN_FILE", &["slack", "token_file"]),
     (
         "ROSTER_SLACK_REFRESH_MINUTES",
@@ -214,6 +223,18 @@ impl Config {
             return Err(invalid(
                 "slack.api_url",
                 format!("must be an http(s) URL ending in /, like {SLACK_API_URL}; got {url:?}"),
+            ));
+        }
+        let scim = &self.slack.scim_url;
+        let scim_ok = (scim.starts_with("https://") || scim.starts_with("http://"))
+            && (scim.ends_with("/scim/v1/") || scim.ends_with("/scim/v2/"));
+        if !scim_ok {
+            return Err(invalid(
+                "slack.scim_url",
+                format!(
+                    "must be Slack's SCIM base URL, ending in /scim/v1/ or /scim/v2/, like {}; got {scim:?}",
+                    crate::slack::scim::SLACK_SCIM_URL
+                ),
             ));
         }
         if self.slack.refresh_minutes == 0 {

@@ -53,6 +53,12 @@ pub fn demo_roles(workspaces: &[Workspace]) -> Vec<RoleConfig> {
                 UsersRemove,
                 UsersSetRole,
                 UsersSetExpiration,
+                UsersDeactivate,
+                UsersDeactivateAdmins,
+                UsersReactivate,
+                UsersSessions,
+                UsersSessionSettings,
+                InvitesReview,
                 AuditRead,
                 AuditReadAll,
             ]),
@@ -64,7 +70,14 @@ pub fn demo_roles(workspaces: &[Workspace]) -> Vec<RoleConfig> {
         },
         RoleConfig {
             name: "helpdesk".into(),
-            permissions: all(&[UsersRead, UsersInvite, UsersSetExpiration, AuditRead]),
+            permissions: all(&[
+                UsersRead,
+                UsersInvite,
+                UsersSetExpiration,
+                UsersSessions,
+                InvitesReview,
+                AuditRead,
+            ]),
             workspaces: WorkspaceScope::Only(
                 workspaces.iter().take(2).map(|w| w.id.clone()).collect(),
             ),
@@ -114,7 +127,14 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         .await
         .context("starting the sandbox")?;
     let token = SlackToken::new(token_value).map_err(anyhow::Error::msg)?;
-    let connected = connect(&sandbox.api_url(), token, 1.0, true).await?;
+    let connected = connect(
+        &sandbox.api_url(),
+        &sandbox.scim_url(roster_sandbox::scim::Version::V2),
+        token,
+        1.0,
+        true,
+    )
+    .await?;
 
     // The first sync happens before serving, so the demo opens on a full table.
     let directory = Arc::new(Directory::default());

@@ -16,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod invite_requests;
 pub mod jobs;
 pub mod metrics;
 pub mod middleware;
@@ -78,6 +79,8 @@ pub struct AppState {
     pub writes: Arc<WriteLimiter>,
     /// Bulk jobs (stored with the audit log).
     pub jobs: Arc<jobs::Jobs>,
+    /// Requests for invitations, as last read from Slack.
+    pub invite_requests: Arc<invite_requests::InviteRequests>,
     /// The origin allowed to make changes (`https://roster.example.com`); without it, the
     /// request's own `Host`.
     pub public_origin: Option<String>,
@@ -135,6 +138,7 @@ impl AppState {
             health: Arc::new(middleware::Health::default()),
             writes: Arc::new(WriteLimiter::default()),
             jobs: Arc::new(jobs::Jobs::new(jobs::JobStore::new(parts.db))),
+            invite_requests: Arc::default(),
             public_origin: parts.public_origin,
             web: parts.web.map(Arc::new),
         }

@@ -115,16 +115,18 @@ pub async fn preflight(
     ))
 }
 
-/// Connects to Slack at `api_url` with `token`: the client (its limiter's clock `rate_scale`
-/// times faster, for a sandbox with scaled limits) and what [`preflight`] finds.
+/// Connects to Slack's Web API at `api_url` and its SCIM API at `scim_url` with `token`:
+/// the client (its limiter's clock `rate_scale` times faster, for a sandbox with scaled
+/// limits) and what [`preflight`] finds.
 pub async fn connect(
     api_url: &str,
+    scim_url: &str,
     token: SlackToken,
     rate_scale: f64,
     demo: bool,
 ) -> anyhow::Result<Connected> {
     let metrics = Arc::new(Metrics::default());
-    let slack = SlackClient::new(api_url, token, rate_scale, metrics.clone())?;
+    let slack = SlackClient::new(api_url, token, rate_scale, metrics.clone())?.with_scim(scim_url);
     let (connection, source) = preflight(&slack, demo).await?;
     Ok(Connected {
         slack,
@@ -148,6 +150,7 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     let connected = connect(
         &config.slack.api_url,
+        &config.slack.scim_url,
         token,
         config.slack.rate_limit_scale,
         false,

@@ -907,6 +907,8 @@ async fn the_openapi_document_matches_the_routes() {
         ("/api/users", "get"),
         ("/api/users/export.csv", "get"),
         ("/api/users/{id}", "get"),
+        ("/api/users/{id}/sessions", "get"),
+        ("/api/invite-requests", "get"),
         ("/api/changes", "post"),
         ("/api/users/invite", "post"),
         ("/api/users/{id}/assign", "post"),

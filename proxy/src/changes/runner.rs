@@ -122,7 +122,7 @@ impl<'a> Runner<'a> {
                 Ok(user) => Some(user),
                 Err(e) => return Err(refuse(e.into()).await),
             },
-            Person::Email(_) => None,
+            Person::Email(_) | Person::Request(_) => None,
         };
         let (resolved, call) = match change.check(&self.ctx(), person.as_ref()) {
             Ok(checked) => checked,
@@ -131,7 +131,7 @@ impl<'a> Runner<'a> {
         if let Some(person) = &person {
             let workspace = match resolved.names().place {
                 Place::Workspace(w) => Some(w),
-                Place::Org | Place::Unnamed => None,
+                Place::Org | Place::Account | Place::Unnamed => None,
             };
             if let Err(denied) = self.caller.may_act(C::PERMISSION, person, workspace) {
                 return Err(refuse(denied.into()).await);
@@ -233,6 +233,7 @@ fn in_scope(caller: &Caller, names: Names<'_>) -> Result<(), Denied> {
             Err(Denied::Workspace(w.to_string()))
         }
         Place::Org if !caller.covers_all() => Err(Denied::Workspace("the whole org".into())),
+        // The person's visibility to the role is the scope of an account's change.
         _ => Ok(()),
     }
 }

@@ -188,6 +188,10 @@ pub enum Change {
         workspace: String,
         expires: Option<i64>,
     },
+    /// Deactivated on the whole org, at this Unix time.
+    Deactivated { at: i64 },
+    /// Active again, with a new email address if given.
+    Reactivated { email: Option<String> },
 }
 
 #[derive(Debug, Default)]
@@ -435,6 +439,17 @@ impl Directory {
                         .find(|m| m.workspace == workspace)
                     {
                         m.expires = expires;
+                    }
+                }
+                Change::Deactivated { at } => {
+                    user.summary.status = UserStatus::Deactivated;
+                    user.summary.deactivated = Some(at);
+                }
+                Change::Reactivated { email } => {
+                    user.summary.status = UserStatus::Active;
+                    user.summary.deactivated = None;
+                    if email.is_some() {
+                        user.summary.email = email;
                     }
                 }
             }

@@ -5,6 +5,7 @@ mod audit;
 mod csv_file;
 mod health;
 mod jobs;
+mod lifecycle;
 mod me;
 mod user_actions;
 mod users;
@@ -108,6 +109,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list))
         .routes(routes!(users::export))
         .routes(routes!(users::detail))
+        .routes(routes!(lifecycle::sessions))
+        .routes(routes!(lifecycle::invite_requests))
         .routes(routes!(user_actions::change))
         .routes(routes!(user_actions::invite))
         .routes(routes!(user_actions::assign))

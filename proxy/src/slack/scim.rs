@@ -162,7 +162,7 @@ impl ScimRequest for ScimReactivate {
                 let mut operations =
                     vec![json!({"op": "replace", "path": "active", "value": true})];
                 if let Some(emails) = email {
-                    operations.push(json!({"op": "add", "path": "emails", "value": emails}));
+                    operations.push(json!({"op": "replace", "path": "emails", "value": emails}));
                 }
                 json!({
                     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],

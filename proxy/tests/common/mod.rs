@@ -37,6 +37,8 @@ pub struct Options {
     pub data_dir: Option<std::path::PathBuf>,
     /// Do not sync before returning.
     pub skip_sync: bool,
+    /// The SCIM version Roster speaks to the sandbox.
+    pub scim: roster_sandbox::scim::Version,
 }
 
 #[derive(Clone, Copy)]
@@ -57,6 +59,7 @@ impl Default for Options {
             token: TokenChoice::OrgAdmin,
             data_dir: None,
             skip_sync: false,
+            scim: roster_sandbox::scim::Version::V2,
         }
     }
 }
@@ -132,6 +135,7 @@ pub async fn spawn_app_on(
     };
     let connected = connect(
         &sandbox.api_url(),
+        &sandbox.scim_url(options.scim),
         SlackToken::new(token.clone()).unwrap(),
         options.rate_scale,
         false,
@@ -281,6 +285,14 @@ impl TestApp {
         &self,
         f: impl Fn(&roster_proxy::directory::DirUser) -> bool,
     ) -> roster_proxy::directory::DirUser {
+        self.find_all(f).into_iter().next().expect("such a user")
+    }
+
+    /// The users of the directory (its first thousand) matching `f`.
+    pub fn find_all(
+        &self,
+        f: impl Fn(&roster_proxy::directory::DirUser) -> bool,
+    ) -> Vec<roster_proxy::directory::DirUser> {
         let page = self.state.directory.query(
             &roster_api::UserQuery {
                 limit: Some(1000),
@@ -291,8 +303,8 @@ impl TestApp {
         page.users
             .iter()
             .filter_map(|s| self.state.directory.get(&s.id))
-            .find(|u| f(u))
-            .expect("such a user")
+            .filter(|u| f(u))
+            .collect()
     }
 
     pub async fn audit_rows(&self) -> Vec<roster_api::AuditEntry> {

@@ -44,6 +44,7 @@ const IN_PROCESS_ADDR: SocketAddr =
 async fn state(sandbox: &RunningSandbox, scale: f64, dir: &std::path::Path) -> AppState {
     let connected = connect(
         &sandbox.api_url(),
+        &sandbox.scim_url(roster_sandbox::scim::Version::V2),
         SlackToken::new(sandbox.sandbox.tokens().org_admin.clone()).unwrap(),
         scale,
         true,
