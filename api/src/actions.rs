@@ -138,6 +138,10 @@ pub struct ActionResult {
     /// The audit log entry of this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_id: Option<i64>,
+    /// Slack made the change, but Roster could not write its outcome to the audit log yet:
+    /// the record waits and is written before any other change is accepted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_pending: bool,
 }
 
 #[cfg(test)]

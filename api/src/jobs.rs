@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::actions::{InviteRequest, Role};
+use crate::{
+    actions::{InviteRequest, Role},
+    lifecycle::Devices,
+};
 
 /// Most operations one job may hold.
 pub const MAX_JOB_OPERATIONS: usize = 2_000;
@@ -39,6 +42,42 @@ pub enum Operation {
         #[serde(default)]
         expires: Option<i64>,
     },
+    /// Deactivate an account on the whole org, which ends every session.
+    Offboard { user: String },
+    /// Bring a deactivated account back, optionally with a new email address.
+    Reactivate {
+        user: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
+    },
+    /// End a person's sessions (all of them, or only web or mobile ones).
+    SignOut {
+        user: String,
+        #[serde(default)]
+        devices: Devices,
+    },
+    /// End one session.
+    EndSession {
+        user: String,
+        workspace: String,
+        /// The session's ID, from `GET /api/users/{id}/sessions`.
+        session: String,
+    },
+    /// Set (or, with no `duration`, clear) a person's own session duration, in seconds.
+    SetSessionDuration {
+        user: String,
+        #[serde(default)]
+        duration: Option<i64>,
+    },
+    /// Approve a request for an invitation, which sends the invitation.
+    ApproveRequest { request: String, workspace: String },
+    /// Deny a request for an invitation; the reason is kept in Roster's audit log.
+    DenyRequest {
+        request: String,
+        workspace: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 impl Operation {
@@ -50,17 +89,32 @@ impl Operation {
             Operation::Remove { .. } => "remove",
             Operation::SetRole { .. } => "set_role",
             Operation::SetExpiration { .. } => "set_expiration",
+            Operation::Offboard { .. } => "offboard",
+            Operation::Reactivate { .. } => "reactivate",
+            Operation::SignOut { .. } => "sign_out",
+            Operation::EndSession { .. } => "end_session",
+            Operation::SetSessionDuration { .. } => "set_session_duration",
+            Operation::ApproveRequest { .. } => "approve_request",
+            Operation::DenyRequest { .. } => "deny_request",
         }
     }
 
-    /// Who it is about: the user ID, or the invited email.
+    /// Who it is about: the user ID, the invited email, or the invite request's ID.
     pub fn target(&self) -> &str {
         match self {
             Operation::Invite(r) => &r.email,
             Operation::Assign { user, .. }
             | Operation::Remove { user, .. }
             | Operation::SetRole { user, .. }
-            | Operation::SetExpiration { user, .. } => user,
+            | Operation::SetExpiration { user, .. }
+            | Operation::Offboard { user }
+            | Operation::Reactivate { user, .. }
+            | Operation::SignOut { user, .. }
+            | Operation::EndSession { user, .. }
+            | Operation::SetSessionDuration { user, .. } => user,
+            Operation::ApproveRequest { request, .. } | Operation::DenyRequest { request, .. } => {
+                request
+            }
         }
     }
 
@@ -70,8 +124,15 @@ impl Operation {
             Operation::Invite(r) => Some(&r.workspace),
             Operation::Assign { workspace, .. }
             | Operation::Remove { workspace, .. }
-            | Operation::SetRole { workspace, .. } => Some(workspace),
+            | Operation::SetRole { workspace, .. }
+            | Operation::EndSession { workspace, .. }
+            | Operation::ApproveRequest { workspace, .. }
+            | Operation::DenyRequest { workspace, .. } => Some(workspace),
             Operation::SetExpiration { workspace, .. } => workspace.as_deref(),
+            Operation::Offboard { .. }
+            | Operation::Reactivate { .. }
+            | Operation::SignOut { .. }
+            | Operation::SetSessionDuration { .. } => None,
         }
     }
 
@@ -83,6 +144,13 @@ impl Operation {
             Operation::Remove { .. } => "Remove from workspace",
             Operation::SetRole { .. } => "Change role",
             Operation::SetExpiration { .. } => "Set expiration",
+            Operation::Offboard { .. } => "Offboard",
+            Operation::Reactivate { .. } => "Reactivate",
+            Operation::SignOut { .. } => "Sign out",
+            Operation::EndSession { .. } => "End session",
+            Operation::SetSessionDuration { .. } => "Set session duration",
+            Operation::ApproveRequest { .. } => "Approve invite request",
+            Operation::DenyRequest { .. } => "Deny invite request",
         }
     }
 }

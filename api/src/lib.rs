@@ -9,6 +9,7 @@ pub mod audit;
 pub mod detail;
 pub mod error;
 pub mod jobs;
+pub mod lifecycle;
 pub mod roles;
 pub mod status;
 pub mod users;
@@ -24,6 +25,10 @@ pub use error::{ErrorBody, ErrorDetail};
 pub use jobs::{
     DryRun, JobCounts, JobCreateQuery, JobDetail, JobEvent, JobList, JobOperation, JobRequest,
     JobState, JobSummary, MAX_JOB_OPERATIONS, OpState, Operation, OperationCheck,
+};
+pub use lifecycle::{
+    Device, Devices, InviteRequestInfo, InviteRequestList, InviteRequestQuery, MAX_DENY_REASON,
+    MAX_SESSION_DURATION, MIN_SESSION_DURATION, RequestState, Requester, SessionInfo, Sessions,
 };
 pub use roles::{Field, Permission};
 pub use status::{DemoRole, Me, Mode, ServerStatus};

@@ -22,6 +22,23 @@ pub enum Permission {
     UsersSetRole,
     #[serde(rename = "users.set_expiration")]
     UsersSetExpiration,
+    /// Offboard: deactivate an account on the whole org.
+    #[serde(rename = "users.deactivate")]
+    UsersDeactivate,
+    /// Offboard owners and admins too (with `users.deactivate`).
+    #[serde(rename = "users.deactivate_admins")]
+    UsersDeactivateAdmins,
+    #[serde(rename = "users.reactivate")]
+    UsersReactivate,
+    /// See a person's sessions, sign them out, end one session.
+    #[serde(rename = "users.sessions")]
+    UsersSessions,
+    /// Set or clear a person's own session duration.
+    #[serde(rename = "users.session_settings")]
+    UsersSessionSettings,
+    /// See, approve and deny requests for invitations.
+    #[serde(rename = "invites.review")]
+    InvitesReview,
     /// One's own actions in the audit log.
     #[serde(rename = "audit.read")]
     AuditRead,
@@ -32,7 +49,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 15] = [
         Permission::UsersRead,
         Permission::UsersReadSensitive,
         Permission::UsersInvite,
@@ -40,17 +57,29 @@ impl Permission {
         Permission::UsersRemove,
         Permission::UsersSetRole,
         Permission::UsersSetExpiration,
+        Permission::UsersDeactivate,
+        Permission::UsersDeactivateAdmins,
+        Permission::UsersReactivate,
+        Permission::UsersSessions,
+        Permission::UsersSessionSettings,
+        Permission::InvitesReview,
         Permission::AuditRead,
         Permission::AuditReadAll,
     ];
 
     /// The permissions that change something in Slack.
-    pub const WRITES: [Permission; 5] = [
+    pub const WRITES: [Permission; 11] = [
         Permission::UsersInvite,
         Permission::UsersAssign,
         Permission::UsersRemove,
         Permission::UsersSetRole,
         Permission::UsersSetExpiration,
+        Permission::UsersDeactivate,
+        Permission::UsersDeactivateAdmins,
+        Permission::UsersReactivate,
+        Permission::UsersSessions,
+        Permission::UsersSessionSettings,
+        Permission::InvitesReview,
     ];
 
     /// The spelling in the configuration and in `/api/me`.
@@ -63,6 +92,12 @@ impl Permission {
             Permission::UsersRemove => "users.remove",
             Permission::UsersSetRole => "users.set_role",
             Permission::UsersSetExpiration => "users.set_expiration",
+            Permission::UsersDeactivate => "users.deactivate",
+            Permission::UsersDeactivateAdmins => "users.deactivate_admins",
+            Permission::UsersReactivate => "users.reactivate",
+            Permission::UsersSessions => "users.sessions",
+            Permission::UsersSessionSettings => "users.session_settings",
+            Permission::InvitesReview => "invites.review",
             Permission::AuditRead => "audit.read",
             Permission::AuditReadAll => "audit.read_all",
         }

@@ -34,6 +34,10 @@ pub struct ServerStatus {
     pub sync: SyncStatus,
     /// Roster runs against the built-in sandbox, not a real Slack org.
     pub demo: bool,
+    /// Present while changes are refused because Roster cannot record them (its storage
+    /// cannot be written), in words; reads still work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_refused: Option<String>,
 }
 
 /// The signed-in person and what their role allows: `GET /api/me`.

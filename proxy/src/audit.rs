@@ -2,16 +2,14 @@
 //! after it, plus refused attempts. Nothing in Roster updates or deletes a row, and triggers
 //! in the schema refuse it.
 
-use std::{path::Path, str::FromStr};
-
 use roster_api::{AuditEntry, AuditOutcome, AuditPage, AuditQuery};
 use serde_json::Value;
-use sqlx::{
-    Row, SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use crate::{policy::Caller, private_files};
+use crate::{
+    db::{Db, StorageError, WriteKind},
+    policy::Caller,
+};
 
 /// Keys whose values never go into the log.
 const REDACTED_KEYS: &[&str] = &["custom_message", "token"];
@@ -34,19 +32,81 @@ pub enum AuditReader<'a> {
     Everything,
     /// One's own actions (`audit.read`).
     Own { actor: &'a str },
-    /// One's own actions and every action on the listed workspaces (`audit.read_all` on a
-    /// role limited to them): nothing about a workspace outside them, or about the whole
-    /// org, unless one did it oneself.
+    /// One's own actions, and the changes others made on the listed workspaces
+    /// (`audit.read_all` on a role limited to them). Others' refused and failed attempts
+    /// are left out: their messages and Slack's errors describe the org as the other
+    /// person's role sees it, beyond these workspaces. With `hide_emails`, an address
+    /// another person typed is not shown.
     Workspaces {
         actor: &'a str,
         workspaces: Vec<String>,
+        hide_emails: bool,
     },
+}
+
+/// An invite request approved or denied through Roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    pub actor_email: String,
+    /// The reason given for a denial.
+    pub reason: Option<String>,
+}
+
+/// Whether an outcome is in the log yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Recorded {
+    Now,
+    /// The storage could not take it: it waits, and is written before the next change.
+    Pending,
+}
+
+/// An outcome row, as it waits to be written.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct OutcomeRow {
+    action_id: i64,
+    at: i64,
+    outcome: String,
+    slack_error: Option<String>,
+    message: String,
+}
+
+impl AuditReader<'_> {
+    /// An entry as this reader may see it: another person's email (the address they
+    /// invited) is hidden from a role that does not see emails.
+    fn shown(&self, mut entry: AuditEntry) -> AuditEntry {
+        let AuditReader::Workspaces {
+            actor,
+            hide_emails: true,
+            ..
+        } = self
+        else {
+            return entry;
+        };
+        if entry.actor_email.eq_ignore_ascii_case(actor) {
+            return entry;
+        }
+        if let Some(address) = entry.target_user.take_if(|t| t.contains('@')) {
+            entry.message = entry
+                .message
+                .map(|m| m.replace(address.as_str(), "an address your role does not show"));
+        }
+        if let Ok(Value::Object(mut params)) = serde_json::from_str::<Value>(&entry.params)
+            && params.remove("email").is_some()
+        {
+            entry.params = Value::Object(params).to_string();
+        }
+        entry
+    }
 }
 
 /// The audit database.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
+    db: Db,
     pool: SqlitePool,
+    /// Outcomes that could not be written yet, oldest first.
+    pending: std::sync::Arc<std::sync::Mutex<Vec<OutcomeRow>>>,
     /// Unix ms when this process opened the log: pending rows older than that never got an
     /// answer (Roster stopped), so they read as "unknown".
     opened_at: i64,
@@ -73,41 +133,32 @@ pub fn redact(mut params: Value) -> Value {
 }
 
 impl AuditLog {
-    /// Opens (creating if needed) `path` and applies the migrations. The directory is made
-    /// 0700 and the database with its WAL and shared-memory files 0600.
-    pub async fn open(path: &Path) -> Result<Self, sqlx::Error> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            private_files::private_dir(dir).map_err(sqlx::Error::Io)?;
+    /// The log in `db`, with the outcomes a previous run spooled waiting to be written.
+    pub fn new(db: Db) -> Self {
+        let spooled: Vec<OutcomeRow> = std::fs::read_to_string(db.spool())
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect();
+        if !spooled.is_empty() {
+            tracing::info!(
+                outcomes = spooled.len(),
+                "outcomes waiting from before the restart"
+            );
         }
-        private_files::private_file(path).map_err(sqlx::Error::Io)?;
-        for suffix in ["-wal", "-shm", "-journal"] {
-            let mut companion = path.as_os_str().to_owned();
-            companion.push(suffix);
-            private_files::private_if_present(Path::new(&companion)).map_err(sqlx::Error::Io)?;
-        }
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self {
-            pool,
+        Self {
+            pool: db.pool().clone(),
+            db,
+            pending: std::sync::Arc::new(std::sync::Mutex::new(spooled)),
             opened_at: now_ms(),
-        })
+        }
     }
 
-    /// The database, for the tables that live next to the log (jobs).
-    pub fn pool(&self) -> sqlx::SqlitePool {
-        self.pool.clone()
-    }
-
-    /// Records an attempt before Slack is called; returns its ID.
-    pub async fn intent(&self, intent: &Intent<'_>) -> Result<i64, sqlx::Error> {
+    /// Records an attempt before Slack is called, committed before this returns; returns
+    /// its ID. Outcomes still waiting to be written go first: no change is accepted before
+    /// the records of earlier ones are in.
+    pub async fn intent(&self, intent: &Intent<'_>) -> Result<i64, StorageError> {
+        self.flush().await?;
         self.insert(intent, "pending", None).await
     }
 
@@ -117,7 +168,7 @@ impl AuditLog {
         intent: &Intent<'_>,
         outcome: AuditOutcome,
         message: &str,
-    ) -> Result<i64, sqlx::Error> {
+    ) -> Result<i64, StorageError> {
         self.insert(intent, outcome.as_str(), Some(message)).await
     }
 
@@ -126,45 +177,150 @@ impl AuditLog {
         intent: &Intent<'_>,
         state: &str,
         message: Option<&str>,
-    ) -> Result<i64, sqlx::Error> {
-        let row = sqlx::query(
-            "INSERT INTO audit_actions
-               (at, request_id, actor_subject, actor_email, role, action, target_user, workspace, params, state, message)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(now_ms())
-        .bind(intent.request_id)
-        .bind(&intent.caller.subject)
-        .bind(&intent.caller.email)
-        .bind(&intent.caller.role.name)
-        .bind(intent.action)
-        .bind(intent.target_user)
-        .bind(intent.workspace)
-        .bind(redact(intent.params.clone()).to_string())
-        .bind(state)
-        .bind(message)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.get(0))
+    ) -> Result<i64, StorageError> {
+        let write = async {
+            self.db.injected(WriteKind::Other)?;
+            // An explicit transaction: its commit, where a full disk shows, is awaited and
+            // its failure seen.
+            let mut tx = self.pool.begin().await?;
+            let row = sqlx::query(
+                "INSERT INTO audit_actions
+                   (at, request_id, actor_subject, actor_email, role, action, target_user, workspace, params, state, message)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(now_ms())
+            .bind(intent.request_id)
+            .bind(&intent.caller.subject)
+            .bind(&intent.caller.email)
+            .bind(&intent.caller.role.name)
+            .bind(intent.action)
+            .bind(intent.target_user)
+            .bind(intent.workspace)
+            .bind(redact(intent.params.clone()).to_string())
+            .bind(state)
+            .bind(message)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<i64, sqlx::Error>(row.get(0))
+        };
+        match write.await {
+            Ok(id) => {
+                self.db.wrote();
+                Ok(id)
+            }
+            Err(e) => Err(self.db.write_failed(e)),
+        }
     }
 
-    /// Records how an attempt ended.
+    /// Records how an attempt ended. When the storage cannot take it (Slack has answered,
+    /// so the change may be made), the outcome waits in memory and in a small file beside
+    /// the database, and is written before any other change is accepted.
     pub async fn outcome(
         &self,
         action_id: i64,
         outcome: AuditOutcome,
         slack_error: Option<&str>,
         message: &str,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO audit_outcomes (action_id, at, outcome, slack_error, message) VALUES (?, ?, ?, ?, ?)")
-            .bind(action_id)
-            .bind(now_ms())
-            .bind(outcome.as_str())
-            .bind(slack_error)
-            .bind(message)
-            .execute(&self.pool)
-            .await?;
+    ) -> Recorded {
+        let row = OutcomeRow {
+            action_id,
+            at: now_ms(),
+            outcome: outcome.as_str().to_string(),
+            slack_error: slack_error.map(str::to_string),
+            message: message.to_string(),
+        };
+        match self.write_outcome(&row).await {
+            Ok(()) => {
+                self.db.wrote();
+                Recorded::Now
+            }
+            Err(e) => {
+                let error = self.db.write_failed(e);
+                tracing::warn!(action_id, error = %error.detail, "the outcome of a change waits to be recorded");
+                self.keep(row);
+                Recorded::Pending
+            }
+        }
+    }
+
+    async fn write_outcome(&self, row: &OutcomeRow) -> Result<(), sqlx::Error> {
+        self.db.injected(WriteKind::Outcome)?;
+        let mut tx = self.pool.begin().await?;
+        // A row spooled before a restart may have been written already.
+        sqlx::query(
+            "INSERT OR IGNORE INTO audit_outcomes (action_id, at, outcome, slack_error, message)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(row.action_id)
+        .bind(row.at)
+        .bind(&row.outcome)
+        .bind(&row.slack_error)
+        .bind(&row.message)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// Keeps an outcome that could not be written, in memory and in the spool file (which
+    /// may not take it either, on a full disk).
+    fn keep(&self, row: OutcomeRow) {
+        let line = serde_json::to_string(&row).expect("an outcome serialises") + "\n";
+        self.pending.lock().unwrap().push(row);
+        let spool = self.db.spool();
+        let appended = crate::private_files::private_file(spool).and_then(|()| {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new().append(true).open(spool)?;
+            file.write_all(line.as_bytes())?;
+            file.sync_all()
+        });
+        if let Err(e) = appended {
+            tracing::warn!(path = %spool.display(), error = %e, "cannot spool a waiting outcome; it is kept in memory");
+        }
+    }
+
+    /// Writes the outcomes that are waiting, oldest first. Fails if any still cannot be
+    /// written (they keep waiting).
+    pub async fn flush(&self) -> Result<(), StorageError> {
+        let waiting: Vec<OutcomeRow> = self.pending.lock().unwrap().clone();
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        for (done, row) in waiting.iter().enumerate() {
+            if let Err(e) = self.write_outcome(row).await {
+                self.pending.lock().unwrap().drain(..done);
+                return Err(self.db.write_failed(e));
+            }
+        }
+        self.pending.lock().unwrap().drain(..waiting.len());
+        self.db.wrote();
+        tracing::info!(outcomes = waiting.len(), "waiting outcomes recorded");
+        if let Err(e) = std::fs::write(self.db.spool(), b"") {
+            tracing::warn!(error = %e, "cannot empty the outcome spool; its rows are written already");
+        }
         Ok(())
+    }
+
+    /// Writes what waits, or finds out whether the storage works again (a watch calls
+    /// this every few seconds while it does not).
+    pub async fn recover(&self) -> Result<(), StorageError> {
+        if self.waiting() > 0 {
+            self.flush().await
+        } else if self.storage().is_some() {
+            self.db.probe().await
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Outcomes waiting to be written.
+    pub fn waiting(&self) -> usize {
+        self.pending.lock().unwrap().len()
+    }
+
+    /// Whether the storage can be written, as the last write found it.
+    pub fn storage(&self) -> Option<crate::db::Failing> {
+        self.db.state().failing()
     }
 
     /// A page of the log, newest first, of the entries `reader` may read.
@@ -175,86 +331,82 @@ impl AuditLog {
     ) -> Result<AuditPage, sqlx::Error> {
         let limit = query.limit.unwrap_or(100).clamp(1, 500) as i64;
         let before: Option<i64> = query.cursor.as_deref().and_then(|c| c.parse().ok());
-        let mut sql = String::from(
-            "SELECT a.id, a.at, a.request_id, a.actor_email, a.role, a.action, a.target_user, a.workspace,
-                    a.params, a.state, a.message, o.outcome, o.slack_error, o.message
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT a.id, a.at, a.request_id, a.actor_email, a.role, a.action, a.target_user,
+                    a.workspace, a.params, a.state, a.message,
+                    o.outcome, o.slack_error, o.message AS outcome_message
              FROM audit_actions a LEFT JOIN audit_outcomes o ON o.action_id = a.id WHERE 1 = 1",
         );
-        let mut binds: Vec<Bind> = Vec::new();
         if let Some(id) = before {
-            sql.push_str(" AND a.id < ?");
-            binds.push(Bind::Int(id));
+            q.push(" AND a.id < ").push_bind(id);
         }
         match reader {
             AuditReader::Everything => {}
             AuditReader::Own { actor } => {
-                sql.push_str(" AND a.actor_email = ? COLLATE NOCASE");
-                binds.push(Bind::Text(actor.to_string()));
+                q.push(" AND a.actor_email = ")
+                    .push_bind(*actor)
+                    .push(" COLLATE NOCASE");
             }
-            AuditReader::Workspaces { actor, workspaces } => {
-                sql.push_str(" AND (a.actor_email = ? COLLATE NOCASE OR a.workspace IN (");
-                binds.push(Bind::Text(actor.to_string()));
-                for (i, w) in workspaces.iter().enumerate() {
-                    sql.push_str(if i == 0 { "?" } else { ", ?" });
-                    binds.push(Bind::Text(w.clone()));
-                }
+            AuditReader::Workspaces {
+                actor, workspaces, ..
+            } => {
+                q.push(" AND (a.actor_email = ")
+                    .push_bind(*actor)
+                    .push(" COLLATE NOCASE OR (o.outcome = 'ok' AND a.workspace IN (");
                 if workspaces.is_empty() {
-                    sql.push_str("NULL");
+                    q.push("NULL");
                 }
-                sql.push_str("))");
+                let mut list = q.separated(", ");
+                for w in workspaces {
+                    list.push_bind(w.as_str());
+                }
+                q.push(")))");
             }
         }
         if let Some(actor) = query.actor.as_deref().filter(|s| !s.is_empty()) {
-            sql.push_str(" AND a.actor_email LIKE ? ESCAPE '\\'");
-            binds.push(Bind::Text(format!("%{}%", like_escape(actor))));
+            q.push(" AND a.actor_email LIKE ")
+                .push_bind(format!("%{}%", like_escape(actor)))
+                .push(" ESCAPE '\\'");
         }
         if let Some(target) = query.target.as_deref().filter(|s| !s.is_empty()) {
-            sql.push_str(" AND a.target_user LIKE ? ESCAPE '\\'");
-            binds.push(Bind::Text(format!("%{}%", like_escape(target))));
+            q.push(" AND a.target_user LIKE ")
+                .push_bind(format!("%{}%", like_escape(target)))
+                .push(" ESCAPE '\\'");
         }
         if let Some(action) = query.action.as_deref().filter(|s| !s.is_empty()) {
-            sql.push_str(" AND a.action = ?");
-            binds.push(Bind::Text(action.to_string()));
+            q.push(" AND a.action = ").push_bind(action);
         }
         if let Some(from) = query.from {
-            sql.push_str(" AND a.at >= ?");
-            binds.push(Bind::Int(from));
+            q.push(" AND a.at >= ").push_bind(from);
         }
         if let Some(to) = query.to {
-            sql.push_str(" AND a.at < ?");
-            binds.push(Bind::Int(to));
+            q.push(" AND a.at < ").push_bind(to);
         }
-        if let Some(outcome) = query.outcome {
-            sql.push_str(match outcome {
-                AuditOutcome::Denied | AuditOutcome::Invalid => " AND a.state = ?",
-                AuditOutcome::Pending => " AND a.state = 'pending' AND o.outcome IS NULL AND a.at >= ?",
-                AuditOutcome::Unknown => {
-                    " AND ((a.state = 'pending' AND o.outcome IS NULL AND a.at < ?) OR o.outcome = 'unknown')"
-                }
-                AuditOutcome::Ok | AuditOutcome::SlackError => " AND o.outcome = ?",
-            });
-            binds.push(match outcome {
-                AuditOutcome::Pending | AuditOutcome::Unknown => Bind::Int(self.opened_at),
-                other => Bind::Text(other.as_str().to_string()),
-            });
+        match query.outcome {
+            None => {}
+            Some(outcome @ (AuditOutcome::Denied | AuditOutcome::Invalid)) => {
+                q.push(" AND a.state = ").push_bind(outcome.as_str());
+            }
+            Some(AuditOutcome::Pending) => {
+                q.push(" AND a.state = 'pending' AND o.outcome IS NULL AND a.at >= ")
+                    .push_bind(self.opened_at);
+            }
+            Some(AuditOutcome::Unknown) => {
+                q.push(" AND ((a.state = 'pending' AND o.outcome IS NULL AND a.at < ")
+                    .push_bind(self.opened_at)
+                    .push(") OR o.outcome = 'unknown')");
+            }
+            Some(outcome @ (AuditOutcome::Ok | AuditOutcome::SlackError)) => {
+                q.push(" AND o.outcome = ").push_bind(outcome.as_str());
+            }
         }
-        sql.push_str(" ORDER BY a.id DESC LIMIT ?");
-        binds.push(Bind::Int(limit + 1));
-
-        // Built only from the literal fragments above; every value is a bound parameter.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for b in &binds {
-            q = match b {
-                Bind::Int(i) => q.bind(*i),
-                Bind::Text(t) => q.bind(t.as_str()),
-            };
-        }
-        let rows = q.fetch_all(&self.pool).await?;
+        q.push(" ORDER BY a.id DESC LIMIT ").push_bind(limit + 1);
+        let rows: Vec<EntryRow> = q.build_query_as().fetch_all(&self.pool).await?;
         let more = rows.len() as i64 > limit;
         let entries: Vec<AuditEntry> = rows
-            .iter()
+            .into_iter()
             .take(limit as usize)
-            .map(|row| self.entry(row))
+            .map(|row| reader.shown(self.entry(row)))
             .collect();
         Ok(AuditPage {
             next_cursor: if more {
@@ -266,37 +418,68 @@ impl AuditLog {
         })
     }
 
-    fn entry(&self, row: &sqlx::sqlite::SqliteRow) -> AuditEntry {
-        let at: i64 = row.get(1);
-        let state: String = row.get(9);
-        let outcome: Option<String> = row.get(11);
-        let outcome = match (state.as_str(), outcome.as_deref()) {
+    fn entry(&self, row: EntryRow) -> AuditEntry {
+        let outcome = match (row.state.as_str(), row.outcome.as_deref()) {
             (_, Some(o)) => AuditOutcome::parse(o).unwrap_or(AuditOutcome::Unknown),
-            ("pending", None) if at < self.opened_at => AuditOutcome::Unknown,
+            ("pending", None) if row.at < self.opened_at => AuditOutcome::Unknown,
             ("pending", None) => AuditOutcome::Pending,
             (s, None) => AuditOutcome::parse(s).unwrap_or(AuditOutcome::Unknown),
         };
-        let action_message: Option<String> = row.get(10);
-        let outcome_message: Option<String> = row.get(13);
-        let message = outcome_message.or(action_message).or_else(|| {
+        let message = row.outcome_message.or(row.message).or_else(|| {
             (outcome == AuditOutcome::Unknown).then(|| {
                 "Roster stopped before Slack answered; check the user before retrying.".to_string()
             })
         });
         AuditEntry {
-            id: row.get(0),
-            at,
-            request_id: row.get(2),
-            actor_email: row.get(3),
-            role: row.get(4),
-            action: row.get(5),
-            target_user: row.get(6),
-            workspace: row.get(7),
-            params: row.get(8),
+            id: row.id,
+            at: row.at,
+            request_id: row.request_id,
+            actor_email: row.actor_email,
+            role: row.role,
+            action: row.action,
+            target_user: row.target_user,
+            workspace: row.workspace,
+            params: row.params,
             outcome,
-            slack_error: row.get(12),
+            slack_error: row.slack_error,
             message,
         }
+    }
+
+    /// The invite requests among `ids` approved or denied through Roster: who did it, and
+    /// the reason given for a denial.
+    pub async fn handled_requests(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Handled>, sqlx::Error> {
+        let mut found = std::collections::HashMap::new();
+        // SQLite binds at most 32,766 parameters; a page holds far fewer requests.
+        for chunk in ids.chunks(1_000) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT a.target_user, a.actor_email, a.params
+                 FROM audit_actions a JOIN audit_outcomes o ON o.action_id = a.id
+                 WHERE o.outcome = 'ok' AND a.action IN ('approve_request', 'deny_request')
+                   AND a.target_user IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_str());
+            }
+            q.push(") ORDER BY a.id");
+            let rows = q.build().fetch_all(&self.pool).await?;
+            for row in rows {
+                let params: Value =
+                    serde_json::from_str(row.get::<&str, _>(2)).unwrap_or(Value::Null);
+                found.insert(
+                    row.get::<String, _>(0),
+                    Handled {
+                        actor_email: row.get(1),
+                        reason: params["reason"].as_str().map(str::to_string),
+                    },
+                );
+            }
+        }
+        Ok(found)
     }
 
     /// Number of action rows (tests and metrics).
@@ -308,9 +491,23 @@ impl AuditLog {
     }
 }
 
-enum Bind {
-    Int(i64),
-    Text(String),
+/// One row of the log's query.
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: i64,
+    at: i64,
+    request_id: String,
+    actor_email: String,
+    role: String,
+    action: String,
+    target_user: Option<String>,
+    workspace: Option<String>,
+    params: String,
+    state: String,
+    message: Option<String>,
+    outcome: Option<String>,
+    slack_error: Option<String>,
+    outcome_message: Option<String>,
 }
 
 fn like_escape(s: &str) -> String {
@@ -340,7 +537,7 @@ permissions = ["users.read"]"#,
     #[tokio::test]
     async fn intents_outcomes_and_filters() {
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::open(&dir.path().join("roster.db")).await.unwrap();
+        let log = AuditLog::new(Db::open(&dir.path().join("roster.db")).await.unwrap());
         let ada = caller("ada@larkspur.example");
         let bob = caller("bob@larkspur.example");
         let intent = |caller: &'static Caller, action: &'static str| Intent {
@@ -354,18 +551,21 @@ permissions = ["users.read"]"#,
         let ada: &'static Caller = Box::leak(Box::new(ada));
         let bob: &'static Caller = Box::leak(Box::new(bob));
         let a = log.intent(&intent(ada, "invite")).await.unwrap();
-        log.outcome(a, AuditOutcome::Ok, None, "Invited")
-            .await
-            .unwrap();
+        assert_eq!(
+            log.outcome(a, AuditOutcome::Ok, None, "Invited").await,
+            Recorded::Now
+        );
         let b = log.intent(&intent(bob, "remove")).await.unwrap();
-        log.outcome(
-            b,
-            AuditOutcome::SlackError,
-            Some("user_not_found"),
-            "No such user",
-        )
-        .await
-        .unwrap();
+        assert_eq!(
+            log.outcome(
+                b,
+                AuditOutcome::SlackError,
+                Some("user_not_found"),
+                "No such user",
+            )
+            .await,
+            Recorded::Now
+        );
         log.refused(&intent(bob, "remove"), AuditOutcome::Denied, "not allowed")
             .await
             .unwrap();
@@ -459,7 +659,7 @@ permissions = ["users.read"]"#,
         // A pending row from before a restart reads as unknown.
         drop(log);
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        let reopened = AuditLog::open(&dir.path().join("roster.db")).await.unwrap();
+        let reopened = AuditLog::new(Db::open(&dir.path().join("roster.db")).await.unwrap());
         let after = reopened
             .list(&AuditQuery::default(), &AuditReader::Everything)
             .await

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 
 /// `[auth] mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -142,6 +142,27 @@ impl AuthConfig {
                         "set exactly one of jwks_url and jwks_file",
                     ));
                 }
+                if let Some(url) = &self.jwks_url {
+                    let https_or_local =
+                        url::Url::parse(url)
+                            .ok()
+                            .is_some_and(|u| match (u.scheme(), u.host()) {
+                                ("https", _) => true,
+                                ("http", Some(url::Host::Domain(d))) => d == "localhost",
+                                ("http", Some(url::Host::Ipv4(ip))) => ip.is_loopback(),
+                                ("http", Some(url::Host::Ipv6(ip))) => ip.is_loopback(),
+                                _ => false,
+                            });
+                    if !https_or_local {
+                        return Err(invalid(
+                            "jwks_url",
+                            format!(
+                                "{url:?}: the signing keys must come over https (or from this \
+                                 machine), or anyone on the way could replace them"
+                            ),
+                        ));
+                    }
+                }
                 if self.issuer.as_deref().is_none_or(str::is_empty) {
                     return Err(invalid("issuer", "required in jwt mode"));
                 }
@@ -209,15 +230,35 @@ impl AuthConfig {
                     }
                     _ => {}
                 }
-                for (key, name) in [
-                    ("email_header", &self.email_header),
-                    ("groups_header", &self.groups_header),
-                    ("shared_secret_header", &self.shared_secret_header),
+                let mut seen: Vec<(&str, String)> = Vec::new();
+                for (key, name, default) in [
+                    (
+                        "email_header",
+                        &self.email_header,
+                        Some("x-forwarded-email"),
+                    ),
+                    (
+                        "groups_header",
+                        &self.groups_header,
+                        Some("x-forwarded-groups"),
+                    ),
+                    ("shared_secret_header", &self.shared_secret_header, None),
                 ] {
                     if let Some(name) = name {
                         HeaderName::try_from(name.as_str())
                             .map_err(|_| invalid(key, format!("{name:?} is not a header name")))?;
                     }
+                    let Some(name) = name.as_deref().or(default) else {
+                        continue;
+                    };
+                    let name = name.to_ascii_lowercase();
+                    if let Some((other, _)) = seen.iter().find(|(_, n)| *n == name) {
+                        return Err(invalid(
+                            key,
+                            format!("{name:?} is already {other}; each needs its own header"),
+                        ));
+                    }
+                    seen.push((key, name));
                 }
             }
         }
@@ -831,6 +872,45 @@ pub type SharedAuthenticator = Arc<Authenticator>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn auth(text: &str) -> AuthConfig {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn signing_keys_come_over_https_or_from_this_machine() {
+        let jwt = |url: &str| {
+            auth(&format!(
+                "mode = \"jwt\"\njwt_header = \"x-a\"\njwks_url = \"{url}\"\nissuer = \"i\"\naudience = \"a\""
+            ))
+            .validate()
+        };
+        assert!(jwt("https://sso.example/keys").is_ok());
+        assert!(jwt("http://127.0.0.1:9000/keys").is_ok());
+        assert!(jwt("http://localhost/keys").is_ok());
+        for bad in [
+            "http://sso.example/keys",
+            "http://10.0.0.5/keys",
+            "ftp://x/keys",
+            "keys",
+        ] {
+            let err = jwt(bad).unwrap_err().to_string();
+            assert!(err.starts_with("auth.jwks_url:"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn each_identity_header_is_its_own() {
+        let header = |extra: &str| {
+            auth(&format!(
+                "mode = \"header\"\ntrusted_proxies = [\"127.0.0.1/32\"]\nallow_no_shared_secret = true\n{extra}"
+            ))
+            .validate()
+        };
+        assert!(header("").is_ok());
+        assert!(header("groups_header = \"X-Forwarded-Email\"").is_err());
+        assert!(header("email_header = \"X-Forwarded-Groups\"").is_err());
+    }
 
     #[test]
     fn the_demo_accepts_only_its_loopback_names() {

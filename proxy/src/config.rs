@@ -8,6 +8,7 @@ use std::{
 
 use serde::Deserialize;
 
+pub use crate::config_error::ConfigError;
 use crate::{auth::AuthConfig, policy::RoleConfig, slack::SlackToken};
 
 /// Slack's Web API.
@@ -79,6 +80,10 @@ pub struct SlackConfig {
     /// Base URL of the Web API.
     #[serde(default = "default_api_url")]
     pub api_url: String,
+    /// Base URL of the SCIM API (`…/scim/v1/` or `…/scim/v2/`): deactivation and
+    /// reactivation.
+    #[serde(default = "default_scim_url")]
+    pub scim_url: String,
     /// File holding the token (else the `SLACK_TOKEN` environment variable).
     pub token_file: Option<PathBuf>,
     /// Present only to be refused with a clear message: tokens do not belong in this file.
@@ -95,6 +100,7 @@ impl Default for SlackConfig {
     fn default() -> Self {
         Self {
             api_url: default_api_url(),
+            scim_url: default_scim_url(),
             token_file: None,
             token: None,
             refresh_minutes: default_refresh(),
@@ -115,25 +121,14 @@ fn default_dist_dir() -> PathBuf {
 fn default_api_url() -> String {
     SLACK_API_URL.to_string()
 }
+fn default_scim_url() -> String {
+    crate::slack::scim::SLACK_SCIM_URL.to_string()
+}
 fn default_refresh() -> u64 {
     15
 }
 fn default_scale() -> f64 {
     1.0
-}
-
-/// A configuration problem, naming the key.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: {message}")]
-    Parse { path: String, message: String },
-    #[error("{key}: {message}")]
-    Invalid { key: String, message: String },
 }
 
 fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
@@ -150,6 +145,7 @@ const ENV_OVERRIDES: &[(&str, &[&str])] = &[
     ("ROSTER_DATA_DIR", &["data_dir"]),
     ("ROSTER_DIST_DIR", &["dist_dir"]),
     ("ROSTER_SLACK_API_URL", &["slack", "api_url"]),
+    ("ROSTER_SLACK_SCIM_URL", &["slack", "scim_url"]),
     ("ROSTER_SLACK_TOKEN_FILE", &["slack", "token_file"]),
     (
         "ROSTER_SLACK_REFRESH_MINUTES",
@@ -229,6 +225,18 @@ impl Config {
                 format!("must be an http(s) URL ending in /, like {SLACK_API_URL}; got {url:?}"),
             ));
         }
+        let scim = &self.slack.scim_url;
+        let scim_ok = (scim.starts_with("https://") || scim.starts_with("http://"))
+            && (scim.ends_with("/scim/v1/") || scim.ends_with("/scim/v2/"));
+        if !scim_ok {
+            return Err(invalid(
+                "slack.scim_url",
+                format!(
+                    "must be Slack's SCIM base URL, ending in /scim/v1/ or /scim/v2/, like {}; got {scim:?}",
+                    crate::slack::scim::SLACK_SCIM_URL
+                ),
+            ));
+        }
         if self.slack.refresh_minutes == 0 {
             return Err(invalid("slack.refresh_minutes", "must be at least 1"));
         }
@@ -238,13 +246,16 @@ impl Config {
                 "must be a number above 0",
             ));
         }
-        if let Some(public) = &self.public_url
-            && !(public.starts_with("https://") || public.starts_with("http://"))
-        {
-            return Err(invalid(
-                "public_url",
-                format!("must be the http(s) URL people open, got {public:?}"),
-            ));
+        if let Some(public) = &self.public_url {
+            let web = url::Url::parse(public)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
+            if web.is_none() {
+                return Err(invalid(
+                    "public_url",
+                    format!("must be the http(s) URL people open, got {public:?}"),
+                ));
+            }
         }
         self.auth.validate()?;
         crate::policy::validate_roles(&self.roles)?;

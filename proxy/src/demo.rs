@@ -10,15 +10,13 @@ use roster_sandbox::{Sandbox, SandboxConfig, faults::FaultSpec};
 use tokio::net::TcpListener;
 
 use crate::{
-    AppState, app,
-    audit::AuditLog,
+    AppState, Parts, app,
     auth::Authenticator,
+    db::Db,
     directory::Directory,
-    metrics::Metrics,
-    middleware::{Health, WriteLimiter},
     policy::{Field, Permission, RoleConfig, WorkspaceScope},
-    serve::preflight,
-    slack::{SlackClient, SlackToken},
+    serve::connect,
+    slack::SlackToken,
     web::WebApp,
 };
 
@@ -55,6 +53,12 @@ pub fn demo_roles(workspaces: &[Workspace]) -> Vec<RoleConfig> {
                 UsersRemove,
                 UsersSetRole,
                 UsersSetExpiration,
+                UsersDeactivate,
+                UsersDeactivateAdmins,
+                UsersReactivate,
+                UsersSessions,
+                UsersSessionSettings,
+                InvitesReview,
                 AuditRead,
                 AuditReadAll,
             ]),
@@ -66,7 +70,14 @@ pub fn demo_roles(workspaces: &[Workspace]) -> Vec<RoleConfig> {
         },
         RoleConfig {
             name: "helpdesk".into(),
-            permissions: all(&[UsersRead, UsersInvite, UsersSetExpiration, AuditRead]),
+            permissions: all(&[
+                UsersRead,
+                UsersInvite,
+                UsersSetExpiration,
+                UsersSessions,
+                InvitesReview,
+                AuditRead,
+            ]),
             workspaces: WorkspaceScope::Only(
                 workspaces.iter().take(2).map(|w| w.id.clone()).collect(),
             ),
@@ -116,14 +127,19 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         .await
         .context("starting the sandbox")?;
     let token = SlackToken::new(token_value).map_err(anyhow::Error::msg)?;
-    let metrics = Arc::new(Metrics::default());
-    let slack = SlackClient::new(&sandbox.api_url(), token, 1.0, metrics.clone())?;
-    let (connection, source) = preflight(&slack, true).await?;
+    let connected = connect(
+        &sandbox.api_url(),
+        &sandbox.scim_url(roster_sandbox::scim::Version::V2),
+        token,
+        1.0,
+        true,
+    )
+    .await?;
 
     // The first sync happens before serving, so the demo opens on a full table.
     let directory = Arc::new(Directory::default());
     directory
-        .sync(&source)
+        .sync(&connected.source)
         .await
         .context("loading the sandbox org")?;
     let roles = demo_roles(&directory.workspaces());
@@ -135,7 +151,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
             (temp.path().to_path_buf(), Some(temp))
         }
     };
-    let audit = AuditLog::open(&data_dir.join("roster.db")).await?;
+    let db = Db::open(&data_dir.join("roster.db")).await?;
 
     let listener = TcpListener::bind(options.addr).await.with_context(|| {
         format!(
@@ -146,7 +162,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     // The role picker is for this machine only: it answers on loopback, to requests that
     // name it by its loopback address and this port.
-    let auth = Arc::new(Authenticator::dev(addr).map_err(|e| anyhow::anyhow!("--addr: {e}"))?);
+    let auth = Authenticator::dev(addr).map_err(|e| anyhow::anyhow!("--addr: {e}"))?;
     let workspaces = directory.workspaces().len();
     println!(
         "Roster demo: sandbox org with {} users in {workspaces} workspaces (seed {}), Slack API emulated at {}",
@@ -157,66 +173,38 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     println!("Roster is running at http://{addr}/  (Ctrl-C stops it)");
 
     let csp = web.csp().to_string();
-    let jobs = Arc::new(crate::jobs::Jobs::new(crate::jobs::JobStore::new(
-        audit.pool(),
-    )));
-    let state = AppState {
-        slack,
-        source: Arc::new(source),
+    let state = AppState::new(Parts {
+        connected,
         directory,
-        connection: Arc::new(connection),
-        auth: auth.clone(),
-        roles: Arc::new(roles),
-        audit,
-        metrics,
+        db,
+        auth,
+        roles,
         // The demo listens on loopback only; its metrics are open to it.
         metrics_access: crate::metrics::MetricsAccess::Open,
-        health: Arc::new(Health::default()),
-        writes: Arc::new(WriteLimiter::default()),
-        jobs,
         public_origin: None,
-        web: Some(Arc::new(web)),
-    };
+        web: Some(web),
+    });
     // The first sync already ran; later ones follow the refresh interval.
     state
         .directory
         .spawn_refresh(state.source.clone(), options.refresh);
+    crate::serve::spawn_storage_watch(&state);
     // Jobs left unfinished in a kept data directory go on.
     if let Err(e) = state.jobs.resume_all(&state).await {
         tracing::error!(error = %e, "cannot resume unfinished jobs");
     }
     let jobs = state.jobs.clone();
     let avatars = crate::web::security_headers(sandbox.sandbox.avatar_router(), &csp, false).layer(
-        axum::middleware::from_fn_with_state(auth, crate::middleware::loopback_host),
+        axum::middleware::from_fn_with_state(state.auth.clone(), crate::middleware::loopback_host),
     );
     let router = app(state).nest(AVATAR_PATH, avatars);
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(crate::serve::shutdown_signal())
     .await?;
     jobs.stop_all();
     drop(sandbox);
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
 }

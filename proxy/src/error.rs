@@ -10,7 +10,8 @@ use roster_api::{ErrorBody, ErrorDetail};
 
 use crate::{
     auth::AuthError,
-    policy::Denied,
+    db::StorageError,
+    policy::{Denied, NoSuchUser},
     slack::{SlackError, messages},
 };
 
@@ -61,15 +62,31 @@ pub enum AppError {
          Wait a minute and try again."
     )]
     TooManyChecks { per_minute: usize },
+    /// Too many pages that ask Slack in a short time from one person (429).
+    #[error(
+        "You are opening pages that ask Slack faster than Roster allows one person. Wait a \
+         minute and try again."
+    )]
+    TooManyLookups,
     /// Admin actions need an org-level admin token (409).
     #[error("{0}")]
     ReadOnly(String),
     /// Slack refused or could not be reached.
     #[error(transparent)]
     Slack(#[from] SlackError),
-    /// Roster itself failed (the audit log could not be written, …).
+    /// Roster itself failed.
     #[error("{0}")]
     Internal(String),
+    /// Roster's storage cannot be written, so a change is refused before anything is done
+    /// (503, with `Retry-After`).
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<NoSuchUser> for AppError {
+    fn from(e: NoSuchUser) -> Self {
+        AppError::NotFound(e.to_string())
+    }
 }
 
 impl AppError {
@@ -111,8 +128,12 @@ impl AppError {
             AppError::TooManyChecks { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, detail("too_many_checks", text))
             }
+            AppError::TooManyLookups => {
+                (StatusCode::TOO_MANY_REQUESTS, detail("too_many_lookups", text))
+            }
             AppError::ReadOnly(m) => (StatusCode::CONFLICT, detail("read_only", m.clone())),
             AppError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, detail("internal_error", m.clone())),
+            AppError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, detail("storage_unavailable", text)),
             AppError::Slack(SlackError::RateLimited { retry_after, .. }) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorDetail {
@@ -152,6 +173,15 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, error) = self.status_and_detail();
+        if let AppError::Storage(_) = self {
+            // Logged once, when writes start failing (see Db::write_failed).
+            return (
+                status,
+                [(axum::http::header::RETRY_AFTER, STORAGE_RETRY_AFTER)],
+                Json(ErrorBody { error }),
+            )
+                .into_response();
+        }
         if status.is_server_error() {
             tracing::warn!(error = %self, "request failed");
         }
@@ -159,9 +189,13 @@ impl IntoResponse for AppError {
     }
 }
 
+/// Seconds a client is told to wait after a storage failure.
+const STORAGE_RETRY_AFTER: &str = "30";
+
+/// A database read that failed (writes report [`StorageError`]).
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "audit log failure");
-        AppError::Internal("Roster could not write its audit log, so nothing was changed.".into())
+        tracing::error!(error = %e, "database read failed");
+        AppError::Internal("Roster could not read its database.".into())
     }
 }

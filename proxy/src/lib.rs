@@ -11,9 +11,12 @@ pub mod audit;
 pub mod auth;
 pub mod changes;
 pub mod config;
+pub mod config_error;
+pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod invite_requests;
 pub mod jobs;
 pub mod metrics;
 pub mod middleware;
@@ -28,7 +31,10 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{Router, extract::DefaultBodyLimit, middleware::from_fn_with_state};
 use roster_api::{Mode, ServerStatus};
-use tower_http::{request_id::PropagateRequestIdLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{
+    request_id::PropagateRequestIdLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
 
 use crate::{
     audit::AuditLog,
@@ -63,6 +69,8 @@ pub struct AppState {
     pub connection: Arc<Connection>,
     pub auth: Arc<Authenticator>,
     pub roles: Arc<Vec<RoleConfig>>,
+    /// The database the audit log and the jobs are kept in.
+    pub db: db::Db,
     pub audit: AuditLog,
     pub metrics: Arc<Metrics>,
     /// Who may read `/metrics`.
@@ -71,6 +79,8 @@ pub struct AppState {
     pub writes: Arc<WriteLimiter>,
     /// Bulk jobs (stored with the audit log).
     pub jobs: Arc<jobs::Jobs>,
+    /// Requests for invitations, as last read from Slack.
+    pub invite_requests: Arc<invite_requests::InviteRequests>,
     /// The origin allowed to make changes (`https://roster.example.com`); without it, the
     /// request's own `Host`.
     pub public_origin: Option<String>,
@@ -78,7 +88,62 @@ pub struct AppState {
     pub web: Option<Arc<WebApp>>,
 }
 
+/// Roster connected to Slack: the client, what the start-up preflight found, and where the
+/// directory comes from (see [`serve::connect`]).
+#[derive(Debug)]
+pub struct Connected {
+    pub slack: SlackClient,
+    pub metrics: Arc<Metrics>,
+    pub connection: Connection,
+    pub source: Source,
+}
+
+/// What differs between `roster serve`, the demo, the tests and the bench; [`AppState::new`]
+/// builds the rest the same way for all of them.
+#[derive(Debug)]
+pub struct Parts {
+    pub connected: Connected,
+    pub directory: Arc<Directory>,
+    pub db: db::Db,
+    pub auth: Authenticator,
+    pub roles: Vec<RoleConfig>,
+    pub metrics_access: metrics::MetricsAccess,
+    /// The origin allowed to make changes; `None`: the request's own `Host`.
+    pub public_origin: Option<String>,
+    /// The built browser app; `None` serves the API alone.
+    pub web: Option<WebApp>,
+}
+
 impl AppState {
+    /// The state every handler shares: the audit log and the jobs over the database, and
+    /// fresh health and per-person budgets.
+    pub fn new(parts: Parts) -> Self {
+        let Connected {
+            slack,
+            metrics,
+            connection,
+            source,
+        } = parts.connected;
+        AppState {
+            slack,
+            source: Arc::new(source),
+            directory: parts.directory,
+            connection: Arc::new(connection),
+            auth: Arc::new(parts.auth),
+            roles: Arc::new(parts.roles),
+            audit: AuditLog::new(parts.db.clone()),
+            db: parts.db.clone(),
+            metrics,
+            metrics_access: parts.metrics_access,
+            health: Arc::new(middleware::Health::default()),
+            writes: Arc::new(WriteLimiter::default()),
+            jobs: Arc::new(jobs::Jobs::new(jobs::JobStore::new(parts.db))),
+            invite_requests: Arc::default(),
+            public_origin: parts.public_origin,
+            web: parts.web.map(Arc::new),
+        }
+    }
+
     /// `GET /api/status`.
     pub fn status(&self) -> ServerStatus {
         let c = &self.connection;
@@ -90,6 +155,7 @@ impl AppState {
             token_user: c.token_user.clone(),
             sync: self.directory.status(),
             demo: c.demo,
+            changes_refused: self.audit.storage().map(|f| f.error.to_string()),
         }
     }
 }
@@ -112,7 +178,11 @@ pub fn app(state: AppState) -> Router {
         .is_some_and(|o| o.starts_with("https://"));
 
     // Identity, role and same-origin checks guard the API and the app alike.
-    let mut guarded = routes::api(&state);
+    // Answers about people are never kept by a browser's or a proxy's cache.
+    let mut guarded = routes::api(&state).layer(SetResponseHeaderLayer::if_not_present(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    ));
     if let Some(web) = &state.web {
         guarded = guarded.merge(web.router());
     }

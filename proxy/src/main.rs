@@ -130,7 +130,7 @@ async fn main() -> anyhow::Result<()> {
             for (label, token) in running.sandbox.tokens().describe() {
                 println!("  {token}  {label}");
             }
-            demo::shutdown_signal().await;
+            roster_proxy::serve::shutdown_signal().await;
             Ok(())
         }
     }

@@ -71,6 +71,16 @@ impl MetricsAccess {
     }
 }
 
+/// What the gauges read at a scrape.
+#[derive(Debug, Clone, Copy)]
+pub struct Gauges {
+    pub users: usize,
+    pub age_seconds: Option<i64>,
+    pub sync_running: bool,
+    pub storage_writable: bool,
+    pub outcomes_waiting: usize,
+}
+
 /// Every metric Roster exports.
 #[derive(Debug)]
 pub struct Metrics {
@@ -82,6 +92,8 @@ pub struct Metrics {
     snapshot_users: Gauge,
     snapshot_age_seconds: Gauge,
     sync_running: Gauge,
+    storage_writable: Gauge,
+    outcomes_waiting: Gauge,
 }
 
 impl Default for Metrics {
@@ -129,6 +141,18 @@ impl Default for Metrics {
             "1 while a directory sync runs",
             sync_running.clone(),
         );
+        let storage_writable = Gauge::default();
+        registry.register(
+            "storage_writable",
+            "1 while Roster can write its database (0: changes are refused)",
+            storage_writable.clone(),
+        );
+        let outcomes_waiting = Gauge::default();
+        registry.register(
+            "audit_outcomes_waiting",
+            "Outcomes of changes Slack made that wait to be written to the audit log",
+            outcomes_waiting.clone(),
+        );
         Self {
             registry,
             requests,
@@ -138,6 +162,8 @@ impl Default for Metrics {
             snapshot_users,
             snapshot_age_seconds,
             sync_running,
+            storage_writable,
+            outcomes_waiting,
         }
     }
 }
@@ -184,11 +210,13 @@ impl Metrics {
         }
     }
 
-    /// The text exposition, with the directory gauges as of now.
-    pub fn render(&self, users: usize, age_seconds: Option<i64>, sync_running: bool) -> String {
-        self.snapshot_users.set(users as i64);
-        self.snapshot_age_seconds.set(age_seconds.unwrap_or(-1));
-        self.sync_running.set(i64::from(sync_running));
+    /// The text exposition, with the gauges as of now.
+    pub fn render(&self, now: &Gauges) -> String {
+        self.snapshot_users.set(now.users as i64);
+        self.snapshot_age_seconds.set(now.age_seconds.unwrap_or(-1));
+        self.sync_running.set(i64::from(now.sync_running));
+        self.storage_writable.set(i64::from(now.storage_writable));
+        self.outcomes_waiting.set(now.outcomes_waiting as i64);
         let mut out = String::new();
         encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out

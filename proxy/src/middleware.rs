@@ -141,6 +141,10 @@ const WRITES_PER_MINUTE: f64 = 60.0;
 /// minute: two full jobs' worth. Each row is checked against the directory, which costs
 /// CPU in a large org.
 pub const CHECKED_ROWS_PER_MINUTE: f64 = 2.0 * roster_api::MAX_JOB_OPERATIONS as f64;
+/// Pages a person opens per minute that ask Slack (a person's detail, the channel picker,
+/// expirations): Slack paces these for the whole org, so one person cannot use up
+/// everyone's share.
+pub const SLACK_READS_PER_MINUTE: f64 = 120.0;
 /// People whose buckets are kept before idle ones are forgotten.
 const BUCKETS_KEPT: usize = 1_000;
 
@@ -195,6 +199,7 @@ impl Buckets {
 pub struct WriteLimiter {
     writes: Buckets,
     checks: Buckets,
+    slack_reads: Buckets,
 }
 
 impl Default for WriteLimiter {
@@ -202,6 +207,7 @@ impl Default for WriteLimiter {
         Self {
             writes: Buckets::new(WRITES_PER_MINUTE),
             checks: Buckets::new(CHECKED_ROWS_PER_MINUTE),
+            slack_reads: Buckets::new(SLACK_READS_PER_MINUTE),
         }
     }
 }
@@ -217,9 +223,18 @@ impl WriteLimiter {
         self.checks.take(who, rows as f64)
     }
 
+    /// Takes one page that asks Slack from `who`'s budget, or refuses it.
+    pub fn allow_slack_read(&self, who: &str) -> Result<(), crate::error::AppError> {
+        if self.slack_reads.take(who, 1.0) {
+            Ok(())
+        } else {
+            Err(crate::error::AppError::TooManyLookups)
+        }
+    }
+
     /// People with a bucket (tests: the map does not grow without bound).
     pub fn tracked(&self) -> usize {
-        self.writes.len() + self.checks.len()
+        self.writes.len() + self.checks.len() + self.slack_reads.len()
     }
 }
 

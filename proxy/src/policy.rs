@@ -10,9 +10,8 @@ use roster_api::{SyncStatus, UserDetail, UserSummary, UserType};
 use serde::Deserialize;
 
 use crate::{
-    config::ConfigError,
+    config_error::ConfigError,
     directory::{DirUser, Directory},
-    error::AppError,
 };
 
 pub use roster_api::{Field, Permission};
@@ -190,20 +189,13 @@ impl Caller {
 
     /// A user from the directory, as this role sees them; refused the same way whether
     /// the user is outside the role's workspaces or does not exist.
-    pub fn user(&self, directory: &Directory, id: &str) -> Result<DirUser, AppError> {
+    pub fn user(&self, directory: &Directory, id: &str) -> Result<DirUser, NoSuchUser> {
         directory
             .get(id)
             .and_then(|u| self.view(&u))
-            .ok_or_else(|| self.no_such_user())
-    }
-
-    /// The answer for a user this role cannot see, whether or not they exist.
-    pub fn no_such_user(&self) -> AppError {
-        AppError::NotFound(if self.covers_all() {
-            "There is no such user in the directory.".into()
-        } else {
-            "There is no such user on the workspaces your role covers.".into()
-        })
+            .ok_or(NoSuchUser {
+                restricted: !self.covers_all(),
+            })
     }
 
     /// The summary without the fields this role may not see.
@@ -226,11 +218,13 @@ impl Caller {
         u
     }
 
-    /// The sync's progress as this role may see it: the count of users fetched is the
-    /// org's, so a role limited to some workspaces is not told it.
+    /// The sync's progress as this role may see it: the count of users fetched and the
+    /// time the sync took follow the org's size, so a role limited to some workspaces is
+    /// told only whether it runs and when it last ended.
     pub fn sync_status(&self, mut status: SyncStatus) -> SyncStatus {
         if !self.covers_all() {
             status.fetched = 0;
+            status.started_at = None;
         }
         status
     }
@@ -298,6 +292,25 @@ impl Caller {
     }
 }
 
+/// A user this role cannot see, whether or not they exist (a 404).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoSuchUser {
+    /// The role covers only some workspaces.
+    restricted: bool,
+}
+
+impl std::fmt::Display for NoSuchUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.restricted {
+            "There is no such user on the workspaces your role covers."
+        } else {
+            "There is no such user in the directory."
+        })
+    }
+}
+
+impl std::error::Error for NoSuchUser {}
+
 /// Why an action was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
@@ -311,6 +324,8 @@ pub enum Denied {
     Owner,
     #[error("Your role may only invite guests.")]
     GuestsOnly,
+    #[error("Your role may not change anything.")]
+    ReadOnlyRole,
     #[error("Your role may not see {0}.")]
     Field(&'static str),
 }

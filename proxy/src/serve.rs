@@ -7,14 +7,14 @@ use roster_api::Mode;
 use tokio::net::TcpListener;
 
 use crate::{
-    AppState, Connection, app,
-    audit::AuditLog,
+    AppState, Connected, Connection, Parts, app,
     auth::Authenticator,
     config::Config,
+    db::Db,
     directory::{Directory, Source},
     metrics::Metrics,
-    middleware::{Health, WriteLimiter, spawn_token_check},
-    slack::{SlackClient, SlackError, messages, methods::AdminUsersList},
+    middleware::spawn_token_check,
+    slack::{SlackClient, SlackError, SlackToken, messages, methods::AdminUsersList},
     web::WebApp,
 };
 
@@ -115,6 +115,27 @@ pub async fn preflight(
     ))
 }
 
+/// Connects to Slack's Web API at `api_url` and its SCIM API at `scim_url` with `token`:
+/// the client (its limiter's clock `rate_scale` times faster, for a sandbox with scaled
+/// limits) and what [`preflight`] finds.
+pub async fn connect(
+    api_url: &str,
+    scim_url: &str,
+    token: SlackToken,
+    rate_scale: f64,
+    demo: bool,
+) -> anyhow::Result<Connected> {
+    let metrics = Arc::new(Metrics::default());
+    let slack = SlackClient::new(api_url, token, rate_scale, metrics.clone())?.with_scim(scim_url);
+    let (connection, source) = preflight(&slack, demo).await?;
+    Ok(Connected {
+        slack,
+        metrics,
+        connection,
+        source,
+    })
+}
+
 /// Runs `roster serve`.
 pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
@@ -127,14 +148,15 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     let auth = Authenticator::from_config(&config.auth)
         .await
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-    let metrics = Arc::new(Metrics::default());
-    let slack = SlackClient::new(
+    let connected = connect(
         &config.slack.api_url,
+        &config.slack.scim_url,
         token,
         config.slack.rate_limit_scale,
-        metrics.clone(),
-    )?;
-    let (connection, source) = preflight(&slack, false).await?;
+        false,
+    )
+    .await?;
+    let connection = &connected.connection;
     match connection.mode {
         Mode::Admin => println!(
             "Connected to Slack as @{} in {} ({}): org-level admin token, admin actions on.",
@@ -148,7 +170,7 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
             connection.reason.as_deref().unwrap_or_default()
         ),
     }
-    let audit = AuditLog::open(&config.data_dir.join("roster.db"))
+    let db = Db::open(&config.data_dir.join("roster.db"))
         .await
         .with_context(|| {
             format!(
@@ -156,31 +178,21 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
                 config.data_dir.display()
             )
         })?;
-    let directory = Arc::new(Directory::persistent(
-        &config.data_dir.join("directory.json"),
-    ));
-    let jobs = Arc::new(crate::jobs::Jobs::new(crate::jobs::JobStore::new(
-        audit.pool(),
-    )));
-    let state = AppState {
-        slack,
-        source: Arc::new(source),
-        directory,
-        connection: Arc::new(connection),
-        auth: Arc::new(auth),
-        roles: Arc::new(config.roles.clone()),
-        audit,
-        metrics,
+    let state = AppState::new(Parts {
+        connected,
+        directory: Arc::new(Directory::persistent(
+            &config.data_dir.join("directory.json"),
+        )),
+        db,
+        auth,
+        roles: config.roles.clone(),
         metrics_access: config
             .metrics
             .access()
             .map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
-        health: Arc::new(Health::default()),
-        writes: Arc::new(WriteLimiter::default()),
-        jobs,
         public_origin: config.public_url.as_deref().map(origin_of),
-        web: Some(Arc::new(web)),
-    };
+        web: Some(web),
+    });
     start_background(
         &state,
         Duration::from_secs(config.slack.refresh_minutes * 60),
@@ -192,16 +204,12 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     serve(listener, state).await
 }
 
-/// The origin (`scheme://host[:port]`) of a URL.
+/// The origin (`scheme://host[:port]`, default port left out) of a URL the configuration
+/// has already checked; the text itself if it is not a URL.
 pub fn origin_of(url: &str) -> String {
-    let url = url.trim_end_matches('/');
-    match url.find("://") {
-        Some(i) => match url[i + 3..].find('/') {
-            Some(j) => url[..i + 3 + j].to_string(),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| url.trim_end_matches('/').to_string())
 }
 
 /// The first sync (if no copy was loaded, requests wait on nothing: the UI shows progress),
@@ -221,6 +229,31 @@ pub fn start_background(state: &AppState, refresh: Duration) {
     });
     state.directory.spawn_refresh(state.source.clone(), refresh);
     spawn_token_check(state, Duration::from_secs(60));
+    spawn_storage_watch(state);
+}
+
+/// How often the storage is tried again while it cannot be written.
+const STORAGE_WATCH: Duration = Duration::from_secs(10);
+
+/// Writes the outcomes that wait (a previous run's spool, or ones the storage refused) as
+/// soon as the storage takes them, and notices when it works again, without waiting for
+/// someone to try a change; the directory snapshot is saved again too if its last save
+/// failed.
+pub fn spawn_storage_watch(state: &AppState) {
+    let audit = state.audit.clone();
+    let directory = state.directory.clone();
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(STORAGE_WATCH);
+        loop {
+            ticker.tick().await;
+            // Failures are logged once by the database, and reported on /readyz.
+            let _ = audit.recover().await;
+            if directory.unsaved() {
+                let directory = directory.clone();
+                let _ = tokio::task::spawn_blocking(move || directory.persist()).await;
+            }
+        }
+    });
 }
 
 /// Serves until Ctrl-C or SIGTERM, then saves the directory.
@@ -231,11 +264,31 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(crate::demo::shutdown_signal())
+    .with_graceful_shutdown(shutdown_signal())
     .await?;
     jobs.stop_all();
     tokio::task::spawn_blocking(move || directory.persist()).await?;
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
 }
 
 #[cfg(test)]
@@ -251,6 +304,10 @@ mod tests {
         assert_eq!(
             origin_of("https://roster.example.com:8443/app"),
             "https://roster.example.com:8443"
+        );
+        assert_eq!(
+            origin_of("https://Roster.Example.com:443/"),
+            "https://roster.example.com"
         );
     }
 }

@@ -41,11 +41,7 @@ emails = ["desk@larkspur.example"]
 "#,
         workspaces[0], workspaces[1]
     );
-    #[derive(serde::Deserialize)]
-    struct R {
-        roles: Vec<RoleConfig>,
-    }
-    toml::from_str::<R>(&text).unwrap().roles
+    parse_roles(&text)
 }
 
 async fn jwt_app(keys: &Keys, dir: &tempfile::TempDir) -> TestApp {

@@ -613,8 +613,9 @@ async fn a_fatal_error_on_a_write_is_an_unknown_outcome() {
     );
 
     // A dropped connection on a write is unknown too; an HTTP 500 on a read is retried.
+    // (The directory still has them as a member: the outcome above was unknown.)
     app.sandbox.sandbox.set_faults(
-        "admin.users.setRegular",
+        "admin.users.setOwner",
         roster_sandbox::faults::Faults {
             next: [roster_sandbox::faults::FaultKind::Drop].into(),
             ..Default::default()
@@ -623,7 +624,7 @@ async fn a_fatal_error_on_a_write_is_an_unknown_outcome() {
     let (status, err) = app
         .post(
             &format!("/api/users/{}/role", user.summary.id),
-            json!({"workspace": w, "role": "regular"}),
+            json!({"workspace": w, "role": "owner"}),
         )
         .await;
     assert_eq!(
@@ -906,6 +907,9 @@ async fn the_openapi_document_matches_the_routes() {
         ("/api/users", "get"),
         ("/api/users/export.csv", "get"),
         ("/api/users/{id}", "get"),
+        ("/api/users/{id}/sessions", "get"),
+        ("/api/invite-requests", "get"),
+        ("/api/changes", "post"),
         ("/api/users/invite", "post"),
         ("/api/users/{id}/assign", "post"),
         ("/api/users/{id}/remove", "post"),
@@ -983,4 +987,53 @@ async fn the_openapi_document_matches_the_routes() {
     ] {
         assert!(schemas.contains_key(name), "schema {name} missing");
     }
+}
+
+#[tokio::test]
+async fn answers_about_people_are_not_cached() {
+    let app = spawn_app(Options {
+        users: 30,
+        ..Options::default()
+    })
+    .await;
+    for path in ["/api/users?limit=2", "/api/users/export.csv", "/api/me"] {
+        let r = app
+            .http
+            .get(format!("{}{path}", app.url))
+            .header("cookie", "roster_demo_role=org-admin")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(
+            r.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_person_cannot_use_up_slacks_pace_for_everyone() {
+    let app = spawn_app(Options {
+        users: 30,
+        rate_scale: 1000.0,
+        ..Options::default()
+    })
+    .await;
+    let user = app.find(|u| u.summary.status == UserStatus::Active);
+    let path = format!("/api/users/{}", user.summary.id);
+    let budget = roster_proxy::middleware::SLACK_READS_PER_MINUTE as usize;
+    for _ in 0..budget {
+        let (status, body) = app.get_as("auditor", &path).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = app.get_as("auditor", &path).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_lookups");
+    // Someone else's pages are not slowed by it.
+    let (status, _) = app.get(&path).await;
+    assert_eq!(status, 200);
 }

@@ -19,7 +19,6 @@ use common::*;
 use roster_proxy::{
     auth::{AuthConfig, Authenticator, is_wide_range},
     config::Config,
-    policy::RoleConfig,
 };
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -199,14 +198,6 @@ async fn header_app(extra: &str, roles: &str) -> TestApp {
         ..Options::default()
     })
     .await
-}
-
-fn parse_roles(text: &str) -> Vec<RoleConfig> {
-    #[derive(serde::Deserialize)]
-    struct R {
-        roles: Vec<RoleConfig>,
-    }
-    toml::from_str::<R>(text).unwrap().roles
 }
 
 const READER: &str = r#"[[roles]]

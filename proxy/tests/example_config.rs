@@ -4,23 +4,11 @@
 mod common;
 
 use common::*;
-use roster_proxy::{
-    auth::Preset,
-    config::Config,
-    policy::{Field, RoleConfig},
-};
+use roster_proxy::{auth::Preset, config::Config, policy::Field};
 use serde_json::{Value, json};
 
 fn now() -> i64 {
     roster_proxy::directory::unix_now()
-}
-
-fn parse_roles(text: &str) -> Vec<RoleConfig> {
-    #[derive(serde::Deserialize)]
-    struct R {
-        roles: Vec<RoleConfig>,
-    }
-    toml::from_str::<R>(text).unwrap().roles
 }
 
 fn example_path() -> std::path::PathBuf {

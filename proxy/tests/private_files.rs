@@ -62,7 +62,7 @@ async fn data_files_are_private_whatever_the_umask() {
     std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let db = data_dir.join("roster.db");
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
-    roster_proxy::audit::AuditLog::open(&db).await.unwrap();
+    roster_proxy::db::Db::open(&db).await.unwrap();
     assert_eq!(mode(&data_dir), 0o700);
     assert_eq!(mode(&db), 0o600);
 }

@@ -12,6 +12,7 @@ pub mod methods;
 pub mod org;
 pub mod ratelimit;
 pub mod request;
+pub mod scim;
 pub mod seed;
 pub mod tokens;
 
@@ -41,12 +42,72 @@ use crate::{
     cursor::CursorCodec,
     faults::{FaultKind, FaultPlan, Faults},
     methods::{Access, Ctx, Handler, MethodSpec},
-    org::{Org, SentInvitation},
+    org::{Org, OrgRole, SentInvitation},
     ratelimit::{RateLimitMode, RateLimiter},
     request::{Call, Fail, parse_call},
+    scim::{Operation, ScimError, Version},
     seed::{SeedSpec, seed_org},
     tokens::{Install, TokenKind, Tokens},
 };
+
+/// What the sandbox answers one SCIM call with.
+#[derive(Debug)]
+pub enum ScimReply {
+    /// This status with a JSON body.
+    Json(u16, Value),
+    /// This status with no body (a v1 DELETE answers 200, a v2 one 204).
+    Empty(u16),
+    /// A SCIM error in the version's shape.
+    Error(Version, ScimError),
+    /// HTTP 429 with `Retry-After`: `too_many_requests`, or `resource_locked` while
+    /// another write to the same user is in progress.
+    RateLimited {
+        version: Version,
+        code: &'static str,
+        retry_after: u64,
+    },
+    /// An injected HTTP 500.
+    ServerError,
+    /// An injected dropped connection.
+    Drop,
+}
+
+/// One SCIM request, as [`Sandbox::handle_scim`] takes it.
+#[derive(Debug, Clone)]
+pub struct ScimRequest<'a> {
+    pub method: Method,
+    /// The path after `/scim/`: `v1/Users`, `v2/Users/W0ABCDEFG`.
+    pub path: &'a str,
+    /// From `Authorization: Bearer`.
+    pub token: Option<&'a str>,
+    pub query: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// A SCIM call past authentication, rate limits and the per-user write lock.
+struct ScimAdmitted {
+    version: Version,
+    op: Operation,
+    caller_role: OrgRole,
+    _lock: Option<ScimLock>,
+}
+
+/// Holds a user's SCIM write lock; releases it when dropped.
+struct ScimLock {
+    sandbox: Sandbox,
+    user: String,
+}
+
+impl Drop for ScimLock {
+    fn drop(&mut self) {
+        self.sandbox
+            .inner
+            .scim_locks
+            .lock()
+            .unwrap()
+            .remove(&self.user);
+    }
+}
 
 /// How to build a sandbox.
 #[derive(Debug, Clone)]
@@ -110,7 +171,15 @@ struct Inner {
     /// Calls that reached the method itself (past authentication, rate limits and faults
     /// that stop a call before it runs).
     handled: Mutex<BTreeMap<String, u64>>,
+    /// How long a queued job (`admin.users.session.resetBulk`) waits before it runs.
+    job_delay: Mutex<Duration>,
+    /// Users with a SCIM write in progress (a second one gets `resource_locked`).
+    scim_locks: Mutex<std::collections::HashSet<String>>,
 }
+
+/// How long `admin.users.session.resetBulk`'s job waits before the sessions end, unless
+/// [`Sandbox::set_job_delay`] says otherwise.
+pub const DEFAULT_JOB_DELAY: Duration = Duration::from_secs(1);
 
 /// What the sandbox answers one call with.
 #[derive(Debug)]
@@ -152,6 +221,8 @@ impl Sandbox {
                 avatar_base: config.avatar_base.trim_end_matches('/').to_string(),
                 calls: Mutex::new(BTreeMap::new()),
                 handled: Mutex::new(BTreeMap::new()),
+                job_delay: Mutex::new(DEFAULT_JOB_DELAY),
+                scim_locks: Mutex::new(std::collections::HashSet::new()),
             }),
         }
     }
@@ -163,12 +234,38 @@ impl Sandbox {
 
     /// A read-only look at the org, for tests and the start-up banner.
     pub fn with_org<R>(&self, f: impl FnOnce(&Org) -> R) -> R {
+        self.run_due_jobs();
         f(&self.inner.org.read().unwrap())
     }
 
     /// Changes the org directly (tests: a user added between two pages).
     pub fn with_org_mut<R>(&self, f: impl FnOnce(&mut Org) -> R) -> R {
+        self.run_due_jobs();
         f(&mut self.inner.org.write().unwrap())
+    }
+
+    /// How long queued jobs (`admin.users.session.resetBulk`) wait before they run:
+    /// [`DEFAULT_JOB_DELAY`] unless changed. Applies to jobs already queued too, so
+    /// `Duration::ZERO` runs them on the next call.
+    pub fn set_job_delay(&self, delay: Duration) {
+        *self.inner.job_delay.lock().unwrap() = delay;
+    }
+
+    /// Runs the queued jobs whose time has come. Jobs run lazily, before the next call
+    /// (or look at the org) after they are due: nobody can tell the difference.
+    fn run_due_jobs(&self) {
+        let delay = *self.inner.job_delay.lock().unwrap();
+        let due = self
+            .inner
+            .org
+            .read()
+            .unwrap()
+            .session_jobs
+            .iter()
+            .any(|j| j.queued.elapsed() >= delay);
+        if due {
+            self.inner.org.write().unwrap().run_session_jobs(delay);
+        }
     }
 
     /// Changes the rate-limit mode at run time.
@@ -213,6 +310,14 @@ impl Sandbox {
         self.with_org(|org| org.outbox.clone())
     }
 
+    fn count(&self, counters: &Mutex<BTreeMap<String, u64>>, name: &str) {
+        *counters
+            .lock()
+            .unwrap()
+            .entry(name.to_string())
+            .or_default() += 1;
+    }
+
     /// Calls of `method` that ran: a write counted here was attempted on the org (it may
     /// still have been refused with an error code), unlike calls answered 429 or failed
     /// before running.
@@ -237,11 +342,13 @@ impl Sandbox {
             .unwrap_or(0)
     }
 
-    /// The Slack Web API (`/api/{method}`), profile images (`/avatars/…`), and test
-    /// controls under `/_sandbox/`.
+    /// The Slack Web API (`/api/{method}`), the SCIM API (`/scim/v1/…`, `/scim/v2/…`),
+    /// profile images (`/avatars/…`), and test controls under `/_sandbox/`.
     pub fn router(&self) -> Router {
         Router::new()
             .route("/api/{method}", any(dispatch))
+            .route("/scim/{*path}", any(scim_dispatch))
+            .route("/_sandbox/job-delay", post(set_job_delay))
             .route("/avatars/{file}", get(avatar))
             .route("/_sandbox/calls", get(call_counts))
             .route("/_sandbox/handled", get(handled_counts))
@@ -283,6 +390,7 @@ impl Sandbox {
 
     /// Runs one call through authentication, rate limiting, injected faults and the method.
     pub fn handle(&self, name: &str, call: &Call) -> SlackReply {
+        self.run_due_jobs();
         match self.try_handle(name, call) {
             Ok(reply) | Err(reply) => reply,
         }
@@ -380,6 +488,170 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    /// Runs one SCIM call through routing, authentication, the org-wide SCIM rate limits,
+    /// the per-user write lock, injected faults and the operation (without latency, which
+    /// the HTTP server adds).
+    pub fn handle_scim(&self, req: &ScimRequest<'_>) -> ScimReply {
+        match self.scim_admit(req) {
+            Ok(admitted) => self.scim_run(req, admitted),
+            Err(reply) => reply,
+        }
+    }
+
+    /// The operation a request names, or the reply to a request that names none.
+    fn scim_route(req: &ScimRequest<'_>) -> Result<(Version, Operation), ScimReply> {
+        let segments: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+        let version = segments
+            .first()
+            .and_then(|s| Version::parse(s))
+            .ok_or_else(|| {
+                ScimReply::Error(Version::V1, ScimError::new(400, "unsupported_version"))
+            })?;
+        let err = |status, code| ScimReply::Error(version, ScimError::new(status, code));
+        let not_allowed = || err(405, "method_not_allowed");
+        let op = match segments[1..] {
+            [users] if users.eq_ignore_ascii_case("Users") => match req.method {
+                Method::GET => Operation::List,
+                // Creating users (POST) is not emulated.
+                _ => return Err(not_allowed()),
+            },
+            [users, id] if users.eq_ignore_ascii_case("Users") => match req.method {
+                Method::GET => Operation::Get(id.to_string()),
+                Method::PATCH => Operation::Patch(id.to_string()),
+                Method::DELETE => Operation::Delete(id.to_string()),
+                // Replacing a user (PUT) is not emulated.
+                _ => return Err(not_allowed()),
+            },
+            _ => return Err(err(404, "bad_endpoint")),
+        };
+        Ok((version, op))
+    }
+
+    fn scim_admit(&self, req: &ScimRequest<'_>) -> Result<ScimAdmitted, ScimReply> {
+        self.run_due_jobs();
+        let (version, op) = Self::scim_route(req)?;
+        let err = |status, code| ScimReply::Error(version, ScimError::new(status, code));
+        let token = req
+            .token
+            .ok_or_else(|| err(401, "missing_authentication"))?;
+        let revoked = self
+            .inner
+            .revoked
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|t| t == token);
+        let info = self
+            .inner
+            .tokens
+            .lookup(token)
+            .filter(|_| !revoked)
+            .ok_or_else(|| err(401, "invalid_authentication"))?;
+        self.count(&self.inner.calls, op.name());
+        if info.install != Install::Org {
+            return Err(err(403, "non_org_teams_only"));
+        }
+        if info.kind != TokenKind::User || !info.has_scope("admin") {
+            return Err(err(403, "permission_denied"));
+        }
+        // The account behind the token must still be an org admin or owner.
+        let caller_role = self
+            .with_org(|o| {
+                o.users
+                    .get(&info.user_id)
+                    .filter(|u| !u.is_deactivated())
+                    .map(|u| u.org_role)
+            })
+            .filter(|r| *r >= OrgRole::Admin)
+            .ok_or_else(|| err(403, "permission_denied"))?;
+        if let Err(retry_after) = self.inner.limiter.check_budgets(op.budgets()) {
+            return Err(ScimReply::RateLimited {
+                version,
+                code: "too_many_requests",
+                retry_after,
+            });
+        }
+        let lock = match (op.is_write(), op.user()) {
+            (true, Some(user)) => {
+                if !self
+                    .inner
+                    .scim_locks
+                    .lock()
+                    .unwrap()
+                    .insert(user.to_string())
+                {
+                    return Err(ScimReply::RateLimited {
+                        version,
+                        code: "resource_locked",
+                        retry_after: 1,
+                    });
+                }
+                Some(ScimLock {
+                    sandbox: self.clone(),
+                    user: user.to_string(),
+                })
+            }
+            _ => None,
+        };
+        Ok(ScimAdmitted {
+            version,
+            op,
+            caller_role,
+            _lock: lock,
+        })
+    }
+
+    fn scim_run(&self, req: &ScimRequest<'_>, admitted: ScimAdmitted) -> ScimReply {
+        let ScimAdmitted {
+            version,
+            op,
+            caller_role,
+            ..
+        } = admitted;
+        let err = |status, code| ScimReply::Error(version, ScimError::new(status, code));
+        let fault = self.inner.faults.draw(op.name());
+        match fault {
+            Some(FaultKind::InternalError) => return err(500, "internal_error"),
+            Some(FaultKind::Http500) => return ScimReply::ServerError,
+            Some(FaultKind::Drop) if !op.is_write() => return ScimReply::Drop,
+            _ => {}
+        }
+        self.count(&self.inner.handled, op.name());
+        let avatars = self.inner.avatar_base.as_str();
+        let now = unix_now();
+        let result = match &op {
+            Operation::List => self
+                .with_org(|o| scim::list(o, version, req.query, avatars))
+                .map(|v| ScimReply::Json(200, v)),
+            Operation::Get(id) => self
+                .with_org(|o| scim::get(o, version, id, avatars))
+                .map(|v| ScimReply::Json(200, v)),
+            Operation::Patch(id) => self
+                .with_org_mut(|o| {
+                    scim::patch(o, version, id, req.body, caller_role, now)?;
+                    scim::get(o, version, id, avatars)
+                })
+                .map(|v| ScimReply::Json(200, v)),
+            Operation::Delete(id) => self
+                .with_org_mut(|o| scim::delete(o, id, caller_role, now))
+                .map(|()| {
+                    ScimReply::Empty(match version {
+                        Version::V1 => 200,
+                        Version::V2 => 204,
+                    })
+                }),
+        };
+        // Writes are applied before these faults: the caller cannot know whether they were.
+        match fault {
+            Some(FaultKind::FatalError) => return err(500, "fatal_error"),
+            Some(FaultKind::Drop) => return ScimReply::Drop,
+            _ => {}
+        }
+        result.unwrap_or_else(|e| ScimReply::Error(version, e))
+    }
+}
+
 /// Token type, install and scope checks, in Slack's order.
 fn check_token_powers(spec: &MethodSpec, info: &tokens::TokenInfo) -> Result<(), Fail> {
     if spec.access == Access::UserOnly && info.kind == TokenKind::Bot {
@@ -470,6 +742,86 @@ async fn dispatch(
         response.headers_mut().insert("x-oauth-scopes", scopes);
     }
     response
+}
+
+async fn scim_dispatch(
+    State(sandbox): State<Sandbox>,
+    Path(path): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let req = ScimRequest {
+        method,
+        path: &path,
+        token,
+        query: query.as_deref(),
+        body: &body,
+    };
+    let admitted = match sandbox.scim_admit(&req) {
+        Ok(a) => a,
+        Err(reply) => return reply.into_response(),
+    };
+    // Latency is spent holding the user's write lock, so overlapping writes to one user
+    // meet `resource_locked` as they would at Slack.
+    let latency = sandbox.inner.faults.latency_ms(admitted.op.name());
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    sandbox.scim_run(&req, admitted).into_response()
+}
+
+impl IntoResponse for ScimReply {
+    fn into_response(self) -> Response {
+        let json = |status: u16, body: Value| {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+                body.to_string(),
+            )
+                .into_response()
+        };
+        match self {
+            ScimReply::Json(status, body) => json(status, body),
+            ScimReply::Empty(status) => StatusCode::from_u16(status)
+                .unwrap_or(StatusCode::OK)
+                .into_response(),
+            ScimReply::Error(version, e) => json(e.status, e.body(version)),
+            ScimReply::RateLimited {
+                version,
+                code,
+                retry_after,
+            } => {
+                let mut resp = json(429, ScimError::new(429, code).body(version));
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                resp
+            }
+            ScimReply::ServerError => SlackReply::ServerError.into_response(),
+            ScimReply::Drop => SlackReply::Drop.into_response(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct JobDelayBody {
+    ms: u64,
+}
+
+async fn set_job_delay(
+    State(sandbox): State<Sandbox>,
+    Json(body): Json<JobDelayBody>,
+) -> StatusCode {
+    sandbox.set_job_delay(Duration::from_millis(body.ms));
+    StatusCode::NO_CONTENT
 }
 
 /// A round avatar with the user's initials, for `image_*` URLs.
@@ -588,6 +940,15 @@ impl RunningSandbox {
     /// `http://127.0.0.1:PORT/api/`, the base URL Slack clients take.
     pub fn api_url(&self) -> String {
         format!("http://{}/api/", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/scim/v1/` (or `v2`), the base URL SCIM clients take.
+    pub fn scim_url(&self, version: Version) -> String {
+        let v = match version {
+            Version::V1 => "v1",
+            Version::V2 => "v2",
+        };
+        format!("http://{}/scim/{v}/", self.addr)
     }
 }
 

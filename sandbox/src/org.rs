@@ -63,6 +63,9 @@ pub struct User {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
+    /// A second address (SCIM's non-primary email); empty when there is none. Slack keeps
+    /// at most two; `users.lookupByEmail` finds only the primary one.
+    pub secondary_email: String,
     pub title: String,
     pub phone: String,
     pub tz: String,
@@ -123,6 +126,217 @@ pub struct SentInvitation {
     pub sent: i64,
 }
 
+/// The kind of device a session is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Device {
+    /// A browser.
+    Web,
+    /// The desktop app.
+    Desktop,
+    /// The iOS or Android app.
+    Mobile,
+}
+
+/// What Slack records of the client behind a session (`created` and `recent` in
+/// `admin.users.session.list`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub device_hardware: &'static str,
+    pub os: &'static str,
+    pub os_version: &'static str,
+    /// The app's version, or the browser's for web sessions.
+    pub slack_client_version: &'static str,
+    pub ip: [u8; 4],
+}
+
+impl ClientInfo {
+    /// The object Slack returns.
+    pub fn object(&self) -> Value {
+        let [a, b, c, d] = self.ip;
+        json!({
+            "device_hardware": self.device_hardware,
+            "os": self.os,
+            "os_version": self.os_version,
+            "slack_client_version": self.slack_client_version,
+            "ip": format!("{a}.{b}.{c}.{d}"),
+        })
+    }
+}
+
+/// A signed-in session of one user on one device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Slack's session IDs are integers beyond 32 bits (`1112275520242`).
+    pub id: u64,
+    pub user_id: String,
+    /// The workspace the session signed in to.
+    pub team_id: String,
+    pub device: Device,
+    /// Unix seconds. Slack does not return it; it decides when a session outlives the
+    /// user's session duration.
+    pub created: i64,
+    pub created_from: ClientInfo,
+    /// The latest state, when it changed since the session began.
+    pub recent: Option<ClientInfo>,
+}
+
+impl Session {
+    /// One item of `active_sessions`.
+    pub fn object(&self) -> Value {
+        let mut v = json!({
+            "user_id": self.user_id,
+            "team_id": self.team_id,
+            "session_id": self.id,
+            "created": self.created_from.object(),
+        });
+        if let Some(recent) = &self.recent {
+            v["recent"] = recent.object();
+        }
+        v
+    }
+}
+
+/// Which sessions a reset ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceFilter {
+    pub mobile_only: bool,
+    pub web_only: bool,
+}
+
+impl DeviceFilter {
+    /// Every session.
+    pub const ALL: DeviceFilter = DeviceFilter {
+        mobile_only: false,
+        web_only: false,
+    };
+
+    /// Whether a reset with these flags ends a session on `device`. Each flag narrows the
+    /// reset to its kind; both together end mobile and web sessions and keep desktop ones.
+    pub fn ends(self, device: Device) -> bool {
+        match (self.mobile_only, self.web_only) {
+            (false, false) => true,
+            (true, false) => device == Device::Mobile,
+            (false, true) => device == Device::Web,
+            (true, true) => device != Device::Desktop,
+        }
+    }
+}
+
+/// A queued `admin.users.session.resetBulk`: the sessions end once the job runs.
+#[derive(Debug, Clone)]
+pub struct SessionResetJob {
+    pub user_ids: Vec<String>,
+    pub devices: DeviceFilter,
+    pub queued: std::time::Instant,
+}
+
+/// A user's own session settings (`admin.users.session.setSettings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionSettings {
+    /// Seconds a session lasts.
+    pub duration: Option<i64>,
+    /// Sessions end when the desktop app or browser window closes.
+    pub desktop_app_browser_quit: Option<bool>,
+}
+
+/// What an invite request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteType {
+    FullMember,
+    /// A multi-channel guest.
+    Restricted,
+    /// A single-channel guest.
+    UltraRestricted,
+}
+
+impl InviteType {
+    /// Slack's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            InviteType::FullMember => "full_member",
+            InviteType::Restricted => "restricted",
+            InviteType::UltraRestricted => "ultra_restricted",
+        }
+    }
+
+    /// The guest kind an approved request invites as.
+    pub fn guest(self) -> Option<GuestKind> {
+        match self {
+            InviteType::FullMember => None,
+            InviteType::Restricted => Some(GuestKind::MultiChannel),
+            InviteType::UltraRestricted => Some(GuestKind::SingleChannel),
+        }
+    }
+}
+
+/// The invitation an approval sent (`invite` in `admin.inviteRequests.approved.list`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentInvite {
+    /// `I…`.
+    pub id: String,
+    pub inviter_id: String,
+    pub date_created: i64,
+    /// The channels the invitation is for.
+    pub channel_ids: Vec<String>,
+}
+
+/// Where an invite request stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteRequestState {
+    Pending,
+    /// `invite` is `None` when the approval could not send the invitation
+    /// (`failed_to_send_invite`).
+    Approved {
+        by: String,
+        at: i64,
+        invite: Option<SentInvite>,
+    },
+    Denied {
+        by: String,
+        at: i64,
+    },
+}
+
+/// Someone asked for an invitation to a workspace; an admin approves or denies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteRequest {
+    /// `Ir…`.
+    pub id: String,
+    pub team_id: String,
+    pub email: String,
+    pub date_created: i64,
+    pub requester_ids: Vec<String>,
+    pub channel_ids: Vec<String>,
+    pub invite_type: InviteType,
+    pub real_name: Option<String>,
+    /// When a guest's account would expire, Unix seconds.
+    pub date_expire: Option<i64>,
+    pub request_reason: Option<String>,
+    pub state: InviteRequestState,
+}
+
+impl InviteRequest {
+    /// Slack's invite_request object.
+    pub fn object(&self) -> Value {
+        json!({
+            "id": self.id,
+            "email": self.email,
+            "date_created": self.date_created,
+            "requester_ids": self.requester_ids,
+            "channel_ids": self.channel_ids,
+            "invite_type": self.invite_type.name(),
+            "real_name": self.real_name,
+            "date_expire": self.date_expire,
+            "request_reason": self.request_reason,
+        })
+    }
+
+    /// Whether it still waits for a decision.
+    pub fn is_pending(&self) -> bool {
+        self.state == InviteRequestState::Pending
+    }
+}
+
 /// The whole org: the sandbox's single source of truth.
 #[derive(Debug, Clone)]
 pub struct Org {
@@ -142,6 +356,14 @@ pub struct Org {
     pub rng: ChaCha8Rng,
     /// Every invitation sent, oldest first.
     pub outbox: Vec<SentInvitation>,
+    /// Signed-in sessions by session ID.
+    pub sessions: BTreeMap<u64, Session>,
+    /// Users' own session settings, by user ID.
+    pub session_settings: BTreeMap<String, SessionSettings>,
+    /// Queued `admin.users.session.resetBulk` jobs, oldest first.
+    pub session_jobs: Vec<SessionResetJob>,
+    /// Invite requests of every workspace, by ID.
+    pub invite_requests: BTreeMap<String, InviteRequest>,
 }
 
 impl User {
@@ -406,5 +628,88 @@ impl Org {
         self.by_email
             .get(&email.to_lowercase())
             .and_then(|id| self.users.get(id))
+    }
+
+    /// Changes a user's (primary) email, keeping the email index in step.
+    pub fn set_email(&mut self, id: &str, email: &str) {
+        let Some(user) = self.users.get_mut(id) else {
+            return;
+        };
+        let old = std::mem::replace(&mut user.email, email.to_string());
+        if !old.is_empty() && self.by_email.get(&old.to_lowercase()).map(String::as_str) == Some(id)
+        {
+            self.by_email.remove(&old.to_lowercase());
+        }
+        if !email.is_empty() {
+            self.by_email.insert(email.to_lowercase(), id.to_string());
+        }
+    }
+
+    /// Ends the sessions of `user_id` on the devices `devices` selects; how many ended.
+    pub fn end_sessions(&mut self, user_id: &str, devices: DeviceFilter) -> usize {
+        let before = self.sessions.len();
+        self.sessions
+            .retain(|_, s| s.user_id != user_id || !devices.ends(s.device));
+        before - self.sessions.len()
+    }
+
+    /// Deactivates a user org-wide: inactive on every workspace, signed out everywhere.
+    /// The workspaces stay recorded, so a reactivation brings the user back on them.
+    /// Returns false when the account was already deactivated (nothing changes then).
+    pub fn deactivate(&mut self, id: &str, now: i64) -> bool {
+        let Some(user) = self.users.get_mut(id) else {
+            return false;
+        };
+        if user.is_deactivated() {
+            return false;
+        }
+        user.deactivated_ts = now.max(1);
+        user.updated = now;
+        user.presence = Presence::Away;
+        self.end_sessions(id, DeviceFilter::ALL);
+        true
+    }
+
+    /// Reactivates a deactivated user: active again on the workspaces it was on when it was
+    /// deactivated (not those it had been removed from). As in Slack, it is not put back
+    /// in its channels: full members are in each workspace's #general, guests in none.
+    /// Returns false when the account was active (nothing changes then).
+    pub fn reactivate(&mut self, id: &str, now: i64) -> bool {
+        let general: HashMap<String, String> = self
+            .channels
+            .values()
+            .filter(|c| c.name == "general")
+            .map(|c| (c.team_id.clone(), c.id.clone()))
+            .collect();
+        let Some(user) = self.users.get_mut(id) else {
+            return false;
+        };
+        if !user.is_deactivated() {
+            return false;
+        }
+        user.deactivated_ts = 0;
+        user.updated = now;
+        let member = user.guest.is_none();
+        for (team, m) in user.memberships.iter_mut().filter(|(_, m)| m.active) {
+            m.channels = match general.get(team) {
+                Some(c) if member => vec![c.clone()],
+                _ => Vec::new(),
+            };
+        }
+        true
+    }
+
+    /// Runs the queued session resets that have waited at least `delay`.
+    pub fn run_session_jobs(&mut self, delay: std::time::Duration) {
+        let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.session_jobs)
+            .into_iter()
+            .partition(|j| j.queued.elapsed() >= delay);
+        self.session_jobs = waiting;
+        for job in due {
+            let users: std::collections::HashSet<&str> =
+                job.user_ids.iter().map(String::as_str).collect();
+            self.sessions
+                .retain(|_, s| !(users.contains(s.user_id.as_str()) && job.devices.ends(s.device)));
+        }
     }
 }

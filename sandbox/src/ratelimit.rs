@@ -70,12 +70,36 @@ struct Bucket {
     last: Instant,
 }
 
+impl Bucket {
+    /// Refills the bucket up to now; the seconds until one call is admitted (0 if now).
+    fn refill(&mut self, now: Instant, per_second: f64, capacity: f64) -> f64 {
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * per_second).min(capacity);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            0.0
+        } else {
+            (1.0 - self.tokens) / per_second
+        }
+    }
+}
+
+/// A budget shared by every caller (the SCIM API's limits are per org, not per app):
+/// `burst` calls at once, then `per_minute`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    pub name: &'static str,
+    pub per_minute: f64,
+    pub burst: f64,
+}
+
 /// A token bucket per (token, method, workspace): a minute's worth of calls may burst,
-/// then calls are admitted at the tier's steady rate.
+/// then calls are admitted at the tier's steady rate. Shared [`Budget`]s have a bucket each.
 #[derive(Debug)]
 pub struct RateLimiter {
     mode: Mutex<RateLimitMode>,
     buckets: Mutex<HashMap<(String, &'static str, String), Bucket>>,
+    shared: Mutex<HashMap<&'static str, Bucket>>,
 }
 
 impl RateLimiter {
@@ -84,13 +108,42 @@ impl RateLimiter {
         Self {
             mode: Mutex::new(mode),
             buckets: Mutex::new(HashMap::new()),
+            shared: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Admits one call that spends from every budget in `budgets` (a call is admitted only
+    /// when all of them have room), or says after how many whole seconds to retry.
+    pub fn check_budgets(&self, budgets: &[Budget]) -> Result<(), u64> {
+        let scale = match *self.mode.lock().unwrap() {
+            RateLimitMode::Off => return Ok(()),
+            RateLimitMode::Real => 1.0,
+            RateLimitMode::Scale(f) => f,
+        };
+        let now = Instant::now();
+        let mut shared = self.shared.lock().unwrap();
+        let mut wait: f64 = 0.0;
+        for b in budgets {
+            let bucket = shared.entry(b.name).or_insert(Bucket {
+                tokens: b.burst,
+                last: now,
+            });
+            wait = wait.max(bucket.refill(now, b.per_minute / 60.0 * scale, b.burst));
+        }
+        if wait > 0.0 {
+            return Err(wait.ceil().max(1.0) as u64);
+        }
+        for b in budgets {
+            shared.get_mut(b.name).expect("refilled above").tokens -= 1.0;
+        }
+        Ok(())
     }
 
     /// Changes the mode and forgets past calls.
     pub fn set_mode(&self, mode: RateLimitMode) {
         *self.mode.lock().unwrap() = mode;
         self.buckets.lock().unwrap().clear();
+        self.shared.lock().unwrap().clear();
     }
 
     /// Admits one call, or says after how many whole seconds to retry.
@@ -158,6 +211,32 @@ mod tests {
         assert_eq!(limiter.check("t", "m", "T2", Tier::Tier2), Ok(()));
         assert_eq!(limiter.check("t", "other", "T1", Tier::Tier2), Ok(()));
         assert_eq!(limiter.check("u", "m", "T1", Tier::Tier2), Ok(()));
+    }
+
+    #[test]
+    fn shared_budgets_admit_a_burst_and_need_room_in_each() {
+        let limiter = RateLimiter::new(RateLimitMode::Real);
+        let org = Budget {
+            name: "org",
+            per_minute: 600.0,
+            burst: 180.0,
+        };
+        let one = Budget {
+            name: "one",
+            per_minute: 180.0,
+            burst: 20.0,
+        };
+        for i in 0..20 {
+            assert_eq!(limiter.check_budgets(&[org, one]), Ok(()), "call {i}");
+        }
+        let retry = limiter.check_budgets(&[org, one]).unwrap_err();
+        assert_eq!(retry, 1, "180 a minute: one every third of a second");
+        // The org-wide budget was not spent by the refused call, and still has room.
+        assert_eq!(limiter.check_budgets(&[org]), Ok(()));
+        limiter.set_mode(RateLimitMode::Off);
+        for _ in 0..500 {
+            assert_eq!(limiter.check_budgets(&[org, one]), Ok(()));
+        }
     }
 
     #[test]

@@ -56,6 +56,15 @@ impl Args {
         )
     }
 
+    /// Arguments from a JSON object, as a JSON body carries them (tests).
+    pub fn from_json(object: Map<String, Value>) -> Result<Self, Fail> {
+        let mut args = Args::default();
+        for (k, v) in object {
+            args.insert_checked(k, v)?;
+        }
+        Ok(args)
+    }
+
     fn insert_checked(&mut self, name: String, value: Value) -> Result<(), Fail> {
         if name.contains('[') {
             return Err(Fail::new("invalid_array_arg"));
@@ -112,6 +121,46 @@ impl Args {
         }
     }
 
+    /// A list argument (`channel_ids`, `team_ids`, `user_ids`, …) in any of the three forms
+    /// Slack accepts: a comma-separated string (`C1,C2`, what slack_sdk for Python sends), a
+    /// JSON array inside a form field (`["C1","C2"]`, what Slack's Node SDK sends for any
+    /// array), or a real array in a JSON body. Items are trimmed; empty items are dropped;
+    /// an empty list counts as absent. Numbers are read as their decimal text.
+    pub fn opt_list(&self, name: &str) -> Result<Option<Vec<String>>, Fail> {
+        let bad = || Fail::new("invalid_arguments").with("invalid_argument", name);
+        let items: Vec<String> = match self.0.get(name) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| list_item(item).ok_or_else(bad))
+                .collect::<Result<_, _>>()?,
+            Some(Value::String(s)) if s.trim_start().starts_with('[') => {
+                let Ok(Value::Array(items)) = serde_json::from_str::<Value>(s) else {
+                    return Err(bad());
+                };
+                items
+                    .iter()
+                    .map(|item| list_item(item).ok_or_else(bad))
+                    .collect::<Result<_, _>>()?
+            }
+            Some(Value::String(s)) => s.split(',').map(str::to_string).collect(),
+            Some(Value::Number(n)) => vec![n.to_string()],
+            Some(_) => return Err(bad()),
+        };
+        let items: Vec<String> = items
+            .into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        Ok((!items.is_empty()).then_some(items))
+    }
+
+    /// A required list argument; missing or empty gives `invalid_arguments`.
+    pub fn req_list(&self, name: &str) -> Result<Vec<String>, Fail> {
+        self.opt_list(name)?
+            .ok_or_else(|| Fail::new("invalid_arguments").with("missing_argument", name))
+    }
+
     /// An integer argument, from a JSON number or a decimal string.
     pub fn opt_int(&self, name: &str) -> Result<Option<i64>, Fail> {
         let bad = || Fail::new("invalid_arguments").with("invalid_argument", name);
@@ -123,6 +172,15 @@ impl Args {
             Some(Value::Array(_)) => Err(Fail::new("invalid_array_arg")),
             Some(_) => Err(bad()),
         }
+    }
+}
+
+/// One item of a list argument: a string, or a number as its decimal text.
+fn list_item(item: &Value) -> Option<String> {
+    match item {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 
@@ -306,6 +364,55 @@ mod tests {
         .unwrap();
         assert_eq!(call.token.as_deref(), Some("xoxp-3"));
         assert_eq!(call.args.opt_int("limit").unwrap(), Some(7));
+    }
+
+    #[tokio::test]
+    async fn list_arguments_come_in_three_forms() {
+        let form = |body: &'static [u8]| async move {
+            parse_call(
+                &Method::POST,
+                &headers(Some("application/x-www-form-urlencoded"), None),
+                None,
+                body,
+            )
+            .await
+            .unwrap()
+            .args
+        };
+        let want = Some(vec!["C1".to_string(), "C2".to_string()]);
+        // slack_sdk for Python: comma-separated.
+        let args = form(b"channel_ids=C1%2C+C2").await;
+        assert_eq!(args.opt_list("channel_ids").unwrap(), want);
+        // Slack's Node SDK: a JSON array inside the form field.
+        let args = form(b"channel_ids=%5B%22C1%22%2C%22C2%22%5D").await;
+        assert_eq!(args.opt_list("channel_ids").unwrap(), want);
+        // A real array in a JSON body.
+        let args = parse_call(
+            &Method::POST,
+            &headers(Some("application/json"), None),
+            None,
+            br#"{"channel_ids":["C1","C2"],"one":"C1","none":[],"ints":[1,2],"bad":[{"a":1}]}"#,
+        )
+        .await
+        .unwrap()
+        .args;
+        assert_eq!(args.opt_list("channel_ids").unwrap(), want);
+        assert_eq!(args.opt_list("one").unwrap(), Some(vec!["C1".to_string()]));
+        assert_eq!(args.opt_list("none").unwrap(), None);
+        assert_eq!(args.opt_list("missing").unwrap(), None);
+        assert_eq!(
+            args.opt_list("ints").unwrap(),
+            Some(vec!["1".to_string(), "2".to_string()])
+        );
+        assert_eq!(args.opt_list("bad").unwrap_err().code, "invalid_arguments");
+        let args = form(b"channel_ids=%5B%22C1%22").await;
+        assert_eq!(
+            args.opt_list("channel_ids").unwrap_err().code,
+            "invalid_arguments",
+            "a JSON array that does not parse"
+        );
+        let args = form(b"channel_ids=%2C%2C").await;
+        assert_eq!(args.opt_list("channel_ids").unwrap(), None);
     }
 
     async fn post(ct: Option<&str>, body: &[u8]) -> &'static str {

@@ -3,10 +3,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use rand::{Rng, SeedableRng, seq::IndexedRandom};
+use rand::{
+    Rng, SeedableRng,
+    seq::{IndexedRandom, SliceRandom},
+};
 use rand_chacha::ChaCha8Rng;
 
-use crate::org::{Channel, GuestKind, Membership, Org, OrgRole, Presence, Team, TeamRole, User};
+use crate::org::{
+    Channel, ClientInfo, Device, GuestKind, InviteRequest, InviteRequestState, InviteType,
+    Membership, Org, OrgRole, Presence, Session, Team, TeamRole, User,
+};
 
 /// What to seed.
 #[derive(Debug, Clone)]
@@ -372,6 +378,10 @@ pub fn seed_org(spec: &SeedSpec) -> Org {
         epoch,
         rng: ChaCha8Rng::seed_from_u64(spec.seed ^ 0x05EE_D1D5),
         outbox: Vec::new(),
+        sessions: BTreeMap::new(),
+        session_settings: BTreeMap::new(),
+        session_jobs: Vec::new(),
+        invite_requests: BTreeMap::new(),
     };
 
     let mut emails: HashSet<String> = HashSet::new();
@@ -385,7 +395,228 @@ pub fn seed_org(spec: &SeedSpec) -> Org {
             c.creator = owner.clone();
         }
     }
+    // Sessions and invite requests come from their own stream, so adding them left every
+    // user, ID and channel above as it was.
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5E55_10A5);
+    seed_sessions(&mut org, &mut rng);
+    seed_invite_requests(&mut org, &mut rng, spec.users);
     org
+}
+
+/// (device_hardware, os, os_version, slack_client_version) per kind of device; web
+/// sessions carry the browser's version.
+const WEB_CLIENTS: &[(&str, &str, &str, &str)] = &[
+    ("Intel", "OS X", "10.15.7", "124.0.6367.91"),
+    ("Apple M2", "OS X", "14.4.1", "17.4.1"),
+    ("x86_64", "Windows", "10.0", "123.0.2420.97"),
+    ("x86_64", "Linux", "6.5", "125.0"),
+];
+const DESKTOP_CLIENTS: &[(&str, &str, &str, &str)] = &[
+    ("Apple M1", "OS X", "14.4.1", "4.38.125"),
+    ("Intel", "OS X", "13.6.6", "4.37.101"),
+    ("x86_64", "Windows", "10.0.22631", "4.38.125"),
+    ("x86_64", "Linux", "6.5.0", "4.36.140"),
+];
+const MOBILE_CLIENTS: &[(&str, &str, &str, &str)] = &[
+    ("iPhone15,3", "iOS", "17.4.1", "24.04.10"),
+    ("iPhone14,2", "iOS", "16.7.7", "24.03.20"),
+    ("Pixel 8", "Android", "14", "24.04.10.0"),
+    ("SM-S918B", "Android", "14", "24.03.30.0"),
+];
+
+fn client(rng: &mut ChaCha8Rng, device: Device) -> ClientInfo {
+    let table = match device {
+        Device::Web => WEB_CLIENTS,
+        Device::Desktop => DESKTOP_CLIENTS,
+        Device::Mobile => MOBILE_CLIENTS,
+    };
+    let (device_hardware, os, os_version, slack_client_version) = *table.choose(rng).unwrap();
+    // Addresses from the documentation ranges (RFC 5737).
+    let net: [u8; 3] = *[[192, 0, 2], [198, 51, 100], [203, 0, 113]]
+        .choose(rng)
+        .unwrap();
+    ClientInfo {
+        device_hardware,
+        os,
+        os_version,
+        slack_client_version,
+        ip: [net[0], net[1], net[2], rng.random_range(1..255)],
+    }
+}
+
+/// Zero to three sessions (web, desktop, mobile) for every active account that has
+/// signed in: not bots, not deactivated, not invitations still pending.
+fn seed_sessions(org: &mut Org, rng: &mut ChaCha8Rng) {
+    let mut sessions = BTreeMap::new();
+    for user in org.users.values() {
+        if user.is_bot || user.is_deactivated() || user.invited {
+            continue;
+        }
+        let teams: Vec<&str> = user.active_teams().collect();
+        if teams.is_empty() {
+            continue;
+        }
+        let count = match rng.random_range(0..100) {
+            0..15 => 0,
+            15..50 => 1,
+            50..80 => 2,
+            _ => 3,
+        };
+        let mut devices = vec![Device::Web, Device::Desktop, Device::Mobile];
+        devices.shuffle(rng);
+        for device in devices.into_iter().take(count) {
+            let id = loop {
+                let id = rng.random_range(1_000_000_000_000..2_000_000_000_000u64);
+                if !sessions.contains_key(&id) {
+                    break id;
+                }
+            };
+            let created_from = client(rng, device);
+            let recent = rng.random_bool(0.4).then(|| ClientInfo {
+                ip: client(rng, device).ip,
+                ..created_from
+            });
+            sessions.insert(
+                id,
+                Session {
+                    id,
+                    user_id: user.id.clone(),
+                    team_id: (*teams.choose(rng).unwrap()).to_string(),
+                    device,
+                    created: org.epoch - rng.random_range(600..45 * DAY),
+                    created_from,
+                    recent,
+                },
+            );
+        }
+    }
+    org.sessions = sessions;
+}
+
+const REQUEST_REASONS: &[&str] = &[
+    "Starts on the platform team next Monday",
+    "Contractor for the Q3 launch",
+    "Needs to follow the pilot in the support channels",
+    "Agency partner for the rebrand",
+    "Helping with the data migration until March",
+    "Joins the interview panel for two weeks",
+    "New hire in finance",
+];
+
+/// Pending invite requests on every workspace (about one per 150 users, 2 to 25 each),
+/// and a few denied ones: some ask for channels, some give a reason, some are for guests.
+fn seed_invite_requests(org: &mut Org, rng: &mut ChaCha8Rng, users: usize) {
+    let pending = (users / 150).clamp(2, 25);
+    let denied = (users / 500).clamp(1, 10);
+    let mut ids = IdMint::default();
+    let mut emails: HashSet<String> = HashSet::new();
+    let mut requests = BTreeMap::new();
+    for team in &org.teams {
+        let members: Vec<&User> = org
+            .users
+            .values()
+            .filter(|u| {
+                !u.is_bot
+                    && u.guest.is_none()
+                    && !u.is_deactivated()
+                    && !u.invited
+                    && u.memberships.get(&team.id).is_some_and(|m| m.active)
+            })
+            .collect();
+        let admins: Vec<&User> = members
+            .iter()
+            .copied()
+            .filter(|u| u.role_on(Some(&team.id)).0)
+            .collect();
+        let Some(&first_admin) = admins.first() else {
+            continue;
+        };
+        if members.is_empty() {
+            continue;
+        }
+        let channels: Vec<&str> = org
+            .channels
+            .values()
+            .filter(|c| c.team_id == team.id && !c.is_private && !c.is_archived)
+            .map(|c| c.id.as_str())
+            .collect();
+        for n in 0..pending + denied {
+            let invite_type = match rng.random_range(0..10) {
+                0..7 => InviteType::FullMember,
+                7..9 => InviteType::Restricted,
+                _ => InviteType::UltraRestricted,
+            };
+            let (first, first_ascii) = *FIRST_NAMES.choose(rng).unwrap();
+            let (last, last_ascii) = *LAST_NAMES.choose(rng).unwrap();
+            let domain = match invite_type {
+                InviteType::FullMember => ORG_DOMAIN,
+                _ => GUEST_DOMAINS.choose(rng).unwrap(),
+            };
+            let base = format!("{first_ascii}.{last_ascii}");
+            let mut local = base.clone();
+            let mut k = 2;
+            loop {
+                let email = format!("{local}@{domain}");
+                if !org.by_email.contains_key(&email) && emails.insert(email) {
+                    break;
+                }
+                local = format!("{base}{k}");
+                k += 1;
+            }
+            let channel_ids: Vec<String> = match invite_type {
+                InviteType::UltraRestricted => vec![(*channels.choose(rng).unwrap()).to_string()],
+                InviteType::Restricted => {
+                    let k = rng.random_range(1..=3);
+                    channels
+                        .choose_multiple(rng, k)
+                        .map(|c| (*c).to_string())
+                        .collect()
+                }
+                InviteType::FullMember if rng.random_bool(0.5) => {
+                    let k = rng.random_range(1..=3);
+                    channels
+                        .choose_multiple(rng, k)
+                        .map(|c| (*c).to_string())
+                        .collect()
+                }
+                InviteType::FullMember => Vec::new(),
+            };
+            let date_created = org.epoch - rng.random_range(3_600..14 * DAY);
+            let date_expire = (invite_type != InviteType::FullMember && rng.random_bool(0.5))
+                .then(|| (org.epoch / 3600) * 3600 + rng.random_range(7..90) * DAY);
+            let real_name = rng.random_bool(0.6).then(|| format!("{first} {last}"));
+            let request_reason = rng
+                .random_bool(0.5)
+                .then(|| (*REQUEST_REASONS.choose(rng).unwrap()).to_string());
+            let requester = members.choose(rng).unwrap().id.clone();
+            let state = if n < pending {
+                InviteRequestState::Pending
+            } else {
+                InviteRequestState::Denied {
+                    by: first_admin.id.clone(),
+                    at: (date_created + rng.random_range(600..DAY)).min(org.epoch),
+                }
+            };
+            let id = format!("Ir{}", &ids.mint(rng, 'I')[1..]);
+            requests.insert(
+                id.clone(),
+                InviteRequest {
+                    id,
+                    team_id: team.id.clone(),
+                    email: format!("{local}@{domain}"),
+                    date_created,
+                    requester_ids: vec![requester],
+                    channel_ids,
+                    invite_type,
+                    real_name,
+                    date_expire,
+                    request_reason,
+                    state,
+                },
+            );
+        }
+    }
+    org.invite_requests = requests;
 }
 
 fn seed_user(
@@ -551,6 +782,7 @@ fn seed_user(
         },
         full_name,
         email,
+        secondary_email: String::new(),
         title: if is_bot {
             String::new()
         } else {
@@ -666,6 +898,55 @@ mod tests {
         // Emails are unique and indexed.
         let humans = count(&|u| !u.is_bot);
         assert_eq!(org.by_email.len(), humans);
+    }
+
+    #[test]
+    fn sessions_and_invite_requests_are_seeded_for_the_demo() {
+        let org = seed_org(&spec(1_000, 1));
+        let again = seed_org(&spec(1_000, 1));
+        assert_eq!(org.sessions, again.sessions);
+        assert_eq!(org.invite_requests, again.invite_requests);
+        eprintln!(
+            "{} sessions, {} invite requests ({} pending)",
+            org.sessions.len(),
+            org.invite_requests.len(),
+            org.invite_requests
+                .values()
+                .filter(|r| r.is_pending())
+                .count()
+        );
+        // Sessions belong to active, signed-in people, on a workspace they are on.
+        for s in org.sessions.values() {
+            let u = &org.users[&s.user_id];
+            assert!(!u.is_bot && !u.is_deactivated() && !u.invited, "{}", u.id);
+            assert!(u.memberships[&s.team_id].active);
+            assert!(s.created < org.epoch);
+            assert!((1_000_000_000_000..2_000_000_000_000).contains(&s.id));
+        }
+        let devices: HashSet<_> = org.sessions.values().map(|s| s.device).collect();
+        assert_eq!(devices.len(), 3, "web, desktop and mobile sessions");
+        // Every workspace has pending requests; some ask for channels, some give a reason.
+        for team in &org.teams {
+            let on: Vec<_> = org
+                .invite_requests
+                .values()
+                .filter(|r| r.team_id == team.id)
+                .collect();
+            assert_eq!(on.iter().filter(|r| r.is_pending()).count(), 6);
+            assert_eq!(on.iter().filter(|r| !r.is_pending()).count(), 2);
+        }
+        let requests = || org.invite_requests.values();
+        assert!(requests().any(|r| !r.channel_ids.is_empty()));
+        assert!(requests().any(|r| r.channel_ids.is_empty()));
+        assert!(requests().any(|r| r.request_reason.is_some()));
+        assert!(requests().any(|r| r.invite_type != InviteType::FullMember));
+        for r in requests() {
+            assert!(org.user_by_email(&r.email).is_none(), "{} is new", r.email);
+            assert!(r.id.starts_with("Ir") && r.id.len() == 10);
+            for c in &r.channel_ids {
+                assert_eq!(org.channels[c].team_id, r.team_id);
+            }
+        }
     }
 
     #[test]

@@ -56,13 +56,21 @@ const ADMIN_SCOPES: &[&str] = &[
     "admin.users:write",
     "admin.teams:read",
     "admin.conversations:read",
+    "admin.invites:read",
+    "admin.invites:write",
+    // The SCIM API's scope.
+    "admin",
 ];
 
-/// The sandbox's four known tokens and their powers.
+/// The sandbox's five known tokens and their powers.
 #[derive(Debug, Clone)]
 pub struct Tokens {
-    /// Org-level user token of an org owner with every admin scope Roster needs.
+    /// Org-level user token of the primary owner with every admin scope Roster needs.
     pub org_admin: String,
+    /// The same scopes and install, for an org admin who is not an owner: what an admin
+    /// may not do to owners (`not_an_owner`, `cannot_reset_primary_owner`, SCIM's
+    /// `cannot_modify_owner`, …) can be tried with it.
+    pub admin: String,
     /// User token installed on a single workspace (no admin scopes).
     pub workspace: String,
     /// Bot token: refused by every admin.* method.
@@ -91,9 +99,16 @@ impl Tokens {
             .find(|u| u.is_bot)
             .map_or_else(|| owner.clone(), |u| u.id.clone());
         let first_team = org.teams.first().map(|t| t.id.clone()).unwrap_or_default();
+        // The first active org admin; a tiny org may have none, then the primary owner.
+        let admin = org
+            .users
+            .values()
+            .find(|u| u.org_role == OrgRole::Admin && !u.is_deactivated() && !u.invited)
+            .map_or_else(|| owner.clone(), |u| u.id.clone());
 
         let tokens = Tokens {
             org_admin: org_admin.unwrap_or_else(|| "xoxp-sandbox-org-admin-0000000000".to_string()),
+            admin: "xoxp-sandbox-admin-0000000000".to_string(),
             workspace: "xoxp-sandbox-workspace-0000000000".to_string(),
             bot: "xoxb-sandbox-bot-0000000000".to_string(),
             no_admin: "xoxp-sandbox-no-admin-0000000000".to_string(),
@@ -113,6 +128,16 @@ impl Tokens {
                     user_id: owner.clone(),
                     scopes: all_scopes(),
                     label: "org admin (user token, org-wide install, admin scopes)",
+                },
+            ),
+            (
+                tokens.admin.clone(),
+                TokenInfo {
+                    kind: TokenKind::User,
+                    install: Install::Org,
+                    user_id: admin,
+                    scopes: all_scopes(),
+                    label: "org admin, not an owner (user token, org-wide install, admin scopes)",
                 },
             ),
             (
@@ -159,9 +184,15 @@ impl Tokens {
 
     /// Every token with its label, for the start-up banner.
     pub fn describe(&self) -> Vec<(&'static str, &str)> {
-        [&self.org_admin, &self.workspace, &self.bot, &self.no_admin]
-            .into_iter()
-            .map(|t| (self.by_token[t].label, t.as_str()))
-            .collect()
+        [
+            &self.org_admin,
+            &self.admin,
+            &self.workspace,
+            &self.bot,
+            &self.no_admin,
+        ]
+        .into_iter()
+        .map(|t| (self.by_token[t].label, t.as_str()))
+        .collect()
     }
 }

@@ -17,6 +17,9 @@ use crate::{assert_release_bundle, env_path};
 pub const ADMIN_TOKEN: &str = "xoxp-roster-processes-org-admin";
 /// Who [`RosterClient`] signs in as, through header mode as a local proxy would.
 pub const ADMIN_EMAIL: &str = "admin@roster-tests.example";
+/// Other org admins of [`serve_config`], for measures that sign in as several people (pages
+/// that ask Slack are budgeted per person).
+pub const OTHER_ADMINS: usize = 9;
 /// The shared secret [`RosterClient`] sends, as that proxy would.
 pub const PROXY_SECRET: &str = "roster-tests-proxy-secret-0123456789";
 const PROXY_SECRET_HEADER: &str = "x-roster-proxy-secret";
@@ -111,10 +114,14 @@ name = "org-admin"
 permissions = ["users.read", "users.read_sensitive", "users.invite", "users.assign",
                "users.remove", "users.set_role", "users.set_expiration", "audit.read", "audit.read_all"]
 workspaces = "all"
-emails = ["{ADMIN_EMAIL}"]
+emails = ["{ADMIN_EMAIL}", {others}]
 "#,
             data = dir.join("state"),
             dist = assert_release_bundle(),
+            others = (1..=OTHER_ADMINS)
+                .map(|i| format!("\"{}\"", other_admin(i)))
+                .collect::<Vec<_>>()
+                .join(", "),
         ),
     )
     .unwrap();
@@ -140,6 +147,12 @@ pub fn serve(config: &Path) -> (Process, String) {
 pub struct RosterClient {
     pub http: reqwest::Client,
     pub url: String,
+    email: String,
+}
+
+/// The address of the `n`th of [`OTHER_ADMINS`] (from 1).
+pub fn other_admin(n: usize) -> String {
+    format!("admin-{n}@roster-tests.example")
 }
 
 impl RosterClient {
@@ -147,6 +160,15 @@ impl RosterClient {
         RosterClient {
             http: reqwest::Client::new(),
             url,
+            email: ADMIN_EMAIL.to_string(),
+        }
+    }
+
+    /// The same client, signed in as `email` (one of [`serve_config`]'s admins).
+    pub fn as_person(&self, email: String) -> RosterClient {
+        RosterClient {
+            email,
+            ..self.clone()
         }
     }
 
@@ -177,7 +199,7 @@ impl RosterClient {
 
     fn signed_in(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         request
-            .header("x-forwarded-email", ADMIN_EMAIL)
+            .header("x-forwarded-email", &self.email)
             .header(PROXY_SECRET_HEADER, PROXY_SECRET)
     }
 

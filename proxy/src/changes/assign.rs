@@ -4,14 +4,14 @@ use roster_api::{GuestType, Operation, Permission, UserType};
 use serde::Serialize;
 
 use super::{
-    Boxed, Change, Ctx, Names, Person, Place, Tense, check_channels, guest_flags, guest_of,
-    guest_role, name_of, teams_of,
+    Boxed, Change, Ctx, Names, Tense, check_channels, guest_flags, guest_of, guest_role, name_of,
+    teams_of,
 };
 use crate::{
     AppState,
     directory::{self, DirUser},
     error::AppError,
-    slack::{SlackClient, SlackError, SlackMethod, methods::AdminUsersAssign},
+    slack::{SlackError, SlackMethod, methods::AdminUsersAssign},
 };
 
 /// Adding someone to a workspace; a guest stays a guest there.
@@ -28,10 +28,7 @@ impl Change for Assign {
     type Call = AdminUsersAssign;
 
     fn names(&self) -> Names<'_> {
-        Names {
-            place: Place::Workspace(&self.workspace),
-            person: Person::User(&self.user),
-        }
+        Names::user_on(&self.user, &self.workspace)
     }
 
     fn method(&self) -> SlackMethod {
@@ -75,22 +72,12 @@ impl Change for Assign {
     }
 
     fn describe(&self, ctx: &Ctx<'_>, person: Option<&DirUser>, tense: Tense) -> String {
-        let verb = match tense {
-            Tense::Will => "Will add",
-            Tense::Did => "Added",
-        };
+        let verb = tense.pick("Will add", "Added");
         format!(
             "{verb} {} to {}.",
             name_of(person),
             ctx.workspace_name(&self.workspace)
         )
-    }
-
-    fn call<'a>(
-        call: &'a AdminUsersAssign,
-        slack: &'a SlackClient,
-    ) -> Boxed<'a, Result<(), SlackError>> {
-        Box::pin(async move { slack.send(call).await.map(drop) })
     }
 
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {

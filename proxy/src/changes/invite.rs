@@ -16,7 +16,7 @@ use crate::{
     error::AppError,
     policy::Denied,
     slack::{
-        SlackClient, SlackError, SlackMethod,
+        SlackError, SlackMethod,
         methods::{AdminUsersInvite, UsersLookupByEmail},
     },
 };
@@ -146,27 +146,20 @@ impl Change for Invite {
             guest_expiration_ts: request.expires,
             resend: request.resend,
         };
-        Ok((self.clone(), call))
+        // The address as Slack will know it, in the audit log and the job row too.
+        let mut resolved = self.clone();
+        resolved.0.email = self.email();
+        Ok((resolved, call))
     }
 
     fn describe(&self, ctx: &Ctx<'_>, _: Option<&DirUser>, tense: Tense) -> String {
-        let verb = match tense {
-            Tense::Will => "Will invite",
-            Tense::Did => "Invited",
-        };
+        let verb = tense.pick("Will invite", "Invited");
         format!(
             "{verb} {} to {} {}.",
             self.email(),
             ctx.workspace_name(&self.0.workspace),
             self.kind()
         )
-    }
-
-    fn call<'a>(
-        call: &'a AdminUsersInvite,
-        slack: &'a SlackClient,
-    ) -> Boxed<'a, Result<(), SlackError>> {
-        Box::pin(async move { slack.send(call).await.map(drop) })
     }
 
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
@@ -215,22 +208,34 @@ pub async fn read_back_invite(state: &AppState, request: &InviteRequest, email: 
         }
     };
     match summary {
+        // Someone the directory knows (on another workspace): they gain a membership; what
+        // the directory knows of them that Slack's user object does not say stays.
+        Some(summary) if state.directory.get(&summary.id).is_some() => {
+            let dir = &state.directory;
+            let assigned = dir.apply(
+                &summary.id,
+                crate::directory::Change::Assigned {
+                    workspace: request.workspace.clone(),
+                    role: membership.role,
+                },
+            );
+            let updated = match request.expires {
+                Some(_) => dir.apply(
+                    &summary.id,
+                    crate::directory::Change::Expiration {
+                        workspace: request.workspace.clone(),
+                        expires: request.expires,
+                    },
+                ),
+                None => assigned,
+            };
+            updated.unwrap_or_else(|| DirUser::new(summary, vec![membership]))
+        }
         Some(summary) => {
-            let mut memberships = state
-                .directory
-                .get(&summary.id)
-                .map(|u| u.memberships)
-                .unwrap_or_default();
-            memberships.retain(|m| m.workspace != request.workspace);
-            memberships.push(membership);
-            let mut user = DirUser::new(summary, memberships);
-            user.summary.workspaces = user
-                .memberships
-                .iter()
-                .map(|m| m.workspace.clone())
-                .collect();
-            user.summary.expires = user.memberships.iter().filter_map(|m| m.expires).min();
-            user.summary.created = user.summary.created.max(unix_now());
+            let mut user = DirUser::new(summary, vec![membership]);
+            user.summary.workspaces = vec![request.workspace.clone()];
+            user.summary.expires = request.expires;
+            user.summary.created = unix_now();
             state.directory.upsert(user)
         }
         None => DirUser::new(

@@ -12,11 +12,17 @@
 //! Adding a kind: see `docs/adding-a-change.md`.
 
 mod assign;
+mod end_session;
 mod invite;
+mod invite_requests;
+mod offboard;
+mod reactivate;
 mod remove;
 pub mod runner;
+mod session_duration;
 mod set_expiration;
 mod set_role;
+mod sign_out;
 
 use std::{future::Future, pin::Pin};
 
@@ -28,23 +34,36 @@ use crate::{
     directory::DirUser,
     error::AppError,
     policy::Caller,
-    slack::{SlackClient, SlackError, SlackMethod},
+    slack::{
+        SlackClient, SlackError, SlackMethod,
+        methods::{Done, Method},
+    },
 };
 
 pub use assign::Assign;
+pub use end_session::EndSession;
 pub use invite::{Invite, read_back_invite};
+pub use invite_requests::{ApproveRequest, DenyRequest, guest_type};
+pub use offboard::Offboard;
+pub use reactivate::Reactivate;
 pub use remove::Remove;
 pub use runner::{Checked, Pace, Runner};
+pub use session_duration::SetSessionDuration;
 pub use set_expiration::SetExpiration;
 pub use set_role::SetRole;
+pub use sign_out::{SignOut, device_of, sessions_on};
 
 /// The workspace a change names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place<'a> {
     /// One workspace (team ID).
     Workspace(&'a str),
-    /// The whole org.
+    /// The whole org: only a role that covers every workspace may make it.
     Org,
+    /// Wherever the person is (their account, not one of their workspaces): the role must
+    /// see the person, and acts on what Slack keeps once for the whole account (sessions,
+    /// session settings).
+    Account,
     /// None named: the kind resolves it from the person (a guest's only workspace).
     Unnamed,
 }
@@ -56,6 +75,8 @@ pub enum Person<'a> {
     User(&'a str),
     /// An email address (an invitation).
     Email(&'a str),
+    /// A request for an invitation, by Slack's ID (`Ir…`).
+    Request(&'a str),
 }
 
 /// What a change names, for the scope check that comes before anything else and for the
@@ -67,19 +88,35 @@ pub struct Names<'a> {
 }
 
 impl<'a> Names<'a> {
+    /// A person, by user ID, on one workspace.
+    pub fn user_on(user: &'a str, workspace: &'a str) -> Self {
+        Names {
+            place: Place::Workspace(workspace),
+            person: Person::User(user),
+        }
+    }
+
     /// The workspace column of the audit log and a job row.
     pub fn workspace(&self) -> Option<&'a str> {
         match self.place {
             Place::Workspace(w) => Some(w),
-            Place::Org => Some(roster_api::ORG_WIDE),
+            Place::Org | Place::Account => Some(roster_api::ORG_WIDE),
             Place::Unnamed => None,
         }
     }
 
-    /// The user ID or email the change is about.
+    /// The user ID, email or request ID the change is about.
     pub fn target(&self) -> &'a str {
         match self.person {
-            Person::User(id) | Person::Email(id) => id,
+            Person::User(id) | Person::Email(id) | Person::Request(id) => id,
+        }
+    }
+
+    /// A person, by user ID, wherever they are.
+    pub fn account(user: &'a str) -> Self {
+        Names {
+            place: Place::Account,
+            person: Person::User(user),
         }
     }
 }
@@ -126,6 +163,55 @@ pub enum Tense {
     Did,
 }
 
+impl Tense {
+    /// The words for this tense.
+    pub fn pick(self, will: &'static str, did: &'static str) -> &'static str {
+        match self {
+            Tense::Will => will,
+            Tense::Did => did,
+        }
+    }
+}
+
+/// The Slack request a change sends.
+pub trait SlackCall: Send + Sync {
+    /// Waits for the request's rate-limit slot and takes it.
+    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()>;
+    /// Sends it in that slot.
+    fn send<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>>;
+}
+
+/// Every write method Slack answers with a bare `ok`.
+impl<M: Method<Reply = Done>> SlackCall for M {
+    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()> {
+        Box::pin(slack.wait_turn(self))
+    }
+
+    fn send<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
+        Box::pin(async move { slack.send_in_turn(self).await.map(drop) })
+    }
+}
+
+/// The SCIM requests changes send.
+macro_rules! scim_call {
+    ($($request:ty),*) => {
+        $(impl SlackCall for $request {
+            fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()> {
+                Box::pin(slack.scim_wait_turn(self))
+            }
+
+            fn send<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
+                Box::pin(async move { slack.scim_in_turn(self).await.map(drop) })
+            }
+        })*
+    };
+}
+
+scim_call!(
+    crate::slack::scim::ScimDeactivate,
+    crate::slack::scim::ScimReactivate
+);
+
 /// A future a change kind returns.
 pub type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -136,7 +222,7 @@ pub trait Change: Clone + Serialize + Send + Sync + Sized + 'static {
     /// What a role needs to make it.
     const PERMISSION: Permission;
     /// The typed Slack request it sends.
-    type Call: Send + Sync;
+    type Call: SlackCall;
 
     /// The workspace and person it names.
     fn names(&self) -> Names<'_>;
@@ -155,9 +241,6 @@ pub trait Change: Clone + Serialize + Send + Sync + Sized + 'static {
 
     /// How a person reads it ("Will add Ada Lee to HQ." / "Added Ada Lee to HQ.").
     fn describe(&self, ctx: &Ctx<'_>, person: Option<&DirUser>, tense: Tense) -> String;
-
-    /// Sends the Slack request.
-    fn call<'a>(call: &'a Self::Call, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>>;
 
     /// Puts what Slack did into the directory at once; the person as they are now.
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>>;
@@ -223,12 +306,19 @@ impl<C: Change> AnyChange for C {
 }
 
 /// The kinds of change, by [`Change::ACTION`]: the one place a new kind is registered.
-pub const KINDS: [&str; 5] = [
+pub const KINDS: [&str; 12] = [
     Invite::ACTION,
     Assign::ACTION,
     Remove::ACTION,
     SetRole::ACTION,
     SetExpiration::ACTION,
+    Offboard::ACTION,
+    Reactivate::ACTION,
+    SignOut::ACTION,
+    EndSession::ACTION,
+    SetSessionDuration::ACTION,
+    ApproveRequest::ACTION,
+    DenyRequest::ACTION,
 ];
 
 /// The change a job operation describes.
@@ -262,6 +352,33 @@ pub fn of(op: Operation) -> Box<dyn AnyChange> {
             user,
             workspace,
             expires,
+        }),
+        Operation::Offboard { user } => Box::new(Offboard { user }),
+        Operation::Reactivate { user, email } => Box::new(Reactivate { user, email }),
+        Operation::SignOut { user, devices } => Box::new(SignOut { user, devices }),
+        Operation::EndSession {
+            user,
+            workspace,
+            session,
+        } => Box::new(EndSession {
+            user,
+            workspace,
+            session,
+        }),
+        Operation::SetSessionDuration { user, duration } => {
+            Box::new(SetSessionDuration { user, duration })
+        }
+        Operation::ApproveRequest { request, workspace } => {
+            Box::new(ApproveRequest { request, workspace })
+        }
+        Operation::DenyRequest {
+            request,
+            workspace,
+            reason,
+        } => Box::new(DenyRequest {
+            request,
+            workspace,
+            reason,
         }),
     }
 }

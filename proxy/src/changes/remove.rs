@@ -3,12 +3,12 @@
 use roster_api::{Operation, Permission};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, name_of, teams_of};
+use super::{Boxed, Change, Ctx, Names, Tense, name_of, teams_of};
 use crate::{
     AppState,
     directory::{self, DirUser},
     error::AppError,
-    slack::{SlackClient, SlackError, SlackMethod, messages, methods::AdminUsersRemove},
+    slack::{SlackError, SlackMethod, messages, methods::AdminUsersRemove},
 };
 
 /// Removing someone from a workspace.
@@ -24,10 +24,7 @@ impl Change for Remove {
     type Call = AdminUsersRemove;
 
     fn names(&self) -> Names<'_> {
-        Names {
-            place: Place::Workspace(&self.workspace),
-            person: Person::User(&self.user),
-        }
+        Names::user_on(&self.user, &self.workspace)
     }
 
     fn method(&self) -> SlackMethod {
@@ -61,22 +58,12 @@ impl Change for Remove {
     }
 
     fn describe(&self, ctx: &Ctx<'_>, person: Option<&DirUser>, tense: Tense) -> String {
-        let verb = match tense {
-            Tense::Will => "Will remove",
-            Tense::Did => "Removed",
-        };
+        let verb = tense.pick("Will remove", "Removed");
         format!(
             "{verb} {} from {}.",
             name_of(person),
             ctx.workspace_name(&self.workspace)
         )
-    }
-
-    fn call<'a>(
-        call: &'a AdminUsersRemove,
-        slack: &'a SlackClient,
-    ) -> Boxed<'a, Result<(), SlackError>> {
-        Box::pin(async move { slack.send(call).await.map(drop) })
     }
 
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {

@@ -4,10 +4,10 @@
 use roster_api::{ActionResult, AuditOutcome, Mode, Operation};
 use serde_json::json;
 
-use super::{Change, Ctx, Names, Person, Place, Tense};
+use super::{Change, Ctx, Names, Person, Place, SlackCall, Tense};
 use crate::{
     AppState,
-    audit::Intent,
+    audit::{Intent, Recorded},
     directory::DirUser,
     error::AppError,
     policy::{Caller, Denied},
@@ -120,9 +120,9 @@ impl<'a> Runner<'a> {
         let person = match change.names().person {
             Person::User(id) => match self.caller.user(&state.directory, id) {
                 Ok(user) => Some(user),
-                Err(e) => return Err(refuse(e).await),
+                Err(e) => return Err(refuse(e.into()).await),
             },
-            Person::Email(_) => None,
+            Person::Email(_) | Person::Request(_) => None,
         };
         let (resolved, call) = match change.check(&self.ctx(), person.as_ref()) {
             Ok(checked) => checked,
@@ -131,7 +131,7 @@ impl<'a> Runner<'a> {
         if let Some(person) = &person {
             let workspace = match resolved.names().place {
                 Place::Workspace(w) => Some(w),
-                Place::Org | Place::Unnamed => None,
+                Place::Org | Place::Account | Place::Unnamed => None,
             };
             if let Err(denied) = self.caller.may_act(C::PERMISSION, person, workspace) {
                 return Err(refuse(denied.into()).await);
@@ -144,8 +144,9 @@ impl<'a> Runner<'a> {
         })
     }
 
-    /// Carries out a checked change: the intent is recorded, Slack is called, the
-    /// directory learns the result at once, and the outcome is recorded.
+    /// Carries out a checked change: once it is its turn at Slack's pace, the intent is
+    /// recorded, Slack is called, the directory learns the result at once, and the outcome
+    /// is recorded.
     pub async fn execute<C: Change>(&self, checked: Checked<C>) -> Result<ActionResult, AppError> {
         let Checked {
             change,
@@ -153,8 +154,12 @@ impl<'a> Runner<'a> {
             person,
         } = checked;
         let audit = &self.state.audit;
+        // The intent is recorded (committed) when it is the change's turn to call Slack,
+        // so a change waiting for Slack's pace leaves no record that could outlive it
+        // unanswered, and one the storage will not record never reaches Slack.
+        call.wait_turn(&self.state.slack).await;
         let id = audit.intent(&self.intent(&change)).await?;
-        if let Err(error) = C::call(&call, &self.state.slack).await {
+        if let Err(error) = call.send(&self.state.slack).await {
             let (outcome, message) = match &error {
                 SlackError::Api { code, .. } => (
                     AuditOutcome::SlackError,
@@ -173,16 +178,27 @@ impl<'a> Runner<'a> {
                     "Slack could not be reached; nothing was changed.".to_string(),
                 ),
             };
-            audit.outcome(id, outcome, error.code(), &message).await?;
+            // A failed call changed nothing; if its outcome must wait to be recorded, it
+            // waits (and the next change writes it first).
+            let _ = audit.outcome(id, outcome, error.code(), &message).await;
             return Err(error.into());
         }
         let updated = change.apply(self.state).await;
-        let message = change.describe(&self.ctx(), person.as_ref(), Tense::Did);
-        audit.outcome(id, AuditOutcome::Ok, None, &message).await?;
+        let mut message = change.describe(&self.ctx(), person.as_ref(), Tense::Did);
+        let recorded = audit.outcome(id, AuditOutcome::Ok, None, &message).await;
+        let record_pending = recorded == Recorded::Pending;
+        if record_pending {
+            message.push_str(
+                " Slack made this change, but Roster could not write it to its audit log yet: \
+                 its storage cannot be written. The record is kept and written before any other \
+                 change is accepted.",
+            );
+        }
         Ok(ActionResult {
             user: self.shown(person.as_ref(), updated.as_ref()),
             message,
             audit_id: Some(id),
+            record_pending,
         })
     }
 
@@ -217,6 +233,7 @@ fn in_scope(caller: &Caller, names: Names<'_>) -> Result<(), Denied> {
             Err(Denied::Workspace(w.to_string()))
         }
         Place::Org if !caller.covers_all() => Err(Denied::Workspace("the whole org".into())),
+        // The person's visibility to the role is the scope of an account's change.
         _ => Ok(()),
     }
 }

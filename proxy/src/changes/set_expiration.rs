@@ -9,7 +9,7 @@ use crate::{
     directory::{self, DirUser, unix_now},
     error::AppError,
     slack::{
-        SlackClient, SlackError, SlackMethod, messages,
+        SlackError, SlackMethod, messages,
         methods::{AdminUsersGetExpiration, AdminUsersSetExpiration},
     },
 };
@@ -103,13 +103,6 @@ impl Change for SetExpiration {
             (Tense::Did, Some(_)) => format!("Set {name}'s expiration on {workspace}."),
             (Tense::Did, None) => format!("Removed {name}'s expiration on {workspace}."),
         }
-    }
-
-    fn call<'a>(
-        call: &'a AdminUsersSetExpiration,
-        slack: &'a SlackClient,
-    ) -> Boxed<'a, Result<(), SlackError>> {
-        Box::pin(async move { slack.send(call).await.map(drop) })
     }
 
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {

@@ -4,7 +4,7 @@
 use roster_api::{ORG_WIDE, Operation, Permission, Role, UserType, WorkspaceRole};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, article, name_of};
+use super::{Boxed, Change, Ctx, Names, Person, Place, SlackCall, Tense, article, name_of};
 use crate::{
     AppState,
     directory::{self, DirUser},
@@ -33,7 +33,34 @@ pub enum RoleCall {
     Regular(AdminUsersSetRegular),
 }
 
+impl SlackCall for RoleCall {
+    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()> {
+        match self {
+            RoleCall::Admin(r) => r.wait_turn(slack),
+            RoleCall::Owner(r) => r.wait_turn(slack),
+            RoleCall::Regular(r) => r.wait_turn(slack),
+        }
+    }
+
+    fn send<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
+        match self {
+            RoleCall::Admin(r) => r.send(slack),
+            RoleCall::Owner(r) => r.send(slack),
+            RoleCall::Regular(r) => r.send(slack),
+        }
+    }
+}
+
 impl SetRole {
+    /// The role on a workspace this change gives.
+    fn workspace_role(&self) -> WorkspaceRole {
+        match self.role {
+            Role::Admin => WorkspaceRole::Admin,
+            Role::Owner => WorkspaceRole::Owner,
+            Role::Regular => WorkspaceRole::Member,
+        }
+    }
+
     fn org_wide(&self) -> bool {
         self.workspace == ORG_WIDE
     }
@@ -81,6 +108,15 @@ impl Change for SetRole {
                     "This person is not on that workspace.",
                 ));
             }
+            if person.role_on(&self.workspace) == Some(self.workspace_role()) {
+                return Err(AppError::invalid(
+                    "role",
+                    format!(
+                        "This person is already {} on that workspace.",
+                        article(self.role.label())
+                    ),
+                ));
+            }
         }
         if person.summary.user_type == UserType::Bot {
             return Err(AppError::invalid("role", "A bot's role cannot be changed."));
@@ -120,23 +156,9 @@ impl Change for SetRole {
         }
     }
 
-    fn call<'a>(call: &'a RoleCall, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
-        Box::pin(async move {
-            match call {
-                RoleCall::Admin(r) => slack.send(r).await.map(drop),
-                RoleCall::Owner(r) => slack.send(r).await.map(drop),
-                RoleCall::Regular(r) => slack.send(r).await.map(drop),
-            }
-        })
-    }
-
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move {
-            let role = match self.role {
-                Role::Admin => WorkspaceRole::Admin,
-                Role::Owner => WorkspaceRole::Owner,
-                Role::Regular => WorkspaceRole::Member,
-            };
+            let role = self.workspace_role();
             state.directory.apply(
                 &self.user,
                 directory::Change::Role {

@@ -188,6 +188,10 @@ pub enum Change {
         workspace: String,
         expires: Option<i64>,
     },
+    /// Deactivated on the whole org, at this Unix time.
+    Deactivated { at: i64 },
+    /// Active again, with a new email address if given.
+    Reactivated { email: Option<String> },
 }
 
 #[derive(Debug, Default)]
@@ -261,8 +265,35 @@ pub struct Directory {
     status: Mutex<SyncStatus>,
     /// Where the copy is persisted.
     path: Option<PathBuf>,
+    /// Keeps the file from going back in time when saves finish out of order.
+    saves: Arc<SaveOrder>,
     /// Serialises syncs.
     sync_lock: tokio::sync::Mutex<()>,
+}
+
+/// Snapshots are numbered as they are taken (under the data lock, so a later number never
+/// holds older data); a save writes only if no later snapshot has been written already.
+#[derive(Debug, Default)]
+struct SaveOrder {
+    taken: std::sync::atomic::AtomicU64,
+    written: Mutex<u64>,
+}
+
+impl SaveOrder {
+    fn save(&self, number: u64, path: &Path, bytes: &[u8]) {
+        let mut written = self.written.lock().unwrap();
+        if number <= *written {
+            return;
+        }
+        if write_atomically(path, bytes) {
+            *written = number;
+        }
+    }
+
+    /// Whether the newest snapshot taken is not on disk (its save failed, or is under way).
+    fn behind(&self) -> bool {
+        *self.written.lock().unwrap() < self.taken.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Directory {
@@ -410,6 +441,17 @@ impl Directory {
                         m.expires = expires;
                     }
                 }
+                Change::Deactivated { at } => {
+                    user.summary.status = UserStatus::Deactivated;
+                    user.summary.deactivated = Some(at);
+                }
+                Change::Reactivated { email } => {
+                    user.summary.status = UserStatus::Active;
+                    user.summary.deactivated = None;
+                    if email.is_some() {
+                        user.summary.email = email;
+                    }
+                }
             }
             user.rederive();
             let updated = user.clone();
@@ -443,28 +485,44 @@ impl Directory {
         if self.path.is_none() {
             return;
         }
-        let snapshot = self.serialise();
-        let path = self.path.clone();
+        let (number, snapshot) = self.serialise();
+        let (path, saves) = (self.path.clone(), self.saves.clone());
         if let (Some(path), Ok(handle)) = (path, tokio::runtime::Handle::try_current()) {
-            handle.spawn_blocking(move || write_atomically(&path, &snapshot));
+            handle.spawn_blocking(move || saves.save(number, &path, &snapshot));
         }
     }
 
-    fn serialise(&self) -> Vec<u8> {
+    /// The copy as the file holds it, with its number in [`SaveOrder`].
+    fn serialise(&self) -> (u64, Vec<u8>) {
         let data = self.data.read().unwrap();
+        let number = self
+            .saves
+            .taken
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
         let persisted = PersistedRef {
             version: PERSIST_VERSION,
             synced_at: data.synced_at,
             workspaces: &data.workspaces,
             users: &data.users,
         };
-        serde_json::to_vec(&persisted).expect("the directory serialises")
+        (
+            number,
+            serde_json::to_vec(&persisted).expect("the directory serialises"),
+        )
+    }
+
+    /// Whether the copy on disk is older than the one served (a save failed: the storage
+    /// watch tries again; reads are served from memory meanwhile).
+    pub fn unsaved(&self) -> bool {
+        self.path.is_some() && self.saves.behind()
     }
 
     /// Writes the copy to disk now.
     pub fn persist(&self) {
         if let Some(path) = &self.path {
-            write_atomically(path, &self.serialise());
+            let (number, bytes) = self.serialise();
+            self.saves.save(number, path, &bytes);
         }
     }
 
@@ -494,9 +552,10 @@ impl Directory {
                     s.finished_at = Some(finished);
                 });
                 if let Some(path) = self.path.clone() {
-                    let bytes = self.serialise();
-                    let _ =
-                        tokio::task::spawn_blocking(move || write_atomically(&path, &bytes)).await;
+                    let (number, bytes) = self.serialise();
+                    let saves = self.saves.clone();
+                    let _ = tokio::task::spawn_blocking(move || saves.save(number, &path, &bytes))
+                        .await;
                 }
                 tracing::info!(
                     users = count,
@@ -544,7 +603,8 @@ struct PersistedRef<'a> {
     users: &'a [DirUser],
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) {
+/// Writes the file whole or not at all; whether it was written.
+fn write_atomically(path: &Path, bytes: &[u8]) -> bool {
     let dir = path.parent().unwrap_or(Path::new("."));
     let result = std::fs::create_dir_all(dir)
         .and_then(|()| tempfile::NamedTempFile::new_in(dir))
@@ -555,8 +615,12 @@ fn write_atomically(path: &Path, bytes: &[u8]) {
             file.persist(path).map_err(|e| e.error)?;
             Ok(())
         });
-    if let Err(e) = result {
-        tracing::warn!(path = %path.display(), error = %e, "cannot save the directory snapshot");
+    match result {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot save the directory snapshot");
+            false
+        }
     }
 }
 
@@ -568,5 +632,28 @@ pub fn status_of(active: bool, invited: bool) -> UserStatus {
         UserStatus::Pending
     } else {
         UserStatus::Active
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_snapshot_never_overwrites_a_newer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("directory.json");
+        let saves = SaveOrder::default();
+        saves.save(2, &path, b"second");
+        saves.save(1, &path, b"first, finishing late");
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        saves.save(3, &path, b"third");
+        assert_eq!(std::fs::read(&path).unwrap(), b"third");
+        // A save that fails leaves the way open for an older one that succeeds.
+        let blocked = dir.path().join("not-a-dir");
+        std::fs::write(&blocked, b"").unwrap();
+        saves.save(5, &blocked.join("directory.json"), b"fifth");
+        saves.save(4, &path, b"fourth");
+        assert_eq!(std::fs::read(&path).unwrap(), b"fourth");
     }
 }

@@ -32,6 +32,7 @@ use crate::{
     AppState,
     audit::Intent,
     changes::{self, Pace, Runner},
+    db::StorageError,
     error::AppError,
     policy::{Caller, Permission, role_for},
     slack::{SlackError, SlackMethod},
@@ -44,6 +45,8 @@ const MAX_ATTEMPTS: u32 = 5;
 const RECENT_CALLS_MS: i64 = 5 * 60 * 1000;
 /// Longest job title.
 const MAX_TITLE: usize = 120;
+/// How long a job waits before trying again when the storage cannot be written.
+const STORAGE_RETRY: Duration = Duration::from_secs(5);
 
 /// A running job's controls and listeners.
 #[derive(Debug)]
@@ -63,7 +66,7 @@ pub struct Jobs {
 /// The name of the user `op` is about, if `caller` may see them in the directory (an
 /// invitation is about an email, which the operation shows already).
 pub(crate) fn user_name(state: &AppState, caller: &Caller, op: &Operation) -> Option<String> {
-    if matches!(op, Operation::Invite(_)) {
+    if matches!(op, Operation::Invite(_)) || !caller.can(Permission::UsersRead) {
         return None;
     }
     state
@@ -144,7 +147,7 @@ impl Jobs {
         request: &JobRequest,
     ) -> Result<(DryRun, Vec<Option<Operation>>), AppError> {
         if !may_write(caller) {
-            return Err(crate::policy::Denied::Permission(Permission::UsersInvite).into());
+            return Err(crate::policy::Denied::ReadOnlyRole.into());
         }
         if request.operations.is_empty() {
             return Err(AppError::invalid(
@@ -438,7 +441,7 @@ impl Jobs {
 
     /// After a restart: operations that were running have an unknown outcome; every
     /// unfinished job starts again (paused ones wait for resume).
-    pub async fn resume_all(self: &Arc<Self>, state: &AppState) -> Result<usize, sqlx::Error> {
+    pub async fn resume_all(self: &Arc<Self>, state: &AppState) -> Result<usize, AppError> {
         let jobs = self.store.unfinished().await?;
         for job in &jobs {
             let moved = self
@@ -465,7 +468,7 @@ impl Jobs {
     /// The calls job `id` made in the last few minutes before a restart, given to the
     /// limiter: Slack still counts them, so the resumed job starts at the pace Slack allows
     /// instead of spending a burst it has already used.
-    async fn replay_recent_calls(&self, state: &AppState, id: i64) -> Result<(), sqlx::Error> {
+    async fn replay_recent_calls(&self, state: &AppState, id: i64) -> Result<(), AppError> {
         let now = store::now_ms();
         let mut lanes: HashMap<(SlackMethod, String), Vec<Duration>> = HashMap::new();
         for op in self.store.operations(id).await? {
@@ -605,8 +608,18 @@ impl Jobs {
         drop(live_jobs);
         let jobs = self.clone();
         let task = tokio::spawn(async move {
-            if let Err(e) = jobs.run(&state, id).await {
-                tracing::error!(job = id, error = %e, "job runner stopped");
+            loop {
+                match jobs.run(&state, id).await {
+                    Ok(()) => break,
+                    // Nothing runs unrecorded: wait for the storage, then go on from where
+                    // the job stood (a row caught between its call and its record is checked
+                    // with Slack first).
+                    Err(AppError::Storage(_)) => tokio::time::sleep(STORAGE_RETRY).await,
+                    Err(e) => {
+                        tracing::error!(job = id, error = %e, "job runner stopped");
+                        break;
+                    }
+                }
             }
             jobs.progress(id).await;
             jobs.live.lock().unwrap().remove(&id);
@@ -625,10 +638,24 @@ impl Jobs {
         {
             live.control.send_replace(job.state);
         }
+        // A row still `running` when this runner starts was caught between its Slack call
+        // and its record (the storage failed, or Roster stopped): its outcome is unknown.
+        self.store
+            .move_ops(
+                id,
+                &[OpState::Running],
+                OpState::Unknown,
+                Some("Roster could not record how this ended; it is checked with Slack before anything is retried."),
+            )
+            .await?;
         let mut control = live.control.subscribe();
         loop {
             let job = self.store.job(id).await?.ok_or_else(no_such_job)?;
-            let wanted = *control.borrow_and_update();
+            let mut wanted = *control.borrow_and_update();
+            // A cancel is stored before the runner is told: the stored one wins.
+            if job.state == JobState::Cancelled {
+                wanted = JobState::Cancelled;
+            }
             match wanted {
                 JobState::Cancelled => {
                     cancel_pending(&self.store, id).await?;
@@ -664,7 +691,8 @@ impl Jobs {
                 if undecided > 0 {
                     tracing::warn!(job = id, undecided, "job ends with unknown outcomes");
                 }
-                self.store.set_job_state(id, JobState::Finished).await?;
+                // Only a running job finishes: a cancel that landed meanwhile stays.
+                self.store.finish(id).await?;
                 tracing::info!(job = id, "job finished");
                 return Ok(());
             }
@@ -791,8 +819,11 @@ impl Jobs {
                     .await?;
                 tokio::time::sleep(wait).await;
             }
+            // The storage cannot record changes: Slack was not called. The row stays
+            // `running` and is checked with Slack when the runner starts again.
+            Err(e @ AppError::Storage(_)) => return Err(e),
             Err(AppError::Internal(message)) => {
-                // Roster's own failure (the audit log): stop rather than act unrecorded.
+                // Roster's own failure: stop rather than act unrecorded.
                 store
                     .set_op(
                         job.id,
@@ -928,16 +959,17 @@ async fn record_done(
                 params: json!({ "job": job, "row": op.index + 1, "operation": op.operation.kind() }),
             })
             .await?;
-        state
+        // An outcome that must wait is written before the next change; the row is done.
+        let _ = state
             .audit
             .outcome(id, roster_api::AuditOutcome::Ok, None, &message)
-            .await?;
+            .await;
     }
     Ok(message)
 }
 
 /// Cancelling: what has not run is skipped.
-async fn cancel_pending(store: &JobStore, id: i64) -> Result<(), sqlx::Error> {
+async fn cancel_pending(store: &JobStore, id: i64) -> Result<(), StorageError> {
     store
         .move_ops(
             id,

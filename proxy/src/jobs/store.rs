@@ -1,6 +1,7 @@
 //! Jobs and their operations in SQLite (the audit log's database), so a restart resumes
 //! where a job stopped.
 
+use crate::db::{Db, StorageError, WriteKind};
 use roster_api::{JobCounts, JobOperation, JobState, JobSummary, OpState, Operation};
 use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
 
@@ -86,6 +87,7 @@ pub fn now_ms() -> i64 {
 /// The jobs tables.
 #[derive(Debug, Clone)]
 pub struct JobStore {
+    db: Db,
     pool: SqlitePool,
 }
 
@@ -126,8 +128,38 @@ fn op_row(row: &SqliteRow) -> Result<OpRow, sqlx::Error> {
 }
 
 impl JobStore {
-    pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+    /// The jobs in `db`.
+    pub fn new(db: Db) -> Self {
+        Self {
+            pool: db.pool().clone(),
+            db,
+        }
+    }
+
+    /// Runs a write, telling the database whether the storage took it.
+    async fn write<T>(
+        &self,
+        write: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, StorageError> {
+        self.write_kind(WriteKind::Other, write).await
+    }
+
+    async fn write_kind<T>(
+        &self,
+        kind: WriteKind,
+        write: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, StorageError> {
+        let result = match self.db.injected(kind) {
+            Ok(()) => write.await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(value) => {
+                self.db.wrote();
+                Ok(value)
+            }
+            Err(e) => Err(self.db.write_failed(e)),
+        }
     }
 
     /// Stores a new job: `ops` are (operation, initial state, message).
@@ -136,8 +168,9 @@ impl JobStore {
         title: &str,
         creator: &Creator,
         ops: &[(Operation, OpState, Option<String>)],
-    ) -> Result<i64, sqlx::Error> {
+    ) -> Result<i64, StorageError> {
         let now = now_ms();
+        self.write(async {
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO jobs (title, created_at, creator_subject, creator_email, creator_groups, creator_role, state)
@@ -168,6 +201,8 @@ impl JobStore {
         }
         tx.commit().await?;
         Ok(id)
+        })
+        .await
     }
 
     pub async fn job(&self, id: i64) -> Result<Option<JobRow>, sqlx::Error> {
@@ -188,7 +223,9 @@ impl JobStore {
     ) -> Result<Vec<JobRow>, sqlx::Error> {
         let rows = match creator {
             Some(email) => {
-                sqlx::query("SELECT * FROM jobs WHERE creator_email = ? ORDER BY id DESC LIMIT ?")
+                sqlx::query(
+                    "SELECT * FROM jobs WHERE creator_email = ? COLLATE NOCASE ORDER BY id DESC LIMIT ?",
+                )
                     .bind(email)
                     .bind(limit)
                     .fetch_all(&self.pool)
@@ -239,8 +276,8 @@ impl JobStore {
         index: usize,
         state: OpState,
         update: OpUpdate<'_>,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
+    ) -> Result<(), StorageError> {
+        let update = sqlx::query(
             "UPDATE job_operations SET state = ?, message = ?, slack_error = ?,
                audit_id = COALESCE(?, audit_id), attempts = attempts + ?, updated_at = ?
              WHERE job_id = ? AND idx = ?",
@@ -253,9 +290,12 @@ impl JobStore {
         .bind(now_ms())
         .bind(job)
         .bind(index as i64)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        .execute(&self.pool);
+        let kind = match state {
+            OpState::Done | OpState::Failed => WriteKind::Outcome,
+            _ => WriteKind::Other,
+        };
+        self.write_kind(kind, update).await.map(drop)
     }
 
     /// Moves every operation in `from` to `to` (with `message`); returns how many moved.
@@ -265,7 +305,8 @@ impl JobStore {
         from: &[OpState],
         to: OpState,
         message: Option<&str>,
-    ) -> Result<u64, sqlx::Error> {
+    ) -> Result<u64, StorageError> {
+        self.write(async {
         let mut moved = 0;
         for state in from {
             moved += sqlx::query(
@@ -282,17 +323,28 @@ impl JobStore {
             .rows_affected();
         }
         Ok(moved)
+        })
+        .await
     }
 
-    pub async fn set_job_state(&self, job: i64, state: JobState) -> Result<(), sqlx::Error> {
+    /// Marks a running job finished; a job cancelled (or paused) meanwhile keeps its state.
+    pub async fn finish(&self, job: i64) -> Result<(), StorageError> {
+        let update =
+            sqlx::query("UPDATE jobs SET state = 'finished', finished_at = ? WHERE id = ? AND state = 'running'")
+                .bind(now_ms())
+                .bind(job)
+                .execute(&self.pool);
+        self.write(update).await.map(drop)
+    }
+
+    pub async fn set_job_state(&self, job: i64, state: JobState) -> Result<(), StorageError> {
         let finished = matches!(state, JobState::Finished | JobState::Cancelled).then(now_ms);
-        sqlx::query("UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?")
+        let update = sqlx::query("UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?")
             .bind(state.as_str())
             .bind(finished)
             .bind(job)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+            .execute(&self.pool);
+        self.write(update).await.map(drop)
     }
 
     /// The job at a glance: counts by state, the recent rate and the time left.

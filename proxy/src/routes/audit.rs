@@ -3,8 +3,6 @@
 use axum::{
     Json,
     extract::{Query, State, rejection::QueryRejection},
-    http::header,
-    response::IntoResponse,
 };
 use roster_api::{AuditPage, AuditQuery, ErrorBody};
 
@@ -12,11 +10,12 @@ use crate::{
     AppState,
     audit::AuditReader,
     error::AppError,
-    policy::{Caller, Denied, Permission, WorkspaceScope},
+    policy::{Caller, Denied, Field, Permission, WorkspaceScope},
+    routes::csv_file::CsvFile,
 };
 
-/// `audit.read_all` sees everyone's actions (on the role's workspaces, for a role limited
-/// to some); `audit.read` only one's own.
+/// `audit.read_all` sees everyone's actions (for a role limited to some workspaces: the
+/// changes made on them, see [`AuditReader::Workspaces`]); `audit.read` only one's own.
 fn scope(caller: &Caller) -> Result<AuditReader<'_>, AppError> {
     let actor = caller.email.as_str();
     if caller.can(Permission::AuditReadAll) {
@@ -25,6 +24,7 @@ fn scope(caller: &Caller) -> Result<AuditReader<'_>, AppError> {
             WorkspaceScope::Only(teams) => AuditReader::Workspaces {
                 actor,
                 workspaces: teams.iter().cloned().collect(),
+                hide_emails: caller.hides(Field::Email),
             },
         })
     } else if caller.can(Permission::AuditRead) {
@@ -64,55 +64,52 @@ pub async fn export(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<AuditQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, AppError> {
+) -> Result<CsvFile, AppError> {
     let Query(mut query) = query.map_err(super::bad_query)?;
     let only = scope(&caller)?;
-    let mut out = String::from(
-        "id,time_utc,actor,role,action,target_user,workspace,outcome,slack_error,message,request_id,params\n",
-    );
+    let mut file = CsvFile::new(
+        "roster-audit.csv",
+        &[
+            "id",
+            "time_utc",
+            "actor",
+            "role",
+            "action",
+            "target_user",
+            "workspace",
+            "outcome",
+            "slack_error",
+            "message",
+            "request_id",
+            "params",
+        ],
+    )?;
     query.limit = Some(500);
     query.cursor = None;
     loop {
         let page = state.audit.list(&query, &only).await?;
-        for e in &page.entries {
-            let time = utc_time(e.at);
-            let row = [
+        for e in page.entries {
+            file.row([
                 e.id.to_string(),
-                time,
-                e.actor_email.clone(),
-                e.role.clone(),
-                e.action.clone(),
-                e.target_user.clone().unwrap_or_default(),
-                e.workspace.clone().unwrap_or_default(),
+                utc_time(e.at),
+                e.actor_email,
+                e.role,
+                e.action,
+                e.target_user.unwrap_or_default(),
+                e.workspace.unwrap_or_default(),
                 e.outcome.as_str().to_string(),
-                e.slack_error.clone().unwrap_or_default(),
-                e.message.clone().unwrap_or_default(),
-                e.request_id.clone(),
-                e.params.clone(),
-            ];
-            out.push_str(
-                &row.iter()
-                    .map(|f| super::csv_field(f))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
-            out.push('\n');
+                e.slack_error.unwrap_or_default(),
+                e.message.unwrap_or_default(),
+                e.request_id,
+                e.params,
+            ])?;
         }
         match page.next_cursor {
             Some(c) => query.cursor = Some(c),
             None => break,
         }
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"roster-audit.csv\"",
-            ),
-        ],
-        out,
-    ))
+    Ok(file)
 }
 
 /// `2026-11-23T09:15:02Z` from Unix milliseconds.

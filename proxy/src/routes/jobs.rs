@@ -5,7 +5,7 @@ use std::{convert::Infallible, time::Duration};
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::JsonRejection, rejection::QueryRejection},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
@@ -14,7 +14,7 @@ use axum::{
 use futures_util::stream::{self, Stream};
 use roster_api::{
     DryRun, ErrorBody, JobCreateQuery, JobDetail, JobEvent, JobList, JobRequest, JobState,
-    JobSummary, OpState, Operation,
+    JobSummary, OpState,
 };
 use tokio::sync::broadcast::error::RecvError;
 
@@ -23,7 +23,8 @@ use crate::{
     error::AppError,
     jobs::{JobRow, no_such_job, user_name},
     middleware::request_id,
-    policy::{Caller, Permission},
+    policy::{Caller, Denied, Permission},
+    routes::csv_file::CsvFile,
 };
 
 /// A job ID from the path; anything else names no job.
@@ -43,7 +44,17 @@ fn visible(caller: &Caller, job: &JobRow) -> bool {
     job.creator.email.eq_ignore_ascii_case(&caller.email) || reads_all_jobs(caller)
 }
 
+/// Jobs are changes to people: reading them needs `users.read` or `audit.read`.
+fn may_read_jobs(caller: &Caller) -> Result<(), AppError> {
+    if caller.can(Permission::UsersRead) || caller.can(Permission::AuditRead) {
+        Ok(())
+    } else {
+        Err(Denied::Permission(Permission::UsersRead).into())
+    }
+}
+
 async fn find(state: &AppState, caller: &Caller, id: i64) -> Result<JobRow, AppError> {
+    may_read_jobs(caller)?;
     state
         .jobs
         .store()
@@ -53,9 +64,12 @@ async fn find(state: &AppState, caller: &Caller, id: i64) -> Result<JobRow, AppE
         .ok_or_else(no_such_job)
 }
 
-/// Only the creator steers a job.
+/// Only the creator steers a job, while their role may still change something.
 async fn own(state: &AppState, caller: &Caller, id: i64) -> Result<JobRow, AppError> {
     let job = find(state, caller, id).await?;
+    if !Permission::WRITES.iter().any(|p| caller.can(*p)) {
+        return Err(Denied::ReadOnlyRole.into());
+    }
     if job.creator.email.eq_ignore_ascii_case(&caller.email) {
         Ok(job)
     } else {
@@ -103,6 +117,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<JobList>, AppError> {
+    may_read_jobs(&caller)?;
     let only = (!reads_all_jobs(&caller)).then_some(caller.email.as_str());
     let mut jobs = Vec::new();
     for job in state.jobs.store().jobs(only, 100).await? {
@@ -262,14 +277,6 @@ pub async fn retry(
     Ok(Json(state.jobs.retry(&state, id).await?))
 }
 
-fn describe(op: &Operation) -> [String; 3] {
-    [
-        op.label().to_string(),
-        op.target().to_string(),
-        op.workspace().unwrap_or_default().to_string(),
-    ]
-}
-
 /// The operations that did not end done (failed, skipped, unknown), as CSV.
 #[utoipa::path(get, path = "/jobs/{id}/errors.csv", tag = "jobs", params(("id" = i64, Path)),
     responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 404, body = ErrorBody)))]
@@ -277,10 +284,21 @@ pub async fn errors_csv(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, AppError> {
+) -> Result<CsvFile, AppError> {
     let id = job_id(&id)?;
     find(&state, &caller, id).await?;
-    let mut out = String::from("row,action,target,workspace,state,message,slack_error\n");
+    let mut file = CsvFile::new(
+        format!("roster-job-{id}-errors.csv"),
+        &[
+            "row",
+            "action",
+            "target",
+            "workspace",
+            "state",
+            "message",
+            "slack_error",
+        ],
+    )?;
     for op in state.jobs.store().operations(id).await? {
         if matches!(
             op.state,
@@ -288,28 +306,15 @@ pub async fn errors_csv(
         ) {
             continue;
         }
-        let [action, target, workspace] = describe(&op.operation);
-        let cells = [
+        file.row([
             (op.index + 1).to_string(),
-            action,
-            target,
-            workspace,
+            op.operation.label().to_string(),
+            op.operation.target().to_string(),
+            op.operation.workspace().unwrap_or_default().to_string(),
             op.state.label().to_string(),
             op.message.clone().unwrap_or_default(),
             op.slack_error.clone().unwrap_or_default(),
-        ];
-        let line: Vec<String> = cells.iter().map(|c| super::csv_field(c)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
+        ])?;
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"roster-job-{id}-errors.csv\""),
-            ),
-        ],
-        out,
-    ))
+    Ok(file)
 }

@@ -2,8 +2,10 @@
 //! document (`GET /api/openapi.json`) is generated from the same code that routes.
 
 mod audit;
+mod csv_file;
 mod health;
 mod jobs;
+mod lifecycle;
 mod me;
 mod user_actions;
 mod users;
@@ -24,15 +26,7 @@ use crate::{AppState, error::AppError};
 mod tests {
     use serde_json::Value;
 
-    use super::{csv_field, openapi};
-
-    #[test]
-    fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
+    use super::openapi;
 
     /// Every `$ref` in `value`, with where it is.
     fn refs(value: &Value, at: String, found: &mut Vec<(String, String)>) {
@@ -115,6 +109,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list))
         .routes(routes!(users::export))
         .routes(routes!(users::detail))
+        .routes(routes!(lifecycle::sessions))
+        .routes(routes!(lifecycle::invite_requests))
+        .routes(routes!(user_actions::change))
         .routes(routes!(user_actions::invite))
         .routes(routes!(user_actions::assign))
         .routes(routes!(user_actions::remove))
@@ -179,22 +176,6 @@ pub fn health() -> Router<AppState> {
     responses((status = 200, description = "This document", content_type = "application/json")))]
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(openapi().as_ref().clone())
-}
-
-/// One CSV cell: quoted when needed; cells starting with `= + - @` are prefixed with `'` so
-/// spreadsheets do not run them as formulas.
-pub(crate) fn csv_field(value: &str) -> String {
-    // Cells starting with = + - @ are formulas to spreadsheets; a leading quote defuses them.
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
 }
 
 /// A query string that cannot be read, as a 400 in Roster's error shape.

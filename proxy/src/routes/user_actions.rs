@@ -8,12 +8,12 @@ use axum::{
 };
 use roster_api::{
     ActionResult, AssignRequest, ErrorBody, ExpirationRequest, Expirations, InviteRequest,
-    RemoveRequest, RoleRequest, UserType, WorkspaceExpiration,
+    Operation, RemoveRequest, RoleRequest, UserType, WorkspaceExpiration,
 };
 
 use crate::{
     AppState,
-    changes::{Assign, Change, Invite, Pace, Remove, Runner, SetExpiration, SetRole},
+    changes::{self, Assign, Change, Invite, Pace, Remove, Runner, SetExpiration, SetRole},
     error::AppError,
     middleware::request_id,
     policy::{Caller, Denied, Field, Permission},
@@ -34,6 +34,29 @@ async fn run<C: Change>(
         pace: Pace::Person,
     };
     runner.run(&change).await.map(Json)
+}
+
+/// Makes any one change now, as the caller: the same operation a job row holds. Every kind
+/// of change is reachable here; the routes below are the same changes under their own paths.
+#[utoipa::path(post, path = "/changes", tag = "users", request_body = Operation,
+    responses((status = 200, body = ActionResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 502, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "Roster cannot record changes right now")))]
+pub async fn change(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Json<Operation>, JsonRejection>,
+) -> Result<Json<ActionResult>, AppError> {
+    let Json(operation) = body.map_err(super::bad_json)?;
+    let runner = Runner {
+        state: &state,
+        caller: &caller,
+        request_id: request_id(&headers),
+        pace: Pace::Person,
+    };
+    changes::of(operation).run(&runner).await.map(Json)
 }
 
 /// Invites an email to a workspace (as a member or a guest).
@@ -155,6 +178,7 @@ pub async fn get_expiration(
         return Err(Denied::Field(Field::Expires.as_str()).into());
     }
     let user = caller.user(&state.directory, &id)?;
+    state.writes.allow_slack_read(&caller.email)?;
     if !matches!(
         user.summary.user_type,
         UserType::MultiChannelGuest | UserType::SingleChannelGuest

@@ -1,11 +1,14 @@
 //! `GET /api/users` and `GET /api/users/{id}`.
 
+use std::collections::HashMap;
+
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
 };
 use roster_api::{
-    Channel, ErrorBody, Membership, Mode, Presence, SortKey, UserDetail, UserQuery, UsersPage,
+    Channel, ErrorBody, Membership, Mode, Presence, SortKey, UserDetail, UserQuery, UserSummary,
+    UsersPage,
 };
 
 use crate::{
@@ -13,6 +16,7 @@ use crate::{
     directory::Visibility,
     error::AppError,
     policy::{Caller, Denied, Field, Permission},
+    routes::csv_file::CsvFile,
     slack::{
         ResponseMetadata,
         methods::{
@@ -118,6 +122,105 @@ pub async fn list(
     }))
 }
 
+/// A column of the users export.
+#[derive(Debug, Clone, Copy)]
+enum ExportColumn {
+    Id,
+    Name,
+    Username,
+    Email,
+    Type,
+    Status,
+    Workspaces,
+    Has2fa,
+    HasSso,
+    Created,
+    Expires,
+    Deactivated,
+}
+
+impl ExportColumn {
+    const ALL: [ExportColumn; 12] = [
+        ExportColumn::Id,
+        ExportColumn::Name,
+        ExportColumn::Username,
+        ExportColumn::Email,
+        ExportColumn::Type,
+        ExportColumn::Status,
+        ExportColumn::Workspaces,
+        ExportColumn::Has2fa,
+        ExportColumn::HasSso,
+        ExportColumn::Created,
+        ExportColumn::Expires,
+        ExportColumn::Deactivated,
+    ];
+
+    fn header(self) -> &'static str {
+        match self {
+            ExportColumn::Id => "id",
+            ExportColumn::Name => "name",
+            ExportColumn::Username => "username",
+            ExportColumn::Email => "email",
+            ExportColumn::Type => "type",
+            ExportColumn::Status => "status",
+            ExportColumn::Workspaces => "workspaces",
+            ExportColumn::Has2fa => "has_2fa",
+            ExportColumn::HasSso => "has_sso",
+            ExportColumn::Created => "created_utc",
+            ExportColumn::Expires => "expires_utc",
+            ExportColumn::Deactivated => "deactivated_utc",
+        }
+    }
+
+    /// The field a role must see for the column to be exported.
+    fn field(self) -> Option<Field> {
+        match self {
+            ExportColumn::Email => Some(Field::Email),
+            ExportColumn::Has2fa => Some(Field::Has2fa),
+            ExportColumn::HasSso => Some(Field::HasSso),
+            ExportColumn::Created => Some(Field::Created),
+            ExportColumn::Expires => Some(Field::Expires),
+            _ => None,
+        }
+    }
+
+    fn cell(self, u: &UserSummary, names: &HashMap<String, String>) -> String {
+        let date = |ts: Option<i64>| {
+            ts.filter(|t| *t > 0)
+                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_default()
+        };
+        let yes_no = |v: Option<bool>| match v {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "",
+        };
+        match self {
+            ExportColumn::Id => u.id.clone(),
+            ExportColumn::Name => u.name.clone(),
+            ExportColumn::Username => u.username.clone(),
+            ExportColumn::Email => u.email.clone().unwrap_or_default(),
+            ExportColumn::Type => u.user_type.as_str().to_string(),
+            ExportColumn::Status => u.status.as_str().to_string(),
+            ExportColumn::Workspaces => u
+                .workspaces
+                .iter()
+                .map(|w| names.get(w).cloned().unwrap_or_else(|| w.clone()))
+                .collect::<Vec<_>>()
+                .join("; "),
+            ExportColumn::Has2fa => yes_no(u.has_2fa).to_string(),
+            ExportColumn::HasSso => yes_no(u.has_sso).to_string(),
+            ExportColumn::Created => date(Some(u.created)),
+            ExportColumn::Expires => date(u.expires),
+            ExportColumn::Deactivated => date(u.deactivated),
+        }
+    }
+}
+
 /// The users matching the query, as CSV, with only the columns the role may see.
 #[utoipa::path(get, path = "/users/export.csv", tag = "users", params(UserQuery),
     responses((status = 200, description = "CSV of every matching user", content_type = "text/csv"),
@@ -126,91 +229,28 @@ pub async fn export(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<UserQuery>, QueryRejection>,
-) -> Result<impl axum::response::IntoResponse, AppError> {
+) -> Result<CsvFile, AppError> {
     let Query(mut query) = query.map_err(super::bad_query)?;
     admit(&state, &caller, &query)?;
     query.offset = None;
     query.limit = Some(usize::MAX);
-    let names: std::collections::HashMap<String, String> = state
+    let names: HashMap<String, String> = state
         .directory
         .workspaces()
         .into_iter()
         .map(|w| (w.id, w.name))
         .collect();
-    let page = state.directory.query(&query, &caller);
-    let date = |ts: Option<i64>| {
-        ts.filter(|t| *t > 0)
-            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
-            .unwrap_or_default()
-    };
-    let yes_no = |v: Option<bool>| match v {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "",
-    };
-    let columns: Vec<(&str, Option<Field>)> = vec![
-        ("id", None),
-        ("name", None),
-        ("username", None),
-        ("email", Some(Field::Email)),
-        ("type", None),
-        ("status", None),
-        ("workspaces", None),
-        ("has_2fa", Some(Field::Has2fa)),
-        ("has_sso", Some(Field::HasSso)),
-        ("created_utc", Some(Field::Created)),
-        ("expires_utc", Some(Field::Expires)),
-        ("deactivated_utc", None),
-    ];
-    let columns: Vec<&str> = columns
+    let columns: Vec<ExportColumn> = ExportColumn::ALL
         .into_iter()
-        .filter(|(_, f)| f.is_none_or(|f| !caller.hides(f)))
-        .map(|(c, _)| c)
+        .filter(|c| c.field().is_none_or(|f| !caller.hides(f)))
         .collect();
-    let mut out = columns.join(",");
-    out.push('\n');
-    for user in page.users {
+    let headers: Vec<&str> = columns.iter().map(|c| c.header()).collect();
+    let mut file = CsvFile::new("roster-users.csv", &headers)?;
+    for user in state.directory.query(&query, &caller).users {
         let u = caller.hide_fields(user);
-        let cell = |c: &str| -> String {
-            match c {
-                "id" => u.id.clone(),
-                "name" => u.name.clone(),
-                "username" => u.username.clone(),
-                "email" => u.email.clone().unwrap_or_default(),
-                "type" => u.user_type.as_str().to_string(),
-                "status" => u.status.as_str().to_string(),
-                "workspaces" => u
-                    .workspaces
-                    .iter()
-                    .map(|w| names.get(w).cloned().unwrap_or_else(|| w.clone()))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                "has_2fa" => yes_no(u.has_2fa).to_string(),
-                "has_sso" => yes_no(u.has_sso).to_string(),
-                "created_utc" => date(Some(u.created)),
-                "expires_utc" => date(u.expires),
-                "deactivated_utc" => date(u.deactivated),
-                _ => String::new(),
-            }
-        };
-        let row: Vec<String> = columns.iter().map(|c| super::csv_field(&cell(c))).collect();
-        out.push_str(&row.join(","));
-        out.push('\n');
+        file.row(columns.iter().map(|c| c.cell(&u, &names)))?;
     }
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"roster-users.csv\"",
-            ),
-        ],
-        out,
-    ))
+    Ok(file)
 }
 
 fn nonempty(s: Option<String>) -> Option<String> {
@@ -233,6 +273,7 @@ pub async fn detail(
     }
     // The user as the role sees them: memberships on its workspaces only.
     let user = caller.user(&state.directory, &id)?;
+    state.writes.allow_slack_read(&caller.email)?;
     let slack = &state.slack;
     // A role limited to some workspaces asks for the channels of each of them, so neither
     // the list nor whether it was cut short depends on channels elsewhere.

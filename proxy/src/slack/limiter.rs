@@ -16,6 +16,10 @@ pub enum Tier {
     Tier3,
     /// 100+ per minute.
     Tier4,
+    /// SCIM `PATCH` or `DELETE /Users/{id}`: 180 a minute, bursts of 20, for the whole org.
+    ScimWrite,
+    /// SCIM `GET /Users/{id}`: 300 a minute.
+    ScimRead,
 }
 
 impl Tier {
@@ -24,6 +28,16 @@ impl Tier {
             Tier::Tier2 => 20.0,
             Tier::Tier3 => 50.0,
             Tier::Tier4 => 100.0,
+            Tier::ScimWrite => 180.0,
+            Tier::ScimRead => 300.0,
+        }
+    }
+
+    /// Calls that may go at once: a minute's worth, except where Slack documents less.
+    fn burst(self) -> f64 {
+        match self {
+            Tier::ScimWrite => 20.0,
+            other => other.per_minute(),
         }
     }
 }
@@ -61,8 +75,7 @@ impl Limiter {
     /// A tier's burst (calls that may go at once) and steady rate (calls per second, on this
     /// limiter's clock).
     pub fn pace(&self, tier: Tier) -> (f64, f64) {
-        let capacity = tier.per_minute();
-        (capacity, capacity / 60.0 * self.scale)
+        (tier.burst(), tier.per_minute() / 60.0 * self.scale)
     }
 
     /// The bucket of (`method`, `workspace`), made with `tokens` if there is none yet.
@@ -85,8 +98,7 @@ impl Limiter {
     /// How long to wait before the next call of `method` on `workspace` may go; takes the
     /// slot when it is free now.
     fn reserve(&self, method: &'static str, workspace: &str, tier: Tier) -> Duration {
-        let capacity = tier.per_minute();
-        let per_second = capacity / 60.0 * self.scale;
+        let (capacity, per_second) = self.pace(tier);
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap();
         let bucket = Self::bucket(&mut buckets, method, workspace, capacity, now);

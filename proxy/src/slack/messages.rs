@@ -128,6 +128,47 @@ pub fn describe(code: &str) -> &'static str {
         "failed_to_remove_user_from_workspace" => {
             "Slack could not remove this person from the workspace."
         }
+        // Sessions and session settings.
+        "no_active_sessions" => "This person has no active sessions.",
+        "session_not_found" => "That session has already ended.",
+        "cannot_reset_bot" => "An app's bot account has no sessions to end.",
+        "bots_not_allowed" => {
+            "This is an app's bot account; it has no sessions or session settings."
+        }
+        "cannot_reset_primary_owner" | "session_reset_not_allowed" => {
+            "Only the primary owner can sign the primary owner out."
+        }
+        "cannot_invalidate_primary_owner" => {
+            "Only the primary owner can end the primary owner's sessions."
+        }
+        "user_session_reset_failed" | "session_invalidation_failed" => {
+            "Slack could not end the session. Try again in a moment."
+        }
+        "failed_for_some_users" => "Slack could not sign out some of these people.",
+        "at_least_one_session_setting_required" => "Choose a session duration.",
+        "unable_to_update_existing_sessions" => {
+            "Slack saved the setting, but could not apply it to the sessions already open."
+        }
+        "admin_unauthorized" | "restricted_action" => {
+            "The Slack account behind Roster may not do this."
+        }
+        // Invite requests.
+        "already_processed" => "This request has already been approved or denied.",
+        "invalid_request" => "Slack has no such invite request.",
+        // SCIM (deactivation, reactivation, email changes).
+        "no_such_user" => "Slack has no such user.",
+        "cannot_disable_primary_owner" => "The primary owner's account can't be deactivated.",
+        "cannot_disable_bot_user_with_scim" => {
+            "This is an app's bot account; remove the app instead of deactivating it."
+        }
+        "cannot_modify_owner" => {
+            "Owners can only be changed by an owner, and the Slack account behind Roster is not one."
+        }
+        "email_taken" => "Another Slack account already uses that email address.",
+        "username_taken" => "Another Slack account already uses that username.",
+        "invalid_request_payload" | "unsupported_version" | "no_filters" => {
+            "Slack could not read Roster's request. This is a bug in Roster; please report it."
+        }
         // Listing.
         "invalid_cursor" => "The list position is no longer valid; reload the list.",
         "invalid_limit" => "Roster asked Slack for a page size Slack does not allow.",
@@ -157,19 +198,31 @@ pub fn describe(code: &str) -> &'static str {
     }
 }
 
-/// Every code the Slack reference lists, for tests that no code lacks a sentence.
+/// Every code the Slack reference lists (Web API and SCIM), for tests that no code lacks a sentence.
 pub const DOCUMENTED_CODES: &[&str] = &[
     "access_denied",
     "accesslimited",
     "account_inactive",
+    "admin_unauthorized",
     "already_in_team",
     "already_in_team_invited_user",
+    "already_processed",
+    "at_least_one_session_setting_required",
+    "bots_not_allowed",
+    "cannot_disable_bot_user_with_scim",
+    "cannot_disable_primary_owner",
+    "cannot_invalidate_primary_owner",
+    "cannot_modify_owner",
     "cannot_modify_primary_owner",
+    "cannot_reset_bot",
+    "cannot_reset_primary_owner",
     "cannot_set_org_admin_to_regular_at_workspace_level",
     "cannot_set_this_guest_to_regular_at_team_level",
     "deprecated_endpoint",
     "ekm_access_denied",
+    "email_taken",
     "enterprise_is_restricted",
+    "failed_for_some_users",
     "failed_looking_up_user",
     "failed_to_remove_user_from_workspace",
     "failed_to_send_invite",
@@ -200,6 +253,8 @@ pub const DOCUMENTED_CODES: &[&str] = &[
     "invalid_limit",
     "invalid_permissions",
     "invalid_post_type",
+    "invalid_request",
+    "invalid_request_payload",
     "invalid_role_for_user",
     "invalid_types",
     "invited_user_not_created",
@@ -211,8 +266,11 @@ pub const DOCUMENTED_CODES: &[&str] = &[
     "method_not_supported_for_channel_type",
     "missing_post_type",
     "missing_scope",
+    "no_active_sessions",
+    "no_filters",
     "no_permission",
     "no_perms",
+    "no_such_user",
     "not_allowed_token_type",
     "not_an_admin",
     "not_an_owner",
@@ -223,7 +281,11 @@ pub const DOCUMENTED_CODES: &[&str] = &[
     "paid_teams_only",
     "ratelimited",
     "request_timeout",
+    "restricted_action",
     "service_unavailable",
+    "session_invalidation_failed",
+    "session_not_found",
+    "session_reset_not_allowed",
     "target_team_not_on_org",
     "team_access_not_granted",
     "team_added_to_org",
@@ -232,6 +294,8 @@ pub const DOCUMENTED_CODES: &[&str] = &[
     "token_expired",
     "token_revoked",
     "two_factor_setup_required",
+    "unable_to_update_existing_sessions",
+    "unsupported_version",
     "upgrade_required",
     "user_already_deleted",
     "user_already_team_member",
@@ -244,6 +308,8 @@ pub const DOCUMENTED_CODES: &[&str] = &[
     "user_must_be_in_workspace",
     "user_not_found",
     "user_not_visible",
+    "user_session_reset_failed",
+    "username_taken",
     "users_not_found",
 ];
 

@@ -4,6 +4,7 @@
 mod limiter;
 pub mod messages;
 pub mod methods;
+pub mod scim;
 mod token;
 
 use std::{sync::Arc, time::Duration};
@@ -34,11 +35,28 @@ pub enum SlackMethod {
     AdminUsersSetExpiration,
     AdminUsersSetOwner,
     AdminUsersSetRegular,
+    AdminUsersSessionClearSettings,
+    AdminUsersSessionGetSettings,
+    AdminUsersSessionInvalidate,
+    AdminUsersSessionList,
+    AdminUsersSessionReset,
+    AdminUsersSessionSetSettings,
+    AdminInviteRequestsApprove,
+    AdminInviteRequestsApprovedList,
+    AdminInviteRequestsDeny,
+    AdminInviteRequestsDeniedList,
+    AdminInviteRequestsList,
     UsersConversations,
     UsersGetPresence,
     UsersInfo,
     UsersList,
     UsersLookupByEmail,
+    /// SCIM `GET /Users/{id}`.
+    ScimGetUser,
+    /// SCIM `PATCH /Users/{id}`.
+    ScimPatchUser,
+    /// SCIM `DELETE /Users/{id}`: deactivates.
+    ScimDeleteUser,
 }
 
 impl SlackMethod {
@@ -57,11 +75,25 @@ impl SlackMethod {
             SlackMethod::AdminUsersSetExpiration => "admin.users.setExpiration",
             SlackMethod::AdminUsersSetOwner => "admin.users.setOwner",
             SlackMethod::AdminUsersSetRegular => "admin.users.setRegular",
+            SlackMethod::AdminUsersSessionClearSettings => "admin.users.session.clearSettings",
+            SlackMethod::AdminUsersSessionGetSettings => "admin.users.session.getSettings",
+            SlackMethod::AdminUsersSessionInvalidate => "admin.users.session.invalidate",
+            SlackMethod::AdminUsersSessionList => "admin.users.session.list",
+            SlackMethod::AdminUsersSessionReset => "admin.users.session.reset",
+            SlackMethod::AdminUsersSessionSetSettings => "admin.users.session.setSettings",
+            SlackMethod::AdminInviteRequestsApprove => "admin.inviteRequests.approve",
+            SlackMethod::AdminInviteRequestsApprovedList => "admin.inviteRequests.approved.list",
+            SlackMethod::AdminInviteRequestsDeny => "admin.inviteRequests.deny",
+            SlackMethod::AdminInviteRequestsDeniedList => "admin.inviteRequests.denied.list",
+            SlackMethod::AdminInviteRequestsList => "admin.inviteRequests.list",
             SlackMethod::UsersConversations => "users.conversations",
             SlackMethod::UsersGetPresence => "users.getPresence",
             SlackMethod::UsersInfo => "users.info",
             SlackMethod::UsersList => "users.list",
             SlackMethod::UsersLookupByEmail => "users.lookupByEmail",
+            SlackMethod::ScimGetUser => "scim.users.get",
+            SlackMethod::ScimPatchUser => "scim.users.patch",
+            SlackMethod::ScimDeleteUser => "scim.users.delete",
         }
     }
 
@@ -71,6 +103,9 @@ impl SlackMethod {
             SlackMethod::AuthTest
             | SlackMethod::AdminUsersGetExpiration
             | SlackMethod::AdminUsersList
+            | SlackMethod::AdminUsersSessionClearSettings
+            | SlackMethod::AdminUsersSessionGetSettings
+            | SlackMethod::AdminUsersSessionSetSettings
             | SlackMethod::UsersInfo => Tier::Tier4,
             SlackMethod::AdminTeamsList
             | SlackMethod::UsersConversations
@@ -84,7 +119,17 @@ impl SlackMethod {
             | SlackMethod::AdminUsersSetExpiration
             | SlackMethod::AdminUsersSetOwner
             | SlackMethod::AdminUsersSetRegular
+            | SlackMethod::AdminUsersSessionInvalidate
+            | SlackMethod::AdminUsersSessionList
+            | SlackMethod::AdminUsersSessionReset
+            | SlackMethod::AdminInviteRequestsApprove
+            | SlackMethod::AdminInviteRequestsApprovedList
+            | SlackMethod::AdminInviteRequestsDeny
+            | SlackMethod::AdminInviteRequestsDeniedList
+            | SlackMethod::AdminInviteRequestsList
             | SlackMethod::UsersList => Tier::Tier2,
+            SlackMethod::ScimGetUser => Tier::ScimRead,
+            SlackMethod::ScimPatchUser | SlackMethod::ScimDeleteUser => Tier::ScimWrite,
         }
     }
 
@@ -99,6 +144,14 @@ impl SlackMethod {
                 | SlackMethod::AdminUsersSetExpiration
                 | SlackMethod::AdminUsersSetOwner
                 | SlackMethod::AdminUsersSetRegular
+                | SlackMethod::AdminUsersSessionClearSettings
+                | SlackMethod::AdminUsersSessionInvalidate
+                | SlackMethod::AdminUsersSessionReset
+                | SlackMethod::AdminUsersSessionSetSettings
+                | SlackMethod::AdminInviteRequestsApprove
+                | SlackMethod::AdminInviteRequestsDeny
+                | SlackMethod::ScimPatchUser
+                | SlackMethod::ScimDeleteUser
         )
     }
 }
@@ -186,6 +239,8 @@ pub struct TokenIdentity {
 pub struct SlackClient {
     http: reqwest::Client,
     base_url: String,
+    /// Slack's SCIM API (`…/scim/v1/` or `…/scim/v2/`).
+    scim: scim::ScimBase,
     token: SlackToken,
     limiter: Arc<Limiter>,
     metrics: Arc<Metrics>,
@@ -212,10 +267,17 @@ impl SlackClient {
         Ok(Self {
             http,
             base_url,
+            scim: scim::ScimBase::new(scim::SLACK_SCIM_URL),
             token,
             limiter: Arc::new(Limiter::new(rate_scale)),
             metrics,
         })
+    }
+
+    /// The same client, with Slack's SCIM API at `scim_url` (`…/scim/v1/` or `…/scim/v2/`).
+    pub fn with_scim(mut self, scim_url: &str) -> Self {
+        self.scim = scim::ScimBase::new(scim_url);
+        self
     }
 
     /// `method`'s burst and steady rate (calls per second) as Roster paces it.
@@ -237,7 +299,7 @@ impl SlackClient {
 
     /// `auth.test`, with the token's scopes.
     pub async fn auth_test(&self) -> Result<TokenIdentity, SlackError> {
-        let (reply, scopes) = self.call_inner(&methods::AuthTest {}).await?;
+        let (reply, scopes) = self.call_inner(&methods::AuthTest {}, false).await?;
         Ok(TokenIdentity { reply, scopes })
     }
 
@@ -249,7 +311,26 @@ impl SlackClient {
     /// failed connection, when Slack certainly did nothing; any other doubt is
     /// `UnknownOutcome`. A reply the type cannot read is handled like any unreadable reply.
     pub async fn send<M: Method>(&self, request: &M) -> Result<M::Reply, SlackError> {
-        self.call_inner(request).await.map(|(reply, _)| reply)
+        self.call_inner(request, false)
+            .await
+            .map(|(reply, _)| reply)
+    }
+
+    /// Waits for `request`'s rate-limit slot and takes it, for [`send_in_turn`]
+    /// (Self::send_in_turn): a change records its intent only once it is its turn to call.
+    pub async fn wait_turn<M: Method>(&self, request: &M) {
+        let name = M::METHOD.name();
+        let waited = self
+            .limiter
+            .acquire(name, request.workspace(), M::METHOD.tier())
+            .await;
+        self.metrics.slack_waited(name, waited.as_secs_f64());
+    }
+
+    /// [`send`](Self::send) in the slot [`wait_turn`](Self::wait_turn) took (retries wait
+    /// for theirs).
+    pub async fn send_in_turn<M: Method>(&self, request: &M) -> Result<M::Reply, SlackError> {
+        self.call_inner(request, true).await.map(|(reply, _)| reply)
     }
 
     /// Every page of a listing, in order, each handed to `each`.
@@ -276,17 +357,36 @@ impl SlackClient {
     async fn call_inner<M: Method>(
         &self,
         request: &M,
+        slot_taken: bool,
     ) -> Result<(M::Reply, Vec<String>), SlackError> {
-        let method = M::METHOD;
+        let name = M::METHOD.name();
+        self.with_retries(M::METHOD, request.workspace(), slot_taken, move || {
+            self.call_once(name, request)
+        })
+        .await
+    }
+
+    /// Paces and sends one call (`attempt`), retrying as [`send`](Self::send) says.
+    async fn with_retries<T, F>(
+        &self,
+        method: SlackMethod,
+        workspace: &str,
+        mut slot_taken: bool,
+        attempt_call: impl Fn() -> F,
+    ) -> Result<T, SlackError>
+    where
+        F: std::future::Future<Output = Result<T, Attempt>>,
+    {
         let name = method.name();
-        let workspace = request.workspace();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let waited = self.limiter.acquire(name, workspace, method.tier()).await;
-            self.metrics.slack_waited(name, waited.as_secs_f64());
+            if !std::mem::take(&mut slot_taken) {
+                let waited = self.limiter.acquire(name, workspace, method.tier()).await;
+                self.metrics.slack_waited(name, waited.as_secs_f64());
+            }
             let started = std::time::Instant::now();
-            let failure = match self.call_once(name, request).await {
+            let failure = match attempt_call().await {
                 Ok(reply) => {
                     self.metrics.slack_call(name, "ok");
                     tracing::debug!(
@@ -425,7 +525,7 @@ struct Status {
 
 /// The outcome of one HTTP attempt.
 #[derive(Debug)]
-enum Attempt {
+pub(crate) enum Attempt {
     /// Slack refused the call with this code.
     Refused(String),
     /// HTTP 429 with this `Retry-After`.

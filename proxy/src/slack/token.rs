@@ -25,9 +25,16 @@ impl SlackToken {
         &self.0
     }
 
-    /// `xoxp-…` style prefix, safe to log.
+    /// `xoxp-…` style prefix, safe to log: Slack's known kinds only, never a piece of an
+    /// unknown token's value.
     pub fn kind_prefix(&self) -> &str {
-        self.0.split('-').next().unwrap_or("")
+        const KINDS: [&str; 6] = ["xoxp", "xoxb", "xoxa", "xoxe", "xoxc", "xoxs"];
+        let prefix = self.0.split('-').next().unwrap_or("");
+        if self.0.contains('-') && KINDS.contains(&prefix) {
+            prefix
+        } else {
+            "unknown"
+        }
     }
 }
 
@@ -59,6 +66,10 @@ mod tests {
             assert!(!shown.contains("secret"), "{shown}");
             assert!(!shown.contains("123"), "{shown}");
         }
+        let odd = SlackToken::new("secretwithoutdashes").unwrap();
+        assert!(!format!("{odd:?}").contains("secret"), "{odd:?}");
+        let odd = SlackToken::new("secret-value").unwrap();
+        assert!(!format!("{odd:?}").contains("secret"), "{odd:?}");
         assert!(SlackToken::new("  ").is_err());
         assert!(SlackToken::new("xoxp a").is_err());
     }

@@ -6,16 +6,14 @@ use std::{net::SocketAddr, path::Path, sync::Arc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use p256::{SecretKey, pkcs8::EncodePrivateKey};
 use roster_proxy::{
-    AppState,
-    audit::AuditLog,
+    AppState, Parts,
     auth::{AuthConfig, AuthMode, Authenticator},
+    db::Db,
     demo::demo_roles,
     directory::Directory,
-    metrics::Metrics,
-    middleware::{Health, WriteLimiter},
     policy::RoleConfig,
-    serve::preflight,
-    slack::{SlackClient, SlackToken},
+    serve::connect,
+    slack::SlackToken,
 };
 use roster_sandbox::{RunningSandbox, Sandbox, SandboxConfig, ratelimit::RateLimitMode};
 use serde_json::{Value, json};
@@ -39,6 +37,8 @@ pub struct Options {
     pub data_dir: Option<std::path::PathBuf>,
     /// Do not sync before returning.
     pub skip_sync: bool,
+    /// The SCIM version Roster speaks to the sandbox.
+    pub scim: roster_sandbox::scim::Version,
 }
 
 #[derive(Clone, Copy)]
@@ -59,6 +59,7 @@ impl Default for Options {
             token: TokenChoice::OrgAdmin,
             data_dir: None,
             skip_sync: false,
+            scim: roster_sandbox::scim::Version::V2,
         }
     }
 }
@@ -132,15 +133,15 @@ pub async fn spawn_app_on(
         TokenChoice::OrgAdmin => sandbox.sandbox.tokens().org_admin.clone(),
         TokenChoice::Workspace => sandbox.sandbox.tokens().workspace.clone(),
     };
-    let metrics = Arc::new(Metrics::default());
-    let slack = SlackClient::new(
+    let connected = connect(
         &sandbox.api_url(),
+        &sandbox.scim_url(options.scim),
         SlackToken::new(token.clone()).unwrap(),
         options.rate_scale,
-        metrics.clone(),
+        false,
     )
+    .await
     .unwrap();
-    let (connection, source) = preflight(&slack, false).await.unwrap();
     let (temp, data_dir) = match options.data_dir {
         Some(d) => (data, d),
         None => {
@@ -151,12 +152,12 @@ pub async fn spawn_app_on(
     };
     let directory = Arc::new(Directory::persistent(&data_dir.join("directory.json")));
     if !options.skip_sync {
-        directory.sync(&source).await.unwrap();
+        directory.sync(&connected.source).await.unwrap();
     }
     let roles = options
         .roles
         .unwrap_or_else(|| demo_roles(&directory.workspaces()));
-    let audit = AuditLog::open(&data_dir.join("roster.db")).await.unwrap();
+    let db = Db::open(&data_dir.join("roster.db")).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let auth_config = match options.auth_config {
@@ -170,27 +171,18 @@ pub async fn spawn_app_on(
     } else {
         Authenticator::from_config(&auth_config).await.unwrap()
     };
-    let jobs = Arc::new(roster_proxy::jobs::Jobs::new(
-        roster_proxy::jobs::JobStore::new(audit.pool()),
-    ));
-    let state = AppState {
-        slack,
-        source: Arc::new(source),
+    let state = AppState::new(Parts {
+        connected,
         directory,
-        connection: Arc::new(connection),
-        auth: Arc::new(auth),
-        roles: Arc::new(roles),
-        audit,
-        metrics,
+        db,
+        auth,
+        roles,
         metrics_access: roster_proxy::metrics::MetricsAccess::Bearer(
             METRICS_TOKEN.as_bytes().into(),
         ),
-        health: Arc::new(Health::default()),
-        writes: Arc::new(WriteLimiter::default()),
-        jobs,
         public_origin: None,
         web: None,
-    };
+    });
     let router = roster_proxy::app(state.clone());
     let server = tokio::spawn(async move {
         axum::serve(
@@ -293,6 +285,14 @@ impl TestApp {
         &self,
         f: impl Fn(&roster_proxy::directory::DirUser) -> bool,
     ) -> roster_proxy::directory::DirUser {
+        self.find_all(f).into_iter().next().expect("such a user")
+    }
+
+    /// The users of the directory (its first thousand) matching `f`.
+    pub fn find_all(
+        &self,
+        f: impl Fn(&roster_proxy::directory::DirUser) -> bool,
+    ) -> Vec<roster_proxy::directory::DirUser> {
         let page = self.state.directory.query(
             &roster_api::UserQuery {
                 limit: Some(1000),
@@ -303,8 +303,8 @@ impl TestApp {
         page.users
             .iter()
             .filter_map(|s| self.state.directory.get(&s.id))
-            .find(|u| f(u))
-            .expect("such a user")
+            .filter(|u| f(u))
+            .collect()
     }
 
     pub async fn audit_rows(&self) -> Vec<roster_api::AuditEntry> {
@@ -370,4 +370,13 @@ impl Keys {
         header.kid = Some(self.kid.clone());
         encode(&header, claims, &key).unwrap()
     }
+}
+
+/// The `[[roles]]` of a configuration text.
+pub fn parse_roles(text: &str) -> Vec<RoleConfig> {
+    #[derive(serde::Deserialize)]
+    struct Roles {
+        roles: Vec<RoleConfig>,
+    }
+    toml::from_str::<Roles>(text).unwrap().roles
 }

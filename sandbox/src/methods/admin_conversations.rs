@@ -28,15 +28,7 @@ const CHANNEL_TYPES: &[&str] = &[
 /// Like Slack, the next page's cursor is a top-level `next_cursor`.
 pub fn search(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
     let args = ctx.args;
-    let teams: Vec<String> = args
-        .opt_str("team_ids")?
-        .map(|t| {
-            t.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let teams: Vec<String> = args.opt_list("team_ids")?.unwrap_or_default();
     if let Some(unknown) = teams.iter().find(|t| org.team(t).is_none()) {
         return Err(Fail::new("team_not_found").with("team_id", unknown.as_str()));
     }
@@ -45,10 +37,7 @@ pub fn search(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Fail::new("invalid_limit"));
     }
-    let types: Vec<String> = args
-        .opt_str("search_channel_types")?
-        .map(|t| t.split(',').map(|s| s.trim().to_string()).collect())
-        .unwrap_or_default();
+    let types: Vec<String> = args.opt_list("search_channel_types")?.unwrap_or_default();
     if types.iter().any(|t| !CHANNEL_TYPES.contains(&t.as_str())) {
         return Err(Fail::new("invalid_search_channel_type"));
     }

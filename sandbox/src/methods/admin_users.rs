@@ -5,7 +5,9 @@ use std::ops::Bound;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Body, Ctx, MethodResult, object, opt_team, req_team, req_user, start_after};
+use super::{
+    Body, Ctx, MethodResult, object, opt_team, req_team, req_user, require_org_admin, start_after,
+};
 use crate::{
     org::{GuestKind, Membership, Org, OrgRole, Presence, SentInvitation, TeamRole, User},
     request::Fail,
@@ -109,19 +111,9 @@ struct Metadata {
     next_cursor: String,
 }
 
-/// Splits a comma-separated `channel_ids` argument.
+/// The `channel_ids` argument, in any of Slack's list forms.
 fn channel_list(ctx: &Ctx<'_>) -> Result<Vec<String>, Fail> {
-    Ok(ctx
-        .args
-        .opt_str("channel_ids")?
-        .map(|ids| {
-            ids.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default())
+    Ok(ctx.args.opt_list("channel_ids")?.unwrap_or_default())
 }
 
 /// Whether every channel exists on `team`.
@@ -230,7 +222,7 @@ pub fn get_expiration(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
 pub const MAX_CUSTOM_MESSAGE: usize = 1_000;
 
 /// Whether an address looks deliverable: one `@`, a dotted domain, no spaces.
-fn valid_email(email: &str) -> bool {
+pub(crate) fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
@@ -304,6 +296,47 @@ pub fn invite(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
     if !valid_email(&email) {
         return Err(Fail::new("invalid_email"));
     }
+    send_invitation(
+        org,
+        Invitation {
+            email,
+            team,
+            channels,
+            guest,
+            expiration,
+            custom_message,
+            real_name: name,
+        },
+        ctx.now,
+    )?;
+    ok()
+}
+
+/// One invitation, as `admin.users.invite` sends it and an approved invite request does.
+#[derive(Debug, Clone)]
+pub(crate) struct Invitation {
+    pub email: String,
+    pub team: String,
+    pub channels: Vec<String>,
+    pub guest: Option<GuestKind>,
+    /// Guest expiration, Unix seconds.
+    pub expiration: Option<i64>,
+    pub custom_message: Option<String>,
+    pub real_name: Option<String>,
+}
+
+/// Sends an invitation: a new pending user (`is_invited_user`), or an org member added to
+/// the workspace, and an entry in the outbox. Returns the user's ID.
+pub(crate) fn send_invitation(org: &mut Org, inv: Invitation, now: i64) -> Result<String, Fail> {
+    let Invitation {
+        email,
+        team,
+        channels,
+        guest,
+        expiration,
+        custom_message,
+        real_name: name,
+    } = inv;
     if !channels_on_team(org, &channels, &team) {
         return Err(Fail::new("failed_to_validate_channels"));
     }
@@ -317,7 +350,7 @@ pub fn invite(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
         return Err(Fail::new("failed_to_validate_custom_message"));
     }
     if let Some(ts) = expiration
-        && (guest.is_none() || ts <= ctx.now)
+        && (guest.is_none() || ts <= now)
     {
         return Err(Fail::new("failed_to_validate_expiration"));
     }
@@ -327,7 +360,7 @@ pub fn invite(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
         team_id: team.clone(),
         channel_ids: channels.clone(),
         custom_message,
-        sent: ctx.now,
+        sent: now,
     };
     let membership = Membership {
         role: TeamRole::Regular,
@@ -350,12 +383,11 @@ pub fn invite(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
             return Err(Fail::new("invalid_role_for_user"));
         }
         let id = existing.id.clone();
-        let now = ctx.now;
         let u = user_mut(org, &id);
         u.memberships.insert(team, membership);
         u.updated = now;
         org.outbox.push(sent);
-        return ok();
+        return Ok(id);
     }
 
     let local = email.split('@').next().unwrap_or_default().to_lowercase();
@@ -372,6 +404,7 @@ pub fn invite(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
         last_name: last,
         full_name,
         email: email.to_lowercase(),
+        secondary_email: String::new(),
         title: String::new(),
         phone: String::new(),
         tz: "America/Los_Angeles".into(),
@@ -393,15 +426,15 @@ pub fn invite(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
         invited: true,
         has_2fa: false,
         has_sso: false,
-        date_created: ctx.now,
-        updated: ctx.now,
+        date_created: now,
+        updated: now,
         presence: Presence::Away,
         last_activity: 0,
         locale: "en-US".into(),
     };
     org.insert_user(user);
     org.outbox.push(sent);
-    ok()
+    Ok(id)
 }
 
 /// `admin.users.remove`: takes a user off a workspace.
@@ -589,5 +622,23 @@ pub fn set_expiration(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
     let u = user_mut(org, &id);
     u.memberships.get_mut(&team).expect("member").expiration_ts = ts;
     u.updated = now;
+    ok()
+}
+
+/// `admin.users.deactivate`: deactivates a user on the whole org (every workspace) and ends
+/// their sessions. Deactivating a deactivated account changes nothing and succeeds.
+pub fn deactivate(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
+    let caller_role = require_org_admin(org, ctx)?.org_role;
+    let user = req_user(org, ctx, "user_id")?;
+    // The page's error list (alphabetical, cut off after `ekm_access_denied`) has no
+    // `cannot_*` code: every refusal is `deactivation_failed`.
+    let refused = user.org_role == OrgRole::PrimaryOwner
+        || user.is_bot
+        || (user.org_role >= OrgRole::Owner && caller_role < OrgRole::Owner);
+    if refused {
+        return Err(Fail::new("deactivation_failed"));
+    }
+    let id = user.id.clone();
+    org.deactivate(&id, ctx.now);
     ok()
 }

@@ -4,13 +4,17 @@ mod admin_conversations;
 mod admin_teams;
 mod admin_users;
 mod auth;
+mod invite_requests;
+mod sessions;
 mod users;
+
+pub(crate) use admin_users::valid_email;
 
 use serde_json::{Map, Value};
 
 use crate::{
     cursor::CursorCodec,
-    org::{Org, User},
+    org::{Org, OrgRole, User},
     ratelimit::Tier,
     request::{Args, Fail},
     tokens::TokenInfo,
@@ -134,7 +138,49 @@ static METHODS: &[MethodSpec] = &[
         true,
         admin_teams::list,
     ),
+    read(
+        "admin.inviteRequests.approved.list",
+        Tier::Tier2,
+        Access::UserOnly,
+        &["admin.invites:read"],
+        true,
+        invite_requests::approved_list,
+    ),
+    admin_write(
+        "admin.inviteRequests.approve",
+        Tier::Tier2,
+        &["admin.invites:write"],
+        invite_requests::approve,
+    ),
+    read(
+        "admin.inviteRequests.denied.list",
+        Tier::Tier2,
+        Access::UserOnly,
+        &["admin.invites:read"],
+        true,
+        invite_requests::denied_list,
+    ),
+    admin_write(
+        "admin.inviteRequests.deny",
+        Tier::Tier2,
+        &["admin.invites:write"],
+        invite_requests::deny,
+    ),
+    read(
+        "admin.inviteRequests.list",
+        Tier::Tier2,
+        Access::UserOnly,
+        &["admin.invites:read"],
+        true,
+        invite_requests::list,
+    ),
     write("admin.users.assign", Tier::Tier2, admin_users::assign),
+    // Tier not documented; Slack's other admin.users writes are Tier 2.
+    write(
+        "admin.users.deactivate",
+        Tier::Tier2,
+        admin_users::deactivate,
+    ),
     read(
         "admin.users.getExpiration",
         Tier::Tier4,
@@ -153,6 +199,43 @@ static METHODS: &[MethodSpec] = &[
         admin_users::list,
     ),
     write("admin.users.remove", Tier::Tier2, admin_users::remove),
+    write(
+        "admin.users.session.clearSettings",
+        Tier::Tier4,
+        sessions::clear_settings,
+    ),
+    read(
+        "admin.users.session.getSettings",
+        Tier::Tier4,
+        Access::UserOnly,
+        &["admin.users:read"],
+        true,
+        sessions::get_settings,
+    ),
+    write(
+        "admin.users.session.invalidate",
+        Tier::Tier2,
+        sessions::invalidate,
+    ),
+    read(
+        "admin.users.session.list",
+        Tier::Tier2,
+        Access::UserOnly,
+        &["admin.users:read"],
+        true,
+        sessions::list,
+    ),
+    write("admin.users.session.reset", Tier::Tier2, sessions::reset),
+    write(
+        "admin.users.session.resetBulk",
+        Tier::Tier2,
+        sessions::reset_bulk,
+    ),
+    write(
+        "admin.users.session.setSettings",
+        Tier::Tier4,
+        sessions::set_settings,
+    ),
     write("admin.users.setAdmin", Tier::Tier2, admin_users::set_admin),
     write(
         "admin.users.setExpiration",
@@ -256,11 +339,21 @@ const fn write(
     tier: Tier,
     handler: fn(&mut Org, &Ctx<'_>) -> MethodResult,
 ) -> MethodSpec {
+    admin_write(name, tier, &["admin.users:write"], handler)
+}
+
+/// An admin.* write: user tokens of an org-wide install with one of `scopes`.
+const fn admin_write(
+    name: &'static str,
+    tier: Tier,
+    scopes: &'static [&'static str],
+    handler: fn(&mut Org, &Ctx<'_>) -> MethodResult,
+) -> MethodSpec {
     MethodSpec {
         name,
         tier,
         access: Access::UserOnly,
-        scopes: &["admin.users:write"],
+        scopes,
         org_install: true,
         write: true,
         handler: Handler::Write(handler),
@@ -328,4 +421,12 @@ pub(crate) fn is_user_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// The calling user, who must be an org admin or owner (`not_an_admin` otherwise).
+pub(crate) fn require_org_admin<'o>(org: &'o Org, ctx: &Ctx<'_>) -> Result<&'o User, Fail> {
+    org.users
+        .get(ctx.caller())
+        .filter(|u| u.org_role >= OrgRole::Admin && !u.is_deactivated())
+        .ok_or_else(|| Fail::new("not_an_admin"))
 }

@@ -74,12 +74,13 @@ pub fn info(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
     )]))
 }
 
-/// `users.lookupByEmail`.
+/// `users.lookupByEmail`. A deactivated account is not found (`users_not_found`), as
+/// Slack's method page says.
 pub fn lookup_by_email(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
     let email = ctx.args.req_str("email")?;
     let user = org
         .user_by_email(&email)
-        .filter(|u| visible(u, ctx))
+        .filter(|u| !u.is_deactivated() && visible(u, ctx))
         .ok_or_else(|| Fail::new("users_not_found"))?;
     Ok(object([(
         "user",
@@ -210,10 +211,10 @@ const CONVERSATIONS_MAX_LIMIT: i64 = 1000;
 /// only where the caller is a member too), ordered by ID.
 pub fn conversations(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
     let user = target_user(org, ctx)?;
-    let types: Vec<String> = match ctx.args.opt_str("types")? {
-        None => vec!["public_channel".into()],
-        Some(t) => t.split(',').map(|s| s.trim().to_string()).collect(),
-    };
+    let types: Vec<String> = ctx
+        .args
+        .opt_list("types")?
+        .unwrap_or_else(|| vec!["public_channel".into()]);
     if types.iter().any(|t| !CHANNEL_TYPES.contains(&t.as_str())) {
         return Err(Fail::new("invalid_types"));
     }

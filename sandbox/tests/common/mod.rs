@@ -47,6 +47,40 @@ pub fn call(
     }
 }
 
+/// Calls `method` with a JSON body's arguments; `Ok(body)` or `Err(error code)`.
+pub fn call_json(sb: &Sandbox, method: &str, token: &str, args: Value) -> Result<Value, String> {
+    let Value::Object(object) = args else {
+        panic!("JSON arguments are an object");
+    };
+    let call = Call {
+        token: Some(token.to_string()),
+        args: Args::from_json(object).expect("valid argument names"),
+        json_body: true,
+    };
+    match sb.handle(method, &call) {
+        SlackReply::Ok(text) => Ok(serde_json::from_str(&text).expect("a JSON reply")),
+        SlackReply::Fail(f) => Err(f.code.to_string()),
+        other => panic!("{method}: unexpected reply {other:?}"),
+    }
+}
+
+/// The full error body of a failed call (`Fail` with its extra fields).
+pub fn fail_body(sb: &Sandbox, method: &str, token: &str, args: &[(&str, &str)]) -> Value {
+    let call = Call {
+        token: Some(token.to_string()),
+        args: Args::from_pairs(args.iter().copied()),
+        json_body: false,
+    };
+    match sb.handle(method, &call) {
+        SlackReply::Fail(f) => {
+            let mut body = f.extra;
+            body.insert("error".into(), Value::String(f.code.to_string()));
+            Value::Object(body)
+        }
+        other => panic!("{method}: expected a failure, got {other:?}"),
+    }
+}
+
 /// Calls with the org-admin token and expects success.
 pub fn admin(sb: &Sandbox, method: &str, args: &[(&str, &str)]) -> Value {
     let token = sb.tokens().org_admin.clone();

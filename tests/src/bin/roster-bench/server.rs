@@ -11,15 +11,8 @@ use std::{
 use axum::{body::Body, extract::ConnectInfo};
 use http::Request;
 use roster_proxy::{
-    AppState,
-    audit::AuditLog,
-    auth::Authenticator,
-    demo::demo_roles,
-    directory::Directory,
-    metrics::Metrics,
-    middleware::{Health, WriteLimiter},
-    serve::preflight,
-    slack::{SlackClient, SlackToken},
+    AppState, Parts, auth::Authenticator, db::Db, demo::demo_roles, directory::Directory,
+    serve::connect, slack::SlackToken,
 };
 use roster_sandbox::{RunningSandbox, Sandbox, SandboxConfig, ratelimit::RateLimitMode};
 use serde_json::{Value, json};
@@ -49,35 +42,25 @@ const IN_PROCESS_ADDR: SocketAddr =
 
 /// Roster's state against `sandbox`, limiter clock `scale`, data in `dir`; not synced.
 async fn state(sandbox: &RunningSandbox, scale: f64, dir: &std::path::Path) -> AppState {
-    let metrics = Arc::new(Metrics::default());
-    let slack = SlackClient::new(
+    let connected = connect(
         &sandbox.api_url(),
+        &sandbox.scim_url(roster_sandbox::scim::Version::V2),
         SlackToken::new(sandbox.sandbox.tokens().org_admin.clone()).unwrap(),
         scale,
-        metrics.clone(),
+        true,
     )
+    .await
     .unwrap();
-    let (connection, source) = preflight(&slack, true).await.unwrap();
-    let audit = AuditLog::open(&dir.join("roster.db")).await.unwrap();
-    let jobs = Arc::new(roster_proxy::jobs::Jobs::new(
-        roster_proxy::jobs::JobStore::new(audit.pool()),
-    ));
-    AppState {
-        slack,
-        source: Arc::new(source),
-        roles: Arc::new(Vec::new()),
+    AppState::new(Parts {
+        connected,
         directory: Arc::new(Directory::default()),
-        connection: Arc::new(connection),
-        auth: Arc::new(Authenticator::dev(IN_PROCESS_ADDR).unwrap()),
-        audit,
-        jobs,
-        metrics,
+        db: Db::open(&dir.join("roster.db")).await.unwrap(),
+        auth: Authenticator::dev(IN_PROCESS_ADDR).unwrap(),
+        roles: Vec::new(),
         metrics_access: roster_proxy::metrics::MetricsAccess::Off,
-        health: Arc::new(Health::default()),
-        writes: Arc::new(WriteLimiter::default()),
         public_origin: None,
         web: None,
-    }
+    })
 }
 
 /// Syncs `state`'s directory and gives it the demo's roles.

@@ -1,0 +1,282 @@
+//! Approve or deny a request for an invitation (`admin.inviteRequests.approve`, `deny`).
+//! Approving sends the invitation; a denial's reason is kept only in Roster's audit log
+//! (Slack's `deny` takes none).
+
+use roster_api::{GuestType, InviteRequest, MAX_DENY_REASON, Operation, Permission, RequestState};
+use serde::Serialize;
+
+use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, read_back_invite};
+use crate::{
+    AppState,
+    directory::DirUser,
+    error::AppError,
+    policy::Field,
+    slack::{
+        SlackError, SlackMethod,
+        methods::{AdminInviteRequestsApprove, AdminInviteRequestsDeny},
+    },
+};
+
+/// Approving a request: Slack invites the address as the request asks.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApproveRequest {
+    pub request: String,
+    pub workspace: String,
+}
+
+/// Denying a request, with a reason for the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct DenyRequest {
+    pub request: String,
+    pub workspace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+fn names<'a>(request: &'a str, workspace: &'a str) -> Names<'a> {
+    Names {
+        place: Place::Workspace(workspace),
+        person: Person::Request(request),
+    }
+}
+
+/// The guest type Slack's `invite_type` asks for; `None`: a full member.
+pub fn guest_type(invite_type: &str) -> Option<GuestType> {
+    match invite_type {
+        "restricted" => Some(GuestType::MultiChannel),
+        "ultra_restricted" => Some(GuestType::SingleChannel),
+        _ => None,
+    }
+}
+
+/// A request ID as Slack writes them (`Ir` and letters and digits).
+fn valid_request_id(id: &str) -> bool {
+    id.len() > 2
+        && id.len() <= 32
+        && id.starts_with("Ir")
+        && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Checks common to both: the workspace, the ID, and that Roster has not handled it.
+fn check_request(ctx: &Ctx<'_>, request: &str, workspace: &str) -> Result<(), AppError> {
+    ctx.check_workspace(workspace)?;
+    if !valid_request_id(request) {
+        return Err(AppError::invalid(
+            "request",
+            "That is not an invite request ID; pick a request from the list.",
+        ));
+    }
+    match ctx.state.invite_requests.done(request) {
+        Some(RequestState::Approved) => Err(AppError::invalid(
+            "request",
+            "This request has already been approved.",
+        )),
+        Some(RequestState::Denied) => Err(AppError::invalid(
+            "request",
+            "This request has already been denied.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// "the request to invite pat@example.com to HQ".
+fn what(ctx: &Ctx<'_>, request: &str, workspace: &str) -> String {
+    let place = ctx.workspace_name(workspace);
+    match ctx.state.invite_requests.find(workspace, request) {
+        Some(r) if !ctx.caller.hides(Field::Email) => {
+            format!("the request to invite {} to {place}", r.email)
+        }
+        Some(r) if r.real_name.as_deref().is_some_and(|n| !n.is_empty()) => format!(
+            "the request to invite {} to {place}",
+            r.real_name.unwrap_or_default()
+        ),
+        _ => format!("request {request} on {place}"),
+    }
+}
+
+/// Whether Slack lists `request` as handled this way.
+async fn handled_as(
+    state: &AppState,
+    request: &str,
+    workspace: &str,
+    how: RequestState,
+) -> Result<bool, SlackError> {
+    // A fresh read: the copy may predate the call whose outcome is unknown.
+    state.invite_requests.forget_history(workspace);
+    let listed = state.invite_requests.handled(state, workspace, how).await?;
+    Ok(listed.iter().any(|r| r.invite_request.id == request))
+}
+
+impl Change for ApproveRequest {
+    const ACTION: &'static str = "approve_request";
+    const PERMISSION: Permission = Permission::InvitesReview;
+    type Call = AdminInviteRequestsApprove;
+
+    fn names(&self) -> Names<'_> {
+        names(&self.request, &self.workspace)
+    }
+
+    fn method(&self) -> SlackMethod {
+        SlackMethod::AdminInviteRequestsApprove
+    }
+
+    fn check(
+        &self,
+        ctx: &Ctx<'_>,
+        _: Option<&DirUser>,
+    ) -> Result<(Self, AdminInviteRequestsApprove), AppError> {
+        check_request(ctx, &self.request, &self.workspace)?;
+        let call = AdminInviteRequestsApprove {
+            invite_request_id: self.request.clone(),
+            team_id: self.workspace.clone(),
+        };
+        Ok((self.clone(), call))
+    }
+
+    fn describe(&self, ctx: &Ctx<'_>, _: Option<&DirUser>, tense: Tense) -> String {
+        format!(
+            "{} {}; Slack sends the invitation.",
+            tense.pick("Will approve", "Approved"),
+            what(ctx, &self.request, &self.workspace)
+        )
+    }
+
+    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+        Box::pin(async move {
+            let requests = &state.invite_requests;
+            let asked = requests.find(&self.workspace, &self.request);
+            requests.mark(&self.workspace, &self.request, RequestState::Approved);
+            // Slack invited them as `admin.users.invite` would: read the person back.
+            let asked = asked?;
+            let invitation = InviteRequest {
+                email: asked.email.trim().to_lowercase(),
+                workspace: self.workspace.clone(),
+                channels: asked.channel_ids,
+                real_name: asked.real_name,
+                custom_message: None,
+                guest: guest_type(&asked.invite_type),
+                expires: asked.date_expire.filter(|&e| e > 0),
+                resend: false,
+            };
+            Some(read_back_invite(state, &invitation, &invitation.email).await)
+        })
+    }
+
+    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+        Box::pin(handled_as(
+            state,
+            &self.request,
+            &self.workspace,
+            RequestState::Approved,
+        ))
+    }
+
+    fn into_operation(self) -> Operation {
+        Operation::ApproveRequest {
+            request: self.request,
+            workspace: self.workspace,
+        }
+    }
+}
+
+impl Change for DenyRequest {
+    const ACTION: &'static str = "deny_request";
+    const PERMISSION: Permission = Permission::InvitesReview;
+    type Call = AdminInviteRequestsDeny;
+
+    fn names(&self) -> Names<'_> {
+        names(&self.request, &self.workspace)
+    }
+
+    fn method(&self) -> SlackMethod {
+        SlackMethod::AdminInviteRequestsDeny
+    }
+
+    fn check(
+        &self,
+        ctx: &Ctx<'_>,
+        _: Option<&DirUser>,
+    ) -> Result<(Self, AdminInviteRequestsDeny), AppError> {
+        check_request(ctx, &self.request, &self.workspace)?;
+        let reason = self
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        if let Some(reason) = reason {
+            if reason.chars().count() > MAX_DENY_REASON {
+                return Err(AppError::invalid(
+                    "reason",
+                    format!("A reason is at most {MAX_DENY_REASON} characters."),
+                ));
+            }
+            if reason.chars().any(|c| c.is_control() && c != '\n') {
+                return Err(AppError::invalid(
+                    "reason",
+                    "The reason has characters that cannot be kept (control characters).",
+                ));
+            }
+        }
+        let resolved = DenyRequest {
+            reason: reason.map(str::to_string),
+            ..self.clone()
+        };
+        let call = AdminInviteRequestsDeny {
+            invite_request_id: self.request.clone(),
+            team_id: self.workspace.clone(),
+        };
+        Ok((resolved, call))
+    }
+
+    fn describe(&self, ctx: &Ctx<'_>, _: Option<&DirUser>, tense: Tense) -> String {
+        let reason = self
+            .reason
+            .as_ref()
+            .map(|r| format!(" Reason, kept in Roster's audit log: {r}"))
+            .unwrap_or_default();
+        format!(
+            "{} {}.{reason}",
+            tense.pick("Will deny", "Denied"),
+            what(ctx, &self.request, &self.workspace)
+        )
+    }
+
+    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+        Box::pin(async move {
+            state
+                .invite_requests
+                .mark(&self.workspace, &self.request, RequestState::Denied);
+            None
+        })
+    }
+
+    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+        Box::pin(handled_as(
+            state,
+            &self.request,
+            &self.workspace,
+            RequestState::Denied,
+        ))
+    }
+
+    fn into_operation(self) -> Operation {
+        Operation::DenyRequest {
+            request: self.request,
+            workspace: self.workspace,
+            reason: self.reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_request_id;
+
+    #[test]
+    fn request_ids() {
+        assert!(valid_request_id("Ir558ULC1J"));
+        assert!(!valid_request_id("Ir"));
+        assert!(!valid_request_id("I558ULC1J"));
+        assert!(!valid_request_id("Ir55 8"));
+    }
+}

@@ -1,0 +1,222 @@
+//! Roster's database: one SQLite file in `data_dir` (WAL, synchronous writes) holding the
+//! audit log and the jobs. [`Db`] owns the connection pool and the migrations; the audit
+//! log and the job store borrow it.
+
+use std::{
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::{Arc, Mutex},
+};
+
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use crate::private_files;
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: SqlitePool,
+    state: Arc<StorageState>,
+    /// Where outcomes that could not be written wait (beside the database).
+    spool: PathBuf,
+}
+
+impl Db {
+    /// Opens (creating if needed) `path`, private to Roster's user, and applies the
+    /// migrations.
+    pub async fn open(path: &Path) -> Result<Self, sqlx::Error> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            private_files::private_dir(dir).map_err(sqlx::Error::Io)?;
+        }
+        private_files::private_file(path).map_err(sqlx::Error::Io)?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut companion = path.as_os_str().to_owned();
+            companion.push(suffix);
+            private_files::private_if_present(Path::new(&companion)).map_err(sqlx::Error::Io)?;
+        }
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        let mut spool = path.as_os_str().to_owned();
+        spool.push(".pending-outcomes");
+        Ok(Self {
+            pool,
+            state: Arc::default(),
+            spool: spool.into(),
+        })
+    }
+
+    /// The file outcomes wait in while they cannot be written.
+    pub fn spool(&self) -> &Path {
+        &self.spool
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// Why Roster could not write to its storage (a change is then refused: nothing was
+/// changed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", if *.full {
+    "Roster cannot record changes right now: its storage is full. Nothing was changed."
+} else {
+    "Roster cannot record changes right now: its storage cannot be written. Nothing was changed."
+})]
+pub struct StorageError {
+    /// The disk (or quota) is full.
+    pub full: bool,
+    /// What the database said, for the log.
+    pub detail: String,
+}
+
+/// A write failure tests can inject behind [`Db`] (there is no way to set one from the
+/// configuration or over HTTP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteFault {
+    /// Every write fails, as on a full disk.
+    Everything,
+    /// Only the records of how changes ended fail (the moment after Slack answered).
+    Outcomes,
+}
+
+/// Which write is being made, for [`WriteFault`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteKind {
+    /// How a change ended: an audit outcome row, a job row's final state.
+    Outcome,
+    /// Anything else.
+    Other,
+}
+
+/// Whether the storage can be written, as the last write found it.
+#[derive(Debug, Default)]
+pub struct StorageState {
+    failing: Mutex<Option<Failing>>,
+    fault: Mutex<Option<WriteFault>>,
+}
+
+/// Since when, and why, writes fail.
+#[derive(Debug, Clone)]
+pub struct Failing {
+    /// Unix seconds of the first failure.
+    pub since: i64,
+    pub error: StorageError,
+}
+
+impl Db {
+    /// Whether the storage can be written.
+    pub fn state(&self) -> &StorageState {
+        &self.state
+    }
+
+    /// Makes the writes `fault` names fail (`None`: none), as a full disk would.
+    pub fn inject(&self, fault: Option<WriteFault>) {
+        *self.state.fault.lock().unwrap() = fault;
+    }
+
+    /// Before a write: the injected failure, if one applies.
+    pub fn injected(&self, kind: WriteKind) -> Result<(), sqlx::Error> {
+        let fault = *self.state.fault.lock().unwrap();
+        let fails = match fault {
+            Some(WriteFault::Everything) => true,
+            Some(WriteFault::Outcomes) => kind == WriteKind::Outcome,
+            None => false,
+        };
+        if fails {
+            return Err(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "no space left on device (injected)",
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes one small row, to find out whether the storage can be written.
+    pub async fn probe(&self) -> Result<(), StorageError> {
+        let write = async {
+            self.injected(WriteKind::Other)?;
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO storage_probe (id, at) VALUES (1, ?)
+                 ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+            )
+            .bind(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as i64),
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        };
+        match write.await {
+            Ok(()) => {
+                self.wrote();
+                Ok(())
+            }
+            Err(e) => Err(self.write_failed(e)),
+        }
+    }
+
+    /// A write succeeded: the storage works (logged once, when it comes back).
+    pub fn wrote(&self) {
+        if let Some(failing) = self.state.failing.lock().unwrap().take() {
+            tracing::info!(
+                since = failing.since,
+                "Roster's storage can be written again; changes are accepted"
+            );
+        }
+    }
+
+    /// A write failed: why, as a [`StorageError`] (logged once, when writes start failing).
+    pub fn write_failed(&self, error: sqlx::Error) -> StorageError {
+        let storage = StorageError {
+            full: is_full(&error),
+            detail: error.to_string(),
+        };
+        let mut failing = self.state.failing.lock().unwrap();
+        if failing.is_none() {
+            tracing::error!(
+                error = %storage.detail,
+                full = storage.full,
+                "Roster's storage cannot be written: changes are refused until it can"
+            );
+            *failing = Some(Failing {
+                since: crate::directory::unix_now(),
+                error: storage.clone(),
+            });
+        }
+        storage
+    }
+}
+
+impl StorageState {
+    /// Since when and why writes fail; `None` while they work.
+    pub fn failing(&self) -> Option<Failing> {
+        self.failing.lock().unwrap().clone()
+    }
+}
+
+/// Whether a database error means the disk (or quota) is full.
+fn is_full(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(e) => {
+            e.code().as_deref() == Some("13") || e.message().contains("full")
+        }
+        sqlx::Error::Io(e) => e.kind() == std::io::ErrorKind::StorageFull,
+        _ => error.to_string().contains("full"),
+    }
+}
