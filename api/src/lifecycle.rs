@@ -178,12 +178,14 @@ pub struct InviteRequestQuery {
     pub workspace: Option<String>,
 }
 
-/// Someone who asked for an invitation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Someone who asked for an invitation, or answered one. Both are given only when the
+/// role may see the person (for a Roster user: the audit entry); otherwise neither.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Requester {
-    pub id: String,
-    /// Their name, when the role may see them.
+    /// The Slack user ID, or a Roster user's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -215,10 +217,11 @@ pub struct InviteRequestInfo {
     /// A guest's expiration asked for, Unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<i64>,
-    /// Who approved or denied it.
+    /// Who approved or denied it, when the role may see them: in Slack, a person it sees;
+    /// in Roster, its own answers, or anyone's with `audit.read_all`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handled_by: Option<Requester>,
-    /// The reason given in Roster for a denial (Slack keeps none).
+    /// The reason given in Roster for a denial (Slack keeps none), under the same rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deny_reason: Option<String>,
 }

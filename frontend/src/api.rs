@@ -2,9 +2,9 @@
 
 use roster_api::{
     ActionResult, AssignRequest, AuditPage, AuditQuery, Channel, DemoRole, DryRun, ErrorBody,
-    ExpirationRequest, InviteRequest, JobCreateQuery, JobDetail, JobEvent, JobList, JobRequest,
-    JobSummary, Me, RemoveRequest, RoleRequest, ServerStatus, UserDetail, UserQuery, UsersPage,
-    Workspace,
+    ExpirationRequest, InviteRequest, InviteRequestList, InviteRequestQuery, JobCreateQuery,
+    JobDetail, JobEvent, JobList, JobRequest, JobSummary, Me, Operation, RemoveRequest,
+    RoleRequest, ServerStatus, Sessions, UserDetail, UserQuery, UsersPage, Workspace,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
@@ -239,6 +239,21 @@ pub async fn set_expiration(
     request: &ExpirationRequest,
 ) -> Result<ActionResult, ApiError> {
     post(&format!("/api/users/{}/expiration", encode(id)), request).await
+}
+
+/// `POST /api/changes`: any kind of change, as one job operation.
+pub async fn change(operation: &Operation) -> Result<ActionResult, ApiError> {
+    post("/api/changes", operation).await
+}
+
+/// `GET /api/users/{id}/sessions`.
+pub async fn sessions(id: &str) -> Result<Sessions, ApiError> {
+    get(&format!("/api/users/{}/sessions", encode(id))).await
+}
+
+/// `GET /api/invite-requests`.
+pub async fn invite_requests(query: &InviteRequestQuery) -> Result<InviteRequestList, ApiError> {
+    get(&with_query("/api/invite-requests", query)).await
 }
 
 /// `GET /api/audit`.

@@ -16,6 +16,7 @@ use crate::{
         import::ImportPage,
         invite::InvitePage,
         jobs::{JobPage, JobsPage},
+        requests::{PendingCount, RequestsPage},
         users::{UserPage, UsersPage},
     },
     session::Session,
@@ -42,6 +43,9 @@ pub fn App() -> impl IntoView {
                     <Show when=move || session.can(Permission::UsersInvite) && session.writable()>
                         <A href="/invite">"Invite"</A>
                         <A href="/import">"Import"</A>
+                    </Show>
+                    <Show when=move || session.can(Permission::InvitesReview)>
+                        <A href="/requests">"Requests" <PendingCount/></A>
                     </Show>
                     <Show when=move || session.can_change_users()>
                         <A href="/jobs">"Jobs"</A>
@@ -71,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/jobs") view=JobsPage/>
                     <Route path=path!("/jobs/:id") view=JobPage/>
                     <Route path=path!("/audit") view=AuditPage/>
+                    <Route path=path!("/requests") view=RequestsPage/>
                 </Routes>
             </main>
             <ToastRegion/>

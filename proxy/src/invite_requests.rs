@@ -37,8 +37,9 @@ struct Listing<T> {
 pub struct InviteRequests {
     pending: Mutex<HashMap<String, Listing<InviteRequestObject>>>,
     handled: Mutex<HashMap<(String, RequestState), Listing<HandledRequest>>>,
-    /// Requests approved or denied through Roster since their workspace was last read.
-    done: Mutex<HashMap<String, RequestState>>,
+    /// Requests approved or denied through Roster since their workspace was last read, by
+    /// workspace and request ID.
+    done: Mutex<HashMap<(String, String), RequestState>>,
 }
 
 impl InviteRequests {
@@ -54,7 +55,7 @@ impl InviteRequests {
             && let Some(listing) = self.pending.lock().unwrap().get(workspace)
             && listing.read.elapsed() < FRESH_FOR
         {
-            return Ok(self.without_done(listing.items.clone()));
+            return Ok(self.without_done(workspace, listing.items.clone()));
         }
         let mut items = Vec::new();
         state
@@ -73,7 +74,7 @@ impl InviteRequests {
         {
             let mut done = self.done.lock().unwrap();
             for item in &items {
-                done.remove(&item.id);
+                done.remove(&(workspace.to_string(), item.id.clone()));
             }
         }
         self.pending.lock().unwrap().insert(
@@ -150,15 +151,33 @@ impl InviteRequests {
             .and_then(|l| l.items.iter().find(|r| r.id == id).cloned())
     }
 
-    /// How a request was handled through Roster, since its workspace was last read.
-    pub fn done(&self, id: &str) -> Option<RequestState> {
-        self.done.lock().unwrap().get(id).copied()
+    /// Whether `id` is among `workspace`'s pending requests as read in the last few
+    /// seconds; `None` when they have not been read that recently.
+    pub fn is_pending(&self, workspace: &str, id: &str) -> Option<bool> {
+        let pending = self.pending.lock().unwrap();
+        let listing = pending
+            .get(workspace)
+            .filter(|l| l.read.elapsed() < FRESH_FOR)?;
+        Some(listing.items.iter().any(|r| r.id == id))
+    }
+
+    /// How request `id` of `workspace` was handled through Roster, since the workspace
+    /// was last read.
+    pub fn done(&self, workspace: &str, id: &str) -> Option<RequestState> {
+        self.done
+            .lock()
+            .unwrap()
+            .get(&(workspace.to_string(), id.to_string()))
+            .copied()
     }
 
     /// Slack approved or denied `id` at Roster's request: it leaves the pending copy, and
     /// the history is read again next time.
     pub fn mark(&self, workspace: &str, id: &str, how: RequestState) {
-        self.done.lock().unwrap().insert(id.to_string(), how);
+        self.done
+            .lock()
+            .unwrap()
+            .insert((workspace.to_string(), id.to_string()), how);
         self.forget_history(workspace);
     }
 
@@ -169,9 +188,13 @@ impl InviteRequests {
         handled.remove(&(workspace.to_string(), RequestState::Denied));
     }
 
-    fn without_done(&self, mut items: Vec<InviteRequestObject>) -> Vec<InviteRequestObject> {
+    fn without_done(
+        &self,
+        workspace: &str,
+        mut items: Vec<InviteRequestObject>,
+    ) -> Vec<InviteRequestObject> {
         let done = self.done.lock().unwrap();
-        items.retain(|r| !done.contains_key(&r.id));
+        items.retain(|r| !done.contains_key(&(workspace.to_string(), r.id.clone())));
         items
     }
 }

@@ -51,9 +51,10 @@ pub fn env_path(var: &str) -> PathBuf {
     }
 }
 
-/// The largest wasm a release build of the app can be (its size plus about 10%, so that a
-/// regression in size fails the tests too); a debug build is several times larger.
-const MAX_RELEASE_WASM: u64 = 1_230_000;
+/// The largest wasm a release build of the app can be (its size, 1,326 KB with the
+/// sessions, offboarding and invite request screens, plus about 5%, so that a regression
+/// in size fails the tests too); a debug build is several times larger.
+const MAX_RELEASE_WASM: u64 = 1_400_000;
 
 /// Fails unless `ROSTER_DIST` holds a release build.
 pub fn assert_release_bundle() -> PathBuf {

@@ -101,6 +101,7 @@ dist_dir = {dist:?}
 
 [slack]
 api_url = "{sandbox}api/"
+scim_url = "{sandbox}scim/v2/"
 rate_limit_scale = {rate_limit_scale:?}
 
 [auth]
@@ -112,7 +113,9 @@ shared_secret_file = {secret:?}
 [[roles]]
 name = "org-admin"
 permissions = ["users.read", "users.read_sensitive", "users.invite", "users.assign",
-               "users.remove", "users.set_role", "users.set_expiration", "audit.read", "audit.read_all"]
+               "users.remove", "users.set_role", "users.set_expiration", "users.deactivate",
+               "users.deactivate_admins", "users.reactivate", "users.sessions",
+               "users.session_settings", "invites.review", "audit.read", "audit.read_all"]
 workspaces = "all"
 emails = ["{ADMIN_EMAIL}", {others}]
 "#,

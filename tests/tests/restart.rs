@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use roster_e2e::{
     one_at_a_time,
-    processes::{RosterClient, sandbox, serve, serve_config},
+    processes::{OTHER_ADMINS, RosterClient, other_admin, sandbox, serve, serve_config},
 };
 use serde_json::{Value, json};
 
@@ -121,5 +121,132 @@ async fn a_killed_roster_process_resumes_the_job_and_runs_every_row_once() {
                 .any(|w| w == team.as_str()),
             "{email} is on {team}: {found}"
         );
+    }
+}
+
+/// Waits for job `id` to finish (90 s).
+async fn finished(client: &RosterClient, id: i64) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let job = client.get(&format!("/api/jobs/{id}")).await;
+        if job["job"]["state"] == "finished" {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "{}", job["job"]);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_roster_process_finishes_a_bulk_offboarding_deactivating_each_person_once() {
+    const PEOPLE: usize = 50;
+    let _turn = one_at_a_time().await;
+    let (_sandbox, sandbox_base) = sandbox(&[
+        "--users",
+        "300",
+        "--seed",
+        "8",
+        "--rate-limits",
+        &format!("scale={SCALE}"),
+    ]);
+    let data = tempfile::tempdir().unwrap();
+    let config = serve_config(data.path(), &sandbox_base, SCALE);
+    let (first, url) = serve(&config);
+    let client = RosterClient::new(url);
+    let http = client.http.clone();
+    client.wait_for_sync(60).await;
+    let page = client
+        .get("/api/users?type=member&status=active&limit=300")
+        .await;
+    let people: Vec<String> = page["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["is_primary_owner"] != true)
+        .take(PEOPLE)
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(people.len(), PEOPLE);
+    // Pages that ask Slack are budgeted per person: the reads are spread over the admins.
+    let readers: Vec<RosterClient> = (1..=OTHER_ADMINS)
+        .map(|n| client.as_person(other_admin(n)))
+        .collect();
+    let sessions_of = |i: usize, id: &str| {
+        let reader = readers[i % readers.len()].clone();
+        let path = format!("/api/users/{id}/sessions");
+        async move {
+            reader.get(&path).await["sessions"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    let mut signed_in = 0;
+    for (i, id) in people.iter().enumerate() {
+        signed_in += sessions_of(i, id).await;
+    }
+    assert!(
+        signed_in > PEOPLE / 2,
+        "{signed_in} sessions among {PEOPLE} people"
+    );
+
+    let operations: Vec<Value> = people
+        .iter()
+        .map(|id| json!({"op": "offboard", "user": id}))
+        .collect();
+    let (status, created) = client
+        .post("/api/jobs", json!({"operations": operations}))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["job"]["id"].as_i64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let job = client.get(&format!("/api/jobs/{id}")).await;
+        if job["job"]["counts"]["done"].as_u64().unwrap() >= 15 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", job["job"]);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(first);
+    let deletes = |path: &'static str| {
+        let http = http.clone();
+        let url = format!("{sandbox_base}_sandbox/{path}");
+        async move {
+            let counts: Value = http.get(url).send().await.unwrap().json().await.unwrap();
+            counts["scim.users.delete"].as_u64().unwrap_or(0)
+        }
+    };
+    let run_at_kill = deletes("handled").await;
+    assert!(
+        (15..PEOPLE as u64).contains(&run_at_kill),
+        "killed mid-job: {run_at_kill} deactivations had run"
+    );
+
+    let (_second, url) = serve(&config);
+    let client = RosterClient::new(url);
+    let job = finished(&client, id).await;
+    let states: Vec<&str> = job["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| op["state"].as_str().unwrap())
+        .collect();
+    assert!(states.iter().all(|s| *s == "done"), "{}", job["operations"]);
+    let run = deletes("handled").await;
+    println!(
+        "killed after {run_at_kill} deactivations; {run} SCIM DELETEs run in all for {PEOPLE} people"
+    );
+    assert_eq!(run, PEOPLE as u64, "each person deactivated exactly once");
+    let readers: Vec<RosterClient> = (1..=OTHER_ADMINS)
+        .map(|n| client.as_person(other_admin(n)))
+        .collect();
+    for (i, person) in people.iter().enumerate() {
+        let user = client.get(&format!("/api/users/{person}")).await;
+        assert_eq!(user["status"], "deactivated", "{user}");
+        let left = readers[i % readers.len()]
+            .get(&format!("/api/users/{person}/sessions"))
+            .await;
+        assert_eq!(left["sessions"], json!([]), "{person}: {left}");
     }
 }

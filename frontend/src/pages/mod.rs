@@ -4,6 +4,7 @@ pub mod audit;
 pub mod import;
 pub mod invite;
 pub mod jobs;
+pub mod requests;
 pub mod users;
 
 use leptos::prelude::*;

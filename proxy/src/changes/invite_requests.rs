@@ -66,7 +66,8 @@ fn check_request(ctx: &Ctx<'_>, request: &str, workspace: &str) -> Result<(), Ap
             "That is not an invite request ID; pick a request from the list.",
         ));
     }
-    match ctx.state.invite_requests.done(request) {
+    let requests = &ctx.state.invite_requests;
+    match requests.done(workspace, request) {
         Some(RequestState::Approved) => Err(AppError::invalid(
             "request",
             "This request has already been approved.",
@@ -74,6 +75,13 @@ fn check_request(ctx: &Ctx<'_>, request: &str, workspace: &str) -> Result<(), Ap
         Some(RequestState::Denied) => Err(AppError::invalid(
             "request",
             "This request has already been denied.",
+        )),
+        // Known only by this workspace's own listing: a request of another workspace, or
+        // of none, gets the same answer (and otherwise Slack's, which is the same for both).
+        _ if requests.is_pending(workspace, request) == Some(false) => Err(AppError::invalid(
+            "request",
+            "This request is not waiting for an answer on that workspace: it was answered \
+             already, or it is not one of its requests.",
         )),
         _ => Ok(()),
     }

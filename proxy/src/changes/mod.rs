@@ -58,12 +58,11 @@ pub use sign_out::{SignOut, device_of, sessions_on};
 pub enum Place<'a> {
     /// One workspace (team ID).
     Workspace(&'a str),
-    /// The whole org: only a role that covers every workspace may make it.
+    /// The whole org, or what Slack keeps once for a person's whole account (their
+    /// sessions everywhere, their session duration): only a role that covers every
+    /// workspace may make it, as it reaches the person's workspaces beyond any narrower
+    /// role (and their roles there).
     Org,
-    /// Wherever the person is (their account, not one of their workspaces): the role must
-    /// see the person, and acts on what Slack keeps once for the whole account (sessions,
-    /// session settings).
-    Account,
     /// None named: the kind resolves it from the person (a guest's only workspace).
     Unnamed,
 }
@@ -100,7 +99,7 @@ impl<'a> Names<'a> {
     pub fn workspace(&self) -> Option<&'a str> {
         match self.place {
             Place::Workspace(w) => Some(w),
-            Place::Org | Place::Account => Some(roster_api::ORG_WIDE),
+            Place::Org => Some(roster_api::ORG_WIDE),
             Place::Unnamed => None,
         }
     }
@@ -112,10 +111,10 @@ impl<'a> Names<'a> {
         }
     }
 
-    /// A person, by user ID, wherever they are.
+    /// A person, by user ID, across the whole org (their account).
     pub fn account(user: &'a str) -> Self {
         Names {
-            place: Place::Account,
+            place: Place::Org,
             person: Person::User(user),
         }
     }

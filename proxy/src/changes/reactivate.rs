@@ -1,7 +1,7 @@
 //! Reactivate a deactivated account, optionally with a new email address (SCIM
 //! `PATCH /Users/{id}` with `active: true`).
 
-use roster_api::{Operation, Permission, UserStatus};
+use roster_api::{Field, Operation, Permission, UserStatus};
 use serde::Serialize;
 
 use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, name_of, valid_email};
@@ -54,6 +54,14 @@ impl Change for Reactivate {
             .as_deref()
             .map(|e| e.trim().to_lowercase())
             .filter(|e| !e.is_empty());
+        if email.is_some() && ctx.caller.hides(Field::Email) {
+            // Whether an address is taken would tell a role that does not see addresses
+            // who has one.
+            return Err(AppError::invalid(
+                "email",
+                "Your role does not show email addresses, so it cannot set one.",
+            ));
+        }
         if let Some(email) = &email {
             if !valid_email(email) {
                 return Err(AppError::invalid(

@@ -131,7 +131,7 @@ impl<'a> Runner<'a> {
         if let Some(person) = &person {
             let workspace = match resolved.names().place {
                 Place::Workspace(w) => Some(w),
-                Place::Org | Place::Account | Place::Unnamed => None,
+                Place::Org | Place::Unnamed => None,
             };
             if let Err(denied) = self.caller.may_act(C::PERMISSION, person, workspace) {
                 return Err(refuse(denied.into()).await);
@@ -233,7 +233,6 @@ fn in_scope(caller: &Caller, names: Names<'_>) -> Result<(), Denied> {
             Err(Denied::Workspace(w.to_string()))
         }
         Place::Org if !caller.covers_all() => Err(Denied::Workspace("the whole org".into())),
-        // The person's visibility to the role is the scope of an account's change.
         _ => Ok(()),
     }
 }

@@ -79,27 +79,33 @@ pub async fn sessions(
     let mut sessions = Vec::new();
     for (workspace, listing) in listings {
         match listing {
-            Ok(found) => sessions.extend(found.into_iter().map(|s| {
-                let device = device_of(&s);
-                let created = s.created.unwrap_or_default();
-                let recent_ip = s
-                    .recent
-                    .and_then(|r| r.ip)
-                    .filter(|ip| Some(ip) != created.ip.as_ref());
-                SessionInfo {
-                    id: s.session_id.to_string(),
-                    workspace: workspace.clone(),
-                    device,
-                    hardware: created.device_hardware,
-                    os: match (created.os, created.os_version) {
-                        (Some(os), Some(v)) if !v.is_empty() => Some(format!("{os} {v}")),
-                        (os, _) => os,
-                    },
-                    client_version: created.slack_client_version,
-                    ip: created.ip.filter(|_| sensitive),
-                    recent_ip: recent_ip.filter(|_| sensitive),
-                }
-            })),
+            // Only this person's sessions on this workspace, whatever else Slack sends.
+            Ok(found) => sessions.extend(
+                found
+                    .into_iter()
+                    .filter(|s| s.user_id == id && s.team_id == workspace)
+                    .map(|s| {
+                        let device = device_of(&s);
+                        let created = s.created.unwrap_or_default();
+                        let recent_ip = s
+                            .recent
+                            .and_then(|r| r.ip)
+                            .filter(|ip| Some(ip) != created.ip.as_ref());
+                        SessionInfo {
+                            id: s.session_id.to_string(),
+                            workspace: workspace.clone(),
+                            device,
+                            hardware: created.device_hardware,
+                            os: match (created.os, created.os_version) {
+                                (Some(os), Some(v)) if !v.is_empty() => Some(format!("{os} {v}")),
+                                (os, _) => os,
+                            },
+                            client_version: created.slack_client_version,
+                            ip: created.ip.filter(|_| sensitive),
+                            recent_ip: recent_ip.filter(|_| sensitive),
+                        }
+                    }),
+            ),
             Err(e) => warnings.push(warning(&format!("Sessions on {workspace}"), &e)),
         }
     }
@@ -213,17 +219,22 @@ pub async fn invite_requests(
         state.audit.handled_requests(&ids).await?
     };
     let hides_emails = caller.hides(Field::Email);
-    let name_of = |id: &str| Requester {
-        id: id.to_string(),
-        name: caller
-            .user(&state.directory, id)
-            .ok()
-            .map(|u| u.summary.name),
+    let hides_expirations = caller.hides(Field::Expires);
+    // Others' answers in Roster are theirs to read in the audit log: with audit.read_all.
+    let reads_others = caller.can(Permission::AuditReadAll);
+    let name_of = |id: &str| match caller.user(&state.directory, id) {
+        Ok(u) => Requester {
+            id: Some(id.to_string()),
+            name: Some(u.summary.name),
+        },
+        Err(_) => Requester::default(),
     };
     let requests = found
         .into_iter()
         .map(|(workspace, request_state, r, actor)| {
-            let roster: Option<&Handled> = in_roster.get(&r.id);
+            let roster: Option<&Handled> = in_roster
+                .get(&r.id)
+                .filter(|h| reads_others || h.actor_email.eq_ignore_ascii_case(&caller.email));
             InviteRequestInfo {
                 workspace,
                 state: request_state,
@@ -234,13 +245,15 @@ pub async fn invite_requests(
                 requested_by: r.requester_ids.iter().map(|id| name_of(id)).collect(),
                 reason: r.request_reason.filter(|s| !s.is_empty()),
                 created: r.date_created,
-                expires: r.date_expire.filter(|&e| e > 0),
+                expires: r.date_expire.filter(|&e| e > 0 && !hides_expirations),
                 handled_by: match roster {
                     Some(h) => Some(Requester {
-                        id: h.actor_email.clone(),
+                        id: Some(h.actor_email.clone()),
                         name: Some(format!("{} (in Roster)", h.actor_email)),
                     }),
-                    None => actor.as_deref().map(name_of),
+                    // Answered through Roster by someone this role may not read about.
+                    None if in_roster.contains_key(&r.id) => None,
+                    None => actor.as_deref().map(name_of).filter(|p| p.id.is_some()),
                 },
                 deny_reason: roster.and_then(|h| h.reason.clone()),
                 id: r.id,

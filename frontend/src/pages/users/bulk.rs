@@ -102,7 +102,7 @@ fn BulkForm(
     let navigate = StoredValue::new_local(use_navigate());
     let kinds: Vec<&'static ChangeKind> = KINDS
         .into_iter()
-        .filter(|k| session.can(k.permission))
+        .filter(|k| session.can(k.permission) && !(k.bulk_places)(&session).is_empty())
         .collect();
     let kind = RwSignal::new(kinds.first().copied().unwrap_or(KINDS[0]));
     // The workspace the table is filtered to, else the kind's first choice.

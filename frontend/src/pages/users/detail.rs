@@ -8,6 +8,7 @@ use roster_api::{Permission, Presence, UserDetail, UserStatus, UserType};
 use super::{
     actions::ActionDialog,
     changes::{ChangeKind, KINDS},
+    sessions::{self, SessionsSection},
 };
 use crate::{
     api,
@@ -95,10 +96,15 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> i
     let actions = {
         let u = u.clone();
         move || {
-            let changeable = session.writable() && u.status != UserStatus::Deactivated;
+            let changeable = session.writable();
             KINDS
                 .into_iter()
-                .filter(|kind| changeable && session.can(kind.permission) && (kind.applies_to)(&u))
+                .filter(|kind| {
+                    changeable
+                        && session.can(kind.permission)
+                        && !(kind.bulk_places)(&session).is_empty()
+                        && (kind.applies_to)(&u)
+                })
                 .map(|kind| view! {
                     <button type="button" class="button" on:click=move |_| action.set(Some(kind))>{kind.button}</button>
                 })
@@ -183,6 +189,8 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> i
                 }.into_any()
             }}
         </section>
+        {(sessions::shown(&session) && u.status == UserStatus::Active)
+            .then(|| view! { <SessionsSection id=u.id.clone()/> })}
         <section class="detail-section" aria-labelledby="ch-h">
             <h3 id="ch-h">"Channels"</h3>
             {if d.channels.is_empty() {

@@ -103,8 +103,12 @@ pub fn UsersPage() -> impl IntoView {
         }
     };
     let bulk_open = RwSignal::new(false);
-    let bulk_allowed =
-        move || session.writable() && KINDS.into_iter().any(|kind| session.can(kind.permission));
+    let bulk_allowed = move || {
+        session.writable()
+            && KINDS.into_iter().any(|kind| {
+                session.can(kind.permission) && !(kind.bulk_places)(&session).is_empty()
+            })
+    };
 
     view! {
         <section class="page page-users">

@@ -6,6 +6,7 @@ mod bulk;
 pub mod changes;
 mod detail;
 mod list;
+mod sessions;
 
 pub use detail::UserPage;
 pub use list::UsersPage;

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use roster_api::{AssignRequest, Channel, Operation, Permission, UserDetail, UserType};
 
 use super::{
-    BulkChange, BulkContext, BulkFields, ChangeKind, every_workspace, first_value,
+    BulkChange, BulkContext, BulkFields, ChangeKind, active, every_workspace, first_value,
     form::{Flow, FlowFooter},
     label_of, option_list,
 };
@@ -18,7 +18,7 @@ pub static ASSIGN: ChangeKind = ChangeKind {
     audit_label: "Add to workspace",
     permission: Permission::UsersAssign,
     danger: false,
-    applies_to: |u| u.user_type != UserType::Bot,
+    applies_to: |u| active(u) && u.user_type != UserType::Bot,
     form: |user, open| view! { <AssignForm user open/> }.into_any(),
     bulk_places: every_workspace,
     bulk_fields,

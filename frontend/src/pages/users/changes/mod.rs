@@ -9,9 +9,13 @@
 
 mod assign;
 mod form;
+mod offboard;
+mod reactivate;
 mod remove;
 mod role;
+mod session_duration;
 mod set_expiration;
+mod sign_out;
 
 use leptos::prelude::*;
 use roster_api::{Operation, Permission, UserDetail, UserSummary};
@@ -19,12 +23,21 @@ use roster_api::{Operation, Permission, UserDetail, UserSummary};
 use crate::session::Session;
 
 /// Every kind, in the order the detail's buttons and the bulk dialog list them.
-pub const KINDS: [&ChangeKind; 4] = [
+pub const KINDS: [&ChangeKind; 8] = [
     &role::SET_ROLE,
     &assign::ASSIGN,
     &remove::REMOVE,
     &set_expiration::SET_EXPIRATION,
+    &sign_out::SIGN_OUT,
+    &session_duration::SESSION_DURATION,
+    &offboard::OFFBOARD,
+    &reactivate::REACTIVATE,
 ];
+
+/// Whether the account is not deactivated (only reactivation applies to one that is).
+fn active(u: &UserSummary) -> bool {
+    u.status != roster_api::UserStatus::Deactivated
+}
 
 /// One kind of change, described once: everything the console needs to offer it, for one
 /// person and for a selection.
@@ -46,7 +59,8 @@ pub struct ChangeKind {
     pub applies_to: fn(&UserSummary) -> bool,
     /// Its form for one person; setting `open` to false closes the dialog.
     pub form: fn(user: UserDetail, open: RwSignal<bool>) -> AnyView,
-    /// The workspaces the bulk dialog offers for it, as (value, label).
+    /// Where it applies for this role, as (value, label): the choices of the bulk dialog;
+    /// none, and the role cannot make it at all.
     pub bulk_places: fn(&Session) -> Vec<(String, String)>,
     /// Its own fields in the bulk dialog, after the workspace.
     pub bulk_fields: fn(BulkContext) -> BulkFields,

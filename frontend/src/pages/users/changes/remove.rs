@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use roster_api::{Operation, Permission, RemoveRequest, UserDetail, UserType};
 
 use super::{
-    BulkChange, BulkContext, BulkFields, ChangeKind, every_workspace, first_value,
+    BulkChange, BulkContext, BulkFields, ChangeKind, active, every_workspace, first_value,
     form::{Flow, FlowFooter},
     label_of, option_list, workspace_options,
 };
@@ -18,7 +18,7 @@ pub static REMOVE: ChangeKind = ChangeKind {
     audit_label: "Remove from workspace",
     permission: Permission::UsersRemove,
     danger: true,
-    applies_to: |u| !u.is_primary_owner && !u.workspaces.is_empty(),
+    applies_to: |u| active(u) && !u.is_primary_owner && !u.workspaces.is_empty(),
     form: |user, open| view! { <RemoveForm user open/> }.into_any(),
     bulk_places: every_workspace,
     bulk_fields,

@@ -6,7 +6,7 @@ use roster_api::{
 };
 
 use super::{
-    BulkChange, BulkContext, BulkFields, ChangeKind, every_workspace, first_value,
+    BulkChange, BulkContext, BulkFields, ChangeKind, active, every_workspace, first_value,
     form::{Flow, FlowFooter},
     label_of, option_list, workspace_options,
 };
@@ -20,7 +20,7 @@ pub static SET_ROLE: ChangeKind = ChangeKind {
     audit_label: "Change role",
     permission: Permission::UsersSetRole,
     danger: false,
-    applies_to: |u| u.user_type != UserType::Bot && !u.is_primary_owner,
+    applies_to: |u| active(u) && u.user_type != UserType::Bot && !u.is_primary_owner,
     form: |user, open| view! { <RoleForm user open/> }.into_any(),
     bulk_places,
     bulk_fields,

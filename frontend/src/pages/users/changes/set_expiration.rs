@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use roster_api::{ExpirationRequest, Operation, Permission, UserDetail, UserType};
 
 use super::{
-    BulkChange, BulkContext, BulkFields, ChangeKind, every_workspace, first_value,
+    BulkChange, BulkContext, BulkFields, ChangeKind, active, every_workspace, first_value,
     form::{Flow, FlowFooter},
     label_of, option_list, workspace_options,
 };
@@ -19,10 +19,11 @@ pub static SET_EXPIRATION: ChangeKind = ChangeKind {
     permission: Permission::UsersSetExpiration,
     danger: false,
     applies_to: |u| {
-        matches!(
-            u.user_type,
-            UserType::MultiChannelGuest | UserType::SingleChannelGuest
-        )
+        active(u)
+            && matches!(
+                u.user_type,
+                UserType::MultiChannelGuest | UserType::SingleChannelGuest
+            )
     },
     form: |user, open| view! { <ExpirationForm user open/> }.into_any(),
     bulk_places,

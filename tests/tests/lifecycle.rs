@@ -1,0 +1,255 @@
+//! The help desk's daily work in a real browser, on the release bundle: a person's
+//! sessions and signing them out, offboarding and reactivating, and answering invite
+//! requests. Every test fails on a console error.
+
+use roster_e2e::{Browser, Roster, one_at_a_time};
+use serde_json::Value;
+
+async fn open(browser: &Browser, roster: &Roster, path: &str) {
+    browser
+        .client
+        .goto(&format!("{}{path}", roster.url))
+        .await
+        .unwrap();
+}
+
+async fn toast(browser: &Browser) -> String {
+    let text = browser
+        .wait_for(".toast-ok", 20)
+        .await
+        .text()
+        .await
+        .unwrap();
+    // The next toast is told apart from this one.
+    browser
+        .eval("document.querySelectorAll('.toast-ok').forEach(t => t.remove()); return null")
+        .await;
+    text
+}
+
+/// An active member on one workspace with at least one session there.
+async fn signed_in_member(browser: &Browser) -> (String, String) {
+    let page = browser
+        .api("/api/users?type=member&status=active&limit=200")
+        .await;
+    // Each look costs one of the person's Slack-reading pages (120 a minute): a few will do.
+    for u in page["users"].as_array().unwrap().iter().take(25) {
+        let id = u["id"].as_str().unwrap();
+        let sessions = browser.api(&format!("/api/users/{id}/sessions")).await;
+        if sessions["sessions"]
+            .as_array()
+            .is_some_and(|s| s.len() >= 2)
+        {
+            return (id.to_string(), u["name"].as_str().unwrap().to_string());
+        }
+    }
+    panic!("nobody has two sessions")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "300", "--seed", "11"]);
+    let browser = Browser::start().await;
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 30).await;
+
+    // Their sessions are on the detail; one is ended from there.
+    let (id, name) = signed_in_member(&browser).await;
+    let before = browser.api(&format!("/api/users/{id}/sessions")).await["sessions"]
+        .as_array()
+        .unwrap()
+        .len();
+    open(&browser, &roster, &format!("/users/{id}")).await;
+    browser.wait_for(".page-user h2.detail-name", 15).await;
+    browser.wait_for("#sessions-h ~ table tbody tr", 20).await;
+    let rows = browser.texts("#sessions-h ~ table tbody tr").await;
+    assert_eq!(rows.len(), before, "{rows:?}");
+    browser
+        .eval("document.getElementById('sessions-h').scrollIntoView(); return null")
+        .await;
+    browser.screenshot("sessions-light").await;
+    browser.assert_accessible("a person's sessions").await;
+    browser.click("#sessions-h ~ table tbody tr button").await;
+    browser.click_text("button", "End this session").await;
+    let said = toast(&browser).await;
+    assert!(said.contains("session"), "{said}");
+    let after = browser.api(&format!("/api/users/{id}/sessions")).await["sessions"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(after, before - 1);
+
+    // Sign out of every device: the review says so, and nothing is left.
+    browser.click_text("button", "Sign out").await;
+    browser
+        .wait_for("dialog[open] input[name=sign-out-devices]", 10)
+        .await;
+    browser.click_text("button", "Review").await;
+    let review = browser
+        .wait_for("dialog[open] .review", 10)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        review.contains(&format!("{name} will be signed out of every device")),
+        "{review}"
+    );
+    browser.click_text("button", "Confirm").await;
+    let said = toast(&browser).await;
+    assert!(said.contains(&name), "{said}");
+    browser
+        .wait_until(
+            "document.body.innerText.includes('Not signed in anywhere on your workspaces.')",
+            20,
+        )
+        .await;
+    let left = browser.api(&format!("/api/users/{id}/sessions")).await;
+    assert_eq!(left["sessions"], Value::Array(vec![]), "{left}");
+
+    // Offboard: deactivated on the whole org; then reactivated.
+    browser.click_text("button", "Offboard").await;
+    browser.click_text("button", "Review").await;
+    let review = browser
+        .wait_for("dialog[open] .review", 10)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        review.contains(&format!("{name} will be deactivated on every workspace")),
+        "{review}"
+    );
+    browser.screenshot("offboard-light").await;
+    browser.assert_accessible("the offboarding review").await;
+    browser.click_text("button", "Confirm").await;
+    toast(&browser).await;
+    let user = browser.api(&format!("/api/users/{id}")).await;
+    assert_eq!(user["status"], "deactivated", "{user}");
+    browser.click_text("button", "Reactivate").await;
+    browser.click_text("button", "Review").await;
+    browser.click_text("button", "Confirm").await;
+    toast(&browser).await;
+    let user = browser.api(&format!("/api/users/{id}")).await;
+    assert_eq!(user["status"], "active", "{user}");
+
+    // The audit log has each, under its own name.
+    let audit = browser.api(&format!("/api/audit?target={id}")).await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for action in ["end_session", "sign_out", "offboard", "reactivate"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+
+    // The help desk sees sessions on its workspaces and ends them one by one; signing out
+    // of every device and offboarding reach beyond its workspaces.
+    browser.select("#demo-role", "helpdesk").await;
+    browser
+        .wait_until(
+            "document.querySelector('.badge-role')?.textContent === 'helpdesk'",
+            20,
+        )
+        .await;
+    let (desk_id, _) = signed_in_member(&browser).await;
+    open(&browser, &roster, &format!("/users/{desk_id}")).await;
+    browser.wait_for("#sessions-h ~ table tbody tr", 20).await;
+    let buttons = browser.texts(".detail-actions button").await;
+    assert!(
+        !buttons.iter().any(|b| b == "Sign out" || b == "Offboard"),
+        "{buttons:?}"
+    );
+    let ends = browser.texts("#sessions-h ~ table tbody tr button").await;
+    assert!(
+        ends.iter().all(|b| b == "End") && !ends.is_empty(),
+        "{ends:?}"
+    );
+    browser
+        .assert_no_console_errors("during sessions, sign-out, offboarding and reactivation")
+        .await;
+    // And the API refuses it what the console does not offer (the browser logs the 403).
+    let refused = browser
+        .eval(&format!(
+            "return fetch('/api/changes', {{method: 'POST', headers: {{'content-type': 'application/json', \
+             'x-roster-request': '1'}}, body: JSON.stringify({{op: 'offboard', user: {desk_id:?}}})}}).then(r => r.status)"
+        ))
+        .await;
+    assert_eq!(refused, 403);
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn approving_and_denying_invite_requests() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "600", "--seed", "12"]);
+    let browser = Browser::start().await;
+    open(&browser, &roster, "/requests").await;
+    browser.wait_for(".request-card", 30).await;
+    let waiting = browser.api("/api/invite-requests").await;
+    let pending = waiting["pending"].as_u64().unwrap();
+    assert!(pending >= 2, "{waiting}");
+    // The navigation counts them.
+    browser
+        .wait_until(
+            &format!("document.querySelector('.count-badge')?.textContent === '{pending}'"),
+            15,
+        )
+        .await;
+    browser.screenshot("requests-light").await;
+    browser.assert_accessible("the invite requests").await;
+
+    // Approve the first: Slack invites the address, and the person is in the directory.
+    let first = waiting["requests"][0].clone();
+    let email = first["email"].as_str().unwrap().to_string();
+    browser
+        .click_text("li[contains(@class, 'request-card')]//button", "Approve")
+        .await;
+    let review = browser
+        .wait_for(".request-card .review", 10)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(review.contains(&email), "{review}");
+    browser.click_text("button", "Approve and invite").await;
+    let said = toast(&browser).await;
+    assert!(said.contains("Approved"), "{said}");
+    browser
+        .wait_until(
+            &format!(
+                "document.querySelector('.count-badge')?.textContent === '{}'",
+                pending - 1
+            ),
+            15,
+        )
+        .await;
+    let found = browser
+        .api(&format!("/api/users?q={}", email.replace('@', "%40")))
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+
+    // Deny the next with a reason; the Denied list shows it.
+    browser
+        .click_text("li[contains(@class, 'request-card')]//button", "Deny")
+        .await;
+    browser
+        .type_into("#deny-reason", "Not someone we work with")
+        .await;
+    browser.click_text("button", "Deny the request").await;
+    toast(&browser).await;
+    browser.click_text("button", "Denied").await;
+    browser
+        .wait_until(
+            "document.body.innerText.includes('Not someone we work with')",
+            20,
+        )
+        .await;
+    browser
+        .assert_no_console_errors("while answering invite requests")
+        .await;
+    browser.close().await;
+}
