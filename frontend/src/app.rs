@@ -33,6 +33,12 @@ pub fn App() -> impl IntoView {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <DemoBanner/>
+            {move || session.status.get().and_then(Result::ok).and_then(|s| s.changes_refused).map(|why| view! {
+                <div class="notice notice-error storage-banner" role="alert">
+                    <strong>"Changes are paused. "</strong>{why}
+                    " Every change is refused until it can record them again; everything can still be read."
+                </div>
+            })}
             <header class="topbar">
                 <A href="/users" attr:class="brand">
                     <img src="/favicon.svg" alt="" width="24" height="24"/>

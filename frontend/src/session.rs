@@ -37,16 +37,11 @@ impl Session {
         };
         let clock = session.clock;
         let status = session.status;
-        // Keep relative times fresh, and follow a running sync.
+        // Keep relative times fresh, and follow the server: a running sync, and whether it
+        // can record changes (a banner says when it cannot).
         let tick = move || {
             clock.set(crate::format::now());
-            let running = status
-                .get()
-                .and_then(Result::ok)
-                .is_some_and(|s| s.sync.state == roster_api::SyncState::Running);
-            if running {
-                status.refetch();
-            }
+            status.refetch();
         };
         let _ = set_interval_with_handle(tick, Duration::from_secs(15));
         session

@@ -70,16 +70,29 @@ impl Db {
 /// Why Roster could not write to its storage (a change is then refused: nothing was
 /// changed).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", if *.full {
-    "Roster cannot record changes right now: its storage is full. Nothing was changed."
-} else {
-    "Roster cannot record changes right now: its storage cannot be written. Nothing was changed."
-})]
+#[error("{} Nothing was changed.", why(*.full))]
 pub struct StorageError {
     /// The disk (or quota) is full.
     pub full: bool,
     /// What the database said, for the log.
     pub detail: String,
+}
+
+/// Why changes are refused, in one sentence.
+fn why(full: bool) -> &'static str {
+    if full {
+        "Roster cannot record changes right now: its storage is full."
+    } else {
+        "Roster cannot record changes right now: its storage cannot be written."
+    }
+}
+
+impl StorageError {
+    /// Why changes are refused, without the refusal's "Nothing was changed." (the
+    /// console's banner).
+    pub fn reason(&self) -> &'static str {
+        why(self.full)
+    }
 }
 
 /// A write failure tests can inject behind [`Db`] (there is no way to set one from the

@@ -155,7 +155,7 @@ impl AppState {
             token_user: c.token_user.clone(),
             sync: self.directory.status(),
             demo: c.demo,
-            changes_refused: self.audit.storage().map(|f| f.error.to_string()),
+            changes_refused: self.audit.storage().map(|f| f.error.reason().to_string()),
         }
     }
 }

@@ -256,6 +256,15 @@ impl Browser {
         }
     }
 
+    /// The text of the element matching `css`, once there is one (`secs` at most).
+    pub async fn text_of(&self, css: &str, secs: u64) -> String {
+        self.wait_for(css, secs)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("no text of {css:?}: {e}"))
+    }
+
     /// Texts of every element matching `css`.
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let mut out = Vec::new();

@@ -271,12 +271,7 @@ async fn detail_role_change_removal_and_the_audit_page() {
     browser
         .wait_until("location.search.includes('user=')", 10)
         .await;
-    let heading = browser
-        .wait_for(".side-panel h2.detail-name", 15)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let heading = browser.text_of(".side-panel h2.detail-name", 15).await;
     assert_eq!(heading, first_name);
     browser.wait_for(".side-panel .detail-section", 15).await;
     screenshot_both(&browser, "detail-panel").await;
@@ -301,12 +296,7 @@ async fn detail_role_change_removal_and_the_audit_page() {
     browser.select("#role-workspace", &workspaces[0]).await;
     browser.click("input[name=role][value=admin]").await;
     click_button(&browser, "Review").await;
-    let review = browser
-        .wait_for("dialog[open] .review", 10)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let review = browser.text_of("dialog[open] .review", 10).await;
     assert!(
         review.contains(&format!("{name} will become an admin on")),
         "{review}"
@@ -314,12 +304,7 @@ async fn detail_role_change_removal_and_the_audit_page() {
     screenshot_both(&browser, "change-role").await;
     browser.assert_accessible("the change-role dialog").await;
     click_button(&browser, "Confirm").await;
-    let toast = browser
-        .wait_for(".toast-ok", 15)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let toast = browser.text_of(".toast-ok", 15).await;
     assert!(toast.contains("is now an admin"), "{toast}");
     browser
         .wait_until(&format!("document.querySelector('tr[data-user-id={id}] td.col-type')?.textContent === 'Admin'"), 10)
@@ -347,23 +332,13 @@ async fn detail_role_change_removal_and_the_audit_page() {
     click_button(&browser, "Remove from a workspace").await;
     browser.select("#remove-workspace", &ws2[1]).await;
     click_button(&browser, "Review").await;
-    let review = browser
-        .wait_for("dialog[open] .review", 10)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let review = browser.text_of("dialog[open] .review", 10).await;
     assert!(
         review.contains(&format!("{name2} will be removed from")),
         "{review}"
     );
     click_button(&browser, "Confirm").await;
-    let toast = browser
-        .wait_for(".toast-ok", 15)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let toast = browser.text_of(".toast-ok", 15).await;
     assert!(
         toast.starts_with(&format!("Removed {name2} from")),
         "{toast}"
@@ -406,12 +381,7 @@ async fn inviting_a_guest_and_field_errors() {
     // A bad address is caught next to the field, before anything is sent.
     browser.type_into("#invite-emails", "not-an-email").await;
     click_button(&browser, "Review").await;
-    let err = browser
-        .wait_for("#invite-emails-error", 10)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let err = browser.text_of("#invite-emails-error", 10).await;
     assert!(err.contains("not a valid email"), "{err}");
     let calls: Value = reqwest_json(&format!("{}_sandbox/calls", roster.sandbox)).await;
     assert!(
@@ -447,18 +417,13 @@ async fn inviting_a_guest_and_field_errors() {
     screenshot_both(&browser, "invite").await;
     browser.assert_accessible("the invite form").await;
     click_button(&browser, "Review").await;
-    let review = browser.wait_for(".review", 10).await.text().await.unwrap();
+    let review = browser.text_of(".review", 10).await;
     assert!(
         review.contains("as a multi-channel guest") && review.contains("will be disabled on"),
         "{review}"
     );
     click_button(&browser, "Send invitations").await;
-    let result = browser
-        .wait_for(".result-ok", 15)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let result = browser.text_of(".result-ok", 15).await;
     assert!(
         result.contains("Invited casey.contractor@agency.example"),
         "{result}"
@@ -474,12 +439,7 @@ async fn inviting_a_guest_and_field_errors() {
         .await;
     click_button(&browser, "Review").await;
     click_button(&browser, "Send invitations").await;
-    let err = browser
-        .wait_for("#invite-emails-error", 10)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let err = browser.text_of("#invite-emails-error", 10).await;
     assert!(err.contains("already a member of that workspace"), "{err}");
     // The browser logs the 422 it received; nothing else may be in the console.
     let errors = browser.console_errors().await;
@@ -539,13 +499,20 @@ async fn the_help_desk_sees_less_and_cannot_remove() {
     )
     .await;
     browser.wait_for(".page-user h2.detail-name", 15).await;
-    let buttons = browser.texts(".detail-actions button").await;
+    let buttons = browser
+        .texts(".detail-actions button:not([disabled])")
+        .await;
     assert!(
         !buttons
             .iter()
             .any(|b| b == "Remove from a workspace" || b == "Change role"),
         "{buttons:?}"
     );
+    // They are shown greyed out, with the reason.
+    let greyed = browser.texts(".detail-actions button[disabled]").await;
+    assert!(greyed.iter().any(|b| b == "Change role"), "{greyed:?}");
+    let why = browser.text_of("[data-testid=unavailable]", 5).await;
+    assert!(why.contains("Not part of your role:"), "{why}");
     let page = browser.eval("return document.body.innerText").await;
     assert!(!page.as_str().unwrap().contains("@larkspur.example"));
     browser.assert_no_console_errors("as the help desk").await;

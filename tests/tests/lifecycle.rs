@@ -14,12 +14,7 @@ async fn open(browser: &Browser, roster: &Roster, path: &str) {
 }
 
 async fn toast(browser: &Browser) -> String {
-    let text = browser
-        .wait_for(".toast-ok", 20)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let text = browser.text_of(".toast-ok", 20).await;
     // The next toast is told apart from this one.
     browser
         .eval("document.querySelectorAll('.toast-ok').forEach(t => t.remove()); return null")
@@ -86,12 +81,7 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
         .wait_for("dialog[open] input[name=sign-out-devices]", 10)
         .await;
     browser.click_text("button", "Review").await;
-    let review = browser
-        .wait_for("dialog[open] .review", 10)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let review = browser.text_of("dialog[open] .review", 10).await;
     assert!(
         review.contains(&format!("{name} will be signed out of every device")),
         "{review}"
@@ -111,12 +101,7 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
     // Offboard: deactivated on the whole org; then reactivated.
     browser.click_text("button", "Offboard").await;
     browser.click_text("button", "Review").await;
-    let review = browser
-        .wait_for("dialog[open] .review", 10)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let review = browser.text_of("dialog[open] .review", 10).await;
     assert!(
         review.contains(&format!("{name} will be deactivated on every workspace")),
         "{review}"
@@ -128,11 +113,19 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
     let user = browser.api(&format!("/api/users/{id}")).await;
     assert_eq!(user["status"], "deactivated", "{user}");
     browser.click_text("button", "Reactivate").await;
+    let address = format!("back.{}@larkspur.example", id.to_lowercase());
+    browser.type_into("#reactivate-email", &address).await;
     browser.click_text("button", "Review").await;
+    let review = browser.text_of("dialog[open] .review", 10).await;
+    assert!(
+        review.contains(&format!("Their address becomes {address}")),
+        "{review}"
+    );
     browser.click_text("button", "Confirm").await;
     toast(&browser).await;
     let user = browser.api(&format!("/api/users/{id}")).await;
     assert_eq!(user["status"], "active", "{user}");
+    assert_eq!(user["email"], address.as_str(), "{user}");
 
     // The audit log has each, under its own name.
     let audit = browser.api(&format!("/api/audit?target={id}")).await;
@@ -158,11 +151,20 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
     let (desk_id, _) = signed_in_member(&browser).await;
     open(&browser, &roster, &format!("/users/{desk_id}")).await;
     browser.wait_for("#sessions-h ~ table tbody tr", 20).await;
-    let buttons = browser.texts(".detail-actions button").await;
+    let buttons = browser
+        .texts(".detail-actions button:not([disabled])")
+        .await;
     assert!(
         !buttons.iter().any(|b| b == "Sign out" || b == "Offboard"),
         "{buttons:?}"
     );
+    let why = browser.text_of("[data-testid=unavailable]", 5).await;
+    assert!(
+        why.contains("Needs a role that covers every workspace: Sign out"),
+        "{why}"
+    );
+    assert!(why.contains("Offboard"), "{why}");
+    browser.screenshot("unavailable-light").await;
     let ends = browser.texts("#sessions-h ~ table tbody tr button").await;
     assert!(
         ends.iter().all(|b| b == "End") && !ends.is_empty(),
@@ -191,7 +193,7 @@ async fn approving_and_denying_invite_requests() {
     browser.wait_for(".request-card", 30).await;
     let waiting = browser.api("/api/invite-requests").await;
     let pending = waiting["pending"].as_u64().unwrap();
-    assert!(pending >= 2, "{waiting}");
+    assert!(pending >= 4, "{waiting}");
     // The navigation counts them.
     browser
         .wait_until(
@@ -208,12 +210,7 @@ async fn approving_and_denying_invite_requests() {
     browser
         .click_text("li[contains(@class, 'request-card')]//button", "Approve")
         .await;
-    let review = browser
-        .wait_for(".request-card .review", 10)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let review = browser.text_of(".request-card .review", 10).await;
     assert!(review.contains(&email), "{review}");
     browser.click_text("button", "Approve and invite").await;
     let said = toast(&browser).await;
@@ -231,6 +228,22 @@ async fn approving_and_denying_invite_requests() {
         .api(&format!("/api/users?q={}", email.replace('@', "%40")))
         .await;
     assert_eq!(found["total"], 1, "{found}");
+
+    // A second approval, of the next one waiting.
+    browser
+        .click_text("li[contains(@class, 'request-card')]//button", "Approve")
+        .await;
+    browser.click_text("button", "Approve and invite").await;
+    toast(&browser).await;
+    browser
+        .wait_until(
+            &format!(
+                "document.querySelector('.count-badge')?.textContent === '{}'",
+                pending - 2
+            ),
+            15,
+        )
+        .await;
 
     // Deny the next with a reason; the Denied list shows it.
     browser

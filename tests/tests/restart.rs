@@ -13,6 +13,32 @@ use serde_json::{Value, json};
 const SCALE: f64 = 20.0;
 const ROWS: usize = 60;
 
+/// Waits (`secs` at most) until job `id` has run `rows` rows.
+async fn until_done(client: &RosterClient, id: i64, rows: u64, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let job = client.get(&format!("/api/jobs/{id}")).await;
+        if job["job"]["counts"]["done"].as_u64().unwrap() >= rows {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{}", job["job"]);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The sandbox's own count of `method`: calls it `handled` (ran) or received (`calls`).
+async fn sandbox_count(http: &reqwest::Client, base: &str, which: &str, method: &str) -> u64 {
+    let counts: Value = http
+        .get(format!("{base}_sandbox/{which}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    counts[method].as_u64().unwrap_or(0)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_roster_process_resumes_the_job_and_runs_every_row_once() {
     let _turn = one_at_a_time().await;
@@ -53,24 +79,10 @@ async fn a_killed_roster_process_resumes_the_job_and_runs_every_row_once() {
     let id = created["job"]["id"].as_i64().unwrap();
 
     // Past the burst, into the paced part; then SIGKILL, no shutdown of any kind.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let job = client.get(&format!("/api/jobs/{id}")).await;
-        if job["job"]["counts"]["done"].as_u64().unwrap() >= 25 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{}", job["job"]);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_done(&client, id, 25, 30).await;
     drop(first);
-    let sandbox_counts = |path: &'static str| {
-        let http = http.clone();
-        let url = format!("{sandbox_base}_sandbox/{path}");
-        async move {
-            let counts: Value = http.get(url).send().await.unwrap().json().await.unwrap();
-            counts["admin.users.invite"].as_u64().unwrap_or(0)
-        }
-    };
+    let sandbox_counts =
+        |which: &'static str| sandbox_count(&http, &sandbox_base, which, "admin.users.invite");
     let run_at_kill = sandbox_counts("handled").await;
     assert!(
         (25..ROWS as u64).contains(&run_at_kill),
@@ -79,15 +91,7 @@ async fn a_killed_roster_process_resumes_the_job_and_runs_every_row_once() {
 
     let (_second, url) = serve(&config);
     let client = RosterClient::new(url);
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let job = loop {
-        let job = client.get(&format!("/api/jobs/{id}")).await;
-        if job["job"]["state"] == "finished" {
-            break job;
-        }
-        assert!(Instant::now() < deadline, "{}", job["job"]);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let job = finished(&client, id).await;
     let states: Vec<&str> = job["operations"]
         .as_array()
         .unwrap()
@@ -199,24 +203,10 @@ async fn a_killed_roster_process_finishes_a_bulk_offboarding_deactivating_each_p
         .await;
     assert_eq!(status, 201, "{created}");
     let id = created["job"]["id"].as_i64().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let job = client.get(&format!("/api/jobs/{id}")).await;
-        if job["job"]["counts"]["done"].as_u64().unwrap() >= 15 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{}", job["job"]);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_done(&client, id, 15, 60).await;
     drop(first);
-    let deletes = |path: &'static str| {
-        let http = http.clone();
-        let url = format!("{sandbox_base}_sandbox/{path}");
-        async move {
-            let counts: Value = http.get(url).send().await.unwrap().json().await.unwrap();
-            counts["scim.users.delete"].as_u64().unwrap_or(0)
-        }
-    };
+    let deletes =
+        |which: &'static str| sandbox_count(&http, &sandbox_base, which, "scim.users.delete");
     let run_at_kill = deletes("handled").await;
     assert!(
         (15..PEOPLE as u64).contains(&run_at_kill),

@@ -106,7 +106,7 @@ async fn unknown_routes_get_the_app_and_unknown_api_routes_get_json() {
         .goto(&format!("{}/no/such/page", roster.url))
         .await
         .unwrap();
-    let heading = browser.wait_for("main h1", 30).await.text().await.unwrap();
+    let heading = browser.text_of("main h1", 30).await;
     assert_eq!(heading, "Page not found");
     browser
         .assert_no_console_errors("on the not-found page")

@@ -7,7 +7,7 @@ use roster_api::{Permission, Presence, UserDetail, UserStatus, UserType};
 
 use super::{
     actions::ActionDialog,
-    changes::{ChangeKind, KINDS},
+    changes::{ChangeKind, KINDS, Unavailable},
     sessions::{self, SessionsSection},
 };
 use crate::{
@@ -93,22 +93,49 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> i
     // The changes the role may make to this person; a closure, so the buttons appear once
     // the session (who is asking, read-only or not) has loaded, even if the user's detail
     // came first.
+    // The changes that apply to this person: those the role can make as buttons, the others
+    // greyed out with the reason under them. A closure, so the buttons appear once the
+    // session (who is asking, read-only or not) has loaded, even if the detail came first.
     let actions = {
         let u = u.clone();
         move || {
-            let changeable = session.writable();
-            KINDS
+            if !session.writable() {
+                return ().into_any();
+            }
+            let kinds: Vec<&'static ChangeKind> = KINDS
                 .into_iter()
-                .filter(|kind| {
-                    changeable
-                        && session.can(kind.permission)
-                        && !(kind.bulk_places)(&session).is_empty()
-                        && (kind.applies_to)(&u)
+                .filter(|kind| (kind.applies_to)(&u))
+                .collect();
+            let mut why: Vec<(Unavailable, Vec<&'static str>)> = Vec::new();
+            let buttons = kinds
+                .into_iter()
+                .map(|kind| match kind.availability(&session) {
+                    Ok(()) => view! {
+                        <button type="button" class="button" on:click=move |_| action.set(Some(kind))>{kind.button}</button>
+                    }
+                    .into_any(),
+                    Err(reason) => {
+                        match why.iter_mut().find(|(r, _)| *r == reason) {
+                            Some((_, names)) => names.push(kind.button),
+                            None => why.push((reason, vec![kind.button])),
+                        }
+                        view! {
+                            <button type="button" class="button" disabled=true aria-describedby="unavailable-why"
+                                title=reason.label()>{kind.button}</button>
+                        }
+                        .into_any()
+                    }
                 })
-                .map(|kind| view! {
-                    <button type="button" class="button" on:click=move |_| action.set(Some(kind))>{kind.button}</button>
-                })
-                .collect_view()
+                .collect_view();
+            let hint = (!why.is_empty()).then(|| {
+                let text = why
+                    .iter()
+                    .map(|(reason, names)| format!("{}: {}.", reason.label(), names.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                view! { <p class="hint unavailable" id="unavailable-why" data-testid="unavailable">{text}</p> }
+            });
+            view! { {buttons}{hint} }.into_any()
         }
     };
     let local_time = d.timezone_offset.map(|offset| {

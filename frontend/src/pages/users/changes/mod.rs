@@ -34,6 +34,38 @@ pub const KINDS: [&ChangeKind; 8] = [
     &reactivate::REACTIVATE,
 ];
 
+/// Why the role cannot make a kind of change at all, if it cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// The role lacks its permission.
+    NotInRole,
+    /// It reaches beyond the role's workspaces.
+    NeedsEveryWorkspace,
+}
+
+impl Unavailable {
+    /// The reason, as the detail lists it before the kinds.
+    pub fn label(self) -> &'static str {
+        match self {
+            Unavailable::NotInRole => "Not part of your role",
+            Unavailable::NeedsEveryWorkspace => "Needs a role that covers every workspace",
+        }
+    }
+}
+
+impl ChangeKind {
+    /// Whether the role can make this kind of change anywhere.
+    pub fn availability(&self, session: &Session) -> Result<(), Unavailable> {
+        if !session.can(self.permission) {
+            Err(Unavailable::NotInRole)
+        } else if (self.bulk_places)(session).is_empty() {
+            Err(Unavailable::NeedsEveryWorkspace)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Whether the account is not deactivated (only reactivation applies to one that is).
 fn active(u: &UserSummary) -> bool {
     u.status != roster_api::UserStatus::Deactivated
