@@ -70,6 +70,12 @@ impl Session {
         Permission::WRITES.into_iter().any(|p| self.can(p))
     }
 
+    /// Whether the role covers every workspace (org-wide roles, and changes that reach a
+    /// person's whole account).
+    pub fn covers_every_workspace(&self) -> bool {
+        self.me().is_some_and(|m| m.workspaces.is_none())
+    }
+
     /// Whether `field` is hidden from the role.
     pub fn hides(&self, field: Field) -> bool {
         self.me().is_none_or(|m| m.hides(field))

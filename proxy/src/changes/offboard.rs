@@ -5,7 +5,7 @@
 use roster_api::{Operation, Permission, UserStatus, UserType, WorkspaceRole};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, name_of};
+use super::{Boxed, Change, Ctx, Names, Tense, name_of};
 use crate::{
     AppState,
     directory::{self, DirUser, unix_now},
@@ -38,10 +38,7 @@ impl Change for Offboard {
     type Call = ScimDeactivate;
 
     fn names(&self) -> Names<'_> {
-        Names {
-            place: Place::Org,
-            person: Person::User(&self.user),
-        }
+        Names::account(&self.user)
     }
 
     fn method(&self) -> SlackMethod {

@@ -4,7 +4,7 @@
 use roster_api::{Field, Operation, Permission, UserStatus};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, name_of, valid_email};
+use super::{Boxed, Change, Ctx, Names, Tense, name_of, valid_email};
 use crate::{
     AppState,
     directory::{self, DirUser},
@@ -29,10 +29,7 @@ impl Change for Reactivate {
     type Call = ScimReactivate;
 
     fn names(&self) -> Names<'_> {
-        Names {
-            place: Place::Org,
-            person: Person::User(&self.user),
-        }
+        Names::account(&self.user)
     }
 
     fn method(&self) -> SlackMethod {

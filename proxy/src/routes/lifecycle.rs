@@ -19,20 +19,8 @@ use crate::{
     changes::{device_of, guest_type, sessions_on},
     error::AppError,
     policy::{Caller, Denied, Field, Permission},
-    slack::{
-        SlackError, messages,
-        methods::{AdminUsersSessionGetSettings, HandledRequest, InviteRequestObject},
-    },
+    slack::methods::{AdminUsersSessionGetSettings, HandledRequest, InviteRequestObject},
 };
-
-/// Why a part of an answer is missing, in words.
-fn warning(what: &str, e: &SlackError) -> String {
-    let reason = e
-        .code()
-        .map(messages::describe)
-        .unwrap_or("Slack could not be reached.");
-    format!("{what} could not be loaded: {reason}")
-}
 
 /// A person's active sessions on the workspaces the role covers (every page, each
 /// workspace asked concurrently), and their own session duration for a role with
@@ -106,7 +94,7 @@ pub async fn sessions(
                         }
                     }),
             ),
-            Err(e) => warnings.push(warning(&format!("Sessions on {workspace}"), &e)),
+            Err(e) => warnings.push(super::not_loaded(&format!("Sessions on {workspace}"), &e)),
         }
     }
     let (duration, duration_known) = match settings {
@@ -120,7 +108,7 @@ pub async fn sessions(
             true,
         ),
         Some(Err(e)) => {
-            warnings.push(warning("The session duration", &e));
+            warnings.push(super::not_loaded("The session duration", &e));
             (None, false)
         }
     };
@@ -189,7 +177,7 @@ pub async fn invite_requests(
                     );
                 }
             }
-            Err(e) => warnings.push(warning(&format!("Requests on {w}"), &e)),
+            Err(e) => warnings.push(super::not_loaded(&format!("Requests on {w}"), &e)),
         }
     }
     if query.state != RequestState::Pending {
@@ -207,7 +195,7 @@ pub async fn invite_requests(
                         (w.clone(), query.state, invite_request, actor)
                     },
                 )),
-                Err(e) => warnings.push(warning(&format!("Requests on {w}"), &e)),
+                Err(e) => warnings.push(super::not_loaded(&format!("Requests on {w}"), &e)),
             }
         }
     }

@@ -178,6 +178,15 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(openapi().as_ref().clone())
 }
 
+/// A part of an answer Slack could not give, in words: "Presence could not be loaded: …".
+pub(crate) fn not_loaded(what: &str, e: &crate::slack::SlackError) -> String {
+    let reason = e
+        .code()
+        .map(crate::slack::messages::describe)
+        .unwrap_or("Slack could not be reached.");
+    format!("{what} could not be loaded: {reason}")
+}
+
 /// A query string that cannot be read, as a 400 in Roster's error shape.
 pub(crate) fn bad_query(e: QueryRejection) -> AppError {
     AppError::Malformed(format!("The query string is not valid: {}", e.body_text()))

@@ -318,13 +318,8 @@ pub async fn detail(
     );
 
     let mut warnings = Vec::new();
-    let mut describe_failure = |what: &str, e: &crate::slack::SlackError| {
-        let reason = e
-            .code()
-            .map(crate::slack::messages::describe)
-            .unwrap_or("Slack could not be reached.");
-        warnings.push(format!("{what} could not be loaded: {reason}"));
-    };
+    let mut describe_failure =
+        |what: &str, e: &crate::slack::SlackError| warnings.push(super::not_loaded(what, e));
     let profile = match info {
         Ok(reply) => reply.user.unwrap_or_default(),
         Err(e) => {

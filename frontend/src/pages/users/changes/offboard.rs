@@ -27,7 +27,7 @@ pub static OFFBOARD: ChangeKind = ChangeKind {
 
 /// The whole org, for a role that covers every workspace (no other may offboard).
 pub(super) fn whole_org(session: &Session) -> Vec<(String, String)> {
-    if session.me().is_some_and(|m| m.workspaces.is_none()) {
+    if session.covers_every_workspace() {
         vec![(
             ORG_WIDE.to_string(),
             "Every workspace of the org".to_string(),

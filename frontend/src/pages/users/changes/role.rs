@@ -58,11 +58,6 @@ fn is_guest(user: &UserSummary) -> bool {
     )
 }
 
-/// Whether the role covers every workspace, and so may set org-wide roles.
-fn org_wide(session: &Session) -> bool {
-    session.me().is_some_and(|m| m.workspaces.is_none())
-}
-
 /// Change role on one workspace or org-wide.
 #[component]
 fn RoleForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
@@ -73,7 +68,7 @@ fn RoleForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
             .me()
             .is_some_and(|m| m.workspaces.as_ref().is_none_or(|w| w.contains(id)))
     });
-    if org_wide(&session) {
+    if session.covers_every_workspace() {
         options.insert(0, (ORG_WIDE.to_string(), "The whole org".to_string()));
     }
     let workspace = RwSignal::new(first_value(&options));
@@ -131,7 +126,7 @@ fn RoleForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
 /// Every workspace, and the whole org for a role that covers it.
 fn bulk_places(session: &Session) -> Vec<(String, String)> {
     let mut places = every_workspace(session);
-    if org_wide(session) {
+    if session.covers_every_workspace() {
         places.insert(0, (ORG_WIDE.to_string(), "The whole org".to_string()));
     }
     places

@@ -27,7 +27,7 @@ pub static SIGN_OUT: ChangeKind = ChangeKind {
 /// Changes to the account act wherever the person is, so only a role that covers every
 /// workspace makes them (a narrower one ends sessions one by one on its workspaces).
 pub(super) fn account(session: &Session) -> Vec<(String, String)> {
-    if session.me().is_some_and(|m| m.workspaces.is_none()) {
+    if session.covers_every_workspace() {
         vec![(
             ORG_WIDE.to_string(),
             "Wherever they are signed in".to_string(),
