@@ -33,7 +33,7 @@ pub use lifecycle::{
 pub use roles::{Field, Permission};
 pub use status::{DemoRole, Me, Mode, ServerStatus};
 pub use users::{
-    SortDir, SortKey, SyncState, SyncStatus, UserQuery, UserStatus, UserSummary, UserType,
-    UsersPage,
+    EmailLookup, EmailMatch, EmailMatches, SortDir, SortKey, SyncState, SyncStatus, UserQuery,
+    UserStatus, UserSummary, UserType, UsersPage,
 };
 pub use workspaces::{CHANNEL_SEARCH_LIMIT, Workspace};

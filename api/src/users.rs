@@ -311,6 +311,40 @@ pub struct UsersPage {
     pub sync: SyncStatus,
 }
 
+/// `POST /api/users/by-email`: find people by their complete email addresses, such as a
+/// list of leavers from HR. Addresses go in the body, not the URL, so they stay out of
+/// access logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmailLookup {
+    /// At most [`EmailLookup::MAX_EMAILS`] addresses; case does not matter.
+    pub emails: Vec<String>,
+}
+
+impl EmailLookup {
+    /// Most addresses one lookup takes: as many as a job holds.
+    pub const MAX_EMAILS: usize = crate::MAX_JOB_OPERATIONS;
+}
+
+/// One address of an [`EmailLookup`] and the person it belongs to, if that person is on a
+/// workspace the caller covers. An address nobody has and one outside the caller's
+/// workspaces read the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmailMatch {
+    /// The address as asked, trimmed.
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserSummary>,
+}
+
+/// The answer to an [`EmailLookup`], in the order asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmailMatches {
+    pub matches: Vec<EmailMatch>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

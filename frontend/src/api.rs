@@ -1,10 +1,11 @@
 //! The only place the app talks HTTP: one typed function per proxy endpoint.
 
 use roster_api::{
-    ActionResult, AssignRequest, AuditPage, AuditQuery, Channel, DemoRole, DryRun, ErrorBody,
-    ExpirationRequest, InviteRequest, InviteRequestList, InviteRequestQuery, JobCreateQuery,
-    JobDetail, JobEvent, JobList, JobRequest, JobSummary, Me, Operation, RemoveRequest,
-    RoleRequest, ServerStatus, Sessions, UserDetail, UserQuery, UsersPage, Workspace,
+    ActionResult, AssignRequest, AuditPage, AuditQuery, Channel, DemoRole, DryRun, EmailLookup,
+    EmailMatches, ErrorBody, ExpirationRequest, InviteRequest, InviteRequestList,
+    InviteRequestQuery, JobCreateQuery, JobDetail, JobEvent, JobList, JobRequest, JobSummary, Me,
+    Operation, RemoveRequest, RoleRequest, ServerStatus, Sessions, UserDetail, UserQuery,
+    UsersPage, Workspace,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
@@ -197,6 +198,11 @@ pub fn users_csv_url(query: &UserQuery) -> String {
 /// `GET /api/users/{id}`.
 pub async fn user(id: &str) -> Result<UserDetail, ApiError> {
     get(&format!("/api/users/{}", encode(id))).await
+}
+
+/// `POST /api/users/by-email`.
+pub async fn users_by_email(lookup: &EmailLookup) -> Result<EmailMatches, ApiError> {
+    post("/api/users/by-email", lookup).await
 }
 
 /// `GET /api/workspaces`.

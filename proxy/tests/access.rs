@@ -711,3 +711,94 @@ fn the_example_configuration_is_valid() {
     assert_eq!(names, ["org-admin", "helpdesk", "auditor"]);
     assert!(config.roles[1].invite_guests_only);
 }
+
+#[tokio::test]
+async fn people_are_found_by_complete_address_only_on_the_callers_workspaces() {
+    let mut app_options = Options::default();
+    // Workspaces are known only once the sandbox is up: the roles name the first one.
+    let probe = spawn_app(Options::default()).await;
+    let inside = probe.workspace(0);
+    drop(probe);
+    app_options.roles = Some(parse_roles(&format!(
+        r#"
+[[roles]]
+name = "org-admin"
+permissions = ["users.read", "users.read_sensitive"]
+workspaces = "all"
+
+[[roles]]
+name = "regional"
+permissions = ["users.read"]
+workspaces = ["{inside}"]
+
+[[roles]]
+name = "desk"
+permissions = ["users.read"]
+workspaces = ["{inside}"]
+hidden_fields = ["email"]
+"#
+    )));
+    let app = spawn_app(app_options).await;
+    assert_eq!(app.workspace(0), inside, "the same seeded org");
+    let on = |u: &roster_proxy::directory::DirUser, w: &str| {
+        u.memberships.iter().any(|m| m.workspace == w)
+    };
+    let both = app.find(|u| u.summary.email.is_some() && on(u, &inside) && u.memberships.len() > 1);
+    let outside = app.find(|u| u.summary.email.is_some() && !on(u, &inside));
+    let both_email = both.summary.email.clone().unwrap();
+    let outside_email = outside.summary.email.clone().unwrap();
+    let partial = both_email.split('@').next().unwrap().to_string();
+    let emails = json!({"emails": [
+        format!("  {}  ", both_email.to_uppercase()),
+        outside_email,
+        "nobody@nowhere.example",
+        partial,
+    ]});
+    let slack_calls = || -> u64 { app.sandbox.sandbox.handled_counts().values().sum() };
+    let before = slack_calls();
+
+    let (status, body) = app.post("/api/users/by-email", emails.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let matches = body["matches"].as_array().unwrap();
+    assert_eq!(matches.len(), 4);
+    assert_eq!(matches[0]["email"], both_email.to_uppercase(), "trimmed");
+    assert_eq!(matches[0]["user"]["id"], both.summary.id.as_str());
+    assert_eq!(matches[1]["user"]["id"], outside.summary.id.as_str());
+    assert!(matches[2].get("user").is_none(), "{body}");
+    assert!(
+        matches[3].get("user").is_none(),
+        "part of an address: {body}"
+    );
+
+    // Limited to one workspace: the person elsewhere reads exactly like nobody, and the
+    // person found shows only the role's workspace.
+    let (status, body) = app
+        .post_as("regional", "/api/users/by-email", emails.clone())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let matches = body["matches"].as_array().unwrap();
+    assert_eq!(matches[0]["user"]["id"], both.summary.id.as_str());
+    assert_eq!(matches[0]["user"]["workspaces"], json!([inside]));
+    assert_eq!(matches[1], json!({"email": outside_email}));
+    assert_eq!(matches[2], json!({"email": "nobody@nowhere.example"}));
+
+    // A role that may not see addresses may not look people up by them.
+    let (status, body) = app.post_as("desk", "/api/users/by-email", emails).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("email"),
+        "{body}"
+    );
+
+    // Too many addresses: refused as a whole.
+    let many: Vec<String> = (0..=roster_api::EmailLookup::MAX_EMAILS)
+        .map(|i| format!("p{i}@x.example"))
+        .collect();
+    let (status, body) = app
+        .post("/api/users/by-email", json!({"emails": many}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "emails", "{body}");
+    // The lookup reads Roster's directory, not Slack.
+    assert_eq!(slack_calls(), before, "Slack was called");
+}

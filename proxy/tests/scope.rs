@@ -1044,6 +1044,7 @@ async fn a_restricted_role_gets_the_same_answers_whatever_lies_outside_its_scope
         .collect();
     let covered: BTreeSet<&str> = [
         "/api/changes",
+        "/api/users/by-email",
         "/api/users/invite",
         "/api/users/{id}/assign",
         "/api/users/{id}/remove",
@@ -1061,6 +1062,15 @@ async fn a_restricted_role_gets_the_same_answers_whatever_lies_outside_its_scope
 
     let ops = operations(&world);
     for role in RESTRICTED {
+        // Looking people up by address: the outside people's addresses read like nobody's.
+        both(
+            &world,
+            role,
+            "post",
+            "/api/users/by-email",
+            Some(&json!({"emails": [ONLY_B_EMAIL, ONLY_B_DEACTIVATED_EMAIL, "nobody@nowhere.example"]})),
+        )
+        .await;
         // Dry runs: every candidate at once, then each one alone.
         both(
             &world,

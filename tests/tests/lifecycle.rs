@@ -170,6 +170,34 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
         ends.iter().all(|b| b == "End") && !ends.is_empty(),
         "{ends:?}"
     );
+    // Ending every session it can see is one confirmation, and each is audited.
+    let count = ends.len();
+    assert!(count >= 2, "{ends:?}");
+    browser.click_text("button", "End all").await;
+    let review = browser.text_of(".detail-section .review", 10).await;
+    assert!(
+        review.contains(&format!("all {count} sessions listed will end")),
+        "{review}"
+    );
+    browser
+        .click_text("button", &format!("End {count} sessions"))
+        .await;
+    let said = toast(&browser).await;
+    assert!(said.contains(&format!("{count} sessions ended.")), "{said}");
+    browser
+        .wait_until(
+            "document.body.innerText.includes('Not signed in anywhere on your workspaces.')",
+            20,
+        )
+        .await;
+    let audit = browser.api(&format!("/api/audit?target={desk_id}")).await;
+    let ended = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "end_session" && e["outcome"] == "ok")
+        .count();
+    assert_eq!(ended, count, "{audit}");
     browser
         .assert_no_console_errors("during sessions, sign-out, offboarding and reactivation")
         .await;
@@ -263,6 +291,135 @@ async fn approving_and_denying_invite_requests() {
         .await;
     browser
         .assert_no_console_errors("while answering invite requests")
+        .await;
+    browser.close().await;
+}
+
+/// Active members with an address and no seat above member, as many as asked.
+async fn plain_members(browser: &Browser, n: usize, skip: usize) -> Vec<(String, String)> {
+    let page = browser
+        .api("/api/users?type=member&status=active&limit=200")
+        .await;
+    page["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["email"].is_string())
+        .skip(skip)
+        .take(n)
+        .map(|u| {
+            (
+                u["id"].as_str().unwrap().to_string(),
+                u["email"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offboarding_a_list_of_leavers_and_signing_out_a_selection_as_jobs() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "300", "--seed", "13"]);
+    let browser = Browser::start().await;
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 30).await;
+
+    // HR's list of leavers: three people of the org and one address nobody has.
+    let leavers = plain_members(&browser, 3, 0).await;
+    assert_eq!(leavers.len(), 3);
+    let mut csv = String::from("Name,Email,Manager\n");
+    for (i, (_, email)) in leavers.iter().enumerate() {
+        csv.push_str(&format!(
+            "Leaver {i},{},boss@larkspur.example\n",
+            email.to_uppercase()
+        ));
+    }
+    csv.push_str("Stranger,nobody@nowhere.example,boss@larkspur.example\n");
+    browser.click_text("button", "Select by email").await;
+    browser.type_into("dialog[open] #import-text", &csv).await;
+    browser
+        .click_text("dialog[@open]//button", "Find 4 addresses")
+        .await;
+    let summary = browser.text_of("[data-testid=email-summary]", 15).await;
+    assert_eq!(summary, "3 of 4 addresses found on your workspaces.");
+    let missing = browser
+        .texts("ul[aria-label='Addresses not found'] li")
+        .await;
+    assert_eq!(missing, ["nobody@nowhere.example"]);
+    browser.screenshot("select-by-email-light").await;
+    browser.assert_accessible("selecting people by email").await;
+
+    // The people found become the selection, and offboarding them is a job.
+    browser
+        .click_text("dialog[@open]//button", "Select 3 people")
+        .await;
+    browser
+        .wait_until(
+            "document.querySelector('[data-testid=selected-count]')?.textContent === '3 selected'",
+            10,
+        )
+        .await;
+    browser.click_text("dialog[@open]//label", "Offboard").await;
+    browser.click_text("dialog[@open]//button", "Check").await;
+    let summary = browser.text_of("[data-testid=bulk-summary]", 20).await;
+    assert!(
+        summary.starts_with("3 changes will run, 0 will fail."),
+        "{summary}"
+    );
+    browser
+        .click_text("dialog[@open]//button", "Run 3 changes")
+        .await;
+    browser.wait_for_finished_job().await;
+    for (id, _) in &leavers {
+        let user = browser.api(&format!("/api/users/{id}")).await;
+        assert_eq!(user["status"], "deactivated", "{user}");
+        let sessions = browser.api(&format!("/api/users/{id}/sessions")).await;
+        assert_eq!(sessions["sessions"], Value::Array(vec![]), "{sessions}");
+    }
+
+    // Sign two other people out of their phones, from a selection made in the table.
+    open(&browser, &roster, "/users?type=member&status=active").await;
+    browser.wait_for("tr[data-user-id]", 30).await;
+    let ids: Vec<String> = browser
+        .eval("return [...document.querySelectorAll('tr[data-user-id]')].slice(0, 2).map(r => r.dataset.userId)")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    for id in &ids {
+        browser
+            .click(&format!("tr[data-user-id={id:?}] input[type=checkbox]"))
+            .await;
+    }
+    browser.click_text("button", "Bulk action").await;
+    browser
+        .click_text("dialog[@open]//label", "Sign out of devices")
+        .await;
+    browser
+        .click_text("dialog[@open]//label", "Phones and tablets only")
+        .await;
+    browser.click_text("dialog[@open]//button", "Check").await;
+    let summary = browser.text_of("[data-testid=bulk-summary]", 20).await;
+    assert!(summary.starts_with("2 changes will run"), "{summary}");
+    browser
+        .click_text("dialog[@open]//button", "Run 2 changes")
+        .await;
+    browser.wait_for_finished_job().await;
+    for id in &ids {
+        let sessions = browser.api(&format!("/api/users/{id}/sessions")).await;
+        let devices: Vec<&str> = sessions["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["device"].as_str().unwrap())
+            .collect();
+        assert!(!devices.contains(&"mobile"), "{id}: {devices:?}");
+    }
+    browser
+        .assert_no_console_errors("offboarding a list and signing out a selection")
         .await;
     browser.close().await;
 }

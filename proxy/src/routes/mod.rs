@@ -108,6 +108,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(me::set_demo_role))
         .routes(routes!(users::list))
         .routes(routes!(users::export))
+        .routes(routes!(users::by_email))
         .routes(routes!(users::detail))
         .routes(routes!(lifecycle::sessions))
         .routes(routes!(lifecycle::invite_requests))

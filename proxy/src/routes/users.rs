@@ -4,11 +4,14 @@ use std::collections::HashMap;
 
 use axum::{
     Json,
-    extract::{Path, Query, State, rejection::QueryRejection},
+    extract::{
+        Path, Query, State,
+        rejection::{JsonRejection, QueryRejection},
+    },
 };
 use roster_api::{
-    Channel, ErrorBody, Membership, Mode, Presence, SortKey, UserDetail, UserQuery, UserSummary,
-    UsersPage,
+    Channel, EmailLookup, EmailMatch, EmailMatches, ErrorBody, Membership, Mode, Presence, SortKey,
+    UserDetail, UserQuery, UserSummary, UsersPage,
 };
 
 use crate::{
@@ -120,6 +123,51 @@ pub async fn list(
         synced_at: state.directory.synced_at(),
         sync: caller.sync_status(state.directory.status()),
     }))
+}
+
+/// People found by their complete email addresses, as the role sees them: a list of
+/// leavers to offboard, say. Only a role that sees email addresses may ask; an address
+/// nobody has and an address of someone outside the role's workspaces answer the same (no
+/// user), and only a complete address matches. Reads the directory; never calls Slack.
+#[utoipa::path(post, path = "/users/by-email", tag = "users", request_body = EmailLookup,
+    responses((status = 200, body = EmailMatches), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn by_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<EmailLookup>, JsonRejection>,
+) -> Result<Json<EmailMatches>, AppError> {
+    if !caller.can(Permission::UsersRead) {
+        return Err(Denied::Permission(Permission::UsersRead).into());
+    }
+    if caller.hides(Field::Email) {
+        return Err(Denied::Field(Field::Email.as_str()).into());
+    }
+    let Json(lookup) = body.map_err(super::bad_json)?;
+    if lookup.emails.len() > EmailLookup::MAX_EMAILS {
+        return Err(AppError::invalid(
+            "emails",
+            format!(
+                "At most {} addresses at once; this list has {}.",
+                EmailLookup::MAX_EMAILS,
+                lookup.emails.len()
+            ),
+        ));
+    }
+    let matches = lookup
+        .emails
+        .into_iter()
+        .map(|email| {
+            let email = email.trim().to_string();
+            let user = Some(email.as_str())
+                .filter(|e| e.contains('@'))
+                .and_then(|e| state.directory.find_email(e))
+                .and_then(|u| caller.view(&u))
+                .map(|u| caller.hide_fields(u.summary));
+            EmailMatch { email, user }
+        })
+        .collect();
+    Ok(Json(EmailMatches { matches }))
 }
 
 /// A column of the users export.

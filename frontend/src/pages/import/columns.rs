@@ -112,6 +112,11 @@ pub fn normalize(s: &str) -> String {
         .join(" ")
 }
 
+/// Whether a column named `header` holds email addresses.
+pub fn is_email_header(header: &str) -> bool {
+    Field::Email.headers().contains(&normalize(header).as_str())
+}
+
 /// Matches header names to fields, ignoring case and punctuation.
 pub fn guess_mapping(headers: &[String]) -> Mapping {
     let normalized: Vec<String> = headers.iter().map(|h| normalize(h)).collect();

@@ -1,4 +1,5 @@
-//! Step 1: the file, chosen from disk or pasted.
+//! Step 1: the file, chosen from disk or pasted (also the list of addresses the users
+//! page selects people by).
 
 use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -22,6 +23,8 @@ pub fn FileStep(
     parse_error: Signal<Option<String>>,
     /// Whether the page is checking or starting the job.
     busy: Signal<bool>,
+    /// What the text area shows while empty: the columns expected.
+    placeholder: &'static str,
 ) -> impl IntoView {
     let file_name = RwSignal::new(None::<String>);
     let file_error = RwSignal::new(None::<String>);
@@ -82,7 +85,7 @@ pub fn FileStep(
         <div class="field">
             <label for="import-text">{move || match file_name.get() { Some(n) => format!("Contents of {n}"), None => "Or paste the CSV".to_string() }}</label>
             <textarea id="import-text" rows="6" class="mono" spellcheck="false" prop:disabled=busy
-                placeholder="email,name,workspace,channels,type,expires"
+                placeholder=placeholder
                 prop:value=move || text.get() on:input:target=move |ev| text.set(ev.target().value())></textarea>
             {move || parse_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         </div>

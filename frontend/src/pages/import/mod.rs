@@ -21,10 +21,10 @@ use self::{
     channels::{Lookups, look_up_channels},
     check::{CheckAndRun, Checks},
     columns::{ColumnMapping, Mapping, guess_mapping},
-    file::FileStep,
     preview::RowsPreview,
     rows::{ImportRow, RowContext, RowView, read_row},
 };
+pub use self::{columns::is_email_header, file::FileStep};
 use crate::{csv, format, session::Session};
 
 /// The import page.
@@ -133,7 +133,7 @@ pub fn ImportPage() -> impl IntoView {
             </Show>
             <form class="form form-wide" on:submit=move |ev| ev.prevent_default()>
                 <h2>"1. The file"</h2>
-                <FileStep text title busy parse_error=move || parsed.get().err().map(|e| e.to_string())/>
+                <FileStep text title busy placeholder="email,name,workspace,channels,type,expires" parse_error=move || parsed.get().err().map(|e| e.to_string())/>
                 <Show when=move || !headers.with(Vec::is_empty)>
                     <h2>"2. The columns"</h2>
                     <div class="mapping">

@@ -6,9 +6,11 @@ use leptos_router::{
     NavigateOptions,
     hooks::{use_location, use_navigate},
 };
-use roster_api::{Permission, SortDir, SortKey, UserQuery};
+use roster_api::{Field, Permission, SortDir, SortKey, UserQuery};
 
-use super::{bulk::BulkActionDialog, changes::KINDS, detail::UserDetailView};
+use super::{
+    bulk::BulkActionDialog, by_email::SelectByEmailDialog, changes::KINDS, detail::UserDetailView,
+};
 use crate::{
     api,
     components::{FilterBar, History, Selection, UserTable},
@@ -103,6 +105,7 @@ pub fn UsersPage() -> impl IntoView {
         }
     };
     let bulk_open = RwSignal::new(false);
+    let by_email_open = RwSignal::new(false);
     let bulk_allowed = move || {
         session.writable()
             && KINDS.into_iter().any(|kind| {
@@ -119,6 +122,11 @@ pub fn UsersPage() -> impl IntoView {
                     <a class="button button-quiet" href=move || api::users_csv_url(&query.get()) download="roster-users.csv">
                         "Export CSV"
                     </a>
+                    <Show when=move || bulk_allowed() && !session.hides(Field::Email)>
+                        <button type="button" class="button button-quiet" aria-haspopup="dialog" on:click=move |_| by_email_open.set(true)>
+                            "Select by email…"
+                        </button>
+                    </Show>
                     <Show when=move || session.can(Permission::UsersInvite) && session.writable()>
                         <a class="button" href="/invite">"Invite people"</a>
                     </Show>
@@ -145,6 +153,7 @@ pub fn UsersPage() -> impl IntoView {
                 </div>
             </Show>
             <BulkActionDialog open=bulk_open selection query count=Signal::derive(selected_count)/>
+            <SelectByEmailDialog open=by_email_open selection bulk_open/>
             <div class="users-layout" class:with-panel=move || open_user.get().is_some()>
                 <UserTable query selection on_sort on_open total/>
                 {move || open_user.get().map(|id| view! {

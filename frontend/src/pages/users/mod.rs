@@ -3,6 +3,7 @@
 
 mod actions;
 mod bulk;
+mod by_email;
 pub mod changes;
 mod detail;
 mod list;

@@ -31,25 +31,44 @@ pub fn SessionsSection(id: String) -> impl IntoView {
         let id = fetch_id.clone();
         async move { api::sessions(&id).await }
     });
-    // The session being ended, asked to confirm first.
-    let confirming = RwSignal::new(None::<SessionInfo>);
+    // The sessions being ended (one, or all of them listed), asked to confirm first.
+    let confirming = RwSignal::new(None::<Vec<SessionInfo>>);
     let end = Task::new(move || {
-        let chosen = confirming.get_untracked();
+        let chosen = confirming.get_untracked().unwrap_or_default();
         let user = id.clone();
         async move {
-            let Some(s) = chosen else { return Ok(()) };
-            let operation = Operation::EndSession {
-                user,
-                workspace: s.workspace,
-                session: s.id,
+            let total = chosen.len();
+            let mut last = None;
+            for (done, s) in chosen.into_iter().enumerate() {
+                let operation = Operation::EndSession {
+                    user: user.clone(),
+                    workspace: s.workspace,
+                    session: s.id,
+                };
+                match api::change(&operation).await {
+                    Ok(result) => last = Some(result.message),
+                    Err(e) => {
+                        // What ended stays ended: the list is read again.
+                        if done > 0 {
+                            session.changed();
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            let message = match (total, last) {
+                (1, Some(message)) => message,
+                _ => format!("{total} sessions ended."),
             };
-            let result = api::change(&operation).await?;
-            toasts.push(ToastKind::Success, result.message, None);
+            toasts.push(ToastKind::Success, message, None);
             confirming.try_set(None);
             session.changed();
             Ok(())
         }
     });
+    // A role that covers every workspace signs people out with "Sign out"; a narrower
+    // one ends each session on its workspaces, all at once from here.
+    let can_end_all = move || session.writable() && !session.covers_every_workspace();
     let can_end = move || session.writable();
     let rows = move |list: Vec<SessionInfo>| {
         list.into_iter()
@@ -74,7 +93,7 @@ pub fn SessionsSection(id: String) -> impl IntoView {
                                 <button type="button" class="button button-quiet" aria-label=label.clone()
                                     on:click={
                                         let chosen = chosen.clone();
-                                        move |_| { end.forget(); confirming.set(Some(chosen.clone())) }
+                                        move |_| { end.forget(); confirming.set(Some(vec![chosen.clone()])) }
                                     }>"End"</button>
                             </Show>
                         </td>
@@ -100,7 +119,17 @@ pub fn SessionsSection(id: String) -> impl IntoView {
                         {if found.sessions.is_empty() {
                             view! { <p class="muted">"Not signed in anywhere on your workspaces."</p> }.into_any()
                         } else {
+                            let all = found.sessions.clone();
+                            let count = all.len();
                             view! {
+                                <Show when=move || { can_end_all() && count > 1 }>
+                                    <p>
+                                        <button type="button" class="button button-quiet" on:click={
+                                            let all = all.clone();
+                                            move |_| { end.forget(); confirming.set(Some(all.clone())) }
+                                        }>{format!("End all {count} sessions")}</button>
+                                    </p>
+                                </Show>
                                 <table class="plain">
                                     <thead><tr>
                                         <th scope="col">"Device"</th><th scope="col">"Client"</th>
@@ -116,23 +145,45 @@ pub fn SessionsSection(id: String) -> impl IntoView {
                     }.into_any()
                 }
             }}
-            {move || confirming.get().map(|s| view! {
+            {move || confirming.get().map(|chosen| view! {
                 <div class="review" role="status">
-                    <p><strong>"Please confirm: "</strong>
-                        {format!("the {} session on {} will end; the person signs in again there. Their other sessions stay.",
-                            s.device.label().to_lowercase(), session.workspace_name(&s.workspace))}
-                    </p>
+                    <p><strong>"Please confirm: "</strong>{ending_sentence(&session, &chosen)}</p>
                     {move || end.error().map(|e| view! { <ErrorNotice error=e/> })}
                     <div class="dialog-buttons">
                         <button type="button" class="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
                         <button type="button" class="button button-danger" prop:disabled=move || end.running()
                             on:click=move |_| end.start()>
-                            {move || if end.running() { "Ending…" } else { "End this session" }}
+                            {move || match (end.running(), count_of(confirming)) {
+                                (true, _) => "Ending…".to_string(),
+                                (false, 1) => "End this session".to_string(),
+                                (false, n) => format!("End {n} sessions"),
+                            }}
                         </button>
                     </div>
                 </div>
             })}
         </section>
+    }
+}
+
+/// How many sessions are being confirmed.
+fn count_of(confirming: RwSignal<Option<Vec<SessionInfo>>>) -> usize {
+    confirming.with(|c| c.as_ref().map_or(0, Vec::len))
+}
+
+/// What ending `chosen` does, in words.
+fn ending_sentence(session: &Session, chosen: &[SessionInfo]) -> String {
+    match chosen {
+        [s] => format!(
+            "the {} session on {} will end; the person signs in again there. Their other sessions stay.",
+            s.device.label().to_lowercase(),
+            session.workspace_name(&s.workspace)
+        ),
+        all => format!(
+            "all {} sessions listed will end; the person signs in again on each device. \
+             Sessions on workspaces outside your role are not changed.",
+            all.len()
+        ),
     }
 }
 
