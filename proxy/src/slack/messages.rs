@@ -164,9 +164,43 @@ pub fn describe(code: &str) -> &'static str {
         "cannot_modify_owner" => {
             "Owners can only be changed by an owner, and the Slack account behind Roster is not one."
         }
+        "primary_owner_check_failure" => {
+            "Slack could not confirm this is not the primary owner's account, so it did not deactivate it."
+        }
+        "cannot_modify_gdpr" => {
+            "This account is being erased under a data-protection request, so it can't be changed."
+        }
+        "cannot_make_user_guest" => "Slack can't turn this account into a guest account.",
+        "password_change_not_allowed" => "Slack does not allow passwords to be changed this way.",
         "email_taken" => "Another Slack account already uses that email address.",
         "username_taken" => "Another Slack account already uses that username.",
-        "invalid_request_payload" | "unsupported_version" | "no_filters" => {
+        "email_empty" | "missing_primary_email" => "The account needs an email address.",
+        "email_invalid" | "emails_invalid" | "bad_email_address" => {
+            "Slack did not accept that email address."
+        }
+        "unknown_user" | "missing_user_id" | "cannot_decode_user_id" => "Slack has no such user.",
+        "invalid_authentication" | "missing_authentication" => {
+            "Slack did not accept Roster's token for its user-provisioning (SCIM) API. Ask the Roster administrator to check the token."
+        }
+        "permission_denied" => {
+            "The Slack account behind Roster is not an org admin or owner, or its token lacks the admin permission, so Slack refused."
+        }
+        "non_org_teams_only" => {
+            "Roster's Slack app is installed on one workspace; deactivating and reactivating accounts needs it installed on the whole org."
+        }
+        "plus_teams_only" => {
+            "Deactivating and reactivating accounts needs a Business+ or Enterprise plan."
+        }
+        "too_many_requests" | "resource_locked" => {
+            "Slack asked Roster to slow down. Try again in a minute."
+        }
+        "invalid_request_payload"
+        | "invalid_attribute_format"
+        | "missing_schema_element"
+        | "unsupported_version"
+        | "no_filters"
+        | "bad_endpoint"
+        | "method_not_allowed" => {
             "Slack could not read Roster's request. This is a bug in Roster; please report it."
         }
         // Listing.
@@ -198,7 +232,9 @@ pub fn describe(code: &str) -> &'static str {
     }
 }
 
-/// Every code the Slack reference lists (Web API and SCIM), for tests that no code lacks a sentence.
+/// Every code the Slack reference lists (Web API, and SCIM's for reading, deactivating and
+/// reactivating a user: Roster creates, renames and filters no users and touches no
+/// groups), for tests that no code lacks a sentence.
 pub const DOCUMENTED_CODES: &[&str] = &[
     "access_denied",
     "accesslimited",
@@ -208,10 +244,15 @@ pub const DOCUMENTED_CODES: &[&str] = &[
     "already_in_team_invited_user",
     "already_processed",
     "at_least_one_session_setting_required",
+    "bad_email_address",
+    "bad_endpoint",
     "bots_not_allowed",
+    "cannot_decode_user_id",
     "cannot_disable_bot_user_with_scim",
     "cannot_disable_primary_owner",
     "cannot_invalidate_primary_owner",
+    "cannot_make_user_guest",
+    "cannot_modify_gdpr",
     "cannot_modify_owner",
     "cannot_modify_primary_owner",
     "cannot_reset_bot",
@@ -220,7 +261,10 @@ pub const DOCUMENTED_CODES: &[&str] = &[
     "cannot_set_this_guest_to_regular_at_team_level",
     "deprecated_endpoint",
     "ekm_access_denied",
+    "email_empty",
+    "email_invalid",
     "email_taken",
+    "emails_invalid",
     "enterprise_is_restricted",
     "failed_for_some_users",
     "failed_looking_up_user",
@@ -244,7 +288,9 @@ pub const DOCUMENTED_CODES: &[&str] = &[
     "invalid_arg_name",
     "invalid_arguments",
     "invalid_array_arg",
+    "invalid_attribute_format",
     "invalid_auth",
+    "invalid_authentication",
     "invalid_charset",
     "invalid_cursor",
     "invalid_email",
@@ -263,14 +309,20 @@ pub const DOCUMENTED_CODES: &[&str] = &[
     "json_not_object",
     "limit_required",
     "method_deprecated",
+    "method_not_allowed",
     "method_not_supported_for_channel_type",
+    "missing_authentication",
     "missing_post_type",
+    "missing_primary_email",
+    "missing_schema_element",
     "missing_scope",
+    "missing_user_id",
     "no_active_sessions",
     "no_filters",
     "no_permission",
     "no_perms",
     "no_such_user",
+    "non_org_teams_only",
     "not_allowed_token_type",
     "not_an_admin",
     "not_an_owner",
@@ -279,8 +331,13 @@ pub const DOCUMENTED_CODES: &[&str] = &[
     "not_supported",
     "org_login_required",
     "paid_teams_only",
+    "password_change_not_allowed",
+    "permission_denied",
+    "plus_teams_only",
+    "primary_owner_check_failure",
     "ratelimited",
     "request_timeout",
+    "resource_locked",
     "restricted_action",
     "service_unavailable",
     "session_invalidation_failed",
@@ -293,8 +350,10 @@ pub const DOCUMENTED_CODES: &[&str] = &[
     "team_not_found",
     "token_expired",
     "token_revoked",
+    "too_many_requests",
     "two_factor_setup_required",
     "unable_to_update_existing_sessions",
+    "unknown_user",
     "unsupported_version",
     "upgrade_required",
     "user_already_deleted",

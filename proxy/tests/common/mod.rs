@@ -44,6 +44,8 @@ pub struct Options {
 #[derive(Clone, Copy)]
 pub enum TokenChoice {
     OrgAdmin,
+    /// An org admin who is not an owner.
+    Admin,
     Workspace,
 }
 
@@ -131,6 +133,7 @@ pub async fn spawn_app_on(
 ) -> TestApp {
     let token = match options.token {
         TokenChoice::OrgAdmin => sandbox.sandbox.tokens().org_admin.clone(),
+        TokenChoice::Admin => sandbox.sandbox.tokens().admin.clone(),
         TokenChoice::Workspace => sandbox.sandbox.tokens().workspace.clone(),
     };
     let connected = connect(
