@@ -23,6 +23,9 @@ pub struct ErrorDetail {
     /// The request field the error is about, for forms to show it next to that field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For a refusal on a permission: the one the role lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<crate::Permission>,
 }
 
 impl ErrorBody {
@@ -34,6 +37,7 @@ impl ErrorBody {
                 message: message.into(),
                 slack_error: None,
                 field: None,
+                permission: None,
             },
         }
     }

@@ -12,6 +12,10 @@ pub enum Permission {
     /// 2FA and SSO flags, phone, presence: fields a help desk rarely needs.
     #[serde(rename = "users.read_sensitive")]
     UsersReadSensitive,
+    /// Find a person by their complete email address without being shown addresses, as
+    /// Slack's `users.lookupByEmail` has a scope of its own.
+    #[serde(rename = "users.lookup_by_email")]
+    UsersLookupByEmail,
     #[serde(rename = "users.invite")]
     UsersInvite,
     #[serde(rename = "users.assign")]
@@ -49,9 +53,10 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::UsersRead,
         Permission::UsersReadSensitive,
+        Permission::UsersLookupByEmail,
         Permission::UsersInvite,
         Permission::UsersAssign,
         Permission::UsersRemove,
@@ -87,6 +92,7 @@ impl Permission {
         match self {
             Permission::UsersRead => "users.read",
             Permission::UsersReadSensitive => "users.read_sensitive",
+            Permission::UsersLookupByEmail => "users.lookup_by_email",
             Permission::UsersInvite => "users.invite",
             Permission::UsersAssign => "users.assign",
             Permission::UsersRemove => "users.remove",
@@ -100,6 +106,28 @@ impl Permission {
             Permission::InvitesReview => "invites.review",
             Permission::AuditRead => "audit.read",
             Permission::AuditReadAll => "audit.read_all",
+        }
+    }
+
+    /// What it lets a role do, after "cannot" in a refusal: "change people's roles".
+    pub fn ability(self) -> &'static str {
+        match self {
+            Permission::UsersRead => "see the people of the org",
+            Permission::UsersReadSensitive => "see 2FA, SSO, phone and presence",
+            Permission::UsersLookupByEmail => "find people by their email address",
+            Permission::UsersInvite => "invite people",
+            Permission::UsersAssign => "add people to workspaces",
+            Permission::UsersRemove => "remove people from workspaces",
+            Permission::UsersSetRole => "change people's roles",
+            Permission::UsersSetExpiration => "set when guest accounts expire",
+            Permission::UsersDeactivate => "offboard people",
+            Permission::UsersDeactivateAdmins => "offboard owners and admins",
+            Permission::UsersReactivate => "reactivate accounts",
+            Permission::UsersSessions => "see or end people's sessions",
+            Permission::UsersSessionSettings => "set people's session duration",
+            Permission::InvitesReview => "answer requests for invitations",
+            Permission::AuditRead => "read the audit log",
+            Permission::AuditReadAll => "read everyone's actions in the audit log",
         }
     }
 

@@ -309,6 +309,10 @@ pub struct UsersPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synced_at: Option<i64>,
     pub sync: SyncStatus,
+    /// For a role that may not see addresses but may look people up by one: the user
+    /// whose address is exactly the search text, so the console can say why they match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_by_email: Option<String>,
 }
 
 /// `POST /api/users/by-email`: find people by their complete email addresses, such as a

@@ -4,8 +4,8 @@ use roster_api::{
     ActionResult, AssignRequest, AuditPage, AuditQuery, Channel, DemoRole, DryRun, EmailLookup,
     EmailMatches, ErrorBody, ExpirationRequest, InviteRequest, InviteRequestList,
     InviteRequestQuery, JobCreateQuery, JobDetail, JobEvent, JobList, JobRequest, JobSummary, Me,
-    Operation, RemoveRequest, RoleRequest, ServerStatus, Sessions, UserDetail, UserQuery,
-    UsersPage, Workspace,
+    Operation, Permission, RemoveRequest, RoleRequest, ServerStatus, Sessions, UserDetail,
+    UserQuery, UsersPage, Workspace,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
@@ -26,6 +26,8 @@ pub enum ApiError {
         message: String,
         slack_error: Option<String>,
         field: Option<String>,
+        /// For a refusal on a permission: the one the role lacks.
+        permission: Option<Permission>,
     },
     /// The request did not reach the proxy, or the answer was cut off.
     #[error("Roster could not be reached ({0}). Check your connection and try again.")]
@@ -40,6 +42,30 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Whether sending the same request again would be refused again: the role may not
+    /// (403), the person or thing is not there (404), or the change cannot be made as it
+    /// stands (422). Rate limits, timeouts and Slack being away are worth another try.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Server {
+                status: 403 | 404 | 422,
+                ..
+            }
+        )
+    }
+
+    /// Roster's code for the error and, for a refusal on a permission, that permission:
+    /// what a person passes on to whoever runs Roster.
+    pub fn details(&self) -> Option<(&str, Option<Permission>)> {
+        match self {
+            ApiError::Server {
+                code, permission, ..
+            } => Some((code, *permission)),
+            _ => None,
+        }
+    }
+
     /// The request field the error is about, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
@@ -100,6 +126,7 @@ async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, A
             message: body.error.message,
             slack_error: body.error.slack_error,
             field: body.error.field,
+            permission: body.error.permission,
         },
         None => ApiError::Server {
             status,
@@ -107,6 +134,7 @@ async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, A
             message: format!("Roster answered with HTTP {status}."),
             slack_error: None,
             field: None,
+            permission: None,
         },
     })
 }

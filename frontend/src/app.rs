@@ -9,7 +9,7 @@ use leptos_router::{
 use roster_api::{Mode, Permission};
 
 use crate::{
-    components::{DemoBanner, SyncStatus, ToastRegion, Toasts},
+    components::{DemoBanner, Door, SyncStatus, ToastRegion, Toasts},
     pages::{
         NotFound,
         audit::AuditPage,
@@ -76,12 +76,20 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/users"/> }/>
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/users/:id") view=UserPage/>
-                    <Route path=path!("/invite") view=InvitePage/>
-                    <Route path=path!("/import") view=ImportPage/>
+                    <Route path=path!("/invite") view=|| view! {
+                        <Door title="Invite people" permission=Permission::UsersInvite doing="invite people" writes=true><InvitePage/></Door>
+                    }/>
+                    <Route path=path!("/import") view=|| view! {
+                        <Door title="Import CSV" permission=Permission::UsersInvite doing="invite people" writes=true><ImportPage/></Door>
+                    }/>
                     <Route path=path!("/jobs") view=JobsPage/>
                     <Route path=path!("/jobs/:id") view=JobPage/>
-                    <Route path=path!("/audit") view=AuditPage/>
-                    <Route path=path!("/requests") view=RequestsPage/>
+                    <Route path=path!("/audit") view=|| view! {
+                        <Door title="Audit log" permission=Permission::AuditRead doing="read the audit log"><AuditPage/></Door>
+                    }/>
+                    <Route path=path!("/requests") view=|| view! {
+                        <Door title="Invite requests" permission=Permission::InvitesReview doing="answer requests for invitations"><RequestsPage/></Door>
+                    }/>
                 </Routes>
             </main>
             <ToastRegion/>

@@ -48,6 +48,7 @@ pub fn demo_roles(workspaces: &[Workspace]) -> Vec<RoleConfig> {
             permissions: all(&[
                 UsersRead,
                 UsersReadSensitive,
+                UsersLookupByEmail,
                 UsersInvite,
                 UsersAssign,
                 UsersRemove,
@@ -72,6 +73,7 @@ pub fn demo_roles(workspaces: &[Workspace]) -> Vec<RoleConfig> {
             name: "helpdesk".into(),
             permissions: all(&[
                 UsersRead,
+                UsersLookupByEmail,
                 UsersInvite,
                 UsersSetExpiration,
                 UsersSessions,

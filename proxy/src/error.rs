@@ -105,6 +105,7 @@ impl AppError {
             message,
             slack_error: None,
             field: None,
+            permission: None,
         };
         let text = self.to_string();
         match self {
@@ -119,7 +120,16 @@ impl AppError {
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, detail("not_found", m.clone())),
             AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, detail("unauthenticated", text)),
             AppError::NoRole => (StatusCode::FORBIDDEN, detail("no_role", text)),
-            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, detail("forbidden", text)),
+            AppError::Forbidden(denied) => (
+                StatusCode::FORBIDDEN,
+                ErrorDetail {
+                    permission: match denied {
+                        Denied::Permission(p) => Some(*p),
+                        _ => None,
+                    },
+                    ..detail("forbidden", text)
+                },
+            ),
             AppError::ForbiddenJob(m) => (StatusCode::FORBIDDEN, detail("forbidden", m.clone())),
             AppError::Conflict(m) => (StatusCode::CONFLICT, detail("conflict", m.clone())),
             AppError::CrossSite => (StatusCode::FORBIDDEN, detail("cross_site_request", text)),

@@ -32,7 +32,10 @@ use std::{sync::Arc, time::Duration};
 use axum::{Router, extract::DefaultBodyLimit, middleware::from_fn_with_state};
 use roster_api::{Mode, ServerStatus};
 use tower_http::{
-    request_id::PropagateRequestIdLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
+    compression::{CompressionLayer, CompressionLevel},
+    request_id::PropagateRequestIdLayer,
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -178,11 +181,16 @@ pub fn app(state: AppState) -> Router {
         .is_some_and(|o| o.starts_with("https://"));
 
     // Identity, role and same-origin checks guard the API and the app alike.
-    // Answers about people are never kept by a browser's or a proxy's cache.
-    let mut guarded = routes::api(&state).layer(SetResponseHeaderLayer::if_not_present(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    ));
+    // Answers about people are never kept by a browser's or a proxy's cache. They are
+    // compressed for browsers that accept it (brotli at quality 4: quick enough for answers
+    // made per request; the job events stream is left as it is); the app's files are
+    // compressed once, when built.
+    let mut guarded = routes::api(&state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        ))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)));
     if let Some(web) = &state.web {
         guarded = guarded.merge(web.router());
     }

@@ -314,7 +314,7 @@ impl std::error::Error for NoSuchUser {}
 /// Why an action was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
-    #[error("Your role does not allow this ({}).", .0.as_str())]
+    #[error("Your role cannot {}.", .0.ability())]
     Permission(Permission),
     #[error("Your role does not cover the workspace {0}.")]
     Workspace(String),
@@ -328,6 +328,8 @@ pub enum Denied {
     ReadOnlyRole,
     #[error("Your role may not see {0}.")]
     Field(&'static str),
+    #[error("Your role cannot search by email: search by name, username or ID.")]
+    EmailSearch,
 }
 
 #[cfg(test)]

@@ -736,6 +736,12 @@ name = "desk"
 permissions = ["users.read"]
 workspaces = ["{inside}"]
 hidden_fields = ["email"]
+
+[[roles]]
+name = "desk-lookup"
+permissions = ["users.read", "users.lookup_by_email"]
+workspaces = ["{inside}"]
+hidden_fields = ["email"]
 "#
     )));
     let app = spawn_app(app_options).await;
@@ -783,12 +789,68 @@ hidden_fields = ["email"]
     assert_eq!(matches[2], json!({"email": "nobody@nowhere.example"}));
 
     // A role that may not see addresses may not look people up by them.
-    let (status, body) = app.post_as("desk", "/api/users/by-email", emails).await;
+    let (status, body) = app
+        .post_as("desk", "/api/users/by-email", emails.clone())
+        .await;
     assert_eq!(status, 403, "{body}");
     assert!(
         body["error"]["message"].as_str().unwrap().contains("email"),
         "{body}"
     );
+
+    let (status, body) = app
+        .get_as("desk", &format!("/api/users?q={both_email}"))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot search by email"),
+        "{body}"
+    );
+
+    // With users.lookup_by_email: found by the complete address, never shown it.
+    let (status, body) = app
+        .post_as("desk-lookup", "/api/users/by-email", emails.clone())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let matches = body["matches"].as_array().unwrap();
+    assert_eq!(matches[0]["user"]["id"], both.summary.id.as_str());
+    assert!(matches[0]["user"].get("email").is_none(), "{body}");
+    assert_eq!(matches[1], json!({"email": outside_email}));
+    let desk = &app;
+    let search = |q: String| async move {
+        let (status, body) = desk
+            .get_as(
+                "desk-lookup",
+                &format!("/api/users?q={}", q.replace('+', "%2B")),
+            )
+            .await;
+        assert_eq!(status, 200, "{q}: {body}");
+        body
+    };
+    let found = search(both_email.to_uppercase()).await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["users"][0]["id"], both.summary.id.as_str());
+    assert!(found["users"][0].get("email").is_none(), "{found}");
+    assert_eq!(found["matched_by_email"], both.summary.id.as_str());
+    let domain = both_email.split('@').nth(1).unwrap();
+    for part in [
+        format!("{partial}@"),
+        format!("@{domain}"),
+        both_email[1..].to_string(),
+    ] {
+        let body = search(part.clone()).await;
+        assert_eq!(body["total"], 0, "{part}: {body}");
+        assert!(body.get("matched_by_email").is_none(), "{part}: {body}");
+    }
+    let elsewhere = search(outside_email.clone()).await;
+    assert_eq!(elsewhere["total"], 0, "{elsewhere}");
+    // A role that sees addresses is told nothing more: the address is in the row.
+    let (_, plain) = app.get(&format!("/api/users?q={both_email}")).await;
+    assert_eq!(plain["users"][0]["id"], both.summary.id.as_str());
+    assert!(plain.get("matched_by_email").is_none(), "{plain}");
 
     // Too many addresses: refused as a whole.
     let many: Vec<String> = (0..=roster_api::EmailLookup::MAX_EMAILS)

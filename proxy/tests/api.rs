@@ -906,6 +906,7 @@ async fn the_openapi_document_matches_the_routes() {
         ("/api/dev/role", "post"),
         ("/api/users", "get"),
         ("/api/users/export.csv", "get"),
+        ("/api/users/by-email", "post"),
         ("/api/users/{id}", "get"),
         ("/api/users/{id}/sessions", "get"),
         ("/api/invite-requests", "get"),
@@ -1050,4 +1051,40 @@ async fn one_person_cannot_use_up_slacks_pace_for_everyone() {
     // Someone else's pages are not slowed by it.
     let (status, _) = app.get(&path).await;
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn answers_are_compressed_for_browsers_that_accept_it() {
+    let app = spawn_app(Options::default()).await;
+    let get = |encoding: Option<&'static str>| {
+        let mut request = app
+            .http
+            .get(format!("{}/api/users?limit=300", app.url))
+            .header("cookie", "roster_demo_role=org-admin");
+        if let Some(e) = encoding {
+            request = request.header("accept-encoding", e);
+        }
+        async move {
+            let resp = request.send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            let encoding = resp
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_string());
+            (encoding, resp.bytes().await.unwrap())
+        }
+    };
+    let (plain_encoding, plain) = get(None).await;
+    assert_eq!(plain_encoding, None);
+    let (encoding, compressed) = get(Some("gzip, deflate, br, zstd")).await;
+    assert_eq!(encoding.as_deref(), Some("br"));
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut &compressed[..], &mut decoded).unwrap();
+    assert_eq!(decoded, plain, "the same answer");
+    assert!(
+        compressed.len() * 4 < plain.len(),
+        "{} bytes compressed from {}",
+        compressed.len(),
+        plain.len()
+    );
 }

@@ -525,12 +525,19 @@ async fn pause_resume_cancel_retry_and_live_progress() {
         .http
         .get(format!("{}/api/jobs/{id}/events", app.url))
         .header("cookie", "roster_demo_role=org-admin")
+        .header("accept-encoding", "br, gzip")
         .send()
         .await
         .unwrap();
     assert_eq!(
         events.headers()["content-type"].to_str().unwrap(),
         "text/event-stream"
+    );
+    // Compressing would hold events back until a compressor's block fills.
+    assert!(
+        events.headers().get("content-encoding").is_none(),
+        "{:?}",
+        events.headers()
     );
     let mut seen = String::new();
     while !(seen.contains("event: operation") && seen.matches("event: progress").count() >= 3) {

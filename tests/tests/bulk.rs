@@ -46,6 +46,19 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
         )
         .await;
     browser.click_text("button", "Bulk action").await;
+    // Nothing is chosen for the person: checking without an action says so.
+    browser
+        .wait_for("dialog[open] input[name=bulk-kind]", 10)
+        .await;
+    let chosen = browser
+        .eval(
+            "return document.querySelectorAll('dialog[open] input[name=bulk-kind]:checked').length",
+        )
+        .await;
+    assert_eq!(chosen, 0, "an action is preselected");
+    browser.click_text("dialog[@open]//button", "Check").await;
+    let said = browser.text_of("dialog[open] .field-error", 10).await;
+    assert_eq!(said, "Choose an action first.");
     browser
         .click_text("dialog[@open]//label", "Guest expiration")
         .await;

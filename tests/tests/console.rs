@@ -515,6 +515,29 @@ async fn the_help_desk_sees_less_and_cannot_remove() {
     assert!(why.contains("Not part of your role:"), "{why}");
     let page = browser.eval("return document.body.innerText").await;
     assert!(!page.as_str().unwrap().contains("@larkspur.example"));
+
+    // The auditor opening the invitation form by its address is told at the door.
+    browser.select("#demo-role", "auditor").await;
+    browser
+        .wait_until(
+            "document.querySelector('.badge-role')?.textContent === 'auditor'",
+            20,
+        )
+        .await;
+    open(&browser, &roster, "/invite").await;
+    let door = browser.text_of("[data-testid=door]", 15).await;
+    assert!(
+        door.starts_with("Your role (auditor) cannot invite people."),
+        "{door}"
+    );
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('main form').length")
+            .await,
+        0,
+        "no form to fill in"
+    );
+    browser.screenshot("door-light").await;
     browser.assert_no_console_errors("as the help desk").await;
     browser.close().await;
 }

@@ -139,6 +139,29 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
         assert!(actions.contains(&action), "{action} in {actions:?}");
     }
 
+    // Offboarded meanwhile by someone else: Slack's refusal is shown in words, and the
+    // same change cannot be confirmed again.
+    browser.click_text("button", "Offboard").await;
+    browser.click_text("button", "Review").await;
+    let elsewhere = browser
+        .eval(&format!(
+            "return fetch('/api/changes', {{method: 'POST', headers: {{'content-type': 'application/json', \
+             'x-roster-request': '1'}}, body: JSON.stringify({{op: 'offboard', user: {id:?}}})}}).then(r => r.status)"
+        ))
+        .await;
+    assert_eq!(elsewhere, 200);
+    browser.click_text("button", "Confirm").await;
+    let refusal = browser.text_of("dialog[open] .notice-error", 15).await;
+    assert!(refusal.contains("already deactivated"), "{refusal}");
+    let disabled = browser
+        .eval(
+            "return [...document.querySelectorAll('dialog[open] button')]\
+             .find(b => b.textContent.trim() === 'Confirm')?.disabled",
+        )
+        .await;
+    assert_eq!(disabled, true, "Confirm after a refusal");
+    browser.click("dialog[open] .icon-button").await;
+
     // The help desk sees sessions on its workspaces and ends them one by one; signing out
     // of every device and offboarding reach beyond its workspaces.
     browser.select("#demo-role", "helpdesk").await;
@@ -418,6 +441,67 @@ async fn offboarding_a_list_of_leavers_and_signing_out_a_selection_as_jobs() {
             .collect();
         assert!(!devices.contains(&"mobile"), "{id}: {devices:?}");
     }
+
+    // The help desk does not see addresses, but finds a person by the complete one in a
+    // ticket; part of an address finds nobody.
+    let workspaces = browser.api("/api/workspaces").await;
+    let everywhere = workspaces.as_array().unwrap().len();
+    let page = browser.api("/api/users?status=active&limit=500").await;
+    let (wanted, address) = page["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["workspaces"].as_array().unwrap().len() == everywhere && u["email"].is_string())
+        .map(|u| {
+            (
+                u["id"].as_str().unwrap().to_string(),
+                u["email"].as_str().unwrap().to_string(),
+            )
+        })
+        .expect("someone on every workspace");
+    browser.select("#demo-role", "helpdesk").await;
+    browser
+        .wait_until(
+            "document.querySelector('.badge-role')?.textContent === 'helpdesk'",
+            20,
+        )
+        .await;
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 30).await;
+    let hint = browser
+        .eval("return document.getElementById('filter-q').placeholder")
+        .await;
+    assert_eq!(hint, "Name, username, ID or complete email");
+    browser.type_into("#filter-q", &address).await;
+    browser
+        .wait_until(
+            "document.querySelector('[data-testid=total]')?.textContent === '1 user, matched by email address'",
+            15,
+        )
+        .await;
+    let rows = browser
+        .eval(
+            "return [...document.querySelectorAll('tr[data-user-id]')].map(r => r.dataset.userId)",
+        )
+        .await;
+    assert_eq!(rows, serde_json::json!([wanted]));
+    assert!(
+        !browser
+            .text_of("table", 5)
+            .await
+            .to_lowercase()
+            .contains(&address.to_lowercase()),
+        "the address is not shown"
+    );
+    browser.screenshot("lookup-by-email-light").await;
+    let part = address.split('@').next().unwrap().to_string() + "@";
+    browser.type_into("#filter-q", &part).await;
+    browser
+        .wait_until(
+            "document.querySelector('[data-testid=total]')?.textContent === '0 users'",
+            15,
+        )
+        .await;
     browser
         .assert_no_console_errors("offboarding a list and signing out a selection")
         .await;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use roster_api::{Field, UserQuery, UserStatus, UserType};
+use roster_api::{Field, Permission, UserQuery, UserStatus, UserType};
 
 use crate::session::Session;
 
@@ -60,11 +60,22 @@ pub fn FilterBar(
         on_change.run((q, History::Push));
     };
 
+    // Only what the role can search by.
+    let search_hint = move || {
+        if !session.hides(Field::Email) {
+            "Name, username, email or ID"
+        } else if session.can(Permission::UsersLookupByEmail) {
+            "Name, username, ID or complete email"
+        } else {
+            "Name, username or ID"
+        }
+    };
+
     view! {
         <form class="filters" role="search" on:submit=move |ev| ev.prevent_default()>
             <div class="field field-search">
                 <label for="filter-q">"Search"</label>
-                <input id="filter-q" type="search" placeholder="Name, username, email or ID" autocomplete="off"
+                <input id="filter-q" type="search" placeholder=search_hint autocomplete="off"
                     prop:value=move || typed.get()
                     on:input:target=move |ev| on_search(ev.target().value())/>
             </div>

@@ -183,6 +183,8 @@ pub fn UserTable(
     on_open: Callback<String>,
     /// The number of matching users, once known.
     total: RwSignal<Option<usize>>,
+    /// The user whose hidden address is exactly the search text.
+    matched_by_email: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let pages: RwSignal<HashMap<usize, Vec<UserSummary>>> = RwSignal::new(HashMap::new());
@@ -224,6 +226,9 @@ pub fn UserTable(
                 Ok(result) => {
                     error.try_set(None);
                     total.try_set(Some(result.total));
+                    if page == 0 {
+                        matched_by_email.try_set(result.matched_by_email);
+                    }
                     if stale.try_get_value() == Some(true) {
                         stale.set_value(false);
                         epoch.update_value(|e| *e += 1);

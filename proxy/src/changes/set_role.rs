@@ -150,9 +150,15 @@ impl Change for SetRole {
     fn describe(&self, ctx: &Ctx<'_>, person: Option<&DirUser>, tense: Tense) -> String {
         let role = article(self.role.label());
         let place = self.place(ctx);
+        // What they were there, so the audit log keeps the change both ways.
+        let was = person
+            .filter(|_| !self.org_wide())
+            .and_then(|p| p.role_on(&self.workspace))
+            .map(|r| format!(" (was {})", article(&r.label().to_lowercase())))
+            .unwrap_or_default();
         match tense {
-            Tense::Will => format!("Will make {} {role} {place}.", name_of(person)),
-            Tense::Did => format!("{} is now {role} {place}.", name_of(person)),
+            Tense::Will => format!("Will make {} {role} {place}{was}.", name_of(person)),
+            Tense::Did => format!("{} is now {role} {place}{was}.", name_of(person)),
         }
     }
 

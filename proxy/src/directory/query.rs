@@ -19,6 +19,11 @@ pub trait Visibility {
     fn workspace_scope(&self) -> Option<Vec<String>>;
     /// Whether emails may be searched.
     fn sees_emails(&self) -> bool;
+    /// Whether a person may be found by their complete address even where addresses are
+    /// hidden (never by part of one).
+    fn finds_by_email(&self) -> bool {
+        false
+    }
 }
 
 /// Matching users in order: a window of them and how many there are.
@@ -220,7 +225,17 @@ impl Directory {
             .as_deref()
             .map(str::trim)
             .filter(|q| !q.is_empty())
-            .map(|q| index.search(q, viewer.sees_emails()));
+            .map(|q| {
+                let mut hits = index.search(q, viewer.sees_emails());
+                if !viewer.sees_emails()
+                    && viewer.finds_by_email()
+                    && crate::changes::valid_email(q)
+                    && let Some(i) = index.exact_email(q)
+                {
+                    hits[i] = true;
+                }
+                hits
+            });
         let offset = query.offset.unwrap_or(0);
         let limit = query.limit.unwrap_or(UserQuery::DEFAULT_LIMIT);
         let expiring_before = query
@@ -300,6 +315,19 @@ mod tests {
         }
         fn sees_emails(&self) -> bool {
             false
+        }
+    }
+
+    struct LooksUp;
+    impl Visibility for LooksUp {
+        fn workspace_scope(&self) -> Option<Vec<String>> {
+            Some(vec!["T1".into()])
+        }
+        fn sees_emails(&self) -> bool {
+            false
+        }
+        fn finds_by_email(&self) -> bool {
+            true
         }
     }
 
@@ -435,6 +463,38 @@ mod tests {
             search.total, 0,
             "emails hidden from the role are not searchable"
         );
+    }
+
+    #[test]
+    fn a_complete_hidden_address_finds_its_owner_and_nothing_less_does() {
+        let d = directory();
+        let search = |q: &str, viewer: &dyn Visibility| {
+            let query = UserQuery {
+                q: Some(q.into()),
+                ..Default::default()
+            };
+            d.query(&query, viewer)
+                .users
+                .into_iter()
+                .map(|u| u.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            search(" ADA.Smith@larkspur.example ", &LooksUp),
+            ["ada Smith"]
+        );
+        for part in [
+            "ada.smith@",
+            "da.smith@larkspur.example",
+            "ada.smith@larkspur.exampl",
+            "@larkspur.example",
+        ] {
+            assert!(search(part, &LooksUp).is_empty(), "{part}");
+        }
+        // Outside the role's workspaces, a complete address finds nobody.
+        assert!(search("łukasz.nowak@larkspur.example", &LooksUp).is_empty());
+        assert!(search("lukasz.nowak@larkspur.example", &LooksUp).is_empty());
+        assert!(search("ada.smith@larkspur.example", &NoEmails).is_empty());
     }
 
     #[test]

@@ -39,6 +39,15 @@ impl Visibility for Caller {
     fn sees_emails(&self) -> bool {
         !self.hides(Field::Email)
     }
+
+    fn finds_by_email(&self) -> bool {
+        self.can(Permission::UsersLookupByEmail)
+    }
+}
+
+/// Whether the caller may find people by their complete address.
+fn looks_up_emails(caller: &Caller) -> bool {
+    !caller.hides(Field::Email) || caller.can(Permission::UsersLookupByEmail)
 }
 
 /// Filters and sorts on a field the role may not see would reveal it.
@@ -61,10 +70,15 @@ fn check_hidden(caller: &Caller, query: &UserQuery) -> Result<(), Denied> {
         Some(SortKey::Expires) => used.push(Field::Expires),
         _ => {}
     }
-    match used.into_iter().find(|f| caller.hides(*f)) {
-        Some(f) => Err(Denied::Field(f.as_str())),
-        None => Ok(()),
+    if let Some(f) = used.into_iter().find(|f| caller.hides(*f)) {
+        return Err(Denied::Field(f.as_str()));
     }
+    // An address typed into the search of a role that may not search by one would
+    // silently match nothing.
+    if query.q.as_deref().is_some_and(|q| q.contains('@')) && !looks_up_emails(caller) {
+        return Err(Denied::EmailSearch);
+    }
+    Ok(())
 }
 
 /// The checks every directory query passes, in this order: the permission, the workspace
@@ -111,6 +125,15 @@ pub async fn list(
         ));
     }
     let page = state.directory.query(&query, &caller);
+    // Say why a person matches when the address that matched is not shown.
+    let matched_by_email = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| caller.hides(Field::Email) && crate::changes::valid_email(q))
+        .and_then(|q| state.directory.find_email(q))
+        .map(|u| u.summary.id)
+        .filter(|id| page.users.iter().any(|u| &u.id == id));
     Ok(Json(UsersPage {
         users: page
             .users
@@ -122,11 +145,13 @@ pub async fn list(
         limit: query.limit.unwrap_or(UserQuery::DEFAULT_LIMIT),
         synced_at: state.directory.synced_at(),
         sync: caller.sync_status(state.directory.status()),
+        matched_by_email,
     }))
 }
 
 /// People found by their complete email addresses, as the role sees them: a list of
-/// leavers to offboard, say. Only a role that sees email addresses may ask; an address
+/// leavers to offboard, say. Only a role that sees email addresses, or has
+/// `users.lookup_by_email`, may ask (the second is not shown them); an address
 /// nobody has and an address of someone outside the role's workspaces answer the same (no
 /// user), and only a complete address matches. Reads the directory; never calls Slack.
 #[utoipa::path(post, path = "/users/by-email", tag = "users", request_body = EmailLookup,
@@ -140,8 +165,8 @@ pub async fn by_email(
     if !caller.can(Permission::UsersRead) {
         return Err(Denied::Permission(Permission::UsersRead).into());
     }
-    if caller.hides(Field::Email) {
-        return Err(Denied::Field(Field::Email.as_str()).into());
+    if !looks_up_emails(&caller) {
+        return Err(Denied::EmailSearch.into());
     }
     let Json(lookup) = body.map_err(super::bad_json)?;
     if lookup.emails.len() > EmailLookup::MAX_EMAILS {

@@ -15,7 +15,7 @@ mod preview;
 mod rows;
 
 use leptos::prelude::*;
-use roster_api::{MAX_CUSTOM_MESSAGE, Permission};
+use roster_api::MAX_CUSTOM_MESSAGE;
 
 use self::{
     channels::{Lookups, look_up_channels},
@@ -128,9 +128,6 @@ pub fn ImportPage() -> impl IntoView {
                 <h1>"Import CSV"</h1>
                 <p class="muted">"Invite many people at once. Nothing is sent until you run the job."</p>
             </div>
-            <Show when=move || !(session.can(Permission::UsersInvite) && session.writable())>
-                <div class="notice notice-warn" role="status">"Your role cannot invite people, or Roster is read-only."</div>
-            </Show>
             <form class="form form-wide" on:submit=move |ev| ev.prevent_default()>
                 <h2>"1. The file"</h2>
                 <FileStep text title busy placeholder="email,name,workspace,channels,type,expires" parse_error=move || parsed.get().err().map(|e| e.to_string())/>

@@ -104,7 +104,8 @@ fn BulkForm(
         .into_iter()
         .filter(|k| session.can(k.permission) && !(k.bulk_places)(&session).is_empty())
         .collect();
-    let kind = RwSignal::new(kinds.first().copied().unwrap_or(KINDS[0]));
+    // No action is chosen for the person: a bulk change is picked on purpose.
+    let kind = RwSignal::new(None::<&'static ChangeKind>);
     // The workspace the table is filtered to, else the kind's first choice.
     let first_place = move |k: &ChangeKind| {
         let places = (k.bulk_places)(&session);
@@ -114,7 +115,7 @@ fn BulkForm(
             .or_else(|| places.into_iter().next().map(|o| o.0))
             .unwrap_or_default()
     };
-    let workspace = RwSignal::new(first_place(kind.get_untracked()));
+    let workspace = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let checked = RwSignal::new(None::<(JobRequest, DryRun)>);
     // What Check asks about, handed to `check` as it starts.
@@ -178,9 +179,13 @@ fn BulkForm(
 
     let on_check = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
+        let Some(chosen) = kind.get_untracked() else {
+            problem.set(Some("Choose an action first.".into()));
+            return;
+        };
         let read = fields.with_value(|f| {
             f.iter()
-                .find(|(k, _)| *k == kind.get_untracked())
+                .find(|(k, _)| *k == chosen)
                 .map(|(_, f)| (f.read)())
         });
         let change = match read {
@@ -245,26 +250,29 @@ fn BulkForm(
                     <legend>"Action"</legend>
                     {kinds.clone().into_iter().map(|k| view! {
                         <label class="check">
-                            <input type="radio" name="bulk-kind" prop:checked=move || kind.get() == k
+                            <input type="radio" name="bulk-kind" prop:checked=move || kind.get() == Some(k)
                                 on:change=move |_| {
-                                    kind.set(k);
+                                    kind.set(Some(k));
                                     workspace.set(first_place(k));
+                                    problem.set(None);
                                 }/>
                             {k.title}
                         </label>
                     }).collect_view()}
                 </fieldset>
-                <div class="field">
-                    <label for="bulk-workspace">"Workspace"</label>
-                    <select id="bulk-workspace" prop:disabled=busy on:change:target=move |ev| workspace.set(ev.target().value())>
-                        {move || (kind.get().bulk_places)(&session).into_iter().map(|(id, label)| {
-                            let value = id.clone();
-                            view! { <option value=id selected=move || workspace.get() == value>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
+                <Show when=move || kind.with(Option::is_some)>
+                    <div class="field">
+                        <label for="bulk-workspace">"Workspace"</label>
+                        <select id="bulk-workspace" prop:disabled=busy on:change:target=move |ev| workspace.set(ev.target().value())>
+                            {move || kind.get().map(|k| (k.bulk_places)(&session)).unwrap_or_default().into_iter().map(|(id, label)| {
+                                let value = id.clone();
+                                view! { <option value=id selected=move || workspace.get() == value>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                </Show>
                 {move || {
-                    let kind = kind.get();
+                    let kind = kind.get()?;
                     fields.with_value(|f| f.iter().find(|(k, _)| *k == kind).map(|(_, f)| (f.view)()))
                 }}
             </Show>
@@ -302,7 +310,7 @@ fn BulkForm(
                         <button type="button" class="button-quiet" prop:disabled=busy on:click=move |_| checked.set(None)>"Back"</button>
                         <Show when=move || { will_run() > 0 }>
                             <button type="button" prop:disabled=busy on:click=move |_| run.start()
-                                class=move || if kind.get().danger { "button button-danger" } else { "button" }>
+                                class=move || if kind.get().is_some_and(|k| k.danger) { "button button-danger" } else { "button" }>
                                 {move || if busy.get() { "Starting…".to_string() } else { format!("Run {}", format::count(will_run(), "change", "changes")) }}
                             </button>
                         </Show>

@@ -93,9 +93,14 @@ pub fn UsersPage() -> impl IntoView {
         Callback::new(move |()| go(query.get_untracked(), None, History::Push))
     };
 
+    let matched_by_email = RwSignal::new(None::<String>);
     let summary = move || {
         let n = total.get()?;
-        Some(format::count(n, "user", "users"))
+        let count = format::count(n, "user", "users");
+        Some(match matched_by_email.get() {
+            Some(_) => format!("{count}, matched by email address"),
+            None => count,
+        })
     };
     let selected_count = move || {
         if selection.all_matching.get() {
@@ -122,7 +127,7 @@ pub fn UsersPage() -> impl IntoView {
                     <a class="button button-quiet" href=move || api::users_csv_url(&query.get()) download="roster-users.csv">
                         "Export CSV"
                     </a>
-                    <Show when=move || bulk_allowed() && !session.hides(Field::Email)>
+                    <Show when=move || bulk_allowed() && (!session.hides(Field::Email) || session.can(Permission::UsersLookupByEmail))>
                         <button type="button" class="button button-quiet" aria-haspopup="dialog" on:click=move |_| by_email_open.set(true)>
                             "Select by email…"
                         </button>
@@ -155,7 +160,7 @@ pub fn UsersPage() -> impl IntoView {
             <BulkActionDialog open=bulk_open selection query count=Signal::derive(selected_count)/>
             <SelectByEmailDialog open=by_email_open selection bulk_open/>
             <div class="users-layout" class:with-panel=move || open_user.get().is_some()>
-                <UserTable query selection on_sort on_open total/>
+                <UserTable query selection on_sort on_open total matched_by_email/>
                 {move || open_user.get().map(|id| view! {
                     <aside class="side-panel" aria-label="User detail">
                         <UserDetailView id=Signal::derive(move || id.clone()) on_close=Some(close_panel)/>

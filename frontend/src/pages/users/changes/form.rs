@@ -70,7 +70,7 @@ impl Flow {
                     // Field errors send the person back to the form; others stay on
                     // review. The form may be gone by now (the person closed it).
                     Err(e) => {
-                        step.try_set(if e.field().is_some() {
+                        step.try_set(if about_a_field(&e) {
                             Step::Edit
                         } else {
                             Step::Review
@@ -112,6 +112,13 @@ impl Flow {
     }
 }
 
+/// Whether `e` is about one of the form's fields, shown next to it. An error about the
+/// person (`user`: already deactivated, say) is about no field of the form: it is shown
+/// under the review.
+fn about_a_field(e: &ApiError) -> bool {
+    e.field().is_some_and(|f| f != "user")
+}
+
 /// The buttons and the review text at the bottom of every form.
 #[component]
 pub fn FlowFooter(
@@ -136,7 +143,7 @@ pub fn FlowFooter(
         }
     });
     view! {
-        {move || flow.error().filter(|e| e.field().is_none()).map(|e| view! { <ErrorNotice error=e/> })}
+        {move || flow.error().filter(|e| !about_a_field(e)).map(|e| view! { <ErrorNotice error=e/> })}
         {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
         <Show when=move || !flow.editing()>
             <div class="review" role="status">
@@ -152,9 +159,15 @@ pub fn FlowFooter(
                     <button type="button" class="button-quiet" on:click=move |_| flow.open.set(false)>"Cancel"</button>
                     <button type="submit" class="button">"Review"</button>
                 }.into_any(),
+                // After a refusal the same change would be refused again: Confirm waits
+                // until the form is changed.
                 (false, Step::Review) => view! {
-                    <button type="button" class="button-quiet" on:click=move |_| flow.step.set(Step::Edit)>"Back"</button>
+                    <button type="button" class="button-quiet" on:click=move |_| {
+                        flow.send.forget();
+                        flow.step.set(Step::Edit);
+                    }>"Back"</button>
                     <button type="button" class=if danger { "button button-danger" } else { "button" }
+                        prop:disabled=move || flow.error().is_some_and(|e| e.is_refusal())
                         on:click=move |_| flow.send.start()>"Confirm"</button>
                 }.into_any(),
             }}

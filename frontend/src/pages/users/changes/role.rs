@@ -71,7 +71,26 @@ fn RoleForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
     if session.covers_every_workspace() {
         options.insert(0, (ORG_WIDE.to_string(), "The whole org".to_string()));
     }
-    let workspace = RwSignal::new(first_value(&options));
+    // A person on one workspace is changed there unless the whole org is chosen.
+    let on_one: Vec<&(String, String)> = options.iter().filter(|(id, _)| id != ORG_WIDE).collect();
+    let workspace = RwSignal::new(match on_one.as_slice() {
+        [(only, _)] => only.clone(),
+        _ => first_value(&options),
+    });
+    // Their role now, on each workspace the role covers.
+    let now = user
+        .memberships
+        .iter()
+        .filter(|m| options.iter().any(|(id, _)| *id == m.workspace))
+        .map(|m| {
+            format!(
+                "{} on {}",
+                m.role.label(),
+                session.workspace_name(&m.workspace)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let guest = is_guest(&user.summary);
     let role = RwSignal::new(if guest { Role::Regular } else { Role::Admin });
     let name = user.summary.name.clone();
@@ -98,6 +117,7 @@ fn RoleForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
     });
     view! {
         <form class="form" on:submit=move |ev| flow.review(ev)>
+            <p data-testid="role-now"><strong>{user.summary.name.clone()}</strong>" is now: "{now}"."</p>
             {guest.then(|| view! { <p class="muted">"Guests must become regular members before they can be admins or owners."</p> })}
             <div class="field">
                 <label for="role-workspace">"Where"</label>
