@@ -139,8 +139,12 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
         assert!(actions.contains(&action), "{action} in {actions:?}");
     }
 
-    // Offboarded meanwhile by someone else: Slack's refusal is shown in words, and the
-    // same change cannot be confirmed again.
+    // Offboarded meanwhile by someone else: the refusal is shown in words, and the same
+    // change cannot be confirmed again. (The browser logs the 422: the errors before it
+    // are checked here.)
+    browser
+        .assert_no_console_errors("during sessions, sign-out, offboarding and reactivation")
+        .await;
     browser.click_text("button", "Offboard").await;
     browser.click_text("button", "Review").await;
     let elsewhere = browser
@@ -161,6 +165,11 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
         .await;
     assert_eq!(disabled, true, "Confirm after a refusal");
     browser.click("dialog[open] .icon-button").await;
+    let logged = browser.console_errors().await;
+    assert!(
+        logged.len() == 1 && logged[0].contains("/api/changes") && logged[0].contains("422"),
+        "{logged:?}"
+    );
 
     // The help desk sees sessions on its workspaces and ends them one by one; signing out
     // of every device and offboarding reach beyond its workspaces.
@@ -222,7 +231,7 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
         .count();
     assert_eq!(ended, count, "{audit}");
     browser
-        .assert_no_console_errors("during sessions, sign-out, offboarding and reactivation")
+        .assert_no_console_errors("as the help desk, ending sessions")
         .await;
     // And the API refuses it what the console does not offer (the browser logs the 403).
     let refused = browser
@@ -444,6 +453,9 @@ async fn offboarding_a_list_of_leavers_and_signing_out_a_selection_as_jobs() {
 
     // The help desk does not see addresses, but finds a person by the complete one in a
     // ticket; part of an address finds nobody.
+    // Off the job page first: the help desk may not see the org admin's job.
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 30).await;
     let workspaces = browser.api("/api/workspaces").await;
     let everywhere = workspaces.as_array().unwrap().len();
     let page = browser.api("/api/users?status=active&limit=500").await;
