@@ -86,6 +86,9 @@ impl Role {
 /// Longest custom invitation message, in characters.
 pub const MAX_CUSTOM_MESSAGE: usize = 1_000;
 
+/// The most days an expiration can be moved later at once (ten years).
+pub const MAX_EXTEND_DAYS: u32 = 3_650;
+
 /// Where a role change applies: the value `org` for the whole org.
 pub const ORG_WIDE: &str = "org";
 
@@ -108,6 +111,10 @@ pub struct ExpirationRequest {
     /// Unix seconds in the future; absent or null clears the expiration.
     #[serde(default)]
     pub expires: Option<i64>,
+    /// Instead of `expires`: this many days after the guest's expiration there (or after
+    /// now, when it has none or it has passed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extend_days: Option<u32>,
 }
 
 /// A guest's expiration on each workspace: `GET /api/users/{id}/expiration`.

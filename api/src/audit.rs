@@ -74,6 +74,9 @@ pub struct AuditEntry {
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_user: Option<String>,
+    /// The target's name now, when the reader may see that person today.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace: Option<String>,
     /// The request's parameters as JSON text, sensitive values redacted.

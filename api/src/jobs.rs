@@ -41,6 +41,11 @@ pub enum Operation {
         workspace: Option<String>,
         #[serde(default)]
         expires: Option<i64>,
+        /// Instead of `expires`: this many days after the guest's expiration there (or
+        /// after now, when it has none or it has passed). Made a date when checked, so a
+        /// job holds and runs the date its dry run showed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        extend_days: Option<u32>,
     },
     /// Deactivate an account on the whole org, which ends every session.
     Offboard { user: String },

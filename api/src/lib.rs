@@ -17,7 +17,8 @@ pub mod workspaces;
 
 pub use actions::{
     ActionResult, AssignRequest, ExpirationRequest, Expirations, GuestType, InviteRequest,
-    MAX_CUSTOM_MESSAGE, ORG_WIDE, RemoveRequest, Role, RoleRequest, WorkspaceExpiration,
+    MAX_CUSTOM_MESSAGE, MAX_EXTEND_DAYS, ORG_WIDE, RemoveRequest, Role, RoleRequest,
+    WorkspaceExpiration,
 };
 pub use audit::{AuditEntry, AuditOutcome, AuditPage, AuditQuery};
 pub use detail::{Channel, Membership, Presence, UserDetail, WorkspaceRole};

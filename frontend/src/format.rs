@@ -164,6 +164,22 @@ pub fn to_local_input(ts: i64) -> String {
     )
 }
 
+/// The last day of the month after the one `ts` falls in, at the same time of day (local
+/// time zone): "to the end of next month".
+pub fn end_of_next_month(ts: i64) -> i64 {
+    let d = date(ts);
+    // Day 0 of the month after next is the last day of next month.
+    let end = js_sys::Date::new_with_year_month_day_hr_min_sec(
+        d.get_full_year(),
+        d.get_month() as i32 + 2,
+        0,
+        d.get_hours() as i32,
+        d.get_minutes() as i32,
+        0,
+    );
+    (end.get_time() / 1000.0) as i64
+}
+
 /// Seconds since the epoch of an `<input type="datetime-local">` value (local time zone).
 pub fn from_local_input(value: &str) -> Option<i64> {
     if value.len() < 16 {

@@ -438,6 +438,7 @@ impl AuditLog {
             role: row.role,
             action: row.action,
             target_user: row.target_user,
+            target_name: None,
             workspace: row.workspace,
             params: row.params,
             outcome,

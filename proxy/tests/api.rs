@@ -1088,3 +1088,90 @@ async fn answers_are_compressed_for_browsers_that_accept_it() {
         plain.len()
     );
 }
+
+#[tokio::test]
+async fn an_expiration_moves_later_from_each_guests_own_date() {
+    let app = spawn_app(Options::default()).await;
+    let now = roster_proxy::directory::unix_now();
+    let dated = app.find(|u| {
+        u.summary.status == UserStatus::Active
+            && u.summary.user_type.is_guest()
+            && u.memberships.len() == 1
+            && u.memberships[0].expires.is_some_and(|e| e > now + 86_400)
+    });
+    let team = dated.memberships[0].workspace.clone();
+    let old = dated.memberships[0].expires.unwrap();
+    let id = dated.summary.id.clone();
+    let extend = json!({"op": "set_expiration", "user": id, "workspace": team, "extend_days": 90});
+
+    // The dry run says old and new, and holds the date it will set.
+    let (status, dry) = app
+        .post("/api/jobs?dry_run=true", json!({"operations": [extend]}))
+        .await;
+    assert_eq!(status, 200, "{dry}");
+    let message = dry["checks"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "Will move {}'s expiration on ",
+            dated.summary.name
+        )) && message.contains(" from ")
+            && message.ends_with(" (UTC)."),
+        "{message}"
+    );
+
+    // Run as one change: Slack holds the old date plus 90 days.
+    let (status, body) = app.post("/api/changes", extend.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let expected = old + 90 * 86_400;
+    let (_, read) = app.get(&format!("/api/users/{id}/expiration")).await;
+    assert_eq!(read["expirations"][0]["expires"], expected, "{read}");
+    // The audit log keeps both.
+    let (_, audit) = app.get(&format!("/api/audit?target={id}")).await;
+    let said = audit["entries"][0]["message"].as_str().unwrap();
+    assert!(said.starts_with("Moved "), "{said}");
+
+    // A guest without an expiration: from now.
+    let undated = app.find(|u| {
+        u.summary.status == UserStatus::Active
+            && u.summary.user_type.is_guest()
+            && u.memberships.len() == 1
+            && u.memberships[0].expires.is_none()
+    });
+    let (status, body) = app
+        .post(
+            "/api/changes",
+            json!({"op": "set_expiration", "user": undated.summary.id, "extend_days": 30}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, read) = app
+        .get(&format!("/api/users/{}/expiration", undated.summary.id))
+        .await;
+    let set = read["expirations"][0]["expires"].as_i64().unwrap();
+    assert!((set - (now + 30 * 86_400)).abs() < 120, "{read}");
+
+    // A date and days at once, or no days: refused, nothing sent.
+    let before = app.sandbox.sandbox.handled("admin.users.setExpiration");
+    for (bad, field) in [
+        (
+            json!({"op": "set_expiration", "user": id, "workspace": team, "extend_days": 0}),
+            "extend_days",
+        ),
+        (
+            json!({"op": "set_expiration", "user": id, "workspace": team, "extend_days": 5000}),
+            "extend_days",
+        ),
+        (
+            json!({"op": "set_expiration", "user": id, "workspace": team, "extend_days": 10, "expires": now + 86_400 * 10}),
+            "extend_days",
+        ),
+    ] {
+        let (status, body) = app.post("/api/changes", bad.clone()).await;
+        assert_eq!(status, 422, "{bad}: {body}");
+        assert_eq!(body["error"]["field"], field, "{bad}: {body}");
+    }
+    assert_eq!(
+        app.sandbox.sandbox.handled("admin.users.setExpiration"),
+        before
+    );
+}

@@ -1428,4 +1428,27 @@ async fn the_audit_log_shows_a_restricted_role_only_what_it_may_see() {
     // The org admin reads it all.
     let (_, all) = app.get("/api/audit").await;
     assert!(all.to_string().contains("hidden.address"));
+
+    // People acted on are named for a reader who may see them today.
+    let (status, body) = app
+        .post(
+            &format!("/api/users/{}/role", c.member),
+            json!({"workspace": c.inside, "role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let name = app.state.directory.get(&c.member).unwrap().summary.name;
+    for role in ["org-admin", "regional"] {
+        let (_, page) = app.get_as(role, "/api/audit").await;
+        let entry = &page["entries"][0];
+        assert_eq!(entry["target_user"], c.member.as_str(), "{role}: {entry}");
+        assert_eq!(entry["target_name"], name.as_str(), "{role}: {entry}");
+        assert!(
+            entry["message"]
+                .as_str()
+                .unwrap()
+                .contains("(was a member)"),
+            "{role}: {entry}"
+        );
+    }
 }

@@ -35,8 +35,8 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
     assert!(total >= 3, "the seeded org has guests on {ws}: {guests}");
 
     users_page(&browser, &roster, &filter).await;
-    browser.click("tr[data-user-id] input[type=checkbox]").await;
-    browser.click_text("button", "Select all").await;
+    // The header's box selects every matching user, loaded or not.
+    browser.click("[data-testid=select-all]").await;
     browser
         .wait_until(
             &format!(
@@ -61,6 +61,9 @@ async fn expiration_for_every_matching_guest_and_a_workspace_for_three_picked_ro
     assert_eq!(said, "Choose an action first.");
     browser
         .click_text("dialog[@open]//label", "Guest expiration")
+        .await;
+    browser
+        .click_text("dialog[@open]//label", "The same date for everyone")
         .await;
     browser.wait_for("#bulk-when", 10).await;
     let expires = browser

@@ -546,3 +546,86 @@ async fn the_help_desk_sees_less_and_cannot_remove() {
 async fn reqwest_json(url: &str) -> Value {
     reqwest::get(url).await.unwrap().json().await.unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_phone_people_are_cards_filters_fold_and_a_person_opens_as_a_page() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "300", "--seed", "14"]);
+    let browser = Browser::start().await;
+    browser
+        .cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true}),
+        )
+        .await;
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 30).await;
+
+    // The first person is in view without scrolling past the filters, with what tells
+    // people apart under the name.
+    let top = browser
+        .eval("return Math.round(document.querySelector('tr[data-user-id]').getBoundingClientRect().top)")
+        .await;
+    browser.screenshot("users-phone").await;
+    assert!(top.as_i64().unwrap() < 420, "first row at {top} px");
+    let sub = browser.text_of("tr[data-user-id] .row-sub", 5).await;
+    assert!(sub.contains('@') && sub.contains(" · "), "{sub}");
+    let hidden = browser
+        .eval("return getComputedStyle(document.querySelector('tr[data-user-id] td.col-status')).display")
+        .await;
+    assert_eq!(hidden, "none");
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('filter-type').offsetParent === null")
+            .await,
+        true,
+        "the filters are folded"
+    );
+    browser.screenshot("users-phone").await;
+    browser.assert_accessible("the users page on a phone").await;
+
+    // Unfolded, a filter used is counted on the button.
+    browser.click(".filters-toggle").await;
+    browser.select("#filter-status", "active").await;
+    browser
+        .wait_until(
+            "document.querySelector('.filters-toggle').textContent === 'Filters (1)'",
+            10,
+        )
+        .await;
+    browser.screenshot("filters-phone").await;
+
+    // A person opens as a page of their own.
+    browser.click("tr[data-user-id] button.name").await;
+    browser
+        .wait_until("location.pathname.startsWith('/users/')", 10)
+        .await;
+    browser.wait_for(".page-user h2.detail-name", 15).await;
+    browser.screenshot("detail-phone").await;
+
+    // The audit log reads as a list (with one change in it).
+    let someone = browser
+        .api("/api/users?type=member&status=active&limit=1")
+        .await["users"][0]["id"]
+        .clone();
+    let done = browser
+        .eval(&format!(
+            "return fetch('/api/changes', {{method: 'POST', headers: {{'content-type': 'application/json', \
+             'x-roster-request': '1'}}, body: JSON.stringify({{op: 'offboard', user: {someone}}})}}).then(r => r.status)"
+        ))
+        .await;
+    assert_eq!(done, 200);
+    open(&browser, &roster, "/audit").await;
+    browser.wait_for("table.audit", 15).await;
+    let head = browser
+        .eval("return getComputedStyle(document.querySelector('table.audit thead')).display")
+        .await;
+    assert_eq!(head, "none");
+    let wide = browser
+        .eval("return document.documentElement.scrollWidth <= window.innerWidth")
+        .await;
+    assert_eq!(wide, true, "nothing wider than the phone");
+    browser.screenshot("audit-phone").await;
+    browser.assert_no_console_errors("on a phone").await;
+    browser.close().await;
+}

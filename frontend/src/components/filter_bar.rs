@@ -71,14 +71,39 @@ pub fn FilterBar(
         }
     };
 
+    // On a phone the filters fold behind a button that counts those in use.
+    let unfolded = RwSignal::new(false);
+    let in_use = move || {
+        query.with(|q| {
+            [
+                q.user_type.is_some(),
+                q.status.is_some(),
+                q.workspace.is_some(),
+                q.expires_within_days.is_some(),
+                q.has_2fa.is_some(),
+                q.has_sso.is_some(),
+            ]
+            .into_iter()
+            .filter(|used| *used)
+            .count()
+        })
+    };
+
     view! {
-        <form class="filters" role="search" on:submit=move |ev| ev.prevent_default()>
+        <form id="filter-fields" class="filters" class:unfolded=move || unfolded.get() role="search" on:submit=move |ev| ev.prevent_default()>
             <div class="field field-search">
                 <label for="filter-q">"Search"</label>
                 <input id="filter-q" type="search" placeholder=search_hint autocomplete="off"
                     prop:value=move || typed.get()
                     on:input:target=move |ev| on_search(ev.target().value())/>
             </div>
+            <button type="button" class="button-quiet filters-toggle" aria-controls="filter-fields"
+                aria-expanded=move || unfolded.get().to_string() on:click=move |_| unfolded.update(|u| *u = !*u)>
+                {move || match in_use() {
+                    0 => "Filters".to_string(),
+                    n => format!("Filters ({n})"),
+                }}
+            </button>
             <div class="field">
                 <label for="filter-type">"Type"</label>
                 <select id="filter-type" on:change:target=move |ev| {

@@ -78,8 +78,9 @@ impl Column {
         Column::Name,
         Column::Email,
         Column::Type,
-        Column::Workspaces,
+        // Before the wide workspace list, so it stays in view beside the side panel.
         Column::Status,
+        Column::Workspaces,
         Column::Has2fa,
         Column::HasSso,
         Column::Created,
@@ -341,10 +342,22 @@ pub fn UserTable(
     });
 
     let columns = move || {
-        Column::ALL
+        let mut shown: Vec<Column> = Column::ALL
             .into_iter()
             .filter(|c| c.field().is_none_or(|f| !session.hides(f)))
-            .collect::<Vec<_>>()
+            .collect();
+        // Filtering on expiration brings the dates next to the names.
+        if query.with(|q| q.expires_within_days.is_some() || q.sort == Some(SortKey::Expires))
+            && let Some(at) = shown.iter().position(|c| *c == Column::Expires)
+        {
+            let expires = shown.remove(at);
+            let after_type = shown
+                .iter()
+                .position(|c| *c == Column::Type)
+                .map_or(1, |t| t + 1);
+            shown.insert(after_type, expires);
+        }
+        shown
     };
     let row_at = move |i: usize| {
         pages.with(|p| {
@@ -418,7 +431,19 @@ pub fn UserTable(
             <table class="users" aria-rowcount=move || total.get().unwrap_or(0) + 1>
                 <thead>
                     <tr aria-rowindex="1">
-                        <th scope="col" class="col-select"><span class="visually-hidden">"Select"</span></th>
+                        <th scope="col" class="col-select">
+                            <input type="checkbox" data-testid="select-all"
+                                aria-label=move || format!("Select all {} matching", format::thousands(total.get().unwrap_or(0)))
+                                prop:checked=move || selection.all_matching.get()
+                                prop:indeterminate=move || !selection.all_matching.get() && selection.ids.with(|s| !s.is_empty())
+                                on:change=move |_| {
+                                    if selection.all_matching.get_untracked() {
+                                        selection.clear();
+                                    } else {
+                                        selection.all_matching.set(true);
+                                    }
+                                }/>
+                        </th>
                         <th scope="col" class="col-avatar"><span class="visually-hidden">"Avatar"</span></th>
                         {header}
                     </tr>
@@ -448,8 +473,21 @@ pub fn UserTable(
                                     let content = match c {
                                         Column::Name => {
                                             let open_id = open_id.clone();
+                                            // What a phone shows under the name, the other columns
+                                            // being folded away there.
+                                            let sub = [
+                                                Some(u.email.clone().unwrap_or_else(|| format!("@{}", u.username))),
+                                                Some(u.user_type.label().to_string()),
+                                                Some(u.status.label().to_string()),
+                                                u.expires.map(|e| format!("expires {}", format::day(e))),
+                                            ]
+                                            .into_iter()
+                                            .flatten()
+                                            .collect::<Vec<_>>()
+                                            .join(" · ");
                                             view! {
                                                 <button type="button" class="link name" on:click=move |_| on_open.run(open_id.clone())>{u.name.clone()}</button>
+                                                <span class="row-sub">{sub}</span>
                                             }.into_any()
                                         }
                                         Column::Username => view! { <span class="muted">"@"{u.username.clone()}</span> }.into_any(),

@@ -211,13 +211,18 @@ pub fn AuditPage() -> impl IntoView {
                     <tbody>
                         <For each=entries key=|e| (e.id, e.outcome) let:e>
                             <tr data-audit-id=e.id>
-                                <td><time>{format::day_time(e.at / 1000)}</time></td>
-                                <td>{e.actor_email.clone()}<br/><span class="muted">{e.role.clone()}</span></td>
-                                <td>{action_label(&e.action)}</td>
-                                <td>{e.target_user.clone().unwrap_or_default()}</td>
-                                <td>{e.workspace.clone().map(|w| session.workspace_name(&w)).unwrap_or_default()}</td>
-                                <td><span class=outcome_class(e.outcome)>{e.outcome.label()}</span></td>
-                                <td>
+                                <td data-label="When"><time>{format::day_time(e.at / 1000)}</time></td>
+                                <td data-label="Who">{e.actor_email.clone()}<br/><span class="muted">{e.role.clone()}</span></td>
+                                <td data-label="Action">{action_label(&e.action)}</td>
+                                <td data-label="User">
+                                    {match (e.target_name.clone(), e.target_user.clone()) {
+                                        (Some(name), Some(id)) => view! { {name}<br/><span class="muted">{id}</span> }.into_any(),
+                                        (_, target) => view! { {target.unwrap_or_default()} }.into_any(),
+                                    }}
+                                </td>
+                                <td data-label="Workspace">{e.workspace.clone().map(|w| session.workspace_name(&w)).unwrap_or_default()}</td>
+                                <td data-label="Outcome"><span class=outcome_class(e.outcome)>{e.outcome.label()}</span></td>
+                                <td data-label="Details">
                                     {e.message.clone()}
                                     {e.slack_error.clone().map(|c| view! { <br/><code>{c}</code> })}
                                 </td>

@@ -347,10 +347,12 @@ pub fn of(op: Operation) -> Box<dyn AnyChange> {
             user,
             workspace,
             expires,
+            extend_days,
         } => Box::new(SetExpiration {
             user,
             workspace,
             expires,
+            extend_days,
         }),
         Operation::Offboard { user } => Box::new(Offboard { user }),
         Operation::Reactivate { user, email } => Box::new(Reactivate { user, email }),

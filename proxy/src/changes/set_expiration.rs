@@ -1,6 +1,6 @@
 //! Set or clear a guest's expiration on a workspace (`admin.users.setExpiration`).
 
-use roster_api::{Operation, Permission};
+use roster_api::{MAX_EXTEND_DAYS, Operation, Permission};
 use serde::Serialize;
 
 use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, name_of};
@@ -15,13 +15,27 @@ use crate::{
 };
 
 /// A guest's expiration; without a workspace, the guest's only one (among those the role
-/// covers); `None` clears it.
+/// covers); `None` clears it. `extend_days` moves the current one later instead: checking
+/// makes it a date.
 #[derive(Debug, Clone, Serialize)]
 pub struct SetExpiration {
     pub user: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace: Option<String>,
     pub expires: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extend_days: Option<u32>,
+}
+
+/// "3 Jan 2027" (UTC).
+fn utc_day(ts: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(ts) {
+        Ok(t) => {
+            let month = t.month().to_string();
+            format!("{} {} {}", t.day(), &month[..3], t.year())
+        }
+        Err(_) => ts.to_string(),
+    }
 }
 
 impl Change for SetExpiration {
@@ -74,7 +88,31 @@ impl Change for SetExpiration {
                 "This guest is not on that workspace.",
             ));
         }
-        if let Some(ts) = self.expires
+        let expires = match (self.expires, self.extend_days) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::invalid(
+                    "extend_days",
+                    "Give a date or a number of days to add, not both.",
+                ));
+            }
+            (None, Some(days)) if !(1..=MAX_EXTEND_DAYS).contains(&days) => {
+                return Err(AppError::invalid(
+                    "extend_days",
+                    format!("Add between 1 and {MAX_EXTEND_DAYS} days."),
+                ));
+            }
+            // From the expiration on this workspace only; one already passed counts from now.
+            (None, Some(days)) => {
+                let now = unix_now();
+                let from = person
+                    .expires_on(&workspace)
+                    .filter(|e| *e > now)
+                    .unwrap_or(now);
+                Some(from + i64::from(days) * 86_400)
+            }
+            (expires, None) => expires,
+        };
+        if let Some(ts) = expires
             && ts <= unix_now() + 60
         {
             return Err(AppError::invalid(
@@ -85,23 +123,44 @@ impl Change for SetExpiration {
         let call = AdminUsersSetExpiration {
             user_id: self.user.clone(),
             team_id: workspace.clone(),
-            expiration_ts: self.expires.unwrap_or(0),
+            expiration_ts: expires.unwrap_or(0),
         };
         let resolved = SetExpiration {
             workspace: Some(workspace),
+            expires,
+            extend_days: None,
             ..self.clone()
         };
         Ok((resolved, call))
     }
 
     fn describe(&self, ctx: &Ctx<'_>, person: Option<&DirUser>, tense: Tense) -> String {
-        let workspace = ctx.workspace_name(self.workspace.as_deref().unwrap_or_default());
+        let team = self.workspace.as_deref().unwrap_or_default();
+        let workspace = ctx.workspace_name(team);
         let name = name_of(person);
-        match (tense, self.expires) {
-            (Tense::Will, Some(_)) => format!("Will set {name}'s expiration on {workspace}."),
-            (Tense::Will, None) => format!("Will remove {name}'s expiration on {workspace}."),
-            (Tense::Did, Some(_)) => format!("Set {name}'s expiration on {workspace}."),
-            (Tense::Did, None) => format!("Removed {name}'s expiration on {workspace}."),
+        // Old and new, so a dry run, a job row and the audit log show both.
+        let was = person.and_then(|p| p.expires_on(team));
+        let verb = tense.pick("Will move", "Moved");
+        match (self.expires, was) {
+            (Some(new), Some(old)) => format!(
+                "{verb} {name}'s expiration on {workspace} from {} to {} (UTC).",
+                utc_day(old),
+                utc_day(new)
+            ),
+            (Some(new), None) => format!(
+                "{} {name}'s expiration on {workspace} to {} (UTC); it had none.",
+                tense.pick("Will set", "Set"),
+                utc_day(new)
+            ),
+            (None, Some(old)) => format!(
+                "{} {name}'s expiration on {workspace} (was {}).",
+                tense.pick("Will remove", "Removed"),
+                utc_day(old)
+            ),
+            (None, None) => format!(
+                "{} {name}'s expiration on {workspace}; it had none.",
+                tense.pick("Will remove", "Removed")
+            ),
         }
     }
 
@@ -139,6 +198,7 @@ impl Change for SetExpiration {
             user: self.user,
             workspace: self.workspace,
             expires: self.expires,
+            extend_days: self.extend_days,
         }
     }
 }

@@ -114,6 +114,14 @@ impl DirUser {
             .map(|m| m.role)
     }
 
+    /// The guest expiration on `workspace`, if any.
+    pub fn expires_on(&self, workspace: &str) -> Option<i64> {
+        self.memberships
+            .iter()
+            .find(|m| m.workspace == workspace)
+            .and_then(|m| m.expires)
+    }
+
     /// The role on a workspace the user is listed on but whose membership Slack did not
     /// describe: what the account itself says (a guest or a bot everywhere), never a role
     /// held on another workspace.

@@ -54,7 +54,18 @@ pub async fn list(
             "The cursor is not one Roster gave out.",
         ));
     }
-    Ok(Json(state.audit.list(&query, &only).await?))
+    let mut page = state.audit.list(&query, &only).await?;
+    // People by name, as the reader sees them today: someone now outside the reader's
+    // workspaces stays an ID.
+    for entry in &mut page.entries {
+        entry.target_name = entry
+            .target_user
+            .as_deref()
+            .filter(|t| !t.contains('@'))
+            .and_then(|t| caller.user(&state.directory, t).ok())
+            .map(|u| u.summary.name);
+    }
+    Ok(Json(page))
 }
 
 /// Every entry matching the filters, as CSV.

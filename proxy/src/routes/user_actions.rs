@@ -157,6 +157,7 @@ pub async fn set_expiration(
         user: id,
         workspace: body.workspace,
         expires: body.expires,
+        extend_days: body.extend_days,
     };
     run(&state, &caller, &headers, change).await
 }

@@ -26,10 +26,12 @@ pub fn ActionDialog(
             action.set(None);
         }
     });
+    // "Change role: Ada Lee": whom the form is for, in its title.
+    let name = user.summary.name.clone();
     let title = Signal::derive(move || {
         action
             .get()
-            .map(|kind| kind.title.to_string())
+            .map(|kind| format!("{}: {name}", kind.title))
             .unwrap_or_default()
     });
     let user = StoredValue::new(user);

@@ -287,6 +287,18 @@ fn BulkForm(
                     </p>
                 </div>
             })}
+            // What each passing row will do, in the proxy's words (old and new values).
+            {move || checked.with(|c| c.as_ref().map(|(_, dry)| {
+                let passing: Vec<String> = dry.checks.iter().filter(|c| c.ok).map(|c| c.message.clone()).collect();
+                (!passing.is_empty()).then(|| view! {
+                    <details class="will-run">
+                        <summary>{format!("What each of the {} will do", format::count(passing.len(), "change", "changes"))}</summary>
+                        <ul class="found-list" aria-label="Changes that will run">
+                            {passing.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                        </ul>
+                    </details>
+                })
+            }))}
             <Show when=move || !failures().is_empty()>
                 <ul class="check-list" aria-label="Changes that will fail">
                     {move || failures().into_iter().map(|(index, name, id, message)| view! {

@@ -41,6 +41,10 @@ pub fn users_url(query: &UserQuery, user: Option<&str>) -> String {
     url
 }
 
+/// Below this width (CSS pixels, as `style/roster.css` folds the table into cards), a
+/// person opens as a page of their own rather than beside the table.
+const PHONE_WIDTH: f64 = 700.0;
+
 /// The Users page.
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -84,9 +88,25 @@ pub fn UsersPage() -> impl IntoView {
             go(q, open_user.get_untracked(), History::Push);
         })
     };
+    // A phone has no room beside the table: the person opens as a page of their own.
     let on_open = {
         let go = go.clone();
-        Callback::new(move |id: String| go(query.get_untracked(), Some(id), History::Push))
+        let navigate = navigate.clone();
+        Callback::new(move |id: String| {
+            let narrow = window()
+                .inner_width()
+                .ok()
+                .and_then(|w| w.as_f64())
+                .is_some_and(|w| w < PHONE_WIDTH);
+            if narrow {
+                navigate(
+                    &format!("/users/{}", String::from(js_sys::encode_uri_component(&id))),
+                    NavigateOptions::default(),
+                );
+            } else {
+                go(query.get_untracked(), Some(id), History::Push)
+            }
+        })
     };
     let close_panel = {
         let go = go.clone();
