@@ -864,3 +864,104 @@ hidden_fields = ["email"]
     // The lookup reads Roster's directory, not Slack.
     assert_eq!(slack_calls(), before, "Slack was called");
 }
+
+#[tokio::test]
+async fn a_hidden_address_finds_only_its_owner_whatever_lies_outside_the_scope() {
+    let probe = spawn_app(Options::default()).await;
+    let inside = probe.workspace(0);
+    drop(probe);
+    let app = spawn_app(Options {
+        roles: Some(parse_roles(&format!(
+            r#"
+[[roles]]
+name = "org-admin"
+permissions = ["users.read", "users.read_sensitive"]
+workspaces = "all"
+
+[[roles]]
+name = "desk-lookup"
+permissions = ["users.read", "users.lookup_by_email"]
+workspaces = ["{inside}"]
+hidden_fields = ["email"]
+"#
+        ))),
+        ..Options::default()
+    })
+    .await;
+    use roster_proxy::directory::DirUser;
+    let on = |u: &DirUser, w: &str| u.memberships.iter().any(|m| m.workspace == w);
+    let person = app.find(|u| u.summary.email.is_some() && on(u, &inside));
+    let outsider = app.find(|u| u.summary.email.is_some() && !on(u, &inside));
+    let everyone = app.find_all(|_| true);
+    assert_eq!(everyone.len(), app.state.directory.len());
+    // The directory with these two addresses, the outsider first.
+    let arrange = |person_email: &str, outsider_email: &str| {
+        let with = |u: &DirUser, email: &str| {
+            let mut summary = u.summary.clone();
+            summary.email = Some(email.into());
+            DirUser::new(summary, u.memberships.clone())
+        };
+        let mut users = vec![with(&outsider, outsider_email)];
+        users.extend(everyone.iter().filter_map(|u| {
+            if u.summary.id == outsider.summary.id {
+                None
+            } else if u.summary.id == person.summary.id {
+                Some(with(u, person_email))
+            } else {
+                Some(u.clone())
+            }
+        }));
+        app.state
+            .directory
+            .replace(users, app.state.directory.workspaces(), now());
+    };
+    let search = |q: &'static str| {
+        let app = &app;
+        async move {
+            let (status, page) = app
+                .get_as("desk-lookup", &format!("/api/users?q={q}"))
+                .await;
+            assert_eq!(status, 200, "{page}");
+            let resp = app
+                .http
+                .get(format!("{}/api/users/export.csv?q={q}", app.url))
+                .header("cookie", "roster_demo_role=desk-lookup")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            let csv = resp.text().await.unwrap();
+            let (status, found) = app
+                .post_as("desk-lookup", "/api/users/by-email", json!({"emails": [q]}))
+                .await;
+            assert_eq!(status, 200, "{found}");
+            (page, csv, found["matches"][0]["user"].clone())
+        }
+    };
+    let id = person.summary.id.as_str();
+
+    // Someone outside the scope whose address differs from the person's only by an accent
+    // keeps nobody from finding the person by theirs.
+    arrange(
+        "lukasz.zielinski.test@larkspur.example",
+        "łukasz.zielinski.test@larkspur.example",
+    );
+    let (page, csv, found) = search("lukasz.zielinski.test@larkspur.example").await;
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(page["users"][0]["id"], id, "{page}");
+    assert_eq!(page["matched_by_email"], id, "{page}");
+    assert!(csv.contains(id), "{csv}");
+    assert_eq!(found["id"], id);
+
+    // An address that is not the person's, though it differs only by an accent, does not
+    // find them: not in the search, not in the export, not by address.
+    arrange(
+        "łukasz.zielinski.test@larkspur.example",
+        "someone.else.test@larkspur.example",
+    );
+    let (page, csv, found) = search("lukasz.zielinski.test@larkspur.example").await;
+    assert_eq!(page["total"], 0, "{page}");
+    assert!(page.get("matched_by_email").is_none(), "{page}");
+    assert!(!csv.contains(id), "{csv}");
+    assert!(found.is_null(), "{found}");
+}

@@ -100,21 +100,6 @@ impl Index {
         &self.memberships[row.m_start as usize..(row.m_start + row.m_len) as usize]
     }
 
-    /// The user whose email is exactly `needle`, once folded.
-    pub(super) fn exact_email(&self, needle: &str) -> Option<usize> {
-        let needle = fold(needle);
-        if needle.contains('\0') || needle.is_empty() {
-            return None;
-        }
-        memmem::Finder::new(needle.as_bytes())
-            .find_iter(&self.emails)
-            .find(|&at| {
-                (at == 0 || self.emails[at - 1] == 0)
-                    && self.emails.get(at + needle.len()) == Some(&0)
-            })
-            .map(|at| self.email_ends.partition_point(|&end| end as usize <= at))
-    }
-
     /// Which users' text (and, with `emails`, email) contains `needle` (already folded).
     pub(super) fn search(&self, needle: &str, emails: bool) -> Vec<bool> {
         let mut hits = vec![false; self.rows.len()];

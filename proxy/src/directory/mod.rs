@@ -252,6 +252,25 @@ impl Data {
         self.by_email.sort_unstable();
         self.index = index::Index::build(&self.users);
     }
+
+    /// Every user whose email is `email` as written, case aside (not folded: an address
+    /// that differs by an accent is someone else's, or nobody's).
+    fn with_email<'a>(&'a self, email: &str) -> impl Iterator<Item = usize> + 'a {
+        let key = email.to_lowercase();
+        let hash = email_hash(&key);
+        let start = self.by_email.partition_point(|(h, _)| *h < hash);
+        self.by_email[start..]
+            .iter()
+            .take_while(move |(h, _)| *h == hash)
+            .map(|(_, i)| *i as usize)
+            .filter(move |&i| {
+                self.users[i]
+                    .summary
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.to_lowercase() == key)
+            })
+    }
 }
 
 /// The on-disk form.
@@ -394,21 +413,8 @@ impl Directory {
 
     /// The user with this email, case-insensitively.
     pub fn find_email(&self, email: &str) -> Option<DirUser> {
-        let key = email.to_lowercase();
-        let hash = email_hash(&key);
         let data = self.data.read().unwrap();
-        let start = data.by_email.partition_point(|(h, _)| *h < hash);
-        data.by_email[start..]
-            .iter()
-            .take_while(|(h, _)| *h == hash)
-            .map(|(_, i)| &data.users[*i as usize])
-            .find(|u| {
-                u.summary
-                    .email
-                    .as_deref()
-                    .is_some_and(|e| e.to_lowercase() == key)
-            })
-            .cloned()
+        data.with_email(email).next().map(|i| data.users[i].clone())
     }
 
     /// Applies a change made through Slack; returns the user as it now is.

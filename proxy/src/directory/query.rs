@@ -227,12 +227,15 @@ impl Directory {
             .filter(|q| !q.is_empty())
             .map(|q| {
                 let mut hits = index.search(q, viewer.sees_emails());
+                // Everyone with exactly this address, whoever else has it: which of them
+                // the viewer may see is decided below, like for any other match.
                 if !viewer.sees_emails()
                     && viewer.finds_by_email()
                     && crate::changes::valid_email(q)
-                    && let Some(i) = index.exact_email(q)
                 {
-                    hits[i] = true;
+                    for i in data.with_email(q) {
+                        hits[i] = true;
+                    }
                 }
                 hits
             });
