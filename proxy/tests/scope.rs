@@ -321,8 +321,8 @@ workspaces = "all"
 
 [[roles]]
 name = "desk"
-permissions = ["users.read", "users.invite", "users.set_expiration", "users.sessions",
-               "invites.review", "audit.read"]
+permissions = ["users.read", "users.lookup_by_email", "users.invite", "users.set_expiration",
+               "users.sessions", "invites.review", "audit.read"]
 workspaces = ["{inside}"]
 hidden_fields = ["email"]
 invite_guests_only = true
@@ -588,6 +588,15 @@ fn query_values(world: &World, name: &str, schema: &Value) -> Vec<String> {
         "q" => vec![
             "Yara".into(),
             ONLY_B_EMAIL.into(),
+            // Complete addresses, for the role that looks people up by one.
+            world
+                .a
+                .state
+                .directory
+                .get(&c.shared)
+                .and_then(|u| u.summary.email)
+                .expect("the shared member has an address"),
+            ONLY_B_DEACTIVATED_EMAIL.into(),
             "outside".into(),
             "W0ZZ".into(),
             c.member.to_lowercase(),
@@ -1062,13 +1071,21 @@ async fn a_restricted_role_gets_the_same_answers_whatever_lies_outside_its_scope
 
     let ops = operations(&world);
     for role in RESTRICTED {
-        // Looking people up by address: the outside people's addresses read like nobody's.
+        // Looking people up by address: the outside people's addresses read like nobody's,
+        // and a person on both sides reads the same whatever they are outside.
+        let shared = world
+            .a
+            .state
+            .directory
+            .get(&world.cast.shared)
+            .and_then(|u| u.summary.email)
+            .unwrap();
         both(
             &world,
             role,
             "post",
             "/api/users/by-email",
-            Some(&json!({"emails": [ONLY_B_EMAIL, ONLY_B_DEACTIVATED_EMAIL, "nobody@nowhere.example"]})),
+            Some(&json!({"emails": [shared, ONLY_B_EMAIL, ONLY_B_DEACTIVATED_EMAIL, "nobody@nowhere.example"]})),
         )
         .await;
         // Dry runs: every candidate at once, then each one alone.
