@@ -234,6 +234,35 @@ async fn exhaust_scim(
 /// at its next try.
 const SCIM_SLOW: RateLimitMode = RateLimitMode::Scale(0.15);
 
+/// Posts `op` while Slack's SCIM API refuses `method` for `retry_after` seconds: the
+/// answer (200) comes no sooner, after one refused call and one that reached the account,
+/// with one 429 counted and one audited success. The answer's body.
+async fn waits_out(app: &TestApp, method: &str, retry_after: u64, op: Value) -> Value {
+    let sandbox = &app.sandbox.sandbox;
+    assert!(retry_after >= 2, "Retry-After: {retry_after}");
+    let (calls, handled) = (sandbox.calls(method), sandbox.handled(method));
+    let started = Instant::now();
+    let (status, body) = app.post("/api/changes", op.clone()).await;
+    let took = started.elapsed();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        took >= Duration::from_secs(retry_after),
+        "answered after {took:?}, before Slack's Retry-After of {retry_after}s"
+    );
+    // One call refused with 429, then one that changed the account: nothing more.
+    assert_eq!(sandbox.calls(method) - calls, 2, "{method} calls");
+    assert_eq!(
+        sandbox.handled(method) - handled,
+        1,
+        "{method} calls that reached the account"
+    );
+    assert_eq!(rate_limited(app, method).await, 1.0);
+    let rows = app.audit_rows().await;
+    assert_eq!(rows[0].action, op["op"].as_str().unwrap());
+    assert_eq!(rows[0].outcome, AuditOutcome::Ok, "{:?}", rows[0]);
+    body
+}
+
 #[tokio::test]
 async fn offboarding_waits_out_a_scim_429_and_deactivates_once() {
     let app = spawn_app(Options::default()).await;
@@ -256,42 +285,16 @@ async fn offboarding_waits_out_a_scim_429_and_deactivates_once() {
         None,
     )
     .await;
-    assert!(retry_after >= 2, "Retry-After: {retry_after}");
-    let (calls, handled) = (
-        sandbox.calls("scim.users.delete"),
-        sandbox.handled("scim.users.delete"),
-    );
-
-    let started = Instant::now();
-    let (status, body) = app
-        .post(
-            "/api/changes",
-            json!({"op": "offboard", "user": person.summary.id}),
-        )
-        .await;
-    let took = started.elapsed();
-    assert_eq!(status, 200, "{body}");
-    assert!(
-        took >= Duration::from_secs(retry_after),
-        "answered after {took:?}, before Slack's Retry-After of {retry_after}s"
-    );
-    // One call refused with 429, then one that deactivated the account: nothing more.
-    assert_eq!(
-        sandbox.calls("scim.users.delete") - calls,
-        2,
-        "DELETE calls"
-    );
-    assert_eq!(
-        sandbox.handled("scim.users.delete") - handled,
-        1,
-        "DELETE calls that reached the account"
-    );
-    assert_eq!(rate_limited(&app, "scim.users.delete").await, 1.0);
+    let body = waits_out(
+        &app,
+        "scim.users.delete",
+        retry_after,
+        json!({"op": "offboard", "user": person.summary.id}),
+    )
+    .await;
     assert!(sandbox.with_org(|o| o.users[&person.summary.id].is_deactivated()));
     assert_eq!(body["user"]["status"], "deactivated", "{body}");
     let rows = app.audit_rows().await;
-    assert_eq!(rows[0].action, "offboard");
-    assert_eq!(rows[0].outcome, AuditOutcome::Ok, "{:?}", rows[0]);
     assert_eq!(
         rows.iter().filter(|r| r.action == "offboard").count(),
         1,
@@ -321,38 +324,16 @@ async fn reactivation_waits_out_a_scim_429_and_reactivates_once() {
         Some(json!({"active": false})),
     )
     .await;
-    assert!(retry_after >= 2, "Retry-After: {retry_after}");
-    let (calls, handled) = (
-        sandbox.calls("scim.users.patch"),
-        sandbox.handled("scim.users.patch"),
-    );
-
-    let started = Instant::now();
-    let (status, body) = app
-        .post(
-            "/api/changes",
-            json!({"op": "reactivate", "user": person.summary.id}),
-        )
-        .await;
-    let took = started.elapsed();
-    assert_eq!(status, 200, "{body}");
-    assert!(
-        took >= Duration::from_secs(retry_after),
-        "answered after {took:?}, before Slack's Retry-After of {retry_after}s"
-    );
-    assert_eq!(sandbox.calls("scim.users.patch") - calls, 2, "PATCH calls");
-    assert_eq!(
-        sandbox.handled("scim.users.patch") - handled,
-        1,
-        "PATCH calls that reached the account"
-    );
-    assert_eq!(rate_limited(&app, "scim.users.patch").await, 1.0);
+    let body = waits_out(
+        &app,
+        "scim.users.patch",
+        retry_after,
+        json!({"op": "reactivate", "user": person.summary.id}),
+    )
+    .await;
     assert!(!sandbox.with_org(|o| o.users[&person.summary.id].is_deactivated()));
     assert!(sandbox.with_org(|o| o.users[&spare.summary.id].is_deactivated()));
     assert_eq!(body["user"]["status"], "active", "{body}");
-    let rows = app.audit_rows().await;
-    assert_eq!(rows[0].action, "reactivate");
-    assert_eq!(rows[0].outcome, AuditOutcome::Ok, "{:?}", rows[0]);
 }
 
 /// Posts `op`, which Slack's SCIM API refuses with `code`: the caller gets a 502 whose

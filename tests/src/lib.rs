@@ -288,6 +288,41 @@ impl Browser {
             .await
     }
 
+    /// Switches the demo to `role` and waits until the console shows it.
+    pub async fn act_as(&self, role: &str) {
+        self.select("#demo-role", role).await;
+        self.wait_until(
+            &format!("document.querySelector('.badge-role')?.textContent === {role:?}"),
+            20,
+        )
+        .await;
+    }
+
+    /// Posts a change to `/api/changes` from the page, as the console would; the status.
+    pub async fn post_change(&self, op: &Value) -> u16 {
+        let status = self
+            .eval(&format!(
+                "return fetch('/api/changes', {{method: 'POST', headers: {{'content-type': \
+                 'application/json', 'x-roster-request': '1'}}, body: JSON.stringify({op})}})\
+                 .then(r => r.status)"
+            ))
+            .await;
+        status.as_u64().expect("an HTTP status") as u16
+    }
+
+    /// The IDs of the first `n` users the table shows.
+    pub async fn row_ids(&self, n: usize) -> Vec<String> {
+        self.eval(&format!(
+            "return [...document.querySelectorAll('tr[data-user-id]')].slice(0, {n}).map(r => r.dataset.userId)"
+        ))
+        .await
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_str().expect("an ID").to_string())
+        .collect()
+    }
+
     /// After a job is started: waits for its page (15 s), then for the job to finish (60 s).
     pub async fn wait_for_finished_job(&self) {
         self.wait_until("location.pathname.startsWith('/jobs/')", 15)

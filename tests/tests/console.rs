@@ -154,14 +154,7 @@ async fn sorting_by_a_column_header() {
             10,
         )
         .await;
-    let shown: Vec<String> = browser
-        .eval("return [...document.querySelectorAll('tr[data-user-id]')].slice(0, 5).map(r => r.dataset.userId)")
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
+    let shown = browser.row_ids(5).await;
     assert_eq!(shown, expected);
     // Again: descending.
     browser.click("th[data-sort=created] button").await;
@@ -468,13 +461,7 @@ async fn the_help_desk_sees_less_and_cannot_remove() {
     screenshot_both(&browser, "users").await;
     browser.assert_accessible("the users page").await;
 
-    browser.select("#demo-role", "helpdesk").await;
-    browser
-        .wait_until(
-            "document.querySelector('.badge-role')?.textContent === 'helpdesk'",
-            20,
-        )
-        .await;
+    browser.act_as("helpdesk").await;
     browser.wait_for("tr[data-user-id]", 30).await;
     assert!(
         browser
@@ -517,13 +504,7 @@ async fn the_help_desk_sees_less_and_cannot_remove() {
     assert!(!page.as_str().unwrap().contains("@larkspur.example"));
 
     // The auditor opening the invitation form by its address is told at the door.
-    browser.select("#demo-role", "auditor").await;
-    browser
-        .wait_until(
-            "document.querySelector('.badge-role')?.textContent === 'auditor'",
-            20,
-        )
-        .await;
+    browser.act_as("auditor").await;
     open(&browser, &roster, "/invite").await;
     let door = browser.text_of("[data-testid=door]", 15).await;
     assert!(
@@ -609,10 +590,7 @@ async fn on_a_phone_people_are_cards_filters_fold_and_a_person_opens_as_a_page()
         .await["users"][0]["id"]
         .clone();
     let done = browser
-        .eval(&format!(
-            "return fetch('/api/changes', {{method: 'POST', headers: {{'content-type': 'application/json', \
-             'x-roster-request': '1'}}, body: JSON.stringify({{op: 'offboard', user: {someone}}})}}).then(r => r.status)"
-        ))
+        .post_change(&serde_json::json!({"op": "offboard", "user": someone}))
         .await;
     assert_eq!(done, 200);
     open(&browser, &roster, "/audit").await;

@@ -148,10 +148,7 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
     browser.click_text("button", "Offboard").await;
     browser.click_text("button", "Review").await;
     let elsewhere = browser
-        .eval(&format!(
-            "return fetch('/api/changes', {{method: 'POST', headers: {{'content-type': 'application/json', \
-             'x-roster-request': '1'}}, body: JSON.stringify({{op: 'offboard', user: {id:?}}})}}).then(r => r.status)"
-        ))
+        .post_change(&serde_json::json!({"op": "offboard", "user": id}))
         .await;
     assert_eq!(elsewhere, 200);
     browser.click_text("button", "Confirm").await;
@@ -173,13 +170,7 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
 
     // The help desk sees sessions on its workspaces and ends them one by one; signing out
     // of every device and offboarding reach beyond its workspaces.
-    browser.select("#demo-role", "helpdesk").await;
-    browser
-        .wait_until(
-            "document.querySelector('.badge-role')?.textContent === 'helpdesk'",
-            20,
-        )
-        .await;
+    browser.act_as("helpdesk").await;
     let (desk_id, _) = signed_in_member(&browser).await;
     open(&browser, &roster, &format!("/users/{desk_id}")).await;
     browser.wait_for("#sessions-h ~ table tbody tr", 20).await;
@@ -235,10 +226,7 @@ async fn sessions_sign_out_offboarding_and_reactivation_from_a_persons_detail() 
         .await;
     // And the API refuses it what the console does not offer (the browser logs the 403).
     let refused = browser
-        .eval(&format!(
-            "return fetch('/api/changes', {{method: 'POST', headers: {{'content-type': 'application/json', \
-             'x-roster-request': '1'}}, body: JSON.stringify({{op: 'offboard', user: {desk_id:?}}})}}).then(r => r.status)"
-        ))
+        .post_change(&serde_json::json!({"op": "offboard", "user": desk_id}))
         .await;
     assert_eq!(refused, 403);
     browser.close().await;
@@ -412,14 +400,7 @@ async fn offboarding_a_list_of_leavers_and_signing_out_a_selection_as_jobs() {
     // Sign two other people out of their phones, from a selection made in the table.
     open(&browser, &roster, "/users?type=member&status=active").await;
     browser.wait_for("tr[data-user-id]", 30).await;
-    let ids: Vec<String> = browser
-        .eval("return [...document.querySelectorAll('tr[data-user-id]')].slice(0, 2).map(r => r.dataset.userId)")
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
+    let ids = browser.row_ids(2).await;
     assert_eq!(ids.len(), 2);
     for id in &ids {
         browser
@@ -471,13 +452,7 @@ async fn offboarding_a_list_of_leavers_and_signing_out_a_selection_as_jobs() {
             )
         })
         .expect("someone on every workspace");
-    browser.select("#demo-role", "helpdesk").await;
-    browser
-        .wait_until(
-            "document.querySelector('.badge-role')?.textContent === 'helpdesk'",
-            20,
-        )
-        .await;
+    browser.act_as("helpdesk").await;
     open(&browser, &roster, "/users").await;
     browser.wait_for("tr[data-user-id]", 30).await;
     let hint = browser
