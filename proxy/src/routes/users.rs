@@ -125,15 +125,20 @@ pub async fn list(
         ));
     }
     let page = state.directory.query(&query, &caller);
-    // Say why a person matches when the address that matched is not shown.
+    // Say why a person matches when the address that matched is not shown: read from the
+    // page itself, whose addresses are removed only below.
     let matched_by_email = query
         .q
         .as_deref()
         .map(str::trim)
         .filter(|q| caller.hides(Field::Email) && crate::changes::valid_email(q))
-        .and_then(|q| state.directory.find_email(q))
-        .map(|u| u.summary.id)
-        .filter(|id| page.users.iter().any(|u| &u.id == id));
+        .and_then(|q| {
+            let key = q.to_lowercase();
+            page.users
+                .iter()
+                .find(|u| u.email.as_deref().is_some_and(|e| e.to_lowercase() == key))
+        })
+        .map(|u| u.id.clone());
     Ok(Json(UsersPage {
         users: page
             .users

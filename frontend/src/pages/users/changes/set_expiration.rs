@@ -54,7 +54,7 @@ fn ExpirationForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
     let clear = RwSignal::new(false);
     // Quick choices count from the expiration on the chosen workspace (or from now).
     let memberships = user.memberships.clone();
-    let later = move |to: fn(i64) -> i64| {
+    let later = move |to: &dyn Fn(i64) -> i64| {
         let now = format::now();
         let from = memberships
             .iter()
@@ -126,13 +126,10 @@ fn ExpirationForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
                 <div class="quick-choices" role="group" aria-label="Move it later">
                     {[("+30 days", 30), ("+90 days", 90)].into_iter().map(|(label, days)| view! {
                         <button type="button" class="button-quiet" prop:disabled=move || !flow.editing()
-                            on:click=move |_| later.with_value(|l| l(match days {
-                                30 => |t| t + 30 * 86_400,
-                                _ => |t| t + 90 * 86_400,
-                            }))>{label}</button>
+                            on:click=move |_| later.with_value(|l| l(&|t| t + days * 86_400))>{label}</button>
                     }).collect_view()}
                     <button type="button" class="button-quiet" prop:disabled=move || !flow.editing()
-                        on:click=move |_| later.with_value(|l| l(format::end_of_next_month))>"End of next month"</button>
+                        on:click=move |_| later.with_value(|l| l(&format::end_of_next_month))>"End of next month"</button>
                 </div>
             </div>
             <label class="check">
