@@ -102,9 +102,19 @@ async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, A
     }
     init.set_headers(&headers);
     init.set_redirect(RequestRedirect::Manual);
-    let request = Request::new_with_str_and_init(url, &init).map_err(network)?;
     let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+    let started = match (method, json) {
+        ("GET", None) => started_early(&window, url),
+        _ => None,
+    };
+    let pending = match started {
+        Some(pending) => pending,
+        None => {
+            let request = Request::new_with_str_and_init(url, &init).map_err(network)?;
+            window.fetch_with_request(&request)
+        }
+    };
+    let response: Response = JsFuture::from(pending)
         .await
         .map_err(network)?
         .unchecked_into();
@@ -137,6 +147,20 @@ async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, A
             permission: None,
         },
     })
+}
+
+/// A `GET` of `url` that `index.html`'s first script started while the app was loading
+/// (`window.rosterEarly`, same headers and redirect rule as [`send`]); each is taken once,
+/// so asking again makes a fresh request.
+fn started_early(window: &web_sys::Window, url: &str) -> Option<js_sys::Promise> {
+    let early = js_sys::Reflect::get(window, &JsValue::from_str("rosterEarly")).ok()?;
+    if !early.is_object() {
+        return None;
+    }
+    let key = JsValue::from_str(url);
+    let pending = js_sys::Reflect::get(&early, &key).ok()?;
+    let _ = js_sys::Reflect::delete_property(early.unchecked_ref::<js_sys::Object>(), &key);
+    pending.dyn_into().ok()
 }
 
 /// The body of an answer, as text.

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::{
+    Lazy, LazyRoute,
     components::{A, Redirect, Route, Router, Routes},
     path,
 };
@@ -76,26 +77,82 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/users"/> }/>
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/users/:id") view=UserPage/>
-                    <Route path=path!("/invite") view=|| view! {
-                        <Door title="Invite people" permission=Permission::UsersInvite doing="invite people" writes=true><InvitePage/></Door>
-                    }/>
-                    <Route path=path!("/import") view=|| view! {
-                        <Door title="Import CSV" permission=Permission::UsersInvite doing="invite people" writes=true><ImportPage/></Door>
-                    }/>
-                    <Route path=path!("/jobs") view=JobsPage/>
-                    <Route path=path!("/jobs/:id") view=JobPage/>
-                    <Route path=path!("/audit") view=|| view! {
-                        <Door title="Audit log" permission=Permission::AuditRead doing="read the audit log"><AuditPage/></Door>
-                    }/>
-                    <Route path=path!("/requests") view=|| view! {
-                        <Door title="Invite requests" permission=Permission::InvitesReview doing="answer requests for invitations"><RequestsPage/></Door>
-                    }/>
+                    <Route path=path!("/invite") view={Lazy::<InviteRoute>::new()}/>
+                    <Route path=path!("/import") view={Lazy::<ImportRoute>::new()}/>
+                    <Route path=path!("/jobs") view={Lazy::<JobsRoute>::new()}/>
+                    <Route path=path!("/jobs/:id") view={Lazy::<JobRoute>::new()}/>
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
+                    <Route path=path!("/requests") view={Lazy::<RequestsRoute>::new()}/>
                 </Routes>
             </main>
             <ToastRegion/>
         </Router>
     }
 }
+
+/// A page whose code is loaded the first time it is opened. The release bundle
+/// (`cargo xtask build`, feature `split`) cuts each one out of the first load into a wasm
+/// file of its own; without the feature the page is compiled in and shown at once.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident => $view:expr) => {
+        $(#[$doc])*
+        struct $route;
+
+        #[cfg(feature = "split")]
+        #[leptos_router::lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+            fn view(_this: Self) -> AnyView {
+                $view.into_any()
+            }
+        }
+
+        #[cfg(not(feature = "split"))]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+            async fn view(_this: Self) -> AnyView {
+                $view.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(
+    /// `/invite`
+    InviteRoute => view! {
+        <Door title="Invite people" permission=Permission::UsersInvite doing="invite people" writes=true><InvitePage/></Door>
+    }
+);
+lazy_page!(
+    /// `/import`
+    ImportRoute => view! {
+        <Door title="Import CSV" permission=Permission::UsersInvite doing="invite people" writes=true><ImportPage/></Door>
+    }
+);
+lazy_page!(
+    /// `/jobs`
+    JobsRoute => view! { <JobsPage/> }
+);
+lazy_page!(
+    /// `/jobs/:id`
+    JobRoute => view! { <JobPage/> }
+);
+lazy_page!(
+    /// `/audit`
+    AuditRoute => view! {
+        <Door title="Audit log" permission=Permission::AuditRead doing="read the audit log"><AuditPage/></Door>
+    }
+);
+lazy_page!(
+    /// `/requests`
+    RequestsRoute => view! {
+        <Door title="Invite requests" permission=Permission::InvitesReview doing="answer requests for invitations"><RequestsPage/></Door>
+    }
+);
 
 /// Explains why admin actions are off when the token is not an org admin token.
 #[component]

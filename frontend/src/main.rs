@@ -5,6 +5,7 @@ mod app;
 mod components;
 mod csv;
 mod format;
+mod lazy;
 mod pages;
 mod perf;
 mod session;

@@ -112,13 +112,16 @@ impl WebApp {
     }
 }
 
-/// Whether a file name carries Trunk's 16-hex-digit content hash (`app-0123456789abcdef.js`).
+/// Whether a file name carries a content hash (`app-0123456789abcdef.js`, and the split
+/// pages' `split_audit-0123456789abcdef.wasm`). Trunk writes its 64-bit hash without leading
+/// zeros, so 13 to 16 hex digits count (a shorter one, 1 in 4,096 builds, is merely cached
+/// for an hour).
 fn is_hashed(file: &str) -> bool {
     let stem = file.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit('-')
-        .next()
-        .is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, h)| {
+        (13..=16).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 /// A strict CSP: only our own files, plus the SHA-256 of each inline script Trunk writes
@@ -268,5 +271,10 @@ await init();</script><script src="/b.js"></script></head>"#;
         assert!(is_hashed("roster-frontend-3c2ae98c787e6ac7_bg.wasm"));
         assert!(is_hashed("roster-edde908f2a7a00b5.css"));
         assert!(!is_hashed("favicon.svg"));
+        assert!(is_hashed("roster-frontend-f2524c526b942e0.js"));
+        assert!(is_hashed("chunk_12-71ff63cae0a6f82e.wasm"));
+        assert!(is_hashed("roster-pages-71ff63cae0a6f82e.js"));
+        assert!(!is_hashed("roster-frontend-latest.js"));
+        assert!(!is_hashed("deadbeef.js"));
     }
 }

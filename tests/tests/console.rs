@@ -607,3 +607,128 @@ async fn on_a_phone_people_are_cards_filters_fold_and_a_person_opens_as_a_page()
     browser.assert_no_console_errors("on a phone").await;
     browser.close().await;
 }
+
+/// The wasm files the page has fetched so far (their names, without the build's hash).
+async fn wasm_fetched(browser: &Browser) -> Vec<String> {
+    let names = browser
+        .eval(
+            "return performance.getEntriesByType('resource')
+                .map(e => new URL(e.name).pathname.slice(1))
+                .filter(n => n.endsWith('.wasm'));",
+        )
+        .await;
+    names
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The release bundle loads the users list first and each other page's code the first
+/// time it is opened; every page works from a cold load and from navigation, under the
+/// proxy's CSP, with no console error.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_opens_cold_and_by_navigation_with_its_code_loaded_on_first_use() {
+    let _serial = one_at_a_time();
+    let dist = roster_e2e::assert_release_bundle();
+    let pages: Vec<String> = std::fs::read_dir(&dist)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("split_") && n.ends_with(".wasm"))
+        .collect();
+    assert!(
+        pages.iter().any(|p| p.starts_with("split_audit-")),
+        "the release bundle is not split into pages: {pages:?}"
+    );
+
+    let roster = Roster::start(&[]);
+    // (nav link, heading, the page's own wasm)
+    let routes = [
+        ("/invite", "Invite people", "split_invite-"),
+        ("/import", "Import CSV", "split_import-"),
+        ("/jobs", "Jobs", "split_jobs-"),
+        ("/audit", "Audit log", "split_audit-"),
+        ("/requests", "Invite requests", "split_requests-"),
+    ];
+
+    // Cold: the users list fetches only the first load's wasm.
+    let browser = Browser::start().await;
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 15).await;
+    let first = wasm_fetched(&browser).await;
+    assert_eq!(
+        first.len(),
+        1,
+        "the users list should need one wasm file, fetched: {first:?}"
+    );
+    assert!(first[0].ends_with("_bg.wasm"), "{first:?}");
+
+    // By navigation: each page's code arrives when its link is first followed.
+    for (path, heading, wasm) in routes {
+        assert!(
+            !wasm_fetched(&browser)
+                .await
+                .iter()
+                .any(|n| n.contains(wasm)),
+            "{wasm} was fetched before {path} was opened"
+        );
+        browser.click(&format!("nav a[href='{path}']")).await;
+        browser
+            .wait_until(
+                &format!("document.querySelector('main h1')?.textContent === {heading:?}"),
+                15,
+            )
+            .await;
+        assert!(
+            wasm_fetched(&browser)
+                .await
+                .iter()
+                .any(|n| n.contains(wasm)),
+            "opening {path} did not fetch {wasm}"
+        );
+    }
+    // And back to the list, whose code never left.
+    browser.click("nav a[href='/users']").await;
+    browser.wait_for("tr[data-user-id]", 15).await;
+    browser
+        .assert_no_console_errors("navigating to every page")
+        .await;
+    browser.close().await;
+
+    // Cold, straight to each page's address.
+    let browser = Browser::start().await;
+    for (path, heading, wasm) in routes {
+        open(&browser, &roster, path).await;
+        browser
+            .wait_until(
+                &format!("document.querySelector('main h1')?.textContent === {heading:?}"),
+                15,
+            )
+            .await;
+        assert!(
+            wasm_fetched(&browser)
+                .await
+                .iter()
+                .any(|n| n.contains(wasm)),
+            "a cold load of {path} did not fetch {wasm}"
+        );
+    }
+    // A person, cold: the detail's code comes with them.
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 15).await;
+    let id = browser.row_ids(1).await.pop().expect("a first row");
+    open(&browser, &roster, &format!("/users/{id}")).await;
+    browser.wait_for(".user-detail .detail-name", 15).await;
+    assert!(
+        wasm_fetched(&browser)
+            .await
+            .iter()
+            .any(|n| n.contains("split_user_detail-")),
+        "a person's page did not fetch the detail's code"
+    );
+    browser
+        .assert_no_console_errors("on cold loads of every page")
+        .await;
+    browser.close().await;
+}

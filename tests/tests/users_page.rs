@@ -124,3 +124,69 @@ async fn unknown_routes_get_the_app_and_unknown_api_routes_get_json() {
     );
     browser.close().await;
 }
+
+/// WebDriver's codes for the arrow keys.
+const DOWN: &str = "\u{e015}";
+const UP: &str = "\u{e013}";
+
+/// What has the focus: its id, or the text of a row's name.
+async fn focused(browser: &Browser) -> String {
+    browser
+        .eval("const e = document.activeElement; return e.id || e.textContent;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// From the search box, the down arrow goes to the first result, and the arrows walk the
+/// rows; up from the first row goes back to the search box.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_arrow_keys_go_from_the_search_box_through_the_results() {
+    let roster = Roster::start(&["--users", &USERS.to_string(), "--seed", &SEED.to_string()]);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/users", roster.url))
+        .await
+        .unwrap();
+    browser
+        .wait_for("table.users tbody tr[data-user-id]", 30)
+        .await;
+    let expected = expected_first_names(2);
+
+    let search = browser.wait_for("#filter-q", 5).await;
+    search.click().await.unwrap();
+    search.send_keys(DOWN).await.unwrap();
+    assert_eq!(
+        focused(&browser).await,
+        expected[0],
+        "down from the search box"
+    );
+    browser.keys(DOWN).await;
+    assert_eq!(
+        focused(&browser).await,
+        expected[1],
+        "down from the first row"
+    );
+    browser.keys(UP).await;
+    assert_eq!(
+        focused(&browser).await,
+        expected[0],
+        "up from the second row"
+    );
+    browser.keys(UP).await;
+    assert_eq!(focused(&browser).await, "filter-q", "up from the first row");
+    // Enter on a focused name opens that person.
+    search.send_keys(DOWN).await.unwrap();
+    browser.keys("\u{e007}").await;
+    browser.wait_for(".side-panel .detail-name", 15).await;
+    assert_eq!(
+        browser.text_of(".side-panel .detail-name", 5).await,
+        expected[0]
+    );
+    browser
+        .assert_no_console_errors("walking the rows with the keyboard")
+        .await;
+    browser.close().await;
+}

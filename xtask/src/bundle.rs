@@ -13,9 +13,22 @@ use crate::{
 pub fn build(_toolchain: &Toolchain) -> Result<(), String> {
     step("Building the browser bundle (trunk build --release --offline)");
     Cmd::new("trunk")
-        .args(["build", "--release", "--offline", "--no-color"])
+        .args([
+            "build",
+            "--release",
+            "--offline",
+            "--no-color",
+            "--features",
+            "split",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            crate::split::RUSTFLAGS,
+        )
         .run()?;
-    precompress(&root().join("dist"))
+    let dist = root().join("dist");
+    crate::split::split(&dist)?;
+    precompress(&dist)
 }
 
 /// Writes `FILE.br` and `FILE.gz` beside each wasm, JS and CSS file of `dist` (at the

@@ -5,6 +5,7 @@
 
 mod bundle;
 mod shell;
+mod split;
 mod tools;
 
 use std::{path::PathBuf, process::ExitCode};

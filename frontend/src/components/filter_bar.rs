@@ -94,8 +94,15 @@ pub fn FilterBar(
             <div class="field field-search">
                 <label for="filter-q">"Search"</label>
                 <input id="filter-q" type="search" placeholder=search_hint autocomplete="off"
+                    aria-describedby="filter-q-keys"
                     prop:value=move || typed.get()
-                    on:input:target=move |ev| on_search(ev.target().value())/>
+                    on:input:target=move |ev| on_search(ev.target().value())
+                    on:keydown=move |ev| {
+                        if ev.key() == "ArrowDown" && crate::components::focus_first_row() {
+                            ev.prevent_default();
+                        }
+                    }/>
+                <span id="filter-q-keys" class="visually-hidden">"Down arrow: to the results."</span>
             </div>
             <button type="button" class="button-quiet filters-toggle" aria-controls="filter-fields"
                 aria-expanded=move || unfolded.get().to_string() on:click=move |_| unfolded.update(|u| *u = !*u)>

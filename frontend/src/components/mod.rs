@@ -20,4 +20,4 @@ pub use error_notice::ErrorNotice;
 pub use filter_bar::{FilterBar, History};
 pub use sync_status::SyncStatus;
 pub use toast::{ToastKind, ToastRegion, Toasts};
-pub use user_table::{Selection, UserTable};
+pub use user_table::{Selection, UserTable, focus_first_row};

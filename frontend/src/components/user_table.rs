@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use leptos::{html, prelude::*, task::spawn_local};
 use roster_api::{Field, SortDir, SortKey, UserQuery, UserStatus, UserSummary, UserType};
+use wasm_bindgen::JsCast;
 
 use crate::{
     api::{self, ApiError},
@@ -21,6 +22,60 @@ pub const ROW_HEIGHT: f64 = ROW_HEIGHT_PX as f64;
 /// The CSS height of `rows` rows, in whole pixels.
 fn rows_height(rows: usize) -> String {
     format!("{}px", rows * ROW_HEIGHT_PX)
+}
+
+/// Moves the focus to the name of the first row shown; whether there was one.
+pub fn focus_first_row() -> bool {
+    document()
+        .query_selector("tr[data-user-id] button.name")
+        .ok()
+        .flatten()
+        .is_some_and(|name| focus(&name))
+}
+
+fn focus(element: &web_sys::Element) -> bool {
+    element
+        .dyn_ref::<web_sys::HtmlElement>()
+        .is_some_and(|e| e.focus().is_ok())
+}
+
+/// Up and down arrows on a row's name go to the row above or below; up from the first row
+/// goes back to the search box.
+fn on_row_key(ev: web_sys::KeyboardEvent) {
+    let up = match ev.key().as_str() {
+        "ArrowDown" => false,
+        "ArrowUp" => true,
+        _ => return,
+    };
+    let Some(row) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .filter(|t| t.matches("button.name").unwrap_or(false))
+        .and_then(|t| t.closest("tr").ok().flatten())
+    else {
+        return;
+    };
+    let next = if up {
+        row.previous_element_sibling()
+    } else {
+        row.next_element_sibling()
+    };
+    let name = next
+        .filter(|r| r.has_attribute("data-user-id"))
+        .and_then(|r| r.query_selector("button.name").ok().flatten());
+    match name {
+        Some(name) => {
+            ev.prevent_default();
+            focus(&name);
+        }
+        None if up => {
+            ev.prevent_default();
+            if let Some(search) = document().get_element_by_id("filter-q") {
+                focus(&search);
+            }
+        }
+        None => {}
+    }
 }
 
 /// Rows fetched per request.
@@ -448,7 +503,7 @@ pub fn UserTable(
                         {header}
                     </tr>
                 </thead>
-                <tbody>
+                <tbody on:keydown=on_row_key>
                     <tr class="spacer" aria-hidden="true">
                         <td colspan=column_count style:height=move || rows_height(range.get().0)></td>
                     </tr>
@@ -538,5 +593,36 @@ pub fn UserTable(
                 <p class="empty">"No users match these filters."</p>
             </Show>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use roster_api::UserQuery;
+
+    use super::PAGE;
+    use crate::api::with_query;
+
+    /// The first page of the users list in its default order.
+    const EARLY_USERS_URL: &str = "/api/users?offset=0&limit=200";
+
+    /// `index.html` starts the table's first request before the app has loaded; it only
+    /// helps if it is the very URL the table asks for.
+    #[test]
+    fn the_request_index_html_starts_early_is_the_tables_first() {
+        let first = UserQuery {
+            offset: Some(0),
+            limit: Some(PAGE),
+            ..UserQuery::default()
+        };
+        assert_eq!(with_query("/api/users", &first), EARLY_USERS_URL);
+        let index = include_str!("../../../index.html");
+        assert!(
+            index.contains(&format!("urls.push(\"{EARLY_USERS_URL}\")")),
+            "index.html does not start {EARLY_USERS_URL}"
+        );
+        for url in ["/api/me", "/api/status", "/api/workspaces"] {
+            assert!(index.contains(&format!("\"{url}\"")), "{url}");
+        }
     }
 }

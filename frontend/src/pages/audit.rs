@@ -7,7 +7,7 @@ use leptos_router::{
 };
 use roster_api::{AuditOutcome, AuditQuery, Permission};
 
-use super::users::changes::KINDS;
+use super::users::changes::AUDIT_LABELS;
 use crate::{api, components::ErrorNotice, format, session::Session, task::Task};
 
 /// Entries per request.
@@ -16,8 +16,7 @@ const PAGE: u32 = 50;
 /// The audit log's names for the actions its filter offers, and how it shows them:
 /// invitations, then every kind of change.
 fn actions() -> impl Iterator<Item = (&'static str, &'static str)> {
-    std::iter::once(("invite", "Invite"))
-        .chain(KINDS.into_iter().map(|k| (k.action, k.audit_label)))
+    std::iter::once(("invite", "Invite")).chain(AUDIT_LABELS)
 }
 
 fn action_label(action: &str) -> String {

@@ -327,16 +327,24 @@ pub fn InvitePage() -> impl IntoView {
                 </div>
                 <Show when=move || kind.get().guest().is_some()>
                     <div class="field">
-                        <label for="invite-expires">{format!("Guest account expires on ({})", format::time_zone())}</label>
+                        <label for="invite-expires">{format!("Guest expiration date ({})", format::time_zone())}</label>
                         <input id="invite-expires" type="datetime-local" prop:value=move || expires_on.get()
                             prop:disabled=move || never.get() || locked()
                             aria-describedby="invite-expires-utc"
                             on:input:target=move |ev| { expires_on.set(ev.target().value()); clear("expires"); }/>
                         <p class="muted" id="invite-expires-utc">{move || expiry().map(|ts| format!("That is {}.", format::utc(ts)))}</p>
+                        <div class="quick-choices" role="group" aria-label="Choose a date from today">
+                            {[("In 30 days", 30), ("In 90 days", 90)].into_iter().map(|(label, days)| view! {
+                                <button type="button" class="button-quiet" prop:disabled=move || never.get() || locked()
+                                    on:click=move |_| { expires_on.set(format::to_local_input(format::now() + days * 86_400)); clear("expires"); }>{label}</button>
+                            }).collect_view()}
+                            <button type="button" class="button-quiet" prop:disabled=move || never.get() || locked()
+                                on:click=move |_| { expires_on.set(format::to_local_input(format::end_of_next_month(format::now()))); clear("expires"); }>"End of next month"</button>
+                        </div>
                         <label class="check">
                             <input type="checkbox" prop:checked=move || never.get() prop:disabled=locked
                                 on:change:target=move |ev| { never.set(ev.target().checked()); clear("expires"); }/>
-                            "No expiration"
+                            "No guest expiration"
                         </label>
                         {move || field_error("expires")().map(|e| view! { <p class="field-error">{e}</p> })}
                     </div>

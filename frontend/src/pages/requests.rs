@@ -126,7 +126,7 @@ pub fn RequestsPage() -> impl IntoView {
                     {(!r.channels.is_empty()).then(|| view! {
                         <dt>"Channels"</dt><dd>{format::count(r.channels.len(), "channel", "channels")}</dd>
                     })}
-                    {r.expires.map(|t| view! { <dt>"Guest until"</dt><dd>{format::day(t)}</dd> })}
+                    {r.expires.map(|t| view! { <dt>"Guest expiration"</dt><dd>{format::day(t)}</dd> })}
                     {handled.map(|h| view! { <dt>{if r.state == RequestState::Denied { "Denied by" } else { "Approved by" }}</dt><dd>{h}</dd> })}
                     {r.deny_reason.clone().map(|why| view! { <dt>"Reason for the denial"</dt><dd>{why}</dd> })}
                 </dl>

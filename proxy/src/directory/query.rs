@@ -449,6 +449,61 @@ mod tests {
         assert_eq!(names(&page), ["ada Smith", "Łukasz Nowak"]);
     }
 
+    /// A guest whose expiration was moved later on one workspace but not on another:
+    /// with a workspace chosen, the filter, the sort and the Expires column use that
+    /// workspace's date only.
+    #[test]
+    fn expirations_are_read_on_the_chosen_workspace() {
+        let soon = unix_now() + 3 * 86_400;
+        let later = unix_now() + 200 * 86_400;
+        let mut guest = user(
+            "W5",
+            "Bea Moss",
+            UserType::MultiChannelGuest,
+            &["T1", "T2"],
+            Some(soon),
+        );
+        guest.memberships[0].expires = Some(later);
+        let guest = DirUser::new(guest.summary, guest.memberships);
+        let other = user(
+            "W6",
+            "Cy Park",
+            UserType::MultiChannelGuest,
+            &["T1"],
+            Some(soon + 86_400),
+        );
+        let d = Directory::default();
+        d.replace(vec![guest, other], vec![], 10);
+        let q = |workspace: Option<&str>, days: Option<u32>, sort: Option<SortKey>| {
+            d.query(
+                &UserQuery {
+                    workspace: workspace.map(str::to_string),
+                    expires_within_days: days,
+                    sort,
+                    ..UserQuery::default()
+                },
+                &Everyone,
+            )
+        };
+        // T1 is the workspace the guest was extended on.
+        assert_eq!(names(&q(Some("T1"), Some(30), None)), ["Cy Park"]);
+        assert_eq!(names(&q(Some("T2"), Some(30), None)), ["Bea Moss"]);
+        assert_eq!(
+            names(&q(None, Some(30), None)),
+            ["Bea Moss", "Cy Park"],
+            "anywhere"
+        );
+        let t1 = q(Some("T1"), None, Some(SortKey::Expires));
+        assert_eq!(names(&t1), ["Cy Park", "Bea Moss"], "sorted on T1's dates");
+        assert_eq!(
+            t1.users[1].expires,
+            Some(later),
+            "the column shows T1's date"
+        );
+        let t2 = q(Some("T2"), None, Some(SortKey::Expires));
+        assert_eq!(t2.users[0].expires, Some(soon));
+    }
+
     #[test]
     fn visibility_limits_results_counts_and_email_search() {
         let d = directory();

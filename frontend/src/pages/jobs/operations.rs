@@ -31,8 +31,8 @@ fn describe(op: &Operation) -> String {
         Operation::SetRole { role, .. } => format!("Make {}", role.label()),
         Operation::SetExpiration {
             expires: Some(t), ..
-        } => format!("Expire on {}", format::utc(*t)),
-        Operation::SetExpiration { expires: None, .. } => "Remove expiration".into(),
+        } => format!("Set guest expiration to {}", format::utc(*t)),
+        Operation::SetExpiration { expires: None, .. } => "Remove guest expiration".into(),
         op => op.label().into(),
     }
 }

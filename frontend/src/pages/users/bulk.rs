@@ -11,6 +11,7 @@ use crate::{
     api::{self, ApiError},
     components::{Dialog, ErrorNotice, Selection, Toasts},
     format,
+    lazy::{later, lazy_view},
     pages::jobs::start_job,
     session::Session,
     task::Task,
@@ -84,8 +85,15 @@ pub fn BulkActionDialog(
 ) -> impl IntoView {
     view! {
         <Dialog open title="Bulk action">
-            <BulkForm open selection query count/>
+            {later(bulk_form(open, selection, query, count))}
         </Dialog>
+    }
+}
+
+lazy_view! {
+    /// The form, loaded the first time the dialog opens.
+    fn bulk_form(open: RwSignal<bool>, selection: Selection, query: Memo<UserQuery>, count: Signal<usize>) {
+        view! { <BulkForm open selection query count/> }.into_any()
     }
 }
 

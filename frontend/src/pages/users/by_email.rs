@@ -10,6 +10,7 @@ use crate::{
     api,
     components::{Dialog, ErrorNotice, Selection},
     csv, format,
+    lazy::{later, lazy_view},
     pages::import::{FileStep, is_email_header},
     task::Task,
 };
@@ -66,8 +67,15 @@ pub fn SelectByEmailDialog(
 ) -> impl IntoView {
     view! {
         <Dialog open title="Select people by email">
-            <SelectByEmailForm open selection bulk_open/>
+            {later(select_by_email_form(open, selection, bulk_open))}
         </Dialog>
+    }
+}
+
+lazy_view! {
+    /// The form, loaded the first time the dialog opens.
+    fn select_by_email_form(open: RwSignal<bool>, selection: Selection, bulk_open: RwSignal<bool>) {
+        view! { <SelectByEmailForm open selection bulk_open/> }.into_any()
     }
 }
 

@@ -14,6 +14,7 @@ use crate::{
     api,
     components::{Avatar, ErrorNotice},
     format,
+    lazy::{later, lazy_view},
     session::Session,
 };
 
@@ -25,8 +26,15 @@ pub fn UserPage() -> impl IntoView {
     view! {
         <section class="page page-user">
             <p class="breadcrumb"><A href="/users">"← All users"</A></p>
-            <UserDetailView id on_close=None/>
+            {later(user_detail(id, None))}
         </section>
+    }
+}
+
+lazy_view! {
+    /// The detail of user `id`, loaded the first time a person is opened.
+    pub fn user_detail(id: Signal<String>, on_close: Option<Callback<()>>) {
+        view! { <UserDetailView id on_close/> }.into_any()
     }
 }
 
@@ -39,7 +47,7 @@ fn is_guest(t: UserType) -> bool {
 
 /// The detail of user `id`; in the side panel, `on_close` closes it.
 #[component]
-pub fn UserDetailView(id: Signal<String>, on_close: Option<Callback<()>>) -> impl IntoView {
+fn UserDetailView(id: Signal<String>, on_close: Option<Callback<()>>) -> impl IntoView {
     let session = expect_context::<Session>();
     let detail = LocalResource::new(move || {
         session.version.track();

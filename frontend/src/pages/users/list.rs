@@ -9,12 +9,13 @@ use leptos_router::{
 use roster_api::{Field, Permission, SortDir, SortKey, UserQuery};
 
 use super::{
-    bulk::BulkActionDialog, by_email::SelectByEmailDialog, changes::KINDS, detail::UserDetailView,
+    bulk::BulkActionDialog, by_email::SelectByEmailDialog, changes::REACH, detail::user_detail,
 };
 use crate::{
     api,
     components::{FilterBar, History, Selection, UserTable},
     format,
+    lazy::later,
     session::Session,
 };
 
@@ -133,7 +134,7 @@ pub fn UsersPage() -> impl IntoView {
     let by_email_open = RwSignal::new(false);
     let bulk_allowed = move || {
         session.writable()
-            && KINDS.into_iter().any(|kind| {
+            && REACH.into_iter().any(|kind| {
                 session.can(kind.permission) && !(kind.bulk_places)(&session).is_empty()
             })
     };
@@ -183,7 +184,7 @@ pub fn UsersPage() -> impl IntoView {
                 <UserTable query selection on_sort on_open total matched_by_email/>
                 {move || open_user.get().map(|id| view! {
                     <aside class="side-panel" aria-label="User detail">
-                        <UserDetailView id=Signal::derive(move || id.clone()) on_close=Some(close_panel)/>
+                        {later(user_detail(Signal::derive(move || id.clone()), Some(close_panel)))}
                     </aside>
                 })}
             </div>

@@ -34,6 +34,44 @@ pub const KINDS: [&ChangeKind; 8] = [
     &reactivate::REACTIVATE,
 ];
 
+/// What the users list needs of each kind to know whether to offer a bulk action: its
+/// permission and where it applies. Only these fields, so that the list (in the first
+/// load) does not pull in the forms, which load with the dialogs.
+#[derive(Debug, Clone, Copy)]
+pub struct Reach {
+    pub permission: Permission,
+    pub bulk_places: fn(&Session) -> Vec<(String, String)>,
+}
+
+/// [`Reach`] of every kind in [`KINDS`], taken from it when compiling.
+pub const REACH: [Reach; KINDS.len()] = {
+    const fn reach(kind: &ChangeKind) -> Reach {
+        Reach {
+            permission: kind.permission,
+            bulk_places: kind.bulk_places,
+        }
+    }
+    let mut out = [reach(KINDS[0]); KINDS.len()];
+    let mut i = 1;
+    while i < KINDS.len() {
+        out[i] = reach(KINDS[i]);
+        i += 1;
+    }
+    out
+};
+
+/// The audit log's name of every kind in [`KINDS`], as (action, label), taken from it when
+/// compiling: the audit page does not need the forms either.
+pub const AUDIT_LABELS: [(&str, &str); KINDS.len()] = {
+    let mut out = [("", ""); KINDS.len()];
+    let mut i = 0;
+    while i < KINDS.len() {
+        out[i] = (KINDS[i].action, KINDS[i].audit_label);
+        i += 1;
+    }
+    out
+};
+
 /// Why the role cannot make a kind of change at all, if it cannot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unavailable {

@@ -14,7 +14,7 @@ use crate::{api, format, session::Session};
 pub static SET_EXPIRATION: ChangeKind = ChangeKind {
     action: "set_expiration",
     title: "Guest expiration",
-    button: "Set expiration",
+    button: "Change guest expiration",
     audit_label: "Guest expiration",
     permission: Permission::UsersSetExpiration,
     danger: false,
@@ -116,7 +116,7 @@ fn ExpirationForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
                 </div>
             </Show>
             <div class="field">
-                <label for="exp-when">{format!("Expires on ({zone})")}</label>
+                <label for="exp-when">{format!("Guest expiration date ({zone})")}</label>
                 <input id="exp-when" type="datetime-local" prop:value=move || when.get()
                     aria-describedby="exp-utc"
                     on:input:target=move |ev| when.set(ev.target().value())
@@ -135,7 +135,7 @@ fn ExpirationForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
             <label class="check">
                 <input type="checkbox" prop:checked=move || clear.get() on:change:target=move |ev| clear.set(ev.target().checked())
                     prop:disabled=move || !flow.editing()/>
-                "Remove the expiration"
+                "Remove the guest expiration"
             </label>
             <FlowFooter flow review/>
         </form>
@@ -215,7 +215,7 @@ fn bulk_fields(context: BulkContext) -> BulkFields {
                 </Show>
                 <Show when=move || mode.get() == Mode::Date>
                     <div class="field">
-                        <label for="bulk-when">{format!("Expires on ({})", format::time_zone())}</label>
+                        <label for="bulk-when">{format!("Guest expiration date ({})", format::time_zone())}</label>
                         <input id="bulk-when" type="datetime-local" aria-describedby="bulk-when-utc"
                             prop:value=move || when.get() prop:disabled=busy
                             on:input:target=move |ev| when.set(ev.target().value())/>

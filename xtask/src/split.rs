@@ -1,0 +1,232 @@
+//! Cutting the browser app into a first load and pages loaded when first opened.
+//!
+//! Trunk 0.21 builds one wasm file. The console's pages other than the users list are
+//! marked as lazy routes (frontend feature `split`, Leptos' `#[lazy_route]`), and the wasm is
+//! linked with its relocations (`--emit-relocs`), so after Trunk has built everything this
+//! step takes the linked wasm, splits it at those routes with `wasm_split_cli_support` (what
+//! cargo-leptos uses), runs wasm-bindgen and wasm-opt again on the main part, and puts the
+//! results in place of Trunk's wasm and JS under the same names. Each page's wasm is named
+//! after the build's hash, so the proxy may cache it forever like Trunk's files.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use sha2::{Digest, Sha256, Sha384};
+
+use crate::{
+    root,
+    shell::{Cmd, note, step},
+};
+
+/// The Rust flags the split needs on top of the workspace's (`.cargo/config.toml` sets
+/// `erase_components` for this target; an environment value replaces it, so it is repeated).
+pub const RUSTFLAGS: &str = "--cfg erase_components -Clink-args=--emit-relocs";
+
+/// The linked wasm as cargo wrote it, before wasm-bindgen.
+fn linked_wasm() -> PathBuf {
+    root().join("target/wasm32-unknown-unknown/wasm-release/roster-frontend.wasm")
+}
+
+/// Splits the app Trunk has just built into `dist`.
+pub fn split(dist: &Path) -> Result<(), String> {
+    step("Splitting the wasm at the lazy pages (wasm_split_cli_support)");
+    let index_path = dist.join("index.html");
+    let index = read_text(&index_path)?;
+    // Trunk's output name, `roster-frontend-<hash>`, taken from its loader.
+    let stem = index
+        .split("import init, * as bindings from '/")
+        .nth(1)
+        .and_then(|rest| rest.split(".js'").next())
+        .ok_or("dist/index.html has no Trunk loader for the app")?
+        .to_string();
+
+    let work = root().join("target/split");
+    let _ = fs::remove_dir_all(&work);
+    let parts = work.join("parts");
+    let bindgen = work.join("bindgen");
+    for dir in [&parts, &bindgen] {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let input = fs::read(linked_wasm())
+        .map_err(|e| format!("cannot read {}: {e}", linked_wasm().display()))?;
+    // The pages' files are named after the linked wasm: 16 hex digits, as the proxy expects
+    // of a file it may cache forever.
+    let hash: String = Sha256::digest(&input)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let main_wasm = work.join("main.wasm");
+    let main_module = format!("./{stem}.js");
+    let link_name = format!("./roster-pages-{hash}.js");
+    let split = wasm_split_cli_support::transform({
+        let mut opts = wasm_split_cli_support::Options::new(&input);
+        opts.output_dir = &parts;
+        opts.main_out_path = &main_wasm;
+        opts.main_module = &main_module;
+        opts.link_name = &link_name;
+        opts
+    })
+    .map_err(|e| format!("splitting the wasm failed: {e:#}"))?;
+    if split.split_modules.is_empty() {
+        return Err(
+            "the wasm has no lazy pages to split off (was it built with feature `split`?)".into(),
+        );
+    }
+
+    Cmd::new("wasm-bindgen")
+        .args([
+            "--target=web",
+            "--keep-lld-exports",
+            "--no-demangle",
+            "--no-typescript",
+        ])
+        .arg(format!("--out-dir={}", bindgen.display()))
+        .arg(format!("--out-name={stem}"))
+        .arg(&main_wasm)
+        .run()?;
+
+    // The main part replaces Trunk's files under the same names.
+    let bg = format!("{stem}_bg.wasm");
+    wasm_opt(&bindgen.join(&bg), &dist.join(&bg))?;
+    copy(
+        &bindgen.join(format!("{stem}.js")),
+        &dist.join(format!("{stem}.js")),
+    )?;
+    // wasm-bindgen copies any JS snippets the app declares; none today, but keep them.
+    let snippets = bindgen.join("snippets");
+    if snippets.exists() {
+        return Err("the app declares JS snippets, which the split step does not place".into());
+    }
+
+    // The pages, renamed with the build's hash; the loader module names them.
+    let link_file = link_name.trim_start_matches("./");
+    let mut loader = read_text(&parts.join(link_file))?;
+    let mut optimize = Vec::new();
+    for part in &split.split_modules {
+        let name = part
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| format!("odd file name {}", part.display()))?;
+        let hashed = format!("{}-{hash}.wasm", readable(name));
+        let quoted = format!("\"./{name}.wasm\"");
+        if !loader.contains(&quoted) {
+            return Err(format!("the page loader does not name {name}.wasm"));
+        }
+        loader = loader.replace(&quoted, &format!("\"./{hashed}\""));
+        optimize.push((part.clone(), dist.join(&hashed)));
+    }
+    wasm_opt_all(&optimize)?;
+    fs::write(dist.join(link_file), loader)
+        .map_err(|e| format!("cannot write {link_file}: {e}"))?;
+
+    // Trunk's index.html pins the JS and wasm it preloads by their SHA-384; they changed.
+    let mut index = index;
+    for file in [format!("{stem}.js"), bg] {
+        let bytes = fs::read(dist.join(&file)).map_err(|e| format!("cannot read {file}: {e}"))?;
+        let integrity = format!("sha384-{}", STANDARD.encode(Sha384::digest(&bytes)));
+        index = replace_integrity(&index, &file, &integrity)?;
+    }
+    fs::write(&index_path, index).map_err(|e| format!("cannot write index.html: {e}"))?;
+    let pages: Vec<String> = split
+        .split_modules
+        .iter()
+        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()))
+        .filter(|s| s.starts_with("split_"))
+        .map(readable)
+        .collect();
+    note(&format!(
+        "split off: {} ({} files with the code they share)",
+        pages.join(", "),
+        split.split_modules.len()
+    ));
+    Ok(())
+}
+
+/// `split_audit` for the splitter's `split___audit_route_view_1088292347361674915` (a page),
+/// `split_user_detail` for `split_user_detail_158…` (a lazy view); shared chunks keep their
+/// names (`chunk_12`).
+fn readable(name: &str) -> String {
+    let Some(rest) = name.strip_prefix("split_") else {
+        return name.to_string();
+    };
+    let rest = rest.trim_start_matches('_');
+    let rest = match rest.rsplit_once('_') {
+        Some((head, digits)) if digits.bytes().all(|b| b.is_ascii_digit()) => head,
+        _ => rest,
+    };
+    let rest = rest.strip_suffix("_route_view").unwrap_or(rest);
+    format!("split_{rest}")
+}
+
+/// [`wasm_opt`] on each (input, output), on every core (each run starts Node).
+fn wasm_opt_all(files: &[(PathBuf, PathBuf)]) -> Result<(), String> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((input, output)) = files.get(i) else {
+                            return Ok(());
+                        };
+                        wasm_opt(input, output)?;
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("wasm-opt worker panicked".into()))
+            })
+            .collect::<Result<Vec<()>, String>>()
+            .map(drop)
+    })
+}
+
+/// npm binaryen's wasm-opt at the size level Trunk uses (`data-wasm-opt="z"`).
+fn wasm_opt(input: &Path, output: &Path) -> Result<(), String> {
+    Cmd::new("wasm-opt")
+        .arg("-Oz")
+        .arg(format!("--output={}", output.display()))
+        .arg(input)
+        .run()
+}
+
+/// Sets the `integrity` of the `<link>` whose `href` is `/file`.
+fn replace_integrity(index: &str, file: &str, integrity: &str) -> Result<String, String> {
+    let href = format!("href=\"/{file}\"");
+    let at = index
+        .find(&href)
+        .ok_or_else(|| format!("index.html does not link /{file}"))?;
+    let tag_end = at
+        + index[at..]
+            .find('>')
+            .ok_or("index.html ends inside a tag")?;
+    let attr = index[at..tag_end]
+        .find("integrity=\"")
+        .map(|i| at + i + "integrity=\"".len())
+        .ok_or_else(|| format!("the link to /{file} has no integrity"))?;
+    let value_end = attr + index[attr..].find('"').ok_or("unterminated integrity")?;
+    Ok(format!(
+        "{}{integrity}{}",
+        &index[..attr],
+        &index[value_end..]
+    ))
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    fs::copy(from, to)
+        .map(drop)
+        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+}
