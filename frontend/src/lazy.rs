@@ -9,6 +9,7 @@ use std::future::Future;
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
+use wasm_bindgen::JsCast;
 
 /// `async fn name(args) -> AnyView`, split off with feature `split`. Parameters must be
 /// concrete types (no generics, no `impl Trait`).
@@ -25,6 +26,19 @@ macro_rules! lazy_view {
     };
 }
 pub(crate) use lazy_view;
+
+/// Starts fetching the code the lazy pages share (`rosterWarmUp`, defined by the release
+/// bundle's page loader; a build without the split has nothing to fetch).
+pub fn warm_up() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Ok(warm_up) = js_sys::Reflect::get(&window, &"rosterWarmUp".into())
+        && let Some(warm_up) = warm_up.dyn_ref::<js_sys::Function>()
+    {
+        let _ = warm_up.call0(&window);
+    }
+}
 
 /// The view `view` makes, shown once it is ready (at once when its code is already here).
 pub fn later(view: impl Future<Output = AnyView> + 'static) -> impl IntoView {

@@ -13,12 +13,13 @@ pub fn mark(name: &str) {
     }
 }
 
-/// Records `name` once per page load.
-pub fn mark_once(name: &str) {
+/// Records `name` once per page load; whether it did now.
+pub fn mark_once(name: &str) -> bool {
     let seen = web_sys::window()
         .and_then(|w| w.performance())
         .is_some_and(|p| p.get_entries_by_name(name).length() > 0);
     if !seen {
         mark(name);
     }
+    !seen
 }

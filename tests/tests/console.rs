@@ -625,12 +625,26 @@ async fn wasm_fetched(browser: &Browser) -> Vec<String> {
         .collect()
 }
 
+/// Waits for the page headed `heading`, and checks that its code (`wasm`) was fetched.
+async fn page_with_its_code(browser: &Browser, heading: &str, wasm: &str, how: &str) {
+    browser
+        .wait_until(
+            &format!("document.querySelector('main h1')?.textContent === {heading:?}"),
+            15,
+        )
+        .await;
+    assert!(
+        wasm_fetched(browser).await.iter().any(|n| n.contains(wasm)),
+        "{how} did not fetch {wasm}"
+    );
+}
+
 /// The release bundle loads the users list first and each other page's code the first
 /// time it is opened; every page works from a cold load and from navigation, under the
 /// proxy's CSP, with no console error.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_page_opens_cold_and_by_navigation_with_its_code_loaded_on_first_use() {
-    let _serial = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let dist = roster_e2e::assert_release_bundle();
     let pages: Vec<String> = std::fs::read_dir(&dist)
         .unwrap()
@@ -674,19 +688,7 @@ async fn every_page_opens_cold_and_by_navigation_with_its_code_loaded_on_first_u
             "{wasm} was fetched before {path} was opened"
         );
         browser.click(&format!("nav a[href='{path}']")).await;
-        browser
-            .wait_until(
-                &format!("document.querySelector('main h1')?.textContent === {heading:?}"),
-                15,
-            )
-            .await;
-        assert!(
-            wasm_fetched(&browser)
-                .await
-                .iter()
-                .any(|n| n.contains(wasm)),
-            "opening {path} did not fetch {wasm}"
-        );
+        page_with_its_code(&browser, heading, wasm, &format!("opening {path}")).await;
     }
     // And back to the list, whose code never left.
     browser.click("nav a[href='/users']").await;
@@ -700,19 +702,7 @@ async fn every_page_opens_cold_and_by_navigation_with_its_code_loaded_on_first_u
     let browser = Browser::start().await;
     for (path, heading, wasm) in routes {
         open(&browser, &roster, path).await;
-        browser
-            .wait_until(
-                &format!("document.querySelector('main h1')?.textContent === {heading:?}"),
-                15,
-            )
-            .await;
-        assert!(
-            wasm_fetched(&browser)
-                .await
-                .iter()
-                .any(|n| n.contains(wasm)),
-            "a cold load of {path} did not fetch {wasm}"
-        );
+        page_with_its_code(&browser, heading, wasm, &format!("a cold load of {path}")).await;
     }
     // A person, cold: the detail's code comes with them.
     open(&browser, &roster, "/users").await;

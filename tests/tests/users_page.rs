@@ -25,19 +25,24 @@ fn expected_first_names(n: usize) -> Vec<String> {
     users.iter().take(n).map(|u| u.full_name.clone()).collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn users_page_lists_the_org_through_the_proxy() {
+/// The demo org of [`USERS`] in a browser at `path`, once the table has rows.
+async fn demo_at(path: &str) -> (Roster, Browser) {
     let roster = Roster::start(&["--users", &USERS.to_string(), "--seed", &SEED.to_string()]);
     let browser = Browser::start().await;
     browser
         .client
-        .goto(&format!("{}/", roster.url))
+        .goto(&format!("{}{path}", roster.url))
         .await
         .unwrap();
-
     browser
         .wait_for("table.users tbody tr[data-user-id]", 30)
         .await;
+    (roster, browser)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_page_lists_the_org_through_the_proxy() {
+    let (_roster, browser) = demo_at("/").await;
 
     let names = browser
         .texts("table.users tbody tr td.col-name .name")
@@ -143,16 +148,7 @@ async fn focused(browser: &Browser) -> String {
 /// rows; up from the first row goes back to the search box.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_arrow_keys_go_from_the_search_box_through_the_results() {
-    let roster = Roster::start(&["--users", &USERS.to_string(), "--seed", &SEED.to_string()]);
-    let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/users", roster.url))
-        .await
-        .unwrap();
-    browser
-        .wait_for("table.users tbody tr[data-user-id]", 30)
-        .await;
+    let (_roster, browser) = demo_at("/users").await;
     let expected = expected_first_names(2);
 
     let search = browser.wait_for("#filter-q", 5).await;

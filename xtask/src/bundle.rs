@@ -43,7 +43,7 @@ pub fn precompress(dist: &Path) -> Result<(), String> {
         .filter(|p| {
             matches!(
                 p.extension().and_then(|e| e.to_str()),
-                Some("wasm" | "js" | "css")
+                Some("wasm" | "js" | "css" | "bin")
             )
         })
         .collect();

@@ -6,7 +6,8 @@
 //! step takes the linked wasm, splits it at those routes with `wasm_split_cli_support` (what
 //! cargo-leptos uses), runs wasm-bindgen and wasm-opt again on the main part, and puts the
 //! results in place of Trunk's wasm and JS under the same names. Each page's wasm is named
-//! after the build's hash, so the proxy may cache it forever like Trunk's files.
+//! after the build's hash, so the proxy may cache it forever like Trunk's files; the code
+//! pages share travels in one file (`roster-shared-<hash>.bin`).
 
 use std::{
     fs,
@@ -52,9 +53,13 @@ pub fn split(dist: &Path) -> Result<(), String> {
     }
     let input = fs::read(linked_wasm())
         .map_err(|e| format!("cannot read {}: {e}", linked_wasm().display()))?;
-    // The pages' files are named after the linked wasm: 16 hex digits, as the proxy expects
-    // of a file it may cache forever.
-    let hash: String = Sha256::digest(&input)[..8]
+    // The pages' files are named after what makes them: the linked wasm, this step and the
+    // wasm-opt it runs; 16 hex digits, as the proxy expects of a file it may cache forever.
+    let hash: String = Sha256::new()
+        .chain_update(&input)
+        .chain_update(include_str!("split.rs"))
+        .chain_update(crate::tools::BINARYEN_VERSION)
+        .finalize()[..8]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
@@ -105,20 +110,56 @@ pub fn split(dist: &Path) -> Result<(), String> {
     let link_file = link_name.trim_start_matches("./");
     let mut loader = read_text(&parts.join(link_file))?;
     let mut optimize = Vec::new();
+    let mut chunks = Vec::new();
+    let optimized = work.join("optimized");
+    fs::create_dir_all(&optimized)
+        .map_err(|e| format!("cannot create {}: {e}", optimized.display()))?;
     for part in &split.split_modules {
         let name = part
             .file_stem()
             .and_then(|s| s.to_str())
             .ok_or_else(|| format!("odd file name {}", part.display()))?;
-        let hashed = format!("{}-{hash}.wasm", readable(name));
         let quoted = format!("\"./{name}.wasm\"");
         if !loader.contains(&quoted) {
             return Err(format!("the page loader does not name {name}.wasm"));
         }
-        loader = loader.replace(&quoted, &format!("\"./{hashed}\""));
-        optimize.push((part.clone(), dist.join(&hashed)));
+        if name.starts_with("chunk_") {
+            let out = optimized.join(format!("{name}.wasm"));
+            chunks.push((quoted, out.clone()));
+            optimize.push((part.clone(), out));
+        } else {
+            let hashed = format!("{}-{hash}.wasm", readable(name));
+            loader = loader.replace(&quoted, &format!("\"./{hashed}\""));
+            optimize.push((part.clone(), dist.join(&hashed)));
+        }
     }
     wasm_opt_all(&optimize)?;
+
+    // The code pages share is cut into many small modules (one per set of pages that
+    // share it, about a hundred); fetched one by one they would cost a round trip per six
+    // on HTTP/1.1. They go into one file instead, fetched once, the first time any page
+    // needs one, and each is instantiated from its slice of it.
+    let pack_name = format!("roster-shared-{hash}.bin");
+    let mut pack = Vec::new();
+    for (quoted, path) in &chunks {
+        let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let fetch = format!("fetch(new URL({quoted}, import.meta.url))");
+        if !loader.contains(&fetch) {
+            return Err(format!(
+                "the page loader does not fetch {quoted} as expected"
+            ));
+        }
+        loader = loader.replace(&fetch, &format!("shared({}, {})", pack.len(), bytes.len()));
+        pack.extend_from_slice(&bytes);
+    }
+    if !chunks.is_empty() {
+        fs::write(dist.join(&pack_name), &pack)
+            .map_err(|e| format!("cannot write {pack_name}: {e}"))?;
+        let (first_line, rest) = loader
+            .split_once('\n')
+            .ok_or("the page loader is one line")?;
+        loader = format!("{first_line}\n{}{rest}", shared_js(&pack_name));
+    }
     fs::write(dist.join(link_file), loader)
         .map_err(|e| format!("cannot write {link_file}: {e}"))?;
 
@@ -159,6 +200,35 @@ fn readable(name: &str) -> String {
     };
     let rest = rest.strip_suffix("_route_view").unwrap_or(rest);
     format!("split_{rest}")
+}
+
+/// The page loader's access to the shared modules' file: fetched once (again after a
+/// failure), each module served from its slice as a wasm response. The app asks for it
+/// once the users list has painted, so that the first page opened waits only for its own
+/// file.
+fn shared_js(pack_name: &str) -> String {
+    format!(
+        r#"let sharedFile = undefined;
+function sharedBytes() {{
+    if (sharedFile === undefined) {{
+        const loading = fetch(new URL("./{pack_name}", import.meta.url)).then(r => {{
+            if (!r.ok) throw new Error(`{pack_name}: HTTP ${{r.status}}`);
+            return r.arrayBuffer();
+        }});
+        loading.catch(() => {{ if (sharedFile === loading) sharedFile = undefined; }});
+        sharedFile = loading;
+    }}
+    return sharedFile;
+}}
+function shared(offset, length) {{
+    return sharedBytes().then(bytes => new Response(new Uint8Array(bytes, offset, length), {{
+        headers: {{ "Content-Type": "application/wasm" }},
+    }}));
+}}
+// Called by the app once the users list has painted (frontend/src/lazy.rs, `warm_up`).
+globalThis.rosterWarmUp = () => {{ sharedBytes().catch(() => {{}}); }};
+"#
+    )
 }
 
 /// [`wasm_opt`] on each (input, output), on every core (each run starts Node).

@@ -389,10 +389,15 @@ pub fn UserTable(
         q
     });
 
-    // Mark when the first rows are in the DOM, for load-time measurements.
+    // Mark when the first rows are in the DOM, for load-time measurements; then is the
+    // time to fetch what the other pages share.
     Effect::new(move |_| {
         if pages.with(|p| p.get(&0).is_some_and(|rows| !rows.is_empty())) {
-            request_animation_frame(|| perf::mark_once(perf::FIRST_ROWS));
+            request_animation_frame(|| {
+                if perf::mark_once(perf::FIRST_ROWS) {
+                    crate::lazy::warm_up();
+                }
+            });
         }
     });
 

@@ -80,7 +80,7 @@ pub fn measure(dist: &Path) -> Vec<Row> {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if !matches!(
             path.extension().and_then(|e| e.to_str()),
-            Some("wasm" | "js" | "css")
+            Some("wasm" | "js" | "css" | "bin")
         ) {
             continue;
         }
