@@ -186,3 +186,55 @@ async fn the_arrow_keys_go_from_the_search_box_through_the_results() {
         .await;
     browser.close().await;
 }
+
+/// While a query is slow, the page says "Searching…" and dims the previous rows; when it
+/// fails, the error comes with "Try again", which loads the rows once the network is back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_search_says_so_and_a_failed_one_can_be_retried() {
+    let (_roster, browser) = demo_at("/users").await;
+    browser.cdp("Network.enable", serde_json::json!({})).await;
+    let network = |offline: bool, latency: u32| {
+        serde_json::json!({
+            "offline": offline,
+            "latency": latency,
+            "downloadThroughput": -1,
+            "uploadThroughput": -1,
+        })
+    };
+
+    browser
+        .cdp("Network.emulateNetworkConditions", network(false, 1500))
+        .await;
+    browser.type_into("#filter-q", "a").await;
+    browser
+        .wait_until(
+            "document.querySelector('.searching')?.textContent === 'Searching…' \
+             && document.querySelector('table.users').classList.contains('stale')",
+            5,
+        )
+        .await;
+    browser
+        .wait_until(
+            "document.querySelector('.searching').textContent === '' \
+             && !document.querySelector('table.users').classList.contains('stale')",
+            15,
+        )
+        .await;
+
+    browser
+        .cdp("Network.emulateNetworkConditions", network(true, 0))
+        .await;
+    browser.type_into("#filter-q", "b").await;
+    browser.wait_for(".table-error .notice", 15).await;
+    browser
+        .cdp("Network.emulateNetworkConditions", network(false, 0))
+        .await;
+    browser.click_text("button", "Try again").await;
+    browser
+        .wait_until(
+            "!document.querySelector('.table-error') \
+             && document.querySelectorAll('tr[data-user-id]').length > 0",
+            15,
+        )
+        .await;
+}

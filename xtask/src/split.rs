@@ -5,7 +5,7 @@
 //! linked with its relocations (`--emit-relocs`), so after Trunk has built everything this
 //! step takes the linked wasm, splits it at those routes with `wasm_split_cli_support` (what
 //! cargo-leptos uses), runs wasm-bindgen and wasm-opt again on the main part, and puts the
-//! results in place of Trunk's wasm and JS under the same names. Each page's wasm is named
+//! results in place of Trunk's wasm and JS. Every file it writes is named
 //! after the build's hash, so the proxy may cache it forever like Trunk's files; the code
 //! pages share travels in one file (`roster-shared-<hash>.bin`).
 
@@ -63,6 +63,10 @@ pub fn split(dist: &Path) -> Result<(), String> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
+    // The main part is named anew too: its content depends on this step, not only on what
+    // Trunk hashed.
+    let trunk_stem = stem;
+    let stem = format!("roster-frontend-{hash}");
     let main_wasm = work.join("main.wasm");
     let main_module = format!("./{stem}.js");
     let link_name = format!("./roster-pages-{hash}.js");
@@ -93,7 +97,10 @@ pub fn split(dist: &Path) -> Result<(), String> {
         .arg(&main_wasm)
         .run()?;
 
-    // The main part replaces Trunk's files under the same names.
+    // The main part replaces Trunk's files.
+    for old in [format!("{trunk_stem}.js"), format!("{trunk_stem}_bg.wasm")] {
+        fs::remove_file(dist.join(&old)).map_err(|e| format!("cannot remove {old}: {e}"))?;
+    }
     let bg = format!("{stem}_bg.wasm");
     wasm_opt(&bindgen.join(&bg), &dist.join(&bg))?;
     copy(
@@ -163,8 +170,9 @@ pub fn split(dist: &Path) -> Result<(), String> {
     fs::write(dist.join(link_file), loader)
         .map_err(|e| format!("cannot write {link_file}: {e}"))?;
 
-    // Trunk's index.html pins the JS and wasm it preloads by their SHA-384; they changed.
-    let mut index = index;
+    // Trunk's index.html loads and preloads the main JS and wasm, pinning them by their
+    // SHA-384: new names, new digests.
+    let mut index = index.replace(&trunk_stem, &stem);
     for file in [format!("{stem}.js"), bg] {
         let bytes = fs::read(dist.join(&file)).map_err(|e| format!("cannot read {file}: {e}"))?;
         let integrity = format!("sha384-{}", STANDARD.encode(Sha384::digest(&bytes)));

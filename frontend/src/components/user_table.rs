@@ -241,6 +241,8 @@ pub fn UserTable(
     total: RwSignal<Option<usize>>,
     /// The user whose hidden address is exactly the search text.
     matched_by_email: RwSignal<Option<String>>,
+    /// Whether the rows shown are those of previous filters while the new ones load.
+    searching: RwSignal<bool>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let pages: RwSignal<HashMap<usize, Vec<UserSummary>>> = RwSignal::new(HashMap::new());
@@ -275,6 +277,9 @@ pub fn UserTable(
             if generation.try_get_value() != Some(mine) {
                 return;
             }
+            if page == 0 {
+                searching.try_set(false);
+            }
             inflight.try_update_value(|f| {
                 f.remove(&page);
             });
@@ -308,14 +313,18 @@ pub fn UserTable(
         });
     };
 
-    // New filters or sort, or a change made through Roster: start over.
-    Effect::new(move |_| {
-        query.track();
-        session.version.track();
+    // New filters or sort, a change made through Roster, or "Try again": start over.
+    let restart = move || {
         generation.update_value(|g| *g += 1);
         inflight.set_value(HashSet::new());
         stale.set_value(true);
+        searching.set(true);
         fetch(0);
+    };
+    Effect::new(move |_| {
+        query.track();
+        session.version.track();
+        restart();
     });
 
     // Rows in view.
@@ -485,10 +494,18 @@ pub fn UserTable(
     let column_count = move || columns().len() + 2;
 
     view! {
-        {move || error.get().map(|e| view! { <ErrorNotice error=e/> })}
+        {move || error.get().map(|e| view! {
+            <div class="table-error">
+                <ErrorNotice error=e/>
+                <button type="button" class="button" on:click=move |_| {
+                    error.set(None);
+                    restart();
+                }>"Try again"</button>
+            </div>
+        })}
         <div class="table-viewport" node_ref=viewport on:scroll=on_scroll tabindex="0"
             aria-label="Users table, scroll for more">
-            <table class="users" aria-rowcount=move || total.get().unwrap_or(0) + 1>
+            <table class="users" class:stale=move || searching.get() aria-busy=move || searching.get().to_string() aria-rowcount=move || total.get().unwrap_or(0) + 1>
                 <thead>
                     <tr aria-rowindex="1">
                         <th scope="col" class="col-select">

@@ -57,6 +57,7 @@ pub fn UsersPage() -> impl IntoView {
     let open_user = Memo::new(move |_| location.query.get().get("user"));
     let selection = Selection::default();
     let total = RwSignal::new(None::<usize>);
+    let searching = RwSignal::new(true);
 
     let go = {
         let navigate = navigate.clone();
@@ -144,6 +145,7 @@ pub fn UsersPage() -> impl IntoView {
             <div class="page-head">
                 <h1>"Users"</h1>
                 <p class="result-count" data-testid="total" aria-live="polite">{summary}</p>
+                <p class="searching" role="status">{move || searching.get().then_some("Searching…")}</p>
                 <div class="page-actions">
                     <a class="button button-quiet" href=move || api::users_csv_url(&query.get()) download="roster-users.csv">
                         "Export CSV"
@@ -181,7 +183,7 @@ pub fn UsersPage() -> impl IntoView {
             <BulkActionDialog open=bulk_open selection query count=Signal::derive(selected_count)/>
             <SelectByEmailDialog open=by_email_open selection bulk_open/>
             <div class="users-layout" class:with-panel=move || open_user.get().is_some()>
-                <UserTable query selection on_sort on_open total matched_by_email/>
+                <UserTable query selection on_sort on_open total matched_by_email searching/>
                 {move || open_user.get().map(|id| view! {
                     <aside class="side-panel" aria-label="User detail">
                         {later(user_detail(Signal::derive(move || id.clone()), Some(close_panel)))}
