@@ -89,19 +89,6 @@ impl ApiError {
 /// followed: Roster never sends one, and the sign-in proxy's, to its login page on another
 /// origin, would fail as a cross-origin fetch; it becomes [`ApiError::SignInExpired`].
 async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, ApiError> {
-    let headers = Headers::new().map_err(network)?;
-    headers.set("Accept", "application/json").map_err(network)?;
-    headers.set("X-Roster-Request", "1").map_err(network)?;
-    let init = RequestInit::new();
-    init.set_method(method);
-    if let Some(json) = json {
-        headers
-            .set("Content-Type", "application/json")
-            .map_err(network)?;
-        init.set_body(&JsValue::from_str(json));
-    }
-    init.set_headers(&headers);
-    init.set_redirect(RequestRedirect::Manual);
     let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
     let started = match (method, json) {
         ("GET", None) => started_early(&window, url),
@@ -109,10 +96,7 @@ async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, A
     };
     let pending = match started {
         Some(pending) => pending,
-        None => {
-            let request = Request::new_with_str_and_init(url, &init).map_err(network)?;
-            window.fetch_with_request(&request)
-        }
+        None => window.fetch_with_request(&request(method, url, json)?),
     };
     let response: Response = JsFuture::from(pending)
         .await
@@ -147,6 +131,24 @@ async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, A
             permission: None,
         },
     })
+}
+
+/// The request [`send`] makes: its headers, its JSON body if given, redirects not followed.
+fn request(method: &str, url: &str, json: Option<&str>) -> Result<Request, ApiError> {
+    let headers = Headers::new().map_err(network)?;
+    headers.set("Accept", "application/json").map_err(network)?;
+    headers.set("X-Roster-Request", "1").map_err(network)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(json) = json {
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(network)?;
+        init.set_body(&JsValue::from_str(json));
+    }
+    init.set_headers(&headers);
+    init.set_redirect(RequestRedirect::Manual);
+    Request::new_with_str_and_init(url, &init).map_err(network)
 }
 
 /// A `GET` of `url` that `index.html`'s first script started while the app was loading
