@@ -84,10 +84,12 @@ impl Index {
                 m_start,
                 m_len: index.memberships.len() as u32 - m_start,
             });
-            index.text.extend_from_slice(user.haystack.as_bytes());
+            index.text.extend_from_slice(user.search_text().as_bytes());
             index.text.push(0);
             index.text_ends.push(index.text.len() as u32);
-            index.emails.extend_from_slice(user.email_key.as_bytes());
+            if let Some(email) = &s.email {
+                index.emails.extend_from_slice(fold(email).as_bytes());
+            }
             index.emails.push(0);
             index.email_ends.push(index.emails.len() as u32);
         }
@@ -98,6 +100,16 @@ impl Index {
     pub(super) fn memberships_of(&self, i: usize) -> &[Seat] {
         let row = &self.rows[i];
         &self.memberships[row.m_start as usize..(row.m_start + row.m_len) as usize]
+    }
+
+    /// User `i`'s folded email (empty when unknown).
+    pub(super) fn email(&self, i: usize) -> &[u8] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.email_ends[i - 1] as usize
+        };
+        &self.emails[start..self.email_ends[i] as usize - 1]
     }
 
     /// Which users' text (and, with `emails`, email) contains `needle` (already folded).

@@ -7,7 +7,6 @@ mod query;
 mod sync;
 
 use std::{
-    collections::HashMap,
     path::{Path, PathBuf},
     sync::{Arc, Mutex, RwLock},
 };
@@ -52,36 +51,26 @@ pub struct DirUser {
     pub summary: UserSummary,
     /// Role and expiration per workspace.
     pub memberships: Vec<Membership>,
-    /// Folded name, username and ID (searchable by everyone).
-    #[serde(skip)]
-    haystack: String,
-    /// Folded email (searchable only by roles that see emails).
-    #[serde(skip)]
-    email_key: String,
 }
 
 impl DirUser {
-    /// A user with its search keys.
+    /// A user as the directory keeps them (their search text lives in the index).
     pub fn new(summary: UserSummary, memberships: Vec<Membership>) -> Self {
-        let mut user = DirUser {
+        DirUser {
             summary,
             memberships,
-            haystack: String::new(),
-            email_key: String::new(),
-        };
-        user.reindex();
-        user
+        }
     }
 
-    fn reindex(&mut self) {
+    /// Folded name, username and ID, one per line: what everyone can search.
+    pub(crate) fn search_text(&self) -> String {
         let s = &self.summary;
-        self.haystack = format!(
+        format!(
             "{}\n{}\n{}",
             fold(&s.name),
             fold(&s.username),
             s.id.to_lowercase()
-        );
-        self.email_key = s.email.as_deref().map(fold).unwrap_or_default();
+        )
     }
 
     /// Derives the summary's type and expiration from the memberships after a change.
@@ -103,7 +92,6 @@ impl DirUser {
                 s.user_type = role.into();
             }
         }
-        self.reindex();
     }
 
     /// The role on `workspace`, if the user is on it.
@@ -207,16 +195,21 @@ struct Data {
     users: Vec<DirUser>,
     workspaces: Vec<Workspace>,
     synced_at: Option<i64>,
-    by_id: HashMap<String, usize>,
+    /// (hash of the ID, user index), sorted: a compact ID lookup.
+    by_id: Vec<(u64, u32)>,
     /// (hash of the lower-cased email, user index), sorted: a compact email lookup.
     by_email: Vec<(u64, u32)>,
     index: index::Index,
 }
 
 fn email_hash(email: &str) -> u64 {
+    key_hash(&email.to_lowercase())
+}
+
+fn key_hash(key: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::hash::DefaultHasher::new();
-    email.to_lowercase().hash(&mut hasher);
+    key.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -226,7 +219,7 @@ impl Data {
             users,
             workspaces,
             synced_at,
-            by_id: HashMap::new(),
+            by_id: Vec::new(),
             by_email: Vec::new(),
             index: index::Index::default(),
         };
@@ -241,8 +234,9 @@ impl Data {
             .users
             .iter()
             .enumerate()
-            .map(|(i, u)| (u.summary.id.clone(), i))
+            .map(|(i, u)| (key_hash(&u.summary.id), i as u32))
             .collect();
+        self.by_id.sort_unstable();
         self.by_email = self
             .users
             .iter()
@@ -251,6 +245,17 @@ impl Data {
             .collect();
         self.by_email.sort_unstable();
         self.index = index::Index::build(&self.users);
+    }
+
+    /// The index of the user with ID `id`.
+    fn position(&self, id: &str) -> Option<usize> {
+        let hash = key_hash(id);
+        let start = self.by_id.partition_point(|(h, _)| *h < hash);
+        self.by_id[start..]
+            .iter()
+            .take_while(|(h, _)| *h == hash)
+            .map(|(_, i)| *i as usize)
+            .find(|&i| self.users[i].summary.id == id)
     }
 
     /// Every user whose email is `email` as written, case aside (not folded: an address
@@ -408,7 +413,7 @@ impl Directory {
     /// One user.
     pub fn get(&self, id: &str) -> Option<DirUser> {
         let data = self.data.read().unwrap();
-        data.by_id.get(id).map(|&i| data.users[i].clone())
+        data.position(id).map(|i| data.users[i].clone())
     }
 
     /// The user with this email, case-insensitively.
@@ -421,7 +426,7 @@ impl Directory {
     pub fn apply(&self, id: &str, change: Change) -> Option<DirUser> {
         let updated = {
             let mut data = self.data.write().unwrap();
-            let index = *data.by_id.get(id)?;
+            let index = data.position(id)?;
             let user = &mut data.users[index];
             match change {
                 Change::Assigned { workspace, role } => {
@@ -481,7 +486,7 @@ impl Directory {
     pub fn upsert(&self, user: DirUser) -> DirUser {
         {
             let mut data = self.data.write().unwrap();
-            match data.by_id.get(&user.summary.id).copied() {
+            match data.position(&user.summary.id) {
                 Some(i) => data.users[i] = user.clone(),
                 None => data.users.push(user.clone()),
             }

@@ -127,14 +127,17 @@ fn opt<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
 
 /// Ascending order of two users by a key that belongs to the user alone; ties by name, then
 /// ID (the same tie-break as every other order).
-fn compare_own(key: SortKey, a: &DirUser, b: &DirUser) -> Ordering {
-    let (sa, sb) = (&a.summary, &b.summary);
+fn compare_own(key: SortKey, users: &[DirUser], index: &Index, x: usize, y: usize) -> Ordering {
+    let (sa, sb) = (&users[x].summary, &users[y].summary);
     match key {
         SortKey::Username => sa.username.cmp(&sb.username),
-        SortKey::Email => opt(
-            (!a.email_key.is_empty()).then_some(&a.email_key),
-            (!b.email_key.is_empty()).then_some(&b.email_key),
-        ),
+        SortKey::Email => {
+            let (ea, eb) = (index.email(x), index.email(y));
+            opt(
+                (!ea.is_empty()).then_some(ea),
+                (!eb.is_empty()).then_some(eb),
+            )
+        }
         SortKey::Status => status_rank(sa.status).cmp(&status_rank(sb.status)),
         SortKey::Has2fa => opt(sa.has_2fa, sb.has_2fa),
         SortKey::HasSso => opt(sa.has_sso, sb.has_sso),
@@ -178,7 +181,7 @@ impl Directory {
             let (x, y) = (x as usize, y as usize);
             let primary = match &derived {
                 Some(values) => opt(values[x], values[y]),
-                None => compare_own(key, &users[x], &users[y]),
+                None => compare_own(key, users, index, x, y),
             };
             primary
                 .then_with(|| names[x].cmp(&names[y]))
