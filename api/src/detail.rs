@@ -135,4 +135,48 @@ pub struct UserDetail {
     /// Parts that could not be loaded from Slack, in words (the rest is still shown).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// How fresh each part read live from Slack is, and which are still loading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub live: Vec<LivePart>,
+    /// Some parts were still loading: asking again after this many milliseconds gives
+    /// them. Until then the directory's own values stand in (memberships and guest
+    /// expirations as of the last sync).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_after_ms: Option<u64>,
+}
+
+/// A part of a user's detail that Roster reads live from Slack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LiveKind {
+    Profile,
+    Presence,
+    Channels,
+    Expirations,
+}
+
+impl LiveKind {
+    /// How a person reads it, at the start of a sentence.
+    pub fn label(self) -> &'static str {
+        match self {
+            LiveKind::Profile => "The profile",
+            LiveKind::Presence => "Presence",
+            LiveKind::Channels => "Channels",
+            LiveKind::Expirations => "Guest expirations",
+        }
+    }
+}
+
+/// The state of one live part of a user's detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LivePart {
+    pub part: LiveKind,
+    /// How long ago Slack gave what is shown, in seconds; absent when nothing is shown yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_seconds: Option<u64>,
+    /// Slack is being asked for it; ask again after `refresh_after_ms`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub loading: bool,
 }

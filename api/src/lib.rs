@@ -21,7 +21,7 @@ pub use actions::{
     WorkspaceExpiration,
 };
 pub use audit::{AuditEntry, AuditOutcome, AuditPage, AuditQuery};
-pub use detail::{Channel, Membership, Presence, UserDetail, WorkspaceRole};
+pub use detail::{Channel, LiveKind, LivePart, Membership, Presence, UserDetail, WorkspaceRole};
 pub use error::{ErrorBody, ErrorDetail};
 pub use jobs::{
     DryRun, JobCounts, JobCreateQuery, JobDetail, JobEvent, JobList, JobOperation, JobRequest,

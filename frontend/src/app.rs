@@ -8,6 +8,7 @@ use leptos_router::{
     path,
 };
 use roster_api::{Mode, Permission};
+use wasm_bindgen::JsCast;
 
 use crate::{
     components::{DemoBanner, Door, SyncStatus, ToastRegion, Toasts},
@@ -23,6 +24,19 @@ use crate::{
     session::Session,
 };
 
+/// The skip link moves focus (not only the view) to the page's content, so the next Tab
+/// starts there.
+fn skip_to_main(ev: leptos::ev::MouseEvent) {
+    ev.prevent_default();
+    if let Some(main) = document()
+        .get_element_by_id("main")
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = main.focus();
+        main.scroll_into_view();
+    }
+}
+
 /// The whole app: frame, navigation and the routed page.
 #[component]
 pub fn App() -> impl IntoView {
@@ -32,7 +46,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main" on:click=skip_to_main>"Skip to content"</a>
             <DemoBanner/>
             {move || session.status.get().and_then(Result::ok).and_then(|s| s.changes_refused).map(|why| view! {
                 <div class="notice notice-error storage-banner" role="alert">

@@ -18,6 +18,7 @@ pub mod directory;
 pub mod error;
 pub mod invite_requests;
 pub mod jobs;
+pub mod live;
 pub mod metrics;
 pub mod middleware;
 pub mod policy;
@@ -84,6 +85,9 @@ pub struct AppState {
     pub jobs: Arc<jobs::Jobs>,
     /// Requests for invitations, as last read from Slack.
     pub invite_requests: Arc<invite_requests::InviteRequests>,
+    /// What Slack said recently about people's profiles, presence, channels and guest
+    /// expirations (a person's detail).
+    pub live: Arc<live::LiveParts>,
     /// The origin allowed to make changes (`https://roster.example.com`); without it, the
     /// request's own `Host`.
     pub public_origin: Option<String>,
@@ -142,6 +146,7 @@ impl AppState {
             writes: Arc::new(WriteLimiter::default()),
             jobs: Arc::new(jobs::Jobs::new(jobs::JobStore::new(parts.db))),
             invite_requests: Arc::default(),
+            live: Arc::default(),
             public_origin: parts.public_origin,
             web: parts.web.map(Arc::new),
         }

@@ -171,7 +171,7 @@ async fn user_detail_combines_slack_reads() {
             && u.summary.status == UserStatus::Active
             && u.memberships.iter().any(|m| m.expires.is_some())
     });
-    let (status, d) = app.get(&format!("/api/users/{}", guest.summary.id)).await;
+    let (status, d) = app.detail(&guest.summary.id).await;
     assert_eq!(status, 200, "{d}");
     assert_eq!(d["id"], guest.summary.id.as_str());
     assert!(d["timezone"].is_string());
@@ -243,7 +243,7 @@ async fn user_detail_shows_what_slack_gave_when_one_part_fails() {
             ..Default::default()
         },
     );
-    let (status, d) = app.get(&format!("/api/users/{}", user.summary.id)).await;
+    let (status, d) = app.detail(&user.summary.id).await;
     assert_eq!(status, 200, "{d}");
     assert_eq!(d["channels"], json!([]));
     assert!(d["timezone"].is_string(), "{d}");
@@ -254,6 +254,126 @@ async fn user_detail_shows_what_slack_gave_when_one_part_fails() {
         warning.starts_with("Channels could not be loaded: "),
         "{warning}"
     );
+}
+
+fn live_part<'a>(detail: &'a Value, part: &str) -> &'a Value {
+    detail["live"]
+        .as_array()
+        .and_then(|parts| parts.iter().find(|p| p["part"] == part))
+        .unwrap_or_else(|| panic!("no live part {part}: {detail}"))
+}
+
+#[tokio::test]
+async fn a_persons_detail_answers_at_once_and_fills_in_what_slack_is_slow_to_give() {
+    let app = spawn_app(Options::default()).await;
+    let user = app.find(|u| {
+        u.summary.user_type == UserType::Member && u.summary.status == UserStatus::Active
+    });
+    let path = format!("/api/users/{}", user.summary.id);
+    app.sandbox.sandbox.set_faults(
+        "users.getPresence",
+        roster_sandbox::faults::Faults {
+            latency_ms: 900,
+            ..Default::default()
+        },
+    );
+    let before = app.calls("users.getPresence");
+    let started = std::time::Instant::now();
+    // Four people open the same person at once.
+    let answers = futures_util::future::join_all((0..4).map(|_| app.get(&path))).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(800),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    for (status, d) in &answers {
+        assert_eq!(*status, 200, "{d}");
+        // What Slack gave quickly is there; presence is still coming.
+        assert!(d["timezone"].is_string(), "{d}");
+        assert!(d.get("presence").is_none(), "{d}");
+        assert_eq!(live_part(d, "presence")["loading"], true, "{d}");
+        assert!(d["refresh_after_ms"].as_u64().unwrap() > 0, "{d}");
+        assert_eq!(live_part(d, "profile")["age_seconds"], 0, "{d}");
+        assert!(live_part(d, "profile").get("loading").is_none(), "{d}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let (_, d) = app.get(&path).await;
+    assert!(d["presence"].is_string(), "{d}");
+    assert!(d.get("refresh_after_ms").is_none(), "{d}");
+    assert!(live_part(&d, "presence").get("loading").is_none(), "{d}");
+    // One call for all of them, and none for the next look.
+    app.get(&path).await;
+    assert_eq!(app.calls("users.getPresence") - before, 1);
+    // A role that may not see presence does not have it asked for, nor learns its state.
+    let other = app.find(|u| {
+        u.summary.id != user.summary.id
+            && u.summary.status == UserStatus::Active
+            && u.summary.workspaces.iter().any(|w| *w == app.workspace(0))
+    });
+    let (status, d) = app
+        .get_as("helpdesk", &format!("/api/users/{}", other.summary.id))
+        .await;
+    assert_eq!(status, 200, "{d}");
+    assert!(
+        d["live"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["part"] != "presence"),
+        "{d}"
+    );
+    assert_eq!(app.calls("users.getPresence") - before, 1);
+}
+
+#[tokio::test]
+async fn a_persons_detail_does_not_queue_behind_slacks_limit() {
+    use roster_proxy::slack::methods::UsersGetPresence;
+    let app = spawn_app(Options::default()).await;
+    let user = app.find(|u| {
+        u.summary.user_type == UserType::Member && u.summary.status == UserStatus::Active
+    });
+    // Roster has spent its users.getPresence budget (Tier 3: 50 a minute), and three more
+    // calls are waiting for their turn.
+    let slack = app.state.slack.clone();
+    slack.replay_calls(
+        roster_proxy::slack::SlackMethod::UsersGetPresence,
+        "",
+        &[std::time::Duration::ZERO; 50],
+    );
+    let waiting: Vec<_> = (0..3)
+        .map(|_| {
+            let slack = slack.clone();
+            let request = UsersGetPresence {
+                user: user.summary.id.clone(),
+            };
+            tokio::spawn(async move { slack.wait_turn(&request).await })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let before = app.calls("users.getPresence");
+    let started = std::time::Instant::now();
+    let (status, d) = app.get(&format!("/api/users/{}", user.summary.id)).await;
+    assert_eq!(status, 200, "{d}");
+    assert!(started.elapsed() < std::time::Duration::from_millis(800));
+    // Presence is not asked for, and the page says why and when to try again.
+    let warnings: Vec<&str> = d["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{d}");
+    assert!(
+        warnings[0].starts_with("Presence not loaded: Slack's limit, retry in "),
+        "{d}"
+    );
+    assert!(live_part(&d, "presence").get("loading").is_none(), "{d}");
+    assert!(d.get("refresh_after_ms").is_none(), "{d}");
+    assert!(d["timezone"].is_string(), "{d}");
+    assert_eq!(app.calls("users.getPresence"), before);
+    for call in waiting {
+        call.abort();
+    }
 }
 
 #[tokio::test]
@@ -643,7 +763,7 @@ async fn a_fatal_error_on_a_write_is_an_unknown_outcome() {
             ..Default::default()
         },
     );
-    let (status, d) = app.get(&format!("/api/users/{}", user.summary.id)).await;
+    let (status, d) = app.detail(&user.summary.id).await;
     assert_eq!(status, 200);
     assert!(d.get("warnings").is_none(), "{d}");
 }
@@ -673,7 +793,7 @@ async fn a_429_is_waited_out() {
         }
     }
     assert!(limited, "the sandbox should be rate limiting now");
-    let (status, d) = app.get(&format!("/api/users/{}", user.summary.id)).await;
+    let (status, d) = app.detail(&user.summary.id).await;
     assert_eq!(status, 200);
     assert!(
         d.get("warnings").is_none(),

@@ -1359,7 +1359,7 @@ async fn every_value_a_restricted_role_sees_comes_from_its_own_workspace() {
                 .into_iter()
                 .filter_map(|id| expected.get_key_value(id)),
             ) {
-                let (status, detail) = app.get_as(role, &format!("/api/users/{id}")).await;
+                let (status, detail) = app.detail_as(role, id).await;
                 assert_eq!(status, 200, "{detail}");
                 for key in SUMMARY_KEYS {
                     assert_eq!(detail.get(key), want.get(key), "{role}: {key} of {id}");

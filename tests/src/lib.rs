@@ -437,7 +437,9 @@ impl Browser {
         .await;
     }
 
-    /// Runs axe-core on the page and fails on serious or critical violations.
+    /// Runs axe-core on the page and fails on serious or critical violations: in light and
+    /// dark mode, at the window's width and, unless it is already a phone's, at a phone's
+    /// (390 × 844).
     pub async fn assert_accessible(&self, page: &str) {
         let axe = std::fs::read_to_string(env_path("ROSTER_AXE")).expect("axe-core is installed");
         let script = format!(
@@ -445,13 +447,44 @@ impl Browser {
                .filter(v => v.impact === 'serious' || v.impact === 'critical')\
                .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')));"
         );
-        let violations = self.eval(&script).await;
-        let list: Vec<String> = violations
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect();
+        let width = self
+            .eval("return window.innerWidth")
+            .await
+            .as_u64()
+            .unwrap_or(0);
+        let mut sizes = vec![None];
+        if width > 500 {
+            sizes.push(Some(
+                json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+            ));
+        }
+        let mut list: Vec<String> = Vec::new();
+        for size in sizes {
+            let phone = size.is_some();
+            if let Some(metrics) = size {
+                self.cdp("Emulation.setDeviceMetricsOverride", metrics)
+                    .await;
+            }
+            for dark in [false, true] {
+                self.color_scheme(dark).await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let violations = self.eval(&script).await;
+                list.extend(violations.as_array().unwrap().iter().map(|v| {
+                    format!(
+                        "[{}, {}] {}",
+                        if phone { "phone" } else { "window" },
+                        if dark { "dark" } else { "light" },
+                        v.as_str().unwrap()
+                    )
+                }));
+            }
+            if phone {
+                self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+                    .await;
+            }
+        }
+        self.color_scheme(false).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(
             list.is_empty(),
             "accessibility violations on {page}:\n{}",

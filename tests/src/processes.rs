@@ -19,7 +19,7 @@ pub const ADMIN_TOKEN: &str = "xoxp-roster-processes-org-admin";
 pub const ADMIN_EMAIL: &str = "admin@roster-tests.example";
 /// Other org admins of [`serve_config`], for measures that sign in as several people (pages
 /// that ask Slack are budgeted per person).
-pub const OTHER_ADMINS: usize = 9;
+pub const OTHER_ADMINS: usize = 15;
 /// The shared secret [`RosterClient`] sends, as that proxy would.
 pub const PROXY_SECRET: &str = "roster-tests-proxy-secret-0123456789";
 const PROXY_SECRET_HEADER: &str = "x-roster-proxy-secret";
@@ -198,6 +198,16 @@ impl RosterClient {
             resp.status().as_u16(),
             resp.json().await.unwrap_or(Value::Null),
         )
+    }
+
+    /// The IDs of the users `/api/users?{query}` lists.
+    pub async fn user_ids(&self, query: &str) -> Vec<String> {
+        self.get(&format!("/api/users?{query}")).await["users"]
+            .as_array()
+            .expect("a page of users")
+            .iter()
+            .filter_map(|u| Some(u["id"].as_str()?.to_string()))
+            .collect()
     }
 
     fn signed_in(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {

@@ -306,7 +306,22 @@ async fn detail_role_change_removal_and_the_audit_page() {
         browser.api(&format!("/api/users/{id}")).await["type"],
         "admin"
     );
-    // The toast links to the audit entry.
+    // Focus is back on the button that opened the dialog, in the redrawn detail.
+    browser
+        .wait_until(
+            "document.activeElement?.closest('.detail-actions') && document.activeElement.textContent === 'Change role'",
+            10,
+        )
+        .await;
+    // The toast links to the audit entry, so it stays until it is used or dismissed.
+    tokio::time::sleep(std::time::Duration::from_secs(9)).await;
+    assert!(
+        browser
+            .eval("return !!document.querySelector('.toast-ok a')")
+            .await
+            == true,
+        "a toast with a link stays"
+    );
     browser.click(".toast-ok a").await;
     browser
         .wait_until(
@@ -369,6 +384,27 @@ async fn inviting_a_guest_and_field_errors() {
             "document.querySelectorAll('#invite-workspace option').length > 0",
             15,
         )
+        .await;
+
+    // An empty form: a summary of what to fix at the top, and the focus on the first field.
+    click_button(&browser, "Review").await;
+    let summary = browser.text_of("[data-testid=error-summary]", 10).await;
+    assert!(
+        summary.starts_with("Fix these 2 problems")
+            && summary.contains("Enter at least one email address.")
+            && summary.contains("Choose at least one channel."),
+        "{summary}"
+    );
+    browser
+        .wait_until("document.activeElement?.id === 'invite-emails'", 5)
+        .await;
+    browser.screenshot("invite-errors").await;
+    // Its links go to the field.
+    browser
+        .click("[data-testid=error-summary] a[href='#invite-channels']")
+        .await;
+    browser
+        .wait_until("document.activeElement?.id === 'invite-channels'", 5)
         .await;
 
     // A bad address is caught next to the field, before anything is sent.
@@ -434,6 +470,9 @@ async fn inviting_a_guest_and_field_errors() {
     click_button(&browser, "Send invitations").await;
     let err = browser.text_of("#invite-emails-error", 10).await;
     assert!(err.contains("already a member of that workspace"), "{err}");
+    browser
+        .wait_until("document.activeElement?.id === 'invite-emails'", 5)
+        .await;
     // The browser logs the 422 it received; nothing else may be in the console.
     let errors = browser.console_errors().await;
     assert!(

@@ -25,6 +25,20 @@ async fn importing_a_csv_previews_each_row_and_runs_the_good_ones() {
         .unwrap();
     browser.wait_for("#import-text", 30).await;
 
+    // Before any upload, the page says what the file looks like and offers a template of
+    // it, in which every row would pass.
+    let help = browser.text_of("[data-testid=import-help]", 10).await;
+    assert!(help.contains("Only email is required"), "{help}");
+    let template = browser
+        .eval("return decodeURIComponent(document.querySelector('[data-testid=import-help] a[download]').href.split(',').slice(1).join(','))")
+        .await;
+    let template = template.as_str().unwrap().to_string();
+    assert!(
+        template.starts_with("email,name,workspace,channels,type,expires\r\n"),
+        "{template}"
+    );
+    assert_eq!(template.lines().count(), 3, "{template}");
+
     // Real IDs from the demo org: a workspace, one of its channels, one of its members.
     let workspaces = browser.api("/api/workspaces").await;
     let ws = workspaces[0]["id"].as_str().unwrap().to_string();

@@ -27,7 +27,16 @@ fn expected_first_names(n: usize) -> Vec<String> {
 
 /// The demo org of [`USERS`] in a browser at `path`, once the table has rows.
 async fn demo_at(path: &str) -> (Roster, Browser) {
-    let roster = Roster::start(&["--users", &USERS.to_string(), "--seed", &SEED.to_string()]);
+    demo_with(path, &[]).await
+}
+
+/// [`demo_at`], the demo started with `extra` arguments.
+async fn demo_with(path: &str, extra: &[&str]) -> (Roster, Browser) {
+    let users = USERS.to_string();
+    let seed = SEED.to_string();
+    let mut args = vec!["--users", users.as_str(), "--seed", seed.as_str()];
+    args.extend_from_slice(extra);
+    let roster = Roster::start(&args);
     let browser = Browser::start().await;
     browser
         .client
@@ -151,7 +160,34 @@ async fn the_arrow_keys_go_from_the_search_box_through_the_results() {
     let (_roster, browser) = demo_at("/users").await;
     let expected = expected_first_names(2);
 
+    // The first Tab stop is the skip link; Enter on it moves the focus to the page.
+    browser
+        .eval("document.activeElement?.blur(); return 1;")
+        .await;
+    browser.keys("\u{e004}").await;
+    assert_eq!(focused(&browser).await, "Skip to content");
+    browser.keys("\u{e007}").await;
+    assert_eq!(
+        focused(&browser).await,
+        "main",
+        "the skip link moved the focus"
+    );
+
+    // With Tab: the filters, the column headers (one stop), the row's checkbox, its name.
     let search = browser.wait_for("#filter-q", 5).await;
+    search.click().await.unwrap();
+    let mut tabs = 0;
+    while focused(&browser).await != expected[0] {
+        browser.keys("\u{e004}").await;
+        tabs += 1;
+        assert!(tabs <= 30, "the first result is not reached with Tab");
+    }
+    println!("{tabs} Tab presses from the search box to the first result");
+    assert!(
+        tabs <= 10,
+        "{tabs} Tab stops from the search box to the first result"
+    );
+
     search.click().await.unwrap();
     search.send_keys(DOWN).await.unwrap();
     assert_eq!(
@@ -236,5 +272,62 @@ async fn a_slow_search_says_so_and_a_failed_one_can_be_retried() {
              && document.querySelectorAll('tr[data-user-id]').length > 0",
             15,
         )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_persons_detail_shows_at_once_and_fills_in_what_slack_is_slow_to_give() {
+    // Slack takes 1.5 s to list anyone's channels.
+    let (roster, browser) = demo_with(
+        "/users",
+        &["--fault", "users.conversations:latency_ms=1500"],
+    )
+    .await;
+    let page = browser
+        .api("/api/users?type=member&status=active&limit=1")
+        .await;
+    let id = page["users"][0]["id"].as_str().unwrap().to_string();
+    browser
+        .client
+        .goto(&format!("{}/users/{id}", roster.url))
+        .await
+        .unwrap();
+    // The person is shown before Slack has listed their channels, and the page says so.
+    let state = browser.text_of("[data-testid=live-state]", 10).await;
+    assert!(
+        state.starts_with("Still loading from Slack:") && state.contains("channels"),
+        "{state}"
+    );
+    let channels = browser.text_of("section[aria-labelledby=ch-h] p", 5).await;
+    assert_eq!(channels, "Loading the channels from Slack…");
+    assert!(!browser.text_of(".detail-name", 5).await.is_empty());
+    browser.screenshot("detail-filling-in").await;
+    // A keyboard user already on an action keeps their place while the page fills in.
+    browser
+        .eval("document.querySelector('.detail-actions button:not([disabled])').focus(); return 1;")
+        .await;
+    let focused = browser
+        .eval("return document.activeElement.textContent")
+        .await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('section[aria-labelledby=ch-h] li.chip').length > 0",
+            10,
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.activeElement.textContent")
+            .await,
+        focused,
+        "focus stayed on the action"
+    );
+    assert_eq!(
+        browser.text_of("[data-testid=live-state]", 5).await,
+        "",
+        "nothing is loading any more"
+    );
+    browser
+        .assert_no_console_errors("while the detail filled in")
         .await;
 }

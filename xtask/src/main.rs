@@ -25,7 +25,7 @@ commands:
   bench [--quick] [--only SECTION]
                    build in release, measure Roster against its performance targets and print
                    the table (also target/bench/results.json); --quick is a one-minute smoke run,
-                   --only runs one section: bundle, server, processes or browser
+                   --only runs one section: bundle, server, processes, load or browser
 ";
 
 fn main() -> ExitCode {
@@ -176,12 +176,12 @@ fn bench(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "--quick" => {}
             "--only" => match rest.next().map(String::as_str) {
-                Some(section @ ("bundle" | "server" | "processes" | "browser")) => {
+                Some(section @ ("bundle" | "server" | "processes" | "load" | "browser")) => {
                     out = format!("target/bench/{section}.json");
                 }
                 other => {
                     return Err(format!(
-                        "--only takes bundle, server, processes or browser, not {other:?}\n\n{USAGE}"
+                        "--only takes bundle, server, processes, load or browser, not {other:?}\n\n{USAGE}"
                     ));
                 }
             },

@@ -7,6 +7,7 @@ mod dialog;
 mod door;
 mod error_notice;
 mod filter_bar;
+pub mod focus;
 mod sync_status;
 mod toast;
 mod user_table;

@@ -1,4 +1,6 @@
-//! Short notices after an action, announced to screen readers, dismissed after a while.
+//! Short notices after an action, announced to screen readers. A notice goes away after a
+//! while, unless it carries a link (to a job, to the person): that one stays until it is
+//! dismissed, so nobody has to catch it in time.
 
 use std::time::Duration;
 
@@ -42,6 +44,7 @@ impl Toasts {
     pub fn push(&self, kind: ToastKind, text: impl Into<String>, link: Option<(String, String)>) {
         let id = self.next.get_untracked();
         self.next.set(id + 1);
+        let has_link = link.is_some();
         self.list.update(|l| {
             l.push(Toast {
                 id,
@@ -50,6 +53,9 @@ impl Toasts {
                 link,
             })
         });
+        if has_link {
+            return;
+        }
         let list = self.list;
         let linger = if kind == ToastKind::Error { 12 } else { 8 };
         set_timeout(

@@ -39,6 +39,45 @@ fn focus(element: &web_sys::Element) -> bool {
         .is_some_and(|e| e.focus().is_ok())
 }
 
+/// The column headers are one Tab stop (the sorted column's); left and right arrows, Home
+/// and End move between them.
+fn on_sort_key(ev: web_sys::KeyboardEvent) {
+    let Some(th) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("th").ok().flatten())
+    else {
+        return;
+    };
+    let Some(row) = th.parent_element() else {
+        return;
+    };
+    let buttons = match row.query_selector_all("button.sort") {
+        Ok(list) => (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
+            .collect::<Vec<_>>(),
+        Err(_) => return,
+    };
+    let Some(at) = buttons
+        .iter()
+        .position(|b| b.closest("th").ok().flatten().as_ref() == Some(&th))
+    else {
+        return;
+    };
+    let to = match ev.key().as_str() {
+        "ArrowLeft" => at.checked_sub(1),
+        "ArrowRight" => Some(at + 1).filter(|i| *i < buttons.len()),
+        "Home" => Some(0),
+        "End" => buttons.len().checked_sub(1),
+        _ => return,
+    };
+    ev.prevent_default();
+    if let Some(button) = to.and_then(|i| buttons.get(i)) {
+        focus(button);
+    }
+}
+
 /// Up and down arrows on a row's name go to the row above or below; up from the first row
 /// goes back to the search box.
 fn on_row_key(ev: web_sys::KeyboardEvent) {
@@ -472,7 +511,8 @@ pub fn UserTable(
                 let next = if active && dir == SortDir::Asc { SortDir::Desc } else { SortDir::Asc };
                 view! {
                     <th scope="col" class=c.class() aria-sort=aria data-sort=key.as_str()>
-                        <button type="button" class="sort" on:click=move |_| on_sort.run((key, next))>
+                        <button type="button" class="sort" tabindex=if active { "0" } else { "-1" }
+                            on:keydown=on_sort_key on:click=move |_| on_sort.run((key, next))>
                             {c.label()}
                             <span class="sort-mark" aria-hidden="true">
                                 {if active { if dir == SortDir::Asc { "▲" } else { "▼" } } else { "" }}
@@ -503,7 +543,8 @@ pub fn UserTable(
                 }>"Try again"</button>
             </div>
         })}
-        <div class="table-viewport" node_ref=viewport on:scroll=on_scroll tabindex="0"
+        // Not a Tab stop of its own: the rows' names are, and moving along them scrolls it.
+        <div class="table-viewport" node_ref=viewport on:scroll=on_scroll
             aria-label="Users table, scroll for more">
             <table class="users" class:stale=move || searching.get() aria-busy=move || searching.get().to_string() aria-rowcount=move || total.get().unwrap_or(0) + 1>
                 <thead>

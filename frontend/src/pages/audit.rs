@@ -194,7 +194,7 @@ pub fn AuditPage() -> impl IntoView {
                 </div>
             </form>
             {move || error().map(|e| view! { <ErrorNotice error=e/> })}
-            <div class="table-wrap">
+            <div class="table-wrap" role="region" aria-label="Audit entries" tabindex="0">
                 <table class="plain audit">
                     <thead>
                         <tr>

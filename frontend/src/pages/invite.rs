@@ -5,7 +5,10 @@ use roster_api::{Channel, GuestType, InviteRequest, MAX_CUSTOM_MESSAGE, Permissi
 
 use crate::{
     api::{self, ApiError},
-    components::{ChannelPicker, ErrorNotice, ToastKind, Toasts},
+    components::{
+        ChannelPicker, ErrorNotice, ToastKind, Toasts,
+        focus::{self, ErrorSummary},
+    },
     format,
     session::Session,
     task::Task,
@@ -198,7 +201,17 @@ pub fn InvitePage() -> impl IntoView {
         let ok = problems.is_empty();
         errors.set(problems);
         reviewing.set(ok);
+        if !ok {
+            focus::first_error(".page-invite form");
+        }
     };
+    let summary_items = Signal::derive(move || {
+        errors.with(|list| {
+            list.iter()
+                .map(|(field, message)| (field_id(field), message.clone()))
+                .collect::<Vec<_>>()
+        })
+    });
     // Each invitation is its own request: the results list fills in as they are answered.
     // The addresses and what every invitation says, handed to `send` as it starts.
     let batch = StoredValue::new(None::<(Vec<String>, InviteRequest)>);
@@ -235,6 +248,9 @@ pub fn InvitePage() -> impl IntoView {
                 sent.try_update(|s| s.push(Sent { email, result }));
             }
             reviewing.try_set(false);
+            if errors.try_with(|e| !e.is_empty()) == Some(true) {
+                focus::first_error(".page-invite form");
+            }
             if done > 0 {
                 session.changed();
                 toasts.push(
@@ -278,6 +294,7 @@ pub fn InvitePage() -> impl IntoView {
         <section class="page page-invite">
             <h1>"Invite people"</h1>
             <form class="form form-wide" on:submit=submit novalidate=true>
+                <ErrorSummary problems=summary_items/>
                 <div class="field">
                     <label for="invite-emails">"Email addresses"</label>
                     <textarea id="invite-emails" rows="3" placeholder="one@example.com, two@example.com"
@@ -291,6 +308,7 @@ pub fn InvitePage() -> impl IntoView {
                 <div class="field">
                     <label for="invite-workspace">"Workspace"</label>
                     <select id="invite-workspace" prop:disabled=locked
+                        aria-invalid=move || field_error("workspace")().is_some().to_string()
                         on:change:target=move |ev| { workspace.set(ev.target().value()); clear("workspace"); }>
                         {move || session.workspace_list().into_iter().map(|w| {
                             let id = w.id.clone();
@@ -329,6 +347,7 @@ pub fn InvitePage() -> impl IntoView {
                     <div class="field">
                         <label for="invite-expires">{format!("Guest expiration date ({})", format::time_zone())}</label>
                         <input id="invite-expires" type="datetime-local" prop:value=move || expires_on.get()
+                            aria-invalid=move || field_error("expires")().is_some().to_string()
                             prop:disabled=move || never.get() || locked()
                             aria-describedby="invite-expires-utc"
                             on:input:target=move |ev| { expires_on.set(ev.target().value()); clear("expires"); }/>
@@ -359,6 +378,7 @@ pub fn InvitePage() -> impl IntoView {
                 <div class="field">
                     <label for="invite-message">"Message in the invitation (optional)"</label>
                     <textarea id="invite-message" rows="3" aria-describedby="invite-message-count"
+                        aria-invalid=move || field_error("custom_message")().is_some().to_string()
                         prop:value=move || message.get() prop:disabled=locked
                         on:input:target=move |ev| { message.set(ev.target().value()); clear("custom_message"); }></textarea>
                     <p class="muted" id="invite-message-count">
@@ -406,6 +426,18 @@ pub fn InvitePage() -> impl IntoView {
                 </section>
             </Show>
         </section>
+    }
+}
+
+/// The id of the control of the invite form's `field`, for the error summary's links.
+fn field_id(field: &str) -> Option<&'static str> {
+    match field {
+        "email" => Some("invite-emails"),
+        "workspace" => Some("invite-workspace"),
+        "channels" => Some("invite-channels"),
+        "expires" => Some("invite-expires"),
+        "custom_message" => Some("invite-message"),
+        _ => None,
     }
 }
 

@@ -159,7 +159,10 @@ impl<'a> Runner<'a> {
         // unanswered, and one the storage will not record never reaches Slack.
         call.wait_turn(&self.state.slack).await;
         let id = audit.intent(&self.intent(&change)).await?;
-        if let Err(error) = call.send(&self.state.slack).await {
+        let sent = call.send(&self.state.slack).await;
+        // What Slack said about the person before may no longer hold.
+        self.state.live.forget(change.names().target());
+        if let Err(error) = sent {
             let (outcome, message) = match &error {
                 SlackError::Api { code, .. } => (
                     AuditOutcome::SlackError,

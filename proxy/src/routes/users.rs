@@ -1,6 +1,9 @@
 //! `GET /api/users` and `GET /api/users/{id}`.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
 
 use axum::{
     Json,
@@ -10,23 +13,26 @@ use axum::{
     },
 };
 use roster_api::{
-    Channel, EmailLookup, EmailMatch, EmailMatches, ErrorBody, Membership, Mode, Presence, SortKey,
-    UserDetail, UserQuery, UserSummary, UsersPage,
+    Channel, EmailLookup, EmailMatch, EmailMatches, ErrorBody, LiveKind, LivePart, Membership,
+    Mode, Presence, SortKey, UserDetail, UserQuery, UserSummary, UsersPage,
 };
 
 use crate::{
     AppState,
     directory::Visibility,
     error::AppError,
+    live::{Fetched, Problem, Seen},
     policy::{Caller, Denied, Field, Permission},
     routes::csv_file::CsvFile,
     slack::{
-        ResponseMetadata,
+        ResponseMetadata, SlackClient, SlackError,
         methods::{
-            AdminUsersGetExpiration, SlackUser, UsersConversations, UsersGetPresence, UsersInfo,
+            AdminUsersGetExpiration, ExpirationReply, Method, UsersConversations, UsersGetPresence,
+            UsersInfo,
         },
     },
 };
+use futures_util::{FutureExt, future::BoxFuture};
 
 impl Visibility for Caller {
     fn workspace_scope(&self) -> Option<Vec<String>> {
@@ -335,9 +341,94 @@ fn nonempty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.is_empty())
 }
 
+/// How long a person's detail waits for Slack before answering with what Roster has.
+const DETAIL_DEADLINE: Duration = Duration::from_millis(250);
+/// A live part is not asked for when Slack's limit would make the call wait longer: the
+/// page keeps the part's older value and says when to try again.
+const LONGEST_WAIT: Duration = Duration::from_secs(3);
+/// When the console should ask again for parts still loading.
+const REFRESH_AFTER: Duration = Duration::from_millis(750);
+
+/// Asks Slack for `request` within its budget, reading the reply with `read`.
+fn ask<M, V>(
+    slack: &SlackClient,
+    request: M,
+    read: impl FnOnce(M::Reply) -> V + Send + 'static,
+) -> BoxFuture<'static, Fetched<V>>
+where
+    M: Method + 'static,
+    V: Send + 'static,
+{
+    let slack = slack.clone();
+    async move {
+        let wait = slack.expected_wait(&request);
+        if wait > LONGEST_WAIT {
+            return Fetched::Skipped(wait);
+        }
+        match slack.send(&request).await {
+            Ok(reply) => Fetched::Got(read(reply)),
+            Err(SlackError::RateLimited { retry_after, .. }) => {
+                Fetched::Skipped(Duration::from_secs(retry_after))
+            }
+            Err(e) => Fetched::Failed(
+                e.code()
+                    .map(crate::slack::messages::describe)
+                    .unwrap_or("Slack could not be reached.")
+                    .to_string(),
+            ),
+        }
+    }
+    .boxed()
+}
+
+/// What the detail says about one live part: its state, and a warning when it could not
+/// be refreshed.
+fn report<V>(
+    kind: LiveKind,
+    seen: &[Seen<V>],
+    live: &mut Vec<LivePart>,
+    warnings: &mut Vec<String>,
+) {
+    if seen.is_empty() {
+        return;
+    }
+    let shown = seen.iter().all(|s| s.value.is_some());
+    live.push(LivePart {
+        part: kind,
+        age_seconds: shown
+            .then(|| seen.iter().filter_map(|s| s.age).max())
+            .flatten()
+            .map(|age| age.as_secs()),
+        loading: seen.iter().any(|s| s.loading),
+    });
+    if let Some(problem) = seen.iter().find_map(|s| s.problem.as_ref()) {
+        let label = kind.label();
+        warnings.push(match (problem, shown) {
+            (Problem::Failed(reason), false) => format!("{label} could not be loaded: {reason}"),
+            (Problem::Failed(reason), true) => {
+                format!("{label} could not be refreshed: {reason}")
+            }
+            (Problem::Limited(wait), false) => format!(
+                "{label} not loaded: Slack's limit, retry in {} s.",
+                wait.as_secs().max(1)
+            ),
+            (Problem::Limited(wait), true) => format!(
+                "{label} not refreshed: Slack's limit, retry in {} s.",
+                wait.as_secs().max(1)
+            ),
+        });
+    }
+}
+
 /// One user in full: the directory entry with profile, presence, channels and guest
-/// expirations from Slack, fetched concurrently. Parts Slack cannot give are listed in
-/// `warnings`; the rest is still returned.
+/// expirations from Slack.
+///
+/// The live parts come from what Roster read recently when it is fresh; otherwise Slack is
+/// asked, once for everyone asking about the same person, and only within its rate limits.
+/// The answer comes within a quarter of a second: parts Slack has not given yet are marked
+/// `loading` (with their older value and its age, if any) and `refresh_after_ms` says when
+/// to ask again. Parts Slack cannot give are listed in `warnings`; the rest is still
+/// returned.
 #[utoipa::path(get, path = "/users/{id}", tag = "users",
     params(("id" = String, Path, description = "Slack user ID")),
     responses((status = 200, body = UserDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -352,7 +443,9 @@ pub async fn detail(
     // The user as the role sees them: memberships on its workspaces only.
     let user = caller.user(&state.directory, &id)?;
     state.writes.allow_slack_read(&caller.email)?;
+    let deadline = Instant::now() + DETAIL_DEADLINE;
     let slack = &state.slack;
+    let live = &state.live;
     // A role limited to some workspaces asks for the channels of each of them, so neither
     // the list nor whether it was cut short depends on channels elsewhere.
     let channel_teams: Vec<Option<String>> = if caller.covers_all() {
@@ -361,6 +454,7 @@ pub async fn detail(
         user.summary.workspaces.iter().cloned().map(Some).collect()
     };
     let channel_calls = futures_util::future::join_all(channel_teams.into_iter().map(|team| {
+        let key = (id.clone(), team.clone().unwrap_or_default());
         let request = UsersConversations {
             user: id.clone(),
             types: "public_channel,private_channel".into(),
@@ -368,107 +462,151 @@ pub async fn detail(
             limit: 100,
             team_id: team,
         };
-        async move { slack.send(&request).await }
+        live.channels.get(key, deadline, || {
+            ask(slack, request, |reply| {
+                let more =
+                    ResponseMetadata::next_cursor(reply.response_metadata.as_ref()).is_some();
+                let channels = reply
+                    .channels
+                    .into_iter()
+                    .filter_map(|c| {
+                        Some(Channel {
+                            id: c.id?,
+                            name: c.name.unwrap_or_default(),
+                            workspace: nonempty(c.context_team_id),
+                            is_private: c.is_private.unwrap_or(false),
+                            is_archived: c.is_archived.unwrap_or(false),
+                            member_count: None,
+                        })
+                    })
+                    .collect();
+                (channels, more)
+            })
+        })
     }));
-    let expiration_teams: Vec<String> =
-        if user.summary.user_type.is_guest() && state.connection.mode == Mode::Admin {
-            user.memberships
-                .iter()
-                .map(|m| m.workspace.clone())
-                .collect()
-        } else {
-            Vec::new()
-        };
+    // Parts the role may not see are not asked for.
+    let expiration_teams: Vec<String> = if user.summary.user_type.is_guest()
+        && state.connection.mode == Mode::Admin
+        && !caller.hides(Field::Expires)
+    {
+        user.memberships
+            .iter()
+            .map(|m| m.workspace.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let expirations = futures_util::future::join_all(expiration_teams.into_iter().map(|team| {
         let request = AdminUsersGetExpiration {
             user_id: id.clone(),
-            target_team: team,
+            target_team: team.clone(),
         };
-        async move { (request.target_team.clone(), slack.send(&request).await) }
+        let key = (id.clone(), team.clone());
+        async move {
+            let seen = live
+                .expirations
+                .get(key, deadline, || {
+                    ask(slack, request, |reply: ExpirationReply| reply.expires())
+                })
+                .await;
+            (team, seen)
+        }
     }));
-    let info = UsersInfo { user: id.clone() };
-    let presence = UsersGetPresence { user: id.clone() };
-    let (info, presence, channel_replies, expirations) = tokio::join!(
-        slack.send(&info),
-        slack.send(&presence),
-        channel_calls,
-        expirations,
-    );
+    let profile = live.profiles.get(id.clone(), deadline, || {
+        ask(slack, UsersInfo { user: id.clone() }, |reply| {
+            reply.user.unwrap_or_default()
+        })
+    });
+    let presence = async {
+        if caller.hides(Field::Presence) {
+            return None;
+        }
+        let seen = live
+            .presence
+            .get(id.clone(), deadline, || {
+                ask(
+                    slack,
+                    UsersGetPresence { user: id.clone() },
+                    |reply| match reply.presence.as_deref() {
+                        Some("active") => Some(Presence::Active),
+                        Some(_) => Some(Presence::Away),
+                        None => None,
+                    },
+                )
+            })
+            .await;
+        Some(seen)
+    };
+    let (profile, presence, channel_parts, expirations) =
+        tokio::join!(profile, presence, channel_calls, expirations);
 
     let mut warnings = Vec::new();
-    let mut describe_failure =
-        |what: &str, e: &crate::slack::SlackError| warnings.push(super::not_loaded(what, e));
-    let profile = match info {
-        Ok(reply) => reply.user.unwrap_or_default(),
-        Err(e) => {
-            describe_failure("The profile", &e);
-            SlackUser::default()
-        }
+    let mut parts = Vec::new();
+    report(
+        LiveKind::Profile,
+        std::slice::from_ref(&profile),
+        &mut parts,
+        &mut warnings,
+    );
+    let presence: Vec<Seen<Option<Presence>>> = presence.into_iter().collect();
+    report(LiveKind::Presence, &presence, &mut parts, &mut warnings);
+    report(
+        LiveKind::Channels,
+        &channel_parts,
+        &mut parts,
+        &mut warnings,
+    );
+    let expiration_parts: Vec<Seen<Option<i64>>> =
+        expirations.iter().map(|(_, seen)| seen.clone()).collect();
+    report(
+        LiveKind::Expirations,
+        &expiration_parts,
+        &mut parts,
+        &mut warnings,
+    );
+
+    // Channels are shown only when every workspace's list is there.
+    let (channels, channels_truncated) = if channel_parts.iter().all(|s| s.value.is_some()) {
+        channel_parts.into_iter().filter_map(|s| s.value).fold(
+            (Vec::new(), false),
+            |(mut all, more), (channels, cut)| {
+                all.extend(channels);
+                (all, more || cut)
+            },
+        )
+    } else {
+        (Vec::new(), false)
     };
-    let presence = match presence {
-        Ok(reply) => match reply.presence.as_deref() {
-            Some("active") => Some(Presence::Active),
-            Some(_) => Some(Presence::Away),
-            None => None,
-        },
-        Err(e) => {
-            describe_failure("Presence", &e);
-            None
-        }
-    };
-    let mut channels = Vec::new();
-    let mut channels_truncated = false;
-    let mut channels_failed = None;
-    for reply in channel_replies {
-        match reply {
-            Ok(reply) => {
-                channels_truncated |=
-                    ResponseMetadata::next_cursor(reply.response_metadata.as_ref()).is_some();
-                channels.extend(reply.channels.into_iter().filter_map(|c| {
-                    Some(Channel {
-                        id: c.id?,
-                        name: c.name.unwrap_or_default(),
-                        workspace: nonempty(c.context_team_id),
-                        is_private: c.is_private.unwrap_or(false),
-                        is_archived: c.is_archived.unwrap_or(false),
-                        member_count: None,
-                    })
-                }));
-            }
-            Err(e) => channels_failed = Some(e),
-        }
-    }
-    if let Some(e) = channels_failed {
-        describe_failure("Channels", &e);
-        channels.clear();
-        channels_truncated = false;
-    }
     let mut memberships: Vec<Membership> = user.memberships.clone();
-    for (team, result) in expirations {
-        match result {
-            Ok(reply) => {
-                if let Some(m) = memberships.iter_mut().find(|m| m.workspace == team) {
-                    m.expires = reply.expires();
-                }
-            }
-            Err(e) => describe_failure("A guest expiration", &e),
+    for (team, seen) in expirations {
+        if let Some(expires) = seen.value
+            && let Some(m) = memberships.iter_mut().find(|m| m.workspace == team)
+        {
+            m.expires = expires;
         }
     }
-    let p = profile.profile;
+    let refresh_after_ms = parts
+        .iter()
+        .any(|p| p.loading)
+        .then(|| REFRESH_AFTER.as_millis() as u64);
+    let p = profile.value.unwrap_or_default();
+    let presence = presence.into_iter().find_map(|s| s.value).flatten();
     let detail = UserDetail {
         summary: user.summary.clone(),
-        display_name: nonempty(p.display_name),
-        title: nonempty(p.title),
-        phone: nonempty(p.phone),
-        timezone: nonempty(profile.tz),
-        timezone_label: nonempty(profile.tz_label),
-        timezone_offset: profile.tz_offset,
-        avatar_url: nonempty(p.image_192),
+        display_name: nonempty(p.profile.display_name),
+        title: nonempty(p.profile.title),
+        phone: nonempty(p.profile.phone),
+        timezone: nonempty(p.tz),
+        timezone_label: nonempty(p.tz_label),
+        timezone_offset: p.tz_offset,
+        avatar_url: nonempty(p.profile.image_192),
         presence,
         memberships,
         channels,
         channels_truncated,
         warnings,
+        live: parts,
+        refresh_after_ms,
     };
     Ok(Json(caller.redact_detail(detail)))
 }

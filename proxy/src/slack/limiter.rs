@@ -48,6 +48,8 @@ struct Bucket {
     last: Instant,
     /// Slack said to wait until then.
     blocked_until: Option<Instant>,
+    /// Calls waiting in [`Limiter::acquire`] for this bucket.
+    waiting: u32,
 }
 
 /// A token bucket per (method, workspace): a minute's worth of calls may go at once, then
@@ -92,6 +94,7 @@ impl Limiter {
                 tokens,
                 last: now,
                 blocked_until: None,
+                waiting: 0,
             })
     }
 
@@ -123,14 +126,42 @@ impl Limiter {
     /// Waits until a call of `method` on `workspace` may go. Returns how long it waited.
     pub async fn acquire(&self, method: &'static str, workspace: &str, tier: Tier) -> Duration {
         let mut waited = Duration::ZERO;
+        let mut queued: Option<Queued<'_>> = None;
         loop {
             let wait = self.reserve(method, workspace, tier);
             if wait.is_zero() {
                 return waited;
             }
+            if queued.is_none() {
+                queued = Some(Queued::join(self, method, workspace));
+            }
             waited += wait;
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// How long a call of `method` on `workspace` would wait if asked now, counting the
+    /// calls already waiting for that bucket. Takes nothing.
+    pub fn expected_wait(&self, method: &'static str, workspace: &str, tier: Tier) -> Duration {
+        let (capacity, per_second) = self.pace(tier);
+        let now = Instant::now();
+        let buckets = self.buckets.lock().unwrap();
+        let Some(bucket) = buckets.get(&(method, workspace.to_string())) else {
+            return Duration::ZERO;
+        };
+        let blocked = bucket
+            .blocked_until
+            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
+        let tokens = (bucket.tokens
+            + now.saturating_duration_since(bucket.last).as_secs_f64() * per_second)
+            .min(capacity);
+        let short = f64::from(bucket.waiting) + 1.0 - tokens;
+        let paced = if short > 0.0 {
+            Duration::from_secs_f64(short / per_second)
+        } else {
+            Duration::ZERO
+        };
+        blocked.max(paced)
     }
 
     /// Counts calls of `method` on `workspace` that an earlier run of Roster made at
@@ -169,6 +200,33 @@ impl Limiter {
     }
 }
 
+/// A call counted among a bucket's waiting calls until it is dropped (it got its slot or
+/// was cancelled).
+struct Queued<'a> {
+    limiter: &'a Limiter,
+    key: (&'static str, String),
+}
+
+impl<'a> Queued<'a> {
+    fn join(limiter: &'a Limiter, method: &'static str, workspace: &str) -> Self {
+        let key = (method, workspace.to_string());
+        if let Some(bucket) = limiter.buckets.lock().unwrap().get_mut(&key) {
+            bucket.waiting += 1;
+        }
+        Queued { limiter, key }
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut buckets) = self.limiter.buckets.lock()
+            && let Some(bucket) = buckets.get_mut(&self.key)
+        {
+            bucket.waiting = bucket.waiting.saturating_sub(1);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +253,44 @@ mod tests {
         limiter.blocked("m", "", Duration::from_secs(5));
         let wait = limiter.reserve("m", "", Tier::Tier4);
         assert!(wait > Duration::from_secs(4), "{wait:?}");
+    }
+
+    #[tokio::test]
+    async fn the_expected_wait_counts_the_calls_already_waiting() {
+        let limiter = std::sync::Arc::new(Limiter::new(1.0));
+        assert_eq!(
+            limiter.expected_wait("m", "T1", Tier::Tier2),
+            Duration::ZERO
+        );
+        for _ in 0..20 {
+            assert_eq!(limiter.reserve("m", "T1", Tier::Tier2), Duration::ZERO);
+        }
+        // One call every 3 s: the next waits about 3 s…
+        let alone = limiter.expected_wait("m", "T1", Tier::Tier2);
+        assert!(alone > Duration::from_secs(2) && alone <= Duration::from_secs(3));
+        // …and with two calls already waiting, about 9 s. Asking took no slot.
+        let waiting: Vec<_> = (0..2)
+            .map(|_| {
+                let limiter = limiter.clone();
+                tokio::spawn(async move { limiter.acquire("m", "T1", Tier::Tier2).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let behind = limiter.expected_wait("m", "T1", Tier::Tier2);
+        assert!(
+            behind > Duration::from_secs(8) && behind <= Duration::from_secs(9),
+            "{behind:?}"
+        );
+        for call in waiting {
+            call.abort();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Cancelled calls no longer count.
+        let again = limiter.expected_wait("m", "T1", Tier::Tier2);
+        assert!(again <= Duration::from_secs(3), "{again:?}");
+        // A 429's Retry-After counts too.
+        limiter.blocked("n", "", Duration::from_secs(20));
+        assert!(limiter.expected_wait("n", "", Tier::Tier4) > Duration::from_secs(19));
     }
 
     #[test]

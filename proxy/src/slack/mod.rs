@@ -316,6 +316,13 @@ impl SlackClient {
             .map(|(reply, _)| reply)
     }
 
+    /// How long `request` would wait for its rate-limit slot if sent now, behind the calls
+    /// already waiting for it (or a 429's `Retry-After`).
+    pub fn expected_wait<M: Method>(&self, request: &M) -> Duration {
+        self.limiter
+            .expected_wait(M::METHOD.name(), request.workspace(), M::METHOD.tier())
+    }
+
     /// Waits for `request`'s rate-limit slot and takes it, for [`send_in_turn`]
     /// (Self::send_in_turn): a change records its intent only once it is its turn to call.
     pub async fn wait_turn<M: Method>(&self, request: &M) {

@@ -230,6 +230,27 @@ impl TestApp {
         self.get_as("org-admin", path).await
     }
 
+    /// A person's detail as `role` sees it once every live part has arrived: asked again,
+    /// as the console does, while the answer says some parts are still loading.
+    pub async fn detail_as(&self, role: &str, id: &str) -> (u16, Value) {
+        let path = format!("/api/users/{id}");
+        for _ in 0..200 {
+            let (status, detail) = self.get_as(role, &path).await;
+            match detail["refresh_after_ms"].as_u64() {
+                Some(ms) if status == 200 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(ms.min(100))).await
+                }
+                _ => return (status, detail),
+            }
+        }
+        panic!("{path} was still loading after 200 answers");
+    }
+
+    /// [`detail_as`](Self::detail_as) the org admin.
+    pub async fn detail(&self, id: &str) -> (u16, Value) {
+        self.detail_as("org-admin", id).await
+    }
+
     /// POST as the given demo role, with Roster's own headers.
     pub async fn post_as(&self, role: &str, path: &str, body: Value) -> (u16, Value) {
         let resp = self

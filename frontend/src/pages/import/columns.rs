@@ -27,7 +27,7 @@ impl Field {
         Field::Expires,
     ];
 
-    fn label(self) -> &'static str {
+    pub(super) fn label(self) -> &'static str {
         match self {
             Field::Email => "Email",
             Field::RealName => "Full name",
@@ -49,7 +49,7 @@ impl Field {
         }
     }
 
-    fn hint(self) -> &'static str {
+    pub(super) fn hint(self) -> &'static str {
         match self {
             Field::Email => "Required.",
             Field::RealName => "Optional.",

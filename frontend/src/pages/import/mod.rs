@@ -27,6 +27,63 @@ use self::{
 pub use self::{columns::is_email_header, file::FileStep};
 use crate::{csv, format, session::Session};
 
+/// What the file should look like, before anyone uploads one: the columns, what each takes,
+/// and a template to fill in.
+#[component]
+fn FormatHelp() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let template = move || {
+        let workspace = session
+            .workspace_list()
+            .first()
+            .map(|w| w.name.clone())
+            .unwrap_or_else(|| "Headquarters".to_string());
+        let in_90_days = format::utc(format::now() + 90 * 86_400);
+        let day = in_90_days.get(..10).unwrap_or_default().to_string();
+        let text: String = [
+            vec!["email", "name", "workspace", "channels", "type", "expires"],
+            vec![
+                "ada@example.com",
+                "Ada Lee",
+                &workspace,
+                "#general",
+                "member",
+                "",
+            ],
+            vec![
+                "sam@agency.example",
+                "Sam Ortiz",
+                &workspace,
+                "#general",
+                "multi-channel guest",
+                &day,
+            ],
+        ]
+        .iter()
+        .map(|row| csv::write_record(row))
+        .collect();
+        format!(
+            "data:text/csv;charset=utf-8,{}",
+            String::from(js_sys::encode_uri_component(&text))
+        )
+    };
+    view! {
+        <div class="import-help" data-testid="import-help">
+            <p>
+                "One row per person, with a header row naming the columns. Only "<strong>"email"</strong>
+                " is required; the other columns may be left out or empty."
+            </p>
+            <p><a class="button button-quiet" download="roster-import-template.csv" href=template>"Download a template CSV"</a></p>
+            <details>
+                <summary>"What each column takes"</summary>
+                <dl class="facts">
+                    {columns::Field::ALL.into_iter().map(|f| view! { <dt>{f.label()}</dt><dd>{f.hint()}</dd> }).collect_view()}
+                </dl>
+            </details>
+        </div>
+    }
+}
+
 /// The import page.
 #[component]
 pub fn ImportPage() -> impl IntoView {
@@ -130,6 +187,7 @@ pub fn ImportPage() -> impl IntoView {
             </div>
             <form class="form form-wide" on:submit=move |ev| ev.prevent_default()>
                 <h2>"1. The file"</h2>
+                <FormatHelp/>
                 <FileStep text title busy placeholder="email,name,workspace,channels,type,expires" parse_error=move || parsed.get().err().map(|e| e.to_string())/>
                 <Show when=move || !headers.with(Vec::is_empty)>
                     <h2>"2. The columns"</h2>

@@ -8,7 +8,7 @@ use super::rows::{RowView, Verdict};
 #[component]
 pub fn RowsPreview(rows: impl Fn() -> Vec<RowView> + Send + Sync + 'static) -> impl IntoView {
     view! {
-        <div class="table-wrap import-preview">
+        <div class="table-wrap import-preview" role="region" aria-label="Rows of the file" tabindex="0">
             <table class="plain">
                 <caption class="visually-hidden">"Rows of the file and what checking them found"</caption>
                 <thead>

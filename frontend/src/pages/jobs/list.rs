@@ -77,7 +77,7 @@ pub fn JobsPage() -> impl IntoView {
 #[component]
 fn JobTable(jobs: Vec<JobSummary>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Jobs" tabindex="0">
             <table class="plain jobs">
                 <thead>
                     <tr>

@@ -69,7 +69,7 @@ pub fn Operations(operations: RwSignal<Vec<JobOperation>>) -> impl IntoView {
                 </select>
             </div>
         </div>
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="The job's rows" tabindex="0">
             <table class="plain job-ops">
                 <thead>
                     <tr>
@@ -98,7 +98,12 @@ pub fn Operations(operations: RwSignal<Vec<JobOperation>>) -> impl IntoView {
                             <td><span class=op_badge(op.state)>{op.state.label()}</span></td>
                             <td>
                                 {op.message.clone()}
-                                {op.slack_error.clone().map(|c| view! { " " <code>{c}</code> })}
+                                {op.slack_error.clone().map(|c| view! {
+                                    <details class="notice-code">
+                                        <summary>"Details"</summary>
+                                        "Slack error code: "<code>{c}</code>
+                                    </details>
+                                })}
                             </td>
                         </tr>
                     </For>

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
-use roster_api::{Permission, Presence, UserDetail, UserStatus, UserType};
+use roster_api::{LiveKind, Permission, Presence, UserDetail, UserStatus, UserType};
+use wasm_bindgen::JsCast;
 
 use super::{
     actions::ActionDialog,
@@ -55,6 +56,31 @@ fn UserDetailView(id: Signal<String>, on_close: Option<Callback<()>>) -> impl In
         async move { api::user(&id).await }
     });
     let action = RwSignal::new(None::<&'static ChangeKind>);
+    // After a dialog, focus goes back to the button that opened it, also when the detail
+    // has been redrawn meanwhile (a change reloads it): only if focus was lost, for a few
+    // seconds after the dialog closed.
+    let return_to = RwSignal::new(None::<&'static str>);
+    Effect::new(move |_| {
+        if let Some(kind) = action.get() {
+            return_to.set(Some(kind.button));
+        } else if return_to.get_untracked().is_some() {
+            set_timeout(
+                move || {
+                    return_to.try_set(None);
+                },
+                std::time::Duration::from_secs(5),
+            );
+        }
+    });
+    Effect::new(move |_| {
+        detail.track();
+        if action.with(Option::is_some) {
+            return;
+        }
+        if let Some(label) = return_to.get() {
+            request_animation_frame(move || refocus(label));
+        }
+    });
 
     let body = move || {
         let result = detail.get()?;
@@ -81,12 +107,121 @@ fn UserDetailView(id: Signal<String>, on_close: Option<Callback<()>>) -> impl In
     }
 }
 
+/// The person's local time, from their offset from UTC.
+fn local_time(offset: Option<i64>) -> Option<String> {
+    let offset = offset?;
+    let now = format::now();
+    let browser_offset = -(js_sys::Date::new_0().get_timezone_offset() as i64) * 60;
+    let their_now = now + offset - browser_offset;
+    Some(format!(
+        "{} ({})",
+        format::day_time(their_now),
+        format::utc_offset(offset)
+    ))
+}
+
+/// Times a detail is asked for again while Slack's parts are still loading.
+const MAX_REFRESHES: u32 = 10;
+
+/// Asks again for the parts of `fresh`'s person still loading, after the delay the server
+/// gave, until none is (or the view is gone).
+fn fill_in(fresh: RwSignal<UserDetail>, attempt: u32) {
+    let Some(delay) = fresh.with_untracked(|d| d.refresh_after_ms) else {
+        return;
+    };
+    if attempt >= MAX_REFRESHES {
+        return;
+    }
+    let id = fresh.with_untracked(|d| d.summary.id.clone());
+    set_timeout(
+        move || {
+            leptos::task::spawn_local(async move {
+                let Ok(next) = api::user(&id).await else {
+                    return;
+                };
+                // The view was closed, or shows someone else now.
+                if fresh
+                    .try_with_untracked(|d| d.summary.id == next.summary.id)
+                    .unwrap_or(false)
+                {
+                    fresh.set(next);
+                    fill_in(fresh, attempt + 1);
+                }
+            });
+        },
+        std::time::Duration::from_millis(delay.min(5_000)),
+    );
+}
+
+/// What is still coming from Slack, and what is shown from an earlier read.
+fn freshness(d: &UserDetail) -> Option<String> {
+    let loading: Vec<&str> = d
+        .live
+        .iter()
+        .filter(|p| p.loading)
+        .map(|p| p.part.label())
+        .collect();
+    let old: Vec<String> = d
+        .live
+        .iter()
+        .filter(|p| !p.loading)
+        .filter_map(|p| {
+            let age = p.age_seconds.filter(|a| *a >= 60)?;
+            Some(format!(
+                "{} as of {}",
+                p.part.label(),
+                format::ago(age as i64)
+            ))
+        })
+        .collect();
+    let mut text = Vec::new();
+    if !loading.is_empty() {
+        text.push(format!(
+            "Still loading from Slack: {}.",
+            loading.join(", ").to_lowercase()
+        ));
+    }
+    if !old.is_empty() {
+        text.push(format!("{}.", old.join("; ")));
+    }
+    (!text.is_empty()).then(|| text.join(" "))
+}
+
+/// Focuses the detail's action button labelled `label` (or, if that action no longer
+/// applies, the first one), unless something already has focus.
+fn refocus(label: &str) {
+    let document = document();
+    let lost = document
+        .active_element()
+        .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+    if !lost {
+        return;
+    }
+    let Ok(buttons) = document.query_selector_all(".user-detail .detail-actions button") else {
+        return;
+    };
+    let buttons: Vec<web_sys::HtmlElement> = (0..buttons.length())
+        .filter_map(|i| buttons.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect();
+    let target = buttons
+        .iter()
+        .find(|b| b.text_content().as_deref() == Some(label))
+        .or_else(|| buttons.first());
+    if let Some(button) = target {
+        let _ = button.focus();
+    }
+}
+
 /// Everything but the loading state.
 #[component]
 fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> impl IntoView {
     let session = expect_context::<Session>();
     let u = d.summary.clone();
-    let now = format::now();
+    // The parts Slack gives fill in as they arrive; the header and the actions stay put, so
+    // focus is not lost.
+    let fresh = RwSignal::new(d.clone());
+    fill_in(fresh, 0);
     let type_label = if u.is_primary_owner {
         "Primary owner".to_string()
     } else {
@@ -146,15 +281,6 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> i
             view! { {buttons}{hint} }.into_any()
         }
     };
-    let local_time = d.timezone_offset.map(|offset| {
-        let browser_offset = -(js_sys::Date::new_0().get_timezone_offset() as i64) * 60;
-        let their_now = now + offset - browser_offset;
-        format!(
-            "{} ({})",
-            format::day_time(their_now),
-            format::utc_offset(offset)
-        )
-    });
     let audit_link = format!("/audit?target={}", u.id);
 
     view! {
@@ -166,18 +292,21 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> i
                 <p class="badges">
                     <span class="badge badge-role">{type_label}</span>
                     <span class=status_class>{u.status.label()}</span>
-                    {d.presence.map(|p| match p {
+                    {move || fresh.with(|d| d.presence).map(|p| match p {
                         Presence::Active => view! { <span class="badge badge-active">"Online"</span> }.into_any(),
                         Presence::Away => view! { <span class="badge">"Away"</span> }.into_any(),
                     })}
                 </p>
+                <p class="muted live-state" role="status" data-testid="live-state">
+                    {move || fresh.with(freshness)}
+                </p>
             </div>
         </header>
-        {(!d.warnings.is_empty()).then(|| view! {
+        {move || fresh.with(|d| (!d.warnings.is_empty()).then(|| view! {
             <div class="notice notice-warn" role="status">
                 {d.warnings.iter().map(|w| view! { <p>{w.clone()}</p> }).collect_view()}
             </div>
-        })}
+        }))}
         <div class="detail-actions">
             {actions}
             <Show when=move || session.can(Permission::AuditRead)>
@@ -186,8 +315,11 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> i
         </div>
         <section class="detail-section" aria-labelledby="profile-h">
             <h3 id="profile-h">"Profile"</h3>
+            {move || fresh.with(|d| {
+            let local_time = local_time(d.timezone_offset);
+            view! {
             <dl class="facts">
-                {u.email.clone().map(|e| view! { <dt>"Email"</dt><dd>{e}</dd> })}
+                {d.summary.email.clone().map(|e| view! { <dt>"Email"</dt><dd>{e}</dd> })}
                 {d.display_name.clone().map(|n| view! { <dt>"Display name"</dt><dd>{n}</dd> })}
                 {d.title.clone().map(|t| view! { <dt>"Title"</dt><dd>{t}</dd> })}
                 {d.phone.clone().map(|p| view! { <dt>"Phone"</dt><dd>{p}</dd> })}
@@ -196,10 +328,12 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> i
                     <dd>{d.timezone_label.clone().unwrap_or(tz)}{local_time.map(|t| format!(", local time {t}"))}</dd>
                 })}
             </dl>
+            }
+            })}
         </section>
         <section class="detail-section" aria-labelledby="ws-h">
             <h3 id="ws-h">"Workspaces"</h3>
-            {if d.memberships.is_empty() {
+            {move || fresh.with(|d| if d.memberships.is_empty() {
                 view! { <p class="muted">"Not on any workspace."</p> }.into_any()
             } else {
                 view! {
@@ -213,7 +347,7 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> i
                                     <td>{m.role.label()}</td>
                                     {guest.then(|| view! {
                                         <td>{match m.expires {
-                                            Some(ts) => format!("{} ({})", format::day_time(ts), format::until(ts - now)),
+                                            Some(ts) => format!("{} ({})", format::day_time(ts), format::until(ts - format::now())),
                                             None => "Never".to_string(),
                                         }}</td>
                                     })}
@@ -222,14 +356,15 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> i
                         </tbody>
                     </table>
                 }.into_any()
-            }}
+            })}
         </section>
         {(sessions::shown(&session) && u.status == UserStatus::Active)
             .then(|| view! { <SessionsSection id=u.id.clone()/> })}
         <section class="detail-section" aria-labelledby="ch-h">
             <h3 id="ch-h">"Channels"</h3>
-            {if d.channels.is_empty() {
-                view! { <p class="muted">"No channels."</p> }.into_any()
+            {move || fresh.with(|d| if d.channels.is_empty() {
+                let loading = d.live.iter().any(|p| p.part == LiveKind::Channels && p.loading);
+                view! { <p class="muted">{if loading { "Loading the channels from Slack…" } else { "No channels." }}</p> }.into_any()
             } else {
                 view! {
                     <ul class="chips">
@@ -239,7 +374,7 @@ fn DetailBody(d: UserDetail, action: RwSignal<Option<&'static ChangeKind>>) -> i
                     </ul>
                     {d.channels_truncated.then(|| view! { <p class="muted">"The first 100 channels are shown."</p> })}
                 }.into_any()
-            }}
+            })}
         </section>
         <section class="detail-section" aria-labelledby="acct-h">
             <h3 id="acct-h">"Account"</h3>

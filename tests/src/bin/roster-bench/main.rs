@@ -7,6 +7,7 @@
 
 mod browser;
 mod bundle;
+mod load;
 mod processes;
 mod report;
 mod server;
@@ -100,7 +101,7 @@ async fn main() {
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench/results.json")
         });
-    // `--only bundle|server|processes|browser` runs one section, to iterate on one figure.
+    // `--only bundle|server|processes|load|browser` runs one section, to iterate on one figure.
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -123,6 +124,10 @@ async fn main() {
     if runs("processes") {
         section("Proxy memory and overhead (roster serve and roster sandbox processes)");
         rows.extend(processes::measure(scale).await);
+    }
+    if runs("load") {
+        section("A busy help desk (roster serve and roster sandbox, Slack's limits on)");
+        rows.extend(load::measure(scale).await);
     }
     if runs("browser") {
         section("In the browser (headless Chromium, release bundle)");

@@ -9,7 +9,7 @@ use roster_api::{ActionResult, Permission};
 
 use crate::{
     api::ApiError,
-    components::{ErrorNotice, ToastKind, Toasts},
+    components::{ErrorNotice, ToastKind, Toasts, focus},
     session::Session,
     task::Task,
 };
@@ -140,6 +140,13 @@ pub fn FlowFooter(
                     flow.step.set(Step::Edit);
                 }
             }
+        }
+    });
+    // A field's error (the proxy's, or a missing field) puts the focus on that field.
+    Effect::new(move |_| {
+        let field_error = flow.error().is_some_and(|e| about_a_field(&e));
+        if (field_error || problem.with(Option::is_some)) && flow.step.get() == Step::Edit {
+            focus::first_error("dialog[open]");
         }
     });
     view! {

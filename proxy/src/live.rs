@@ -1,0 +1,472 @@
+//! The parts of a person's detail that Roster reads live from Slack (profile, presence,
+//! channels, guest expirations), kept for a while so a busy help desk does not queue
+//! behind Slack's limits.
+//!
+//! Each part of each person is one slot. A request answers from a fresh slot at once. For
+//! a stale or empty slot it starts one fetch, or joins the one already running, so people
+//! opening the same person at once cost Slack one call. It waits for the fetch only until
+//! its deadline; the fetch goes on without it and fills the slot, and the console asks
+//! again for what was still loading. A fetch that would wait long for Slack's limit is not
+//! made: the part keeps its older value (with its age) and says when to try again.
+
+use std::{
+    collections::HashMap,
+    hash::Hash,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use futures_util::{
+    FutureExt,
+    future::{BoxFuture, Shared},
+};
+use roster_api::{Channel, Presence};
+
+use crate::slack::methods::SlackUser;
+
+/// What one fetch of a part gave.
+#[derive(Debug, Clone)]
+pub enum Fetched<V> {
+    Got(V),
+    /// Slack could not give it, in words.
+    Failed(String),
+    /// Not asked: Slack's limit would have made the call wait this long.
+    Skipped(Duration),
+}
+
+/// A part as one request sees it.
+#[derive(Debug, Clone)]
+pub struct Seen<V> {
+    /// The latest value Slack gave, if any.
+    pub value: Option<V>,
+    /// How long ago Slack gave `value`.
+    pub age: Option<Duration>,
+    /// A fetch is still running: asking again later gives its result.
+    pub loading: bool,
+    /// Why the part could not be refreshed.
+    pub problem: Option<Problem>,
+}
+
+/// Why a part could not be refreshed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Slack could not give it, in words.
+    Failed(String),
+    /// Slack's limit: try again after this long.
+    Limited(Duration),
+}
+
+impl<V> Seen<V> {
+    fn fresh(value: V) -> Self {
+        Seen {
+            value: Some(value),
+            age: Some(Duration::ZERO),
+            loading: false,
+            problem: None,
+        }
+    }
+}
+
+/// Whether a cached answer or failure is still recent enough to give without asking Slack.
+#[derive(Debug, Clone, Copy)]
+pub struct Freshness {
+    /// A value is given as it is for this long.
+    pub value: Duration,
+    /// A failure is repeated, without asking Slack again, for this long.
+    pub failure: Duration,
+}
+
+type Fetch<V> = Shared<BoxFuture<'static, Fetched<V>>>;
+
+struct Slot<V> {
+    /// Tells this slot from one made after it was forgotten.
+    generation: u64,
+    value: Option<(V, Instant)>,
+    failure: Option<(String, Instant)>,
+    fetching: Option<Fetch<V>>,
+}
+
+/// One kind of part, per key (a person, or a person on a workspace).
+pub struct Parts<K, V> {
+    slots: Arc<Mutex<HashMap<K, Slot<V>>>>,
+    freshness: Freshness,
+    /// Slots kept before old ones are dropped.
+    capacity: usize,
+}
+
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+impl<K, V> Parts<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    pub fn new(freshness: Freshness, capacity: usize) -> Self {
+        Parts {
+            slots: Arc::default(),
+            freshness,
+            capacity,
+        }
+    }
+
+    /// The part under `key`: at once if it is fresh; otherwise from a fetch (`fetch`,
+    /// started unless one is already running), waited for until `deadline`.
+    pub async fn get<F>(&self, key: K, deadline: Instant, fetch: F) -> Seen<V>
+    where
+        F: FnOnce() -> BoxFuture<'static, Fetched<V>>,
+    {
+        let now = Instant::now();
+        let (running, old) = {
+            let mut slots = self.slots.lock().unwrap();
+            if !slots.contains_key(&key) && slots.len() >= self.capacity {
+                self.prune(&mut slots, now);
+            }
+            let slot = slots.entry(key.clone()).or_insert_with(|| Slot {
+                generation: GENERATION.fetch_add(1, Ordering::Relaxed),
+                value: None,
+                failure: None,
+                fetching: None,
+            });
+            let old = slot
+                .value
+                .as_ref()
+                .map(|(v, at)| (v.clone(), now.saturating_duration_since(*at)));
+            if let Some((value, age)) = &old
+                && *age < self.freshness.value
+            {
+                return Seen {
+                    value: Some(value.clone()),
+                    age: Some(*age),
+                    loading: false,
+                    problem: None,
+                };
+            }
+            if slot.fetching.is_none()
+                && let Some((why, at)) = &slot.failure
+                && now.saturating_duration_since(*at) < self.freshness.failure
+            {
+                return Seen {
+                    problem: Some(Problem::Failed(why.clone())),
+                    loading: false,
+                    value: old.as_ref().map(|(v, _)| v.clone()),
+                    age: old.map(|(_, age)| age),
+                };
+            }
+            let running = match &slot.fetching {
+                Some(running) => running.clone(),
+                None => {
+                    let running = self.start(key, slot.generation, fetch());
+                    slot.fetching = Some(running.clone());
+                    running
+                }
+            };
+            (running, old)
+        };
+        let mut seen = match tokio::time::timeout_at(deadline.into(), running).await {
+            Ok(Fetched::Got(value)) => return Seen::fresh(value),
+            Ok(Fetched::Failed(why)) => Seen {
+                value: None,
+                age: None,
+                loading: false,
+                problem: Some(Problem::Failed(why)),
+            },
+            Ok(Fetched::Skipped(wait)) => Seen {
+                value: None,
+                age: None,
+                loading: false,
+                problem: Some(Problem::Limited(wait)),
+            },
+            Err(_) => Seen {
+                value: None,
+                age: None,
+                loading: true,
+                problem: None,
+            },
+        };
+        if let Some((value, age)) = old {
+            seen.value = Some(value);
+            seen.age = Some(age);
+        }
+        seen
+    }
+
+    /// Runs `fetch` on its own task (it finishes even if every request waiting for it has
+    /// answered) and files its result in the slot, unless the slot was forgotten meanwhile.
+    fn start(&self, key: K, generation: u64, fetch: BoxFuture<'static, Fetched<V>>) -> Fetch<V> {
+        let slots = self.slots.clone();
+        let task = tokio::spawn(async move {
+            let fetched = fetch.await;
+            let mut slots = slots.lock().unwrap();
+            if let Some(slot) = slots.get_mut(&key)
+                && slot.generation == generation
+            {
+                slot.fetching = None;
+                let now = Instant::now();
+                match &fetched {
+                    Fetched::Got(value) => {
+                        slot.value = Some((value.clone(), now));
+                        slot.failure = None;
+                    }
+                    Fetched::Failed(why) => slot.failure = Some((why.clone(), now)),
+                    Fetched::Skipped(_) => {}
+                }
+            }
+            fetched
+        });
+        task.map(|joined| {
+            joined.unwrap_or_else(|_| Fetched::Failed("Roster stopped asking Slack.".into()))
+        })
+        .boxed()
+        .shared()
+    }
+
+    /// Drops slots that are neither fresh nor being fetched.
+    fn prune(&self, slots: &mut HashMap<K, Slot<V>>, now: Instant) {
+        let keep = self.freshness.value;
+        slots.retain(|_, slot| {
+            slot.fetching.is_some()
+                || slot
+                    .value
+                    .as_ref()
+                    .is_some_and(|(_, at)| now.saturating_duration_since(*at) < keep)
+        });
+    }
+
+    /// Forgets every slot whose key `matches` (a change was made to that person). A fetch
+    /// already running files nothing.
+    pub fn forget(&self, matches: impl Fn(&K) -> bool) {
+        self.slots.lock().unwrap().retain(|key, _| !matches(key));
+    }
+
+    /// Slots held (tests: the map is bounded).
+    pub fn len(&self) -> usize {
+        self.slots.lock().unwrap().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A user's channels: the first page, and whether there are more.
+pub type Channels = (Vec<Channel>, bool);
+
+/// Every live part Roster keeps. Keys are user IDs, with the workspace where the part is
+/// per workspace (`""`: channels on every workspace, asked for by a role that sees all).
+pub struct LiveParts {
+    pub profiles: Parts<String, SlackUser>,
+    pub presence: Parts<String, Option<Presence>>,
+    pub channels: Parts<(String, String), Channels>,
+    pub expirations: Parts<(String, String), Option<i64>>,
+}
+
+/// People whose parts are kept at most (each part bounded separately).
+const CAPACITY: usize = 20_000;
+
+impl Default for LiveParts {
+    fn default() -> Self {
+        let minutes = |m: u64, failure: u64| Freshness {
+            value: Duration::from_secs(m * 60),
+            failure: Duration::from_secs(failure),
+        };
+        LiveParts {
+            profiles: Parts::new(minutes(5, 15), CAPACITY),
+            presence: Parts::new(
+                Freshness {
+                    value: Duration::from_secs(60),
+                    failure: Duration::from_secs(15),
+                },
+                CAPACITY,
+            ),
+            channels: Parts::new(minutes(5, 15), CAPACITY),
+            expirations: Parts::new(minutes(5, 15), CAPACITY),
+        }
+    }
+}
+
+impl std::fmt::Debug for LiveParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveParts")
+            .field("profiles", &self.profiles.len())
+            .field("presence", &self.presence.len())
+            .field("channels", &self.channels.len())
+            .field("expirations", &self.expirations.len())
+            .finish()
+    }
+}
+
+impl LiveParts {
+    /// Forgets what Slack said about `user`: Roster just changed them.
+    pub fn forget(&self, user: &str) {
+        self.profiles.forget(|k| k == user);
+        self.presence.forget(|k| k == user);
+        self.channels.forget(|(u, _)| u == user);
+        self.expirations.forget(|(u, _)| u == user);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    fn parts() -> Parts<String, u32> {
+        Parts::new(
+            Freshness {
+                value: Duration::from_millis(300),
+                failure: Duration::from_millis(100),
+            },
+            4,
+        )
+    }
+
+    /// A fetch that counts its calls, answers `value` after `after`.
+    fn fetch(
+        calls: &Arc<AtomicUsize>,
+        after: Duration,
+        value: u32,
+    ) -> impl FnOnce() -> BoxFuture<'static, Fetched<u32>> {
+        let calls = calls.clone();
+        move || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                tokio::time::sleep(after).await;
+                Fetched::Got(value)
+            }
+            .boxed()
+        }
+    }
+
+    fn soon(ms: u64) -> Instant {
+        Instant::now() + Duration::from_millis(ms)
+    }
+
+    #[tokio::test]
+    async fn requests_at_once_share_one_fetch_and_a_fresh_value_is_reused() {
+        let p = parts();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = futures_util::future::join_all((0..5).map(|_| {
+            p.get(
+                "U1".into(),
+                soon(500),
+                fetch(&calls, Duration::from_millis(20), 7),
+            )
+        }))
+        .await;
+        assert!(seen.iter().all(|s| s.value == Some(7) && !s.loading));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let again = p
+            .get("U1".into(), soon(500), fetch(&calls, Duration::ZERO, 8))
+            .await;
+        assert_eq!(again.value, Some(7));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_slow_fetch_answers_loading_with_the_old_value_then_fills_the_slot() {
+        let p = parts();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let first = p
+            .get("U1".into(), soon(500), fetch(&calls, Duration::ZERO, 1))
+            .await;
+        assert_eq!(first.value, Some(1));
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        // Stale now: the fetch takes longer than the deadline.
+        let t = Instant::now();
+        let slow = p
+            .get(
+                "U1".into(),
+                soon(50),
+                fetch(&calls, Duration::from_millis(200), 2),
+            )
+            .await;
+        assert!(t.elapsed() < Duration::from_millis(150));
+        assert!(slow.loading);
+        assert_eq!(slow.value, Some(1));
+        assert!(slow.age.unwrap() >= Duration::from_millis(350));
+        // The fetch went on without the request.
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let filled = p
+            .get("U1".into(), soon(50), fetch(&calls, Duration::ZERO, 3))
+            .await;
+        assert_eq!(filled.value, Some(2));
+        assert!(!filled.loading);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_skipped_fetch_keeps_the_old_value_and_says_when_to_retry() {
+        let p = parts();
+        let skipped = p
+            .get("U1".into(), soon(50), || {
+                async { Fetched::Skipped(Duration::from_secs(20)) }.boxed()
+            })
+            .await;
+        assert_eq!(skipped.value, None);
+        assert_eq!(
+            skipped.problem,
+            Some(Problem::Limited(Duration::from_secs(20)))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_repeated_briefly_without_asking_again() {
+        let p = parts();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let failing = |calls: &Arc<AtomicUsize>| {
+            let calls = calls.clone();
+            move || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Fetched::Failed("no".to_string()) }.boxed()
+            }
+        };
+        for _ in 0..3 {
+            let seen = p.get("U1".into(), soon(50), failing(&calls)).await;
+            assert_eq!(seen.problem, Some(Problem::Failed("no".into())));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        p.get("U1".into(), soon(50), failing(&calls)).await;
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_forgotten_slot_is_fetched_again_and_a_late_fetch_files_nothing() {
+        let p = parts();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let slow = p
+            .get(
+                "U1".into(),
+                soon(10),
+                fetch(&calls, Duration::from_millis(100), 1),
+            )
+            .await;
+        assert!(slow.loading);
+        p.forget(|k| k == "U1");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        // The fetch started before the change did not file its answer.
+        let after = p
+            .get("U1".into(), soon(200), fetch(&calls, Duration::ZERO, 2))
+            .await;
+        assert_eq!(after.value, Some(2));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn the_slots_are_bounded() {
+        let p = parts();
+        let calls = Arc::new(AtomicUsize::new(0));
+        for i in 0..4 {
+            p.get(format!("U{i}"), soon(100), fetch(&calls, Duration::ZERO, i))
+                .await;
+        }
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        p.get("U9".into(), soon(100), fetch(&calls, Duration::ZERO, 9))
+            .await;
+        assert_eq!(p.len(), 1);
+    }
+}
