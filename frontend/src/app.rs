@@ -8,10 +8,9 @@ use leptos_router::{
     path,
 };
 use roster_api::{Mode, Permission};
-use wasm_bindgen::JsCast;
 
 use crate::{
-    components::{DemoBanner, Door, SyncStatus, ToastRegion, Toasts},
+    components::{DemoBanner, Door, SyncStatus, ToastRegion, Toasts, focus},
     pages::{
         NotFound,
         audit::AuditPage,
@@ -28,13 +27,7 @@ use crate::{
 /// starts there.
 fn skip_to_main(ev: leptos::ev::MouseEvent) {
     ev.prevent_default();
-    if let Some(main) = document()
-        .get_element_by_id("main")
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        let _ = main.focus();
-        main.scroll_into_view();
-    }
+    focus::by_id("main");
 }
 
 /// The whole app: frame, navigation and the routed page.

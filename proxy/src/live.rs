@@ -27,15 +27,8 @@ use roster_api::{Channel, Presence};
 
 use crate::slack::methods::SlackUser;
 
-/// What one fetch of a part gave.
-#[derive(Debug, Clone)]
-pub enum Fetched<V> {
-    Got(V),
-    /// Slack could not give it, in words.
-    Failed(String),
-    /// Not asked: Slack's limit would have made the call wait this long.
-    Skipped(Duration),
-}
+/// What one fetch of a part gave: the value, or why there is none.
+pub type Fetched<V> = Result<V, Problem>;
 
 /// A part as one request sees it.
 #[derive(Debug, Clone)]
@@ -60,12 +53,14 @@ pub enum Problem {
 }
 
 impl<V> Seen<V> {
-    fn fresh(value: V) -> Self {
+    /// What a request sees: `old` (the last value and its age, if any) with its state.
+    fn of(old: Option<(V, Duration)>, loading: bool, problem: Option<Problem>) -> Self {
+        let (value, age) = old.unzip();
         Seen {
-            value: Some(value),
-            age: Some(Duration::ZERO),
-            loading: false,
-            problem: None,
+            value,
+            age,
+            loading,
+            problem,
         }
     }
 }
@@ -134,26 +129,18 @@ where
                 .value
                 .as_ref()
                 .map(|(v, at)| (v.clone(), now.saturating_duration_since(*at)));
-            if let Some((value, age)) = &old
-                && *age < self.freshness.value
+            if old
+                .as_ref()
+                .is_some_and(|(_, age)| *age < self.freshness.value)
             {
-                return Seen {
-                    value: Some(value.clone()),
-                    age: Some(*age),
-                    loading: false,
-                    problem: None,
-                };
+                return Seen::of(old, false, None);
             }
             if slot.fetching.is_none()
                 && let Some((why, at)) = &slot.failure
                 && now.saturating_duration_since(*at) < self.freshness.failure
             {
-                return Seen {
-                    problem: Some(Problem::Failed(why.clone())),
-                    loading: false,
-                    value: old.as_ref().map(|(v, _)| v.clone()),
-                    age: old.map(|(_, age)| age),
-                };
+                let problem = Problem::Failed(why.clone());
+                return Seen::of(old, false, Some(problem));
             }
             let running = match &slot.fetching {
                 Some(running) => running.clone(),
@@ -165,32 +152,11 @@ where
             };
             (running, old)
         };
-        let mut seen = match tokio::time::timeout_at(deadline.into(), running).await {
-            Ok(Fetched::Got(value)) => return Seen::fresh(value),
-            Ok(Fetched::Failed(why)) => Seen {
-                value: None,
-                age: None,
-                loading: false,
-                problem: Some(Problem::Failed(why)),
-            },
-            Ok(Fetched::Skipped(wait)) => Seen {
-                value: None,
-                age: None,
-                loading: false,
-                problem: Some(Problem::Limited(wait)),
-            },
-            Err(_) => Seen {
-                value: None,
-                age: None,
-                loading: true,
-                problem: None,
-            },
-        };
-        if let Some((value, age)) = old {
-            seen.value = Some(value);
-            seen.age = Some(age);
+        match tokio::time::timeout_at(deadline.into(), running).await {
+            Ok(Ok(value)) => Seen::of(Some((value, Duration::ZERO)), false, None),
+            Ok(Err(problem)) => Seen::of(old, false, Some(problem)),
+            Err(_) => Seen::of(old, true, None),
         }
-        seen
     }
 
     /// Runs `fetch` on its own task (it finishes even if every request waiting for it has
@@ -206,18 +172,18 @@ where
                 slot.fetching = None;
                 let now = Instant::now();
                 match &fetched {
-                    Fetched::Got(value) => {
+                    Ok(value) => {
                         slot.value = Some((value.clone(), now));
                         slot.failure = None;
                     }
-                    Fetched::Failed(why) => slot.failure = Some((why.clone(), now)),
-                    Fetched::Skipped(_) => {}
+                    Err(Problem::Failed(why)) => slot.failure = Some((why.clone(), now)),
+                    Err(Problem::Limited(_)) => {}
                 }
             }
             fetched
         });
         task.map(|joined| {
-            joined.unwrap_or_else(|_| Fetched::Failed("Roster stopped asking Slack.".into()))
+            joined.unwrap_or_else(|_| Err(Problem::Failed("Roster stopped asking Slack.".into())))
         })
         .boxed()
         .shared()
@@ -268,21 +234,16 @@ const CAPACITY: usize = 20_000;
 
 impl Default for LiveParts {
     fn default() -> Self {
-        let minutes = |m: u64, failure: u64| Freshness {
-            value: Duration::from_secs(m * 60),
-            failure: Duration::from_secs(failure),
+        // Values kept for `secs`; failures repeated for 15 s.
+        let keep = |secs: u64| Freshness {
+            value: Duration::from_secs(secs),
+            failure: Duration::from_secs(15),
         };
         LiveParts {
-            profiles: Parts::new(minutes(5, 15), CAPACITY),
-            presence: Parts::new(
-                Freshness {
-                    value: Duration::from_secs(60),
-                    failure: Duration::from_secs(15),
-                },
-                CAPACITY,
-            ),
-            channels: Parts::new(minutes(5, 15), CAPACITY),
-            expirations: Parts::new(minutes(5, 15), CAPACITY),
+            profiles: Parts::new(keep(5 * 60), CAPACITY),
+            presence: Parts::new(keep(60), CAPACITY),
+            channels: Parts::new(keep(5 * 60), CAPACITY),
+            expirations: Parts::new(keep(5 * 60), CAPACITY),
         }
     }
 }
@@ -335,7 +296,7 @@ mod tests {
             calls.fetch_add(1, Ordering::SeqCst);
             async move {
                 tokio::time::sleep(after).await;
-                Fetched::Got(value)
+                Ok(value)
             }
             .boxed()
         }
@@ -403,7 +364,7 @@ mod tests {
         let p = parts();
         let skipped = p
             .get("U1".into(), soon(50), || {
-                async { Fetched::Skipped(Duration::from_secs(20)) }.boxed()
+                async { Err(Problem::Limited(Duration::from_secs(20))) }.boxed()
             })
             .await;
         assert_eq!(skipped.value, None);
@@ -421,7 +382,7 @@ mod tests {
             let calls = calls.clone();
             move || {
                 calls.fetch_add(1, Ordering::SeqCst);
-                async { Fetched::Failed("no".to_string()) }.boxed()
+                async { Err(Problem::Failed("no".to_string())) }.boxed()
             }
         };
         for _ in 0..3 {

@@ -24,23 +24,36 @@ pub fn first_error(scope: &'static str) {
                 .flatten()
         });
         let target = control.unwrap_or(error);
-        if let Some(el) = target.dyn_ref::<web_sys::HtmlElement>() {
-            if !el.has_attribute("tabindex") && el.closest(".field").ok().flatten().is_none() {
-                let _ = el.set_attribute("tabindex", "-1");
-            }
-            let _ = el.focus();
+        if !target.has_attribute("tabindex") && target.closest(".field").ok().flatten().is_none() {
+            let _ = target.set_attribute("tabindex", "-1");
         }
+        element(&target);
     });
+}
+
+/// Focuses `element`; whether it could take the focus.
+pub fn element(element: &web_sys::Element) -> bool {
+    element
+        .dyn_ref::<web_sys::HtmlElement>()
+        .is_some_and(|e| e.focus().is_ok())
 }
 
 /// Focuses the element with `id`, if there is one.
 pub fn by_id(id: &str) {
-    if let Some(el) = document()
-        .get_element_by_id(id)
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        let _ = el.focus();
+    if let Some(el) = document().get_element_by_id(id) {
+        element(&el);
     }
+}
+
+/// The elements of a `query_selector_all` answer (none if the selector failed).
+pub fn all(found: Result<web_sys::NodeList, wasm_bindgen::JsValue>) -> Vec<web_sys::Element> {
+    let Ok(list) = found else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
+        .collect()
 }
 
 /// A list of a form's problems at its top, each a link to its field (`(field id,

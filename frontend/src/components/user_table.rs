@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 
 use crate::{
     api::{self, ApiError},
-    components::{Avatar, ErrorNotice},
+    components::{Avatar, ErrorNotice, focus},
     format, perf,
     session::Session,
 };
@@ -30,13 +30,7 @@ pub fn focus_first_row() -> bool {
         .query_selector("tr[data-user-id] button.name")
         .ok()
         .flatten()
-        .is_some_and(|name| focus(&name))
-}
-
-fn focus(element: &web_sys::Element) -> bool {
-    element
-        .dyn_ref::<web_sys::HtmlElement>()
-        .is_some_and(|e| e.focus().is_ok())
+        .is_some_and(|name| focus::element(&name))
 }
 
 /// The column headers are one Tab stop (the sorted column's); left and right arrows, Home
@@ -52,13 +46,7 @@ fn on_sort_key(ev: web_sys::KeyboardEvent) {
     let Some(row) = th.parent_element() else {
         return;
     };
-    let buttons = match row.query_selector_all("button.sort") {
-        Ok(list) => (0..list.length())
-            .filter_map(|i| list.item(i))
-            .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
-            .collect::<Vec<_>>(),
-        Err(_) => return,
-    };
+    let buttons = focus::all(row.query_selector_all("button.sort"));
     let Some(at) = buttons
         .iter()
         .position(|b| b.closest("th").ok().flatten().as_ref() == Some(&th))
@@ -74,7 +62,7 @@ fn on_sort_key(ev: web_sys::KeyboardEvent) {
     };
     ev.prevent_default();
     if let Some(button) = to.and_then(|i| buttons.get(i)) {
-        focus(button);
+        focus::element(button);
     }
 }
 
@@ -105,12 +93,12 @@ fn on_row_key(ev: web_sys::KeyboardEvent) {
     match name {
         Some(name) => {
             ev.prevent_default();
-            focus(&name);
+            focus::element(&name);
         }
         None if up => {
             ev.prevent_default();
             if let Some(search) = document().get_element_by_id("filter-q") {
-                focus(&search);
+                focus::element(&search);
             }
         }
         None => {}

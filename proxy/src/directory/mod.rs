@@ -206,6 +206,15 @@ fn email_hash(email: &str) -> u64 {
     key_hash(&email.to_lowercase())
 }
 
+/// The user indexes filed under `hash` in a sorted list of (hash, index).
+fn with_hash(list: &[(u64, u32)], hash: u64) -> impl Iterator<Item = usize> + '_ {
+    let start = list.partition_point(|(h, _)| *h < hash);
+    list[start..]
+        .iter()
+        .take_while(move |(h, _)| *h == hash)
+        .map(|(_, i)| *i as usize)
+}
+
 fn key_hash(key: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::hash::DefaultHasher::new();
@@ -249,32 +258,20 @@ impl Data {
 
     /// The index of the user with ID `id`.
     fn position(&self, id: &str) -> Option<usize> {
-        let hash = key_hash(id);
-        let start = self.by_id.partition_point(|(h, _)| *h < hash);
-        self.by_id[start..]
-            .iter()
-            .take_while(|(h, _)| *h == hash)
-            .map(|(_, i)| *i as usize)
-            .find(|&i| self.users[i].summary.id == id)
+        with_hash(&self.by_id, key_hash(id)).find(|&i| self.users[i].summary.id == id)
     }
 
     /// Every user whose email is `email` as written, case aside (not folded: an address
     /// that differs by an accent is someone else's, or nobody's).
     fn with_email<'a>(&'a self, email: &str) -> impl Iterator<Item = usize> + 'a {
         let key = email.to_lowercase();
-        let hash = email_hash(&key);
-        let start = self.by_email.partition_point(|(h, _)| *h < hash);
-        self.by_email[start..]
-            .iter()
-            .take_while(move |(h, _)| *h == hash)
-            .map(|(_, i)| *i as usize)
-            .filter(move |&i| {
-                self.users[i]
-                    .summary
-                    .email
-                    .as_deref()
-                    .is_some_and(|e| e.to_lowercase() == key)
-            })
+        with_hash(&self.by_email, email_hash(&key)).filter(move |&i| {
+            self.users[i]
+                .summary
+                .email
+                .as_deref()
+                .is_some_and(|e| e.to_lowercase() == key)
+        })
     }
 }
 

@@ -181,11 +181,14 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 
 /// A part of an answer Slack could not give, in words: "Presence could not be loaded: …".
 pub(crate) fn not_loaded(what: &str, e: &crate::slack::SlackError) -> String {
-    let reason = e
-        .code()
+    format!("{what} could not be loaded: {}", why_not_loaded(e))
+}
+
+/// Why Slack did not give something, in words.
+pub(crate) fn why_not_loaded(e: &crate::slack::SlackError) -> &'static str {
+    e.code()
         .map(crate::slack::messages::describe)
-        .unwrap_or("Slack could not be reached.");
-    format!("{what} could not be loaded: {reason}")
+        .unwrap_or("Slack could not be reached.")
 }
 
 /// A query string that cannot be read, as a 400 in Roster's error shape.

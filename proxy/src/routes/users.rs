@@ -363,19 +363,14 @@ where
     async move {
         let wait = slack.expected_wait(&request);
         if wait > LONGEST_WAIT {
-            return Fetched::Skipped(wait);
+            return Err(Problem::Limited(wait));
         }
         match slack.send(&request).await {
-            Ok(reply) => Fetched::Got(read(reply)),
+            Ok(reply) => Ok(read(reply)),
             Err(SlackError::RateLimited { retry_after, .. }) => {
-                Fetched::Skipped(Duration::from_secs(retry_after))
+                Err(Problem::Limited(Duration::from_secs(retry_after)))
             }
-            Err(e) => Fetched::Failed(
-                e.code()
-                    .map(crate::slack::messages::describe)
-                    .unwrap_or("Slack could not be reached.")
-                    .to_string(),
-            ),
+            Err(e) => Err(Problem::Failed(super::why_not_loaded(&e).to_string())),
         }
     }
     .boxed()
@@ -403,17 +398,12 @@ fn report<V>(
     });
     if let Some(problem) = seen.iter().find_map(|s| s.problem.as_ref()) {
         let label = kind.label();
-        warnings.push(match (problem, shown) {
-            (Problem::Failed(reason), false) => format!("{label} could not be loaded: {reason}"),
-            (Problem::Failed(reason), true) => {
-                format!("{label} could not be refreshed: {reason}")
-            }
-            (Problem::Limited(wait), false) => format!(
-                "{label} not loaded: Slack's limit, retry in {} s.",
-                wait.as_secs().max(1)
-            ),
-            (Problem::Limited(wait), true) => format!(
-                "{label} not refreshed: Slack's limit, retry in {} s.",
+        // An older value is shown: it was not refreshed; none is: it was not loaded.
+        let done = if shown { "refreshed" } else { "loaded" };
+        warnings.push(match problem {
+            Problem::Failed(reason) => format!("{label} could not be {done}: {reason}"),
+            Problem::Limited(wait) => format!(
+                "{label} not {done}: Slack's limit, retry in {} s.",
                 wait.as_secs().max(1)
             ),
         });

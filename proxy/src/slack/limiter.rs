@@ -52,6 +52,14 @@ struct Bucket {
     waiting: u32,
 }
 
+impl Bucket {
+    /// The tokens it holds at `now`, refilled at `per_second` up to `capacity`.
+    fn tokens_at(&self, now: Instant, capacity: f64, per_second: f64) -> f64 {
+        (self.tokens + now.saturating_duration_since(self.last).as_secs_f64() * per_second)
+            .min(capacity)
+    }
+}
+
 /// A token bucket per (method, workspace): a minute's worth of calls may go at once, then
 /// one call per `60 / per_minute` seconds.
 #[derive(Debug)]
@@ -111,9 +119,7 @@ impl Limiter {
             }
             bucket.blocked_until = None;
         }
-        bucket.tokens = (bucket.tokens
-            + now.duration_since(bucket.last).as_secs_f64() * per_second)
-            .min(capacity);
+        bucket.tokens = bucket.tokens_at(now, capacity, per_second);
         bucket.last = now;
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
@@ -152,9 +158,7 @@ impl Limiter {
         let blocked = bucket
             .blocked_until
             .map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
-        let tokens = (bucket.tokens
-            + now.saturating_duration_since(bucket.last).as_secs_f64() * per_second)
-            .min(capacity);
+        let tokens = bucket.tokens_at(now, capacity, per_second);
         let short = f64::from(bucket.waiting) + 1.0 - tokens;
         let paced = if short > 0.0 {
             Duration::from_secs_f64(short / per_second)

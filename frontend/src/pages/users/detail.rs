@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 use roster_api::{LiveKind, Permission, Presence, UserDetail, UserStatus, UserType};
-use wasm_bindgen::JsCast;
 
 use super::{
     actions::ActionDialog,
@@ -13,7 +12,7 @@ use super::{
 };
 use crate::{
     api,
-    components::{Avatar, ErrorNotice},
+    components::{Avatar, ErrorNotice, focus},
     format,
     lazy::{later, lazy_view},
     session::Session,
@@ -197,19 +196,13 @@ fn refocus(label: &str) {
     if !lost {
         return;
     }
-    let Ok(buttons) = document.query_selector_all(".user-detail .detail-actions button") else {
-        return;
-    };
-    let buttons: Vec<web_sys::HtmlElement> = (0..buttons.length())
-        .filter_map(|i| buttons.item(i))
-        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
-        .collect();
+    let buttons = focus::all(document.query_selector_all(".user-detail .detail-actions button"));
     let target = buttons
         .iter()
         .find(|b| b.text_content().as_deref() == Some(label))
         .or_else(|| buttons.first());
     if let Some(button) = target {
-        let _ = button.focus();
+        focus::element(button);
     }
 }
 
