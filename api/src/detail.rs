@@ -1,5 +1,6 @@
 //! One user in full: `GET /api/users/{id}`.
 
+use crate::TeamId;
 use serde::{Deserialize, Serialize};
 
 use crate::users::{UserSummary, UserType};
@@ -69,7 +70,8 @@ impl WorkspaceRole {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Membership {
     /// Team ID.
-    pub workspace: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub workspace: TeamId,
     pub role: WorkspaceRole,
     /// Guest expiration on this workspace, Unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]

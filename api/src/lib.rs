@@ -15,6 +15,10 @@ pub mod status;
 pub mod users;
 pub mod workspaces;
 
+/// A workspace's team ID (`T…`). Shared, not copied: a directory of 100,000 users names the
+/// same few workspaces hundreds of thousands of times, and each name is one allocation.
+pub type TeamId = std::sync::Arc<str>;
+
 pub use actions::{
     ActionResult, AssignRequest, ExpirationRequest, Expirations, GuestType, InviteRequest,
     MAX_CUSTOM_MESSAGE, MAX_EXTEND_DAYS, ORG_WIDE, RemoveRequest, Role, RoleRequest,

@@ -1,5 +1,6 @@
 //! Users of the org as the console lists them.
 
+use crate::TeamId;
 use serde::{Deserialize, Serialize};
 
 /// The kind of account, from most to least privileged. A user has exactly one.
@@ -139,7 +140,8 @@ pub struct UserSummary {
     pub is_primary_owner: bool,
     pub status: UserStatus,
     /// Team IDs of the workspaces the user is active on.
-    pub workspaces: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub workspaces: Vec<TeamId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_2fa: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,6 +154,13 @@ pub struct UserSummary {
     /// Deactivation time, Unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deactivated: Option<i64>,
+}
+
+impl UserSummary {
+    /// Whether the user is on workspace `team`.
+    pub fn is_on(&self, team: &str) -> bool {
+        self.workspaces.iter().any(|w| **w == *team)
+    }
 }
 
 /// Where the proxy's copy of the org directory stands.

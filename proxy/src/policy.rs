@@ -359,7 +359,7 @@ mod tests {
             user_type,
             is_primary_owner: false,
             status: UserStatus::Active,
-            workspaces: workspaces.iter().map(|s| s.to_string()).collect(),
+            workspaces: workspaces.iter().map(|&s| s.into()).collect(),
             has_2fa: Some(true),
             has_sso: Some(false),
             created: 5,
@@ -369,7 +369,7 @@ mod tests {
         let memberships = workspaces
             .iter()
             .map(|w| Membership {
-                workspace: w.to_string(),
+                workspace: (*w).into(),
                 role: user_type.into(),
                 expires: Some(9),
             })
@@ -396,7 +396,7 @@ mod tests {
         assert!(!h.sees(&user(&["T9"], UserType::Member)));
         assert!(!h.sees(&user(&[], UserType::Member)));
         let seen = h.summary(&user(&["T2", "T9"], UserType::Member)).unwrap();
-        assert_eq!(seen.workspaces, ["T2"]);
+        assert_eq!(seen.workspaces, ["T2".into()]);
         assert_eq!(seen.email, None);
         assert_eq!(seen.has_2fa, None, "sensitive without users.read_sensitive");
         assert_eq!(seen.has_sso, None);
@@ -414,7 +414,7 @@ mod tests {
         let seen = h.view(&u).unwrap();
         assert_eq!(seen.summary.user_type, UserType::Member, "admin only on T9");
         assert_eq!(seen.summary.expires, None, "the expiration is T9's");
-        assert_eq!(seen.summary.workspaces, ["T1"]);
+        assert_eq!(seen.summary.workspaces, ["T1".into()]);
         assert_eq!(seen.memberships.len(), 1);
         // A workspace the user is listed on without a described membership gives no more
         // than the account itself says.

@@ -470,7 +470,7 @@ async fn helpdesk_sees_less_and_cannot_remove() {
             "{u}"
         );
     }
-    let only_outside = app.find(|u| u.summary.workspaces == [outside.clone()]);
+    let only_outside = app.find(|u| u.summary.workspaces == [outside.as_str().into()]);
     assert!(
         !users
             .iter()
@@ -508,7 +508,7 @@ async fn helpdesk_sees_less_and_cannot_remove() {
     let member = app.find(|u| {
         u.summary.user_type == UserType::Member
             && u.summary.status == UserStatus::Active
-            && u.summary.workspaces.contains(&scope[0])
+            && u.summary.is_on(&scope[0])
     });
     let (status, err) = app
         .post_as(
@@ -541,9 +541,7 @@ async fn helpdesk_sees_less_and_cannot_remove() {
         "even in answers to its own actions"
     );
     // Owners are off limits to a role that cannot set roles.
-    let owner = app.find(|u| {
-        u.summary.user_type == UserType::Owner && u.summary.workspaces.contains(&scope[0])
-    });
+    let owner = app.find(|u| u.summary.user_type == UserType::Owner && u.summary.is_on(&scope[0]));
     let (status, _) = app
         .post_as(
             "helpdesk",
@@ -747,7 +745,7 @@ hidden_fields = ["email"]
     let app = spawn_app(app_options).await;
     assert_eq!(app.workspace(0), inside, "the same seeded org");
     let on = |u: &roster_proxy::directory::DirUser, w: &str| {
-        u.memberships.iter().any(|m| m.workspace == w)
+        u.memberships.iter().any(|m| *m.workspace == *w)
     };
     let both = app.find(|u| u.summary.email.is_some() && on(u, &inside) && u.memberships.len() > 1);
     let outside = app.find(|u| u.summary.email.is_some() && !on(u, &inside));
@@ -889,7 +887,7 @@ hidden_fields = ["email"]
     })
     .await;
     use roster_proxy::directory::DirUser;
-    let on = |u: &DirUser, w: &str| u.memberships.iter().any(|m| m.workspace == w);
+    let on = |u: &DirUser, w: &str| u.memberships.iter().any(|m| *m.workspace == *w);
     let person = app.find(|u| u.summary.email.is_some() && on(u, &inside));
     let outsider = app.find(|u| u.summary.email.is_some() && !on(u, &inside));
     let everyone = app.find_all(|_| true);

@@ -308,7 +308,7 @@ async fn a_persons_detail_answers_at_once_and_fills_in_what_slack_is_slow_to_giv
     let other = app.find(|u| {
         u.summary.id != user.summary.id
             && u.summary.status == UserStatus::Active
-            && u.summary.workspaces.iter().any(|w| *w == app.workspace(0))
+            && u.summary.is_on(&app.workspace(0))
     });
     let (status, d) = app
         .get_as("helpdesk", &format!("/api/users/{}", other.summary.id))
@@ -494,7 +494,7 @@ async fn assign_remove_role_and_expiration_update_slack_and_the_table() {
     let home = user.memberships[0].workspace.clone();
     let other = (0..3)
         .map(|i| app.workspace(i))
-        .find(|w| *w != home)
+        .find(|w| **w != *home)
         .unwrap();
     let c = app.channel_on(&other);
 

@@ -81,54 +81,52 @@ async fn sample(app: &TestApp, kind: &str, w: &str, other: &str, n: usize) -> Va
             "workspace": w, "channels": [app.channel_on(w)], "guest": "multi_channel"})
         }
         "assign" => {
-            let user = pick(&|u| active_member(u) && u.summary.workspaces == [other.to_string()]);
+            let user = pick(&|u| active_member(u) && u.summary.workspaces == [other.into()]);
             json!({"op": "assign", "user": user, "workspace": w})
         }
         "remove" => {
             let user = pick(&|u| {
-                active_member(u)
-                    && u.summary.workspaces.contains(&w.to_string())
-                    && u.summary.workspaces.len() >= 2
+                active_member(u) && u.summary.is_on(w) && u.summary.workspaces.len() >= 2
             });
             json!({"op": "remove", "user": user, "workspace": w})
         }
         "set_role" => {
-            let user = pick(&|u| active_member(u) && u.summary.workspaces.contains(&w.to_string()));
+            let user = pick(&|u| active_member(u) && u.summary.is_on(w));
             json!({"op": "set_role", "user": user, "workspace": w, "role": "admin"})
         }
         "set_expiration" => {
             let user = pick(&|u| {
                 u.summary.status == UserStatus::Active
                     && u.summary.user_type == UserType::MultiChannelGuest
-                    && u.summary.workspaces.contains(&w.to_string())
+                    && u.summary.is_on(w)
             });
             json!({"op": "set_expiration", "user": user, "workspace": w, "expires": future})
         }
         "offboard" => {
-            let user = pick(&|u| active_member(u) && u.summary.workspaces.contains(&w.to_string()));
+            let user = pick(&|u| active_member(u) && u.summary.is_on(w));
             json!({"op": "offboard", "user": user})
         }
         "reactivate" => {
             let user = pick(&|u| {
                 u.summary.status == UserStatus::Deactivated
                     && u.summary.user_type == UserType::Member
-                    && u.summary.workspaces.contains(&w.to_string())
+                    && u.summary.is_on(w)
             });
             json!({"op": "reactivate", "user": user})
         }
         "sign_out" => {
-            let user = pick(&|u| active_member(u) && u.summary.workspaces.contains(&w.to_string()));
+            let user = pick(&|u| active_member(u) && u.summary.is_on(w));
             json!({"op": "sign_out", "user": user, "devices": "all"})
         }
         "set_session_duration" => {
-            let user = pick(&|u| active_member(u) && u.summary.workspaces.contains(&w.to_string()));
+            let user = pick(&|u| active_member(u) && u.summary.is_on(w));
             json!({"op": "set_session_duration", "user": user, "duration": 86_400})
         }
         "end_session" => {
             // The n-th person on `w` with a session there.
             let mut seen = 0;
             let candidates: Vec<String> = app
-                .find_all(|u| active_member(u) && u.summary.workspaces.contains(&w.to_string()))
+                .find_all(|u| active_member(u) && u.summary.is_on(w))
                 .into_iter()
                 .map(|u| u.summary.id)
                 .collect();

@@ -76,7 +76,7 @@ async fn a_dry_run_says_what_each_row_would_do_and_calls_nothing() {
     let member = app.find(|u| {
         u.summary.user_type == UserType::Member
             && u.summary.status == UserStatus::Active
-            && u.summary.workspaces.contains(&team)
+            && u.summary.is_on(&team)
     });
     let email = member.summary.email.clone().unwrap();
     let mut ops = invites(&app, "ok", 2, &team);
@@ -423,7 +423,7 @@ async fn the_help_desk_cannot_smuggle_a_removal_into_a_job() {
     let victim = app.find(|u| {
         u.summary.user_type == UserType::Member
             && u.summary.status == UserStatus::Active
-            && u.summary.workspaces.contains(&team)
+            && u.summary.is_on(&team)
     });
     // Someone on none of the help desk's workspaces, whom it cannot see.
     let desk_teams: Vec<String> = me["workspaces"]
@@ -437,7 +437,10 @@ async fn the_help_desk_cannot_smuggle_a_removal_into_a_job() {
     let outsider = app.find(|u| {
         u.summary.status == UserStatus::Active
             && !desk_teams.is_empty()
-            && u.summary.workspaces.iter().all(|w| !desk_teams.contains(w))
+            && u.summary
+                .workspaces
+                .iter()
+                .all(|w| !desk_teams.iter().any(|d| **d == **w))
     });
     let mut ops = invites(&app, "desk", 1, &team);
     ops.push(json!({"op": "remove", "user": victim.summary.id, "workspace": team}));

@@ -49,7 +49,7 @@ impl Change for Assign {
                 "Bots cannot be added to workspaces here.",
             ));
         }
-        if person.summary.workspaces.contains(&self.workspace) {
+        if person.summary.is_on(&self.workspace) {
             return Err(AppError::invalid(
                 "workspace",
                 "This person is already on that workspace.",

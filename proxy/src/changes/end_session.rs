@@ -57,7 +57,7 @@ impl Change for EndSession {
             ));
         };
         no_sessions(person)?;
-        if !person.summary.workspaces.contains(&self.workspace) {
+        if !person.summary.is_on(&self.workspace) {
             return Err(AppError::invalid(
                 "workspace",
                 "This person is not on that workspace.",

@@ -89,7 +89,7 @@ impl Invite {
         // workspace it covers: the scope was checked before).
         if !ctx.caller.hides(Field::Email)
             && let Some(existing) = ctx.state.directory.find_email(&email)
-            && existing.summary.workspaces.contains(&request.workspace)
+            && existing.summary.is_on(&request.workspace)
         {
             return Err(AppError::invalid(
                 "email",
@@ -191,7 +191,7 @@ impl Change for Invite {
 /// them in the directory at once; without an answer, a pending placeholder.
 pub async fn read_back_invite(state: &AppState, request: &InviteRequest, email: &str) -> DirUser {
     let membership = Membership {
-        workspace: request.workspace.clone(),
+        workspace: request.workspace.as_str().into(),
         role: guest_role(request.guest),
         expires: request.expires,
     };
@@ -233,7 +233,7 @@ pub async fn read_back_invite(state: &AppState, request: &InviteRequest, email: 
         }
         Some(summary) => {
             let mut user = DirUser::new(summary, vec![membership]);
-            user.summary.workspaces = vec![request.workspace.clone()];
+            user.summary.workspaces = vec![request.workspace.as_str().into()];
             user.summary.expires = request.expires;
             user.summary.created = unix_now();
             state.directory.upsert(user)
@@ -247,7 +247,7 @@ pub async fn read_back_invite(state: &AppState, request: &InviteRequest, email: 
                 user_type: membership.role.into(),
                 is_primary_owner: false,
                 status: UserStatus::Pending,
-                workspaces: vec![request.workspace.clone()],
+                workspaces: vec![request.workspace.as_str().into()],
                 has_2fa: None,
                 has_sso: None,
                 created: unix_now(),

@@ -44,7 +44,7 @@ impl Change for Remove {
                 messages::describe("cannot_modify_primary_owner"),
             ));
         }
-        if !person.summary.workspaces.contains(&self.workspace) {
+        if !person.summary.is_on(&self.workspace) {
             return Err(AppError::invalid(
                 "workspace",
                 "This person is not on that workspace.",

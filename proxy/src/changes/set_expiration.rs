@@ -66,7 +66,7 @@ impl Change for SetExpiration {
         let workspaces = &person.summary.workspaces;
         let workspace = match &self.workspace {
             Some(w) => w.clone(),
-            None if workspaces.len() == 1 => workspaces[0].clone(),
+            None if workspaces.len() == 1 => workspaces[0].to_string(),
             None => String::new(),
         };
         if !person.summary.user_type.is_guest() {
@@ -82,7 +82,7 @@ impl Change for SetExpiration {
             ));
         }
         ctx.check_workspace(&workspace)?;
-        if !workspaces.contains(&workspace) {
+        if !person.summary.is_on(&workspace) {
             return Err(AppError::invalid(
                 "workspace",
                 "This guest is not on that workspace.",

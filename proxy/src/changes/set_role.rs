@@ -102,7 +102,7 @@ impl Change for SetRole {
         let person = person.expect("a role change acts on a person");
         if !self.org_wide() {
             ctx.check_workspace(&self.workspace)?;
-            if !person.summary.workspaces.contains(&self.workspace) {
+            if !person.summary.is_on(&self.workspace) {
                 return Err(AppError::invalid(
                     "workspace",
                     "This person is not on that workspace.",

@@ -12,7 +12,8 @@ use std::{
 };
 
 use roster_api::{
-    Membership, SyncState, SyncStatus, UserStatus, UserSummary, UserType, Workspace, WorkspaceRole,
+    Membership, SyncState, SyncStatus, TeamId, UserStatus, UserSummary, UserType, Workspace,
+    WorkspaceRole,
 };
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
@@ -43,6 +44,32 @@ pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// One shared [`TeamId`] per workspace, however many users name it.
+#[derive(Debug, Default)]
+pub struct Teams(std::collections::HashSet<TeamId>);
+
+impl Teams {
+    /// The shared ID of `team`.
+    pub fn get(&mut self, team: &str) -> TeamId {
+        if let Some(shared) = self.0.get(team) {
+            return shared.clone();
+        }
+        let shared = TeamId::from(team);
+        self.0.insert(shared.clone());
+        shared
+    }
+
+    /// Points every workspace ID of `user` at the shared one.
+    fn share(&mut self, user: &mut DirUser) {
+        for team in &mut user.summary.workspaces {
+            *team = self.get(team);
+        }
+        for m in &mut user.memberships {
+            m.workspace = self.get(&m.workspace);
+        }
+    }
 }
 
 /// One user as the directory keeps it.
@@ -98,7 +125,7 @@ impl DirUser {
     pub fn role_on(&self, workspace: &str) -> Option<WorkspaceRole> {
         self.memberships
             .iter()
-            .find(|m| m.workspace == workspace)
+            .find(|m| *m.workspace == *workspace)
             .map(|m| m.role)
     }
 
@@ -106,7 +133,7 @@ impl DirUser {
     pub fn expires_on(&self, workspace: &str) -> Option<i64> {
         self.memberships
             .iter()
-            .find(|m| m.workspace == workspace)
+            .find(|m| *m.workspace == *workspace)
             .and_then(|m| m.expires)
     }
 
@@ -125,9 +152,9 @@ impl DirUser {
     /// Role and expiration on each workspace the user is on, in the summary's order.
     pub fn seats(&self) -> impl Iterator<Item = (&str, WorkspaceRole, Option<i64>)> {
         self.summary.workspaces.iter().map(|team| {
-            match self.memberships.iter().find(|m| &m.workspace == team) {
-                Some(m) => (team.as_str(), m.role, m.expires),
-                None => (team.as_str(), self.base_role(), None),
+            match self.memberships.iter().find(|m| m.workspace == *team) {
+                Some(m) => (&**team, m.role, m.expires),
+                None => (&**team, self.base_role(), None),
             }
         })
     }
@@ -150,7 +177,13 @@ impl DirUser {
             seats.iter().filter(|(team, _, _)| focus(team)).collect();
         let mut user = self.clone();
         user.memberships.retain(|m| scope(&m.workspace));
-        user.summary.workspaces = seats.iter().map(|(t, _, _)| t.to_string()).collect();
+        user.summary.workspaces = self
+            .summary
+            .workspaces
+            .iter()
+            .filter(|t| scope(t))
+            .cloned()
+            .collect();
         user.summary.expires = focused.iter().filter_map(|(_, _, e)| *e).min();
         if user.summary.user_type != UserType::Bot {
             let best = focused
@@ -223,7 +256,11 @@ fn key_hash(key: &str) -> u64 {
 }
 
 impl Data {
-    fn new(users: Vec<DirUser>, workspaces: Vec<Workspace>, synced_at: Option<i64>) -> Self {
+    fn new(mut users: Vec<DirUser>, workspaces: Vec<Workspace>, synced_at: Option<i64>) -> Self {
+        let mut teams = Teams::default();
+        for user in &mut users {
+            teams.share(user);
+        }
         let mut data = Data {
             users,
             workspaces,
@@ -289,7 +326,7 @@ const PERSIST_VERSION: u32 = 1;
 /// The directory: the current copy, its sort orders and the sync's progress.
 #[derive(Debug, Default)]
 pub struct Directory {
-    data: RwLock<Data>,
+    data: Arc<RwLock<Data>>,
     sorts: query::SortCache,
     status: Mutex<SyncStatus>,
     /// Where the copy is persisted.
@@ -309,12 +346,18 @@ struct SaveOrder {
 }
 
 impl SaveOrder {
-    fn save(&self, number: u64, path: &Path, bytes: &[u8]) {
+    /// Writes snapshot `number` to `path` with `write`, unless a later one is there already.
+    fn save(
+        &self,
+        number: u64,
+        path: &Path,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) {
         let mut written = self.written.lock().unwrap();
         if number <= *written {
             return;
         }
-        if write_atomically(path, bytes) {
+        if write_atomically(path, write) {
             *written = number;
         }
     }
@@ -332,8 +375,10 @@ impl Directory {
             path: Some(path.to_path_buf()),
             ..Directory::default()
         };
-        match std::fs::read(path) {
-            Ok(bytes) => match serde_json::from_slice::<Persisted>(&bytes) {
+        // Read as a stream: the file is tens of megabytes at 100,000 users.
+        let file = std::fs::File::open(path).map(|f| std::io::BufReader::with_capacity(1 << 16, f));
+        match file {
+            Ok(reader) => match serde_json::from_reader::<_, Persisted>(reader) {
                 Ok(p) if p.version == PERSIST_VERSION => {
                     let users: Vec<DirUser> = p
                         .users
@@ -345,7 +390,8 @@ impl Directory {
                         synced_at = p.synced_at,
                         "loaded the last directory snapshot"
                     );
-                    directory.data = RwLock::new(Data::new(users, p.workspaces, p.synced_at));
+                    directory.data =
+                        Arc::new(RwLock::new(Data::new(users, p.workspaces, p.synced_at)));
                 }
                 Ok(_) => {
                     tracing::warn!(path = %path.display(), "ignoring a snapshot of another version")
@@ -427,20 +473,20 @@ impl Directory {
             let user = &mut data.users[index];
             match change {
                 Change::Assigned { workspace, role } => {
-                    if !user.memberships.iter().any(|m| m.workspace == workspace) {
+                    if !user.memberships.iter().any(|m| *m.workspace == *workspace) {
                         user.memberships.push(Membership {
-                            workspace,
+                            workspace: workspace.into(),
                             role,
                             expires: None,
                         });
                     }
                 }
                 Change::Removed { workspace } => {
-                    user.memberships.retain(|m| m.workspace != workspace)
+                    user.memberships.retain(|m| *m.workspace != *workspace)
                 }
                 Change::Role { workspace, role } => {
                     for m in &mut user.memberships {
-                        if workspace.as_ref().is_none_or(|w| *w == m.workspace) {
+                        if workspace.as_deref().is_none_or(|w| *w == *m.workspace) {
                             m.role = role;
                             if role == WorkspaceRole::Member {
                                 m.expires = None;
@@ -452,7 +498,7 @@ impl Directory {
                     if let Some(m) = user
                         .memberships
                         .iter_mut()
-                        .find(|m| m.workspace == workspace)
+                        .find(|m| *m.workspace == *workspace)
                     {
                         m.expires = expires;
                     }
@@ -498,34 +544,13 @@ impl Directory {
     fn persist_soon(&self) {
         // Writes are rare (Slack allows about 20 a minute); a full rewrite is cheap enough and
         // keeps the file consistent. Done on a blocking thread so requests never wait on it.
-        if self.path.is_none() {
+        let Some(path) = self.path.clone() else {
             return;
-        }
-        let (number, snapshot) = self.serialise();
-        let (path, saves) = (self.path.clone(), self.saves.clone());
-        if let (Some(path), Ok(handle)) = (path, tokio::runtime::Handle::try_current()) {
-            handle.spawn_blocking(move || saves.save(number, &path, &snapshot));
-        }
-    }
-
-    /// The copy as the file holds it, with its number in [`SaveOrder`].
-    fn serialise(&self) -> (u64, Vec<u8>) {
-        let data = self.data.read().unwrap();
-        let number = self
-            .saves
-            .taken
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-            + 1;
-        let persisted = PersistedRef {
-            version: PERSIST_VERSION,
-            synced_at: data.synced_at,
-            workspaces: &data.workspaces,
-            users: &data.users,
         };
-        (
-            number,
-            serde_json::to_vec(&persisted).expect("the directory serialises"),
-        )
+        let (data, saves) = (self.data.clone(), self.saves.clone());
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn_blocking(move || save(&data, &saves, &path));
+        }
     }
 
     /// Whether the copy on disk is older than the one served (a save failed: the storage
@@ -537,8 +562,7 @@ impl Directory {
     /// Writes the copy to disk now.
     pub fn persist(&self) {
         if let Some(path) = &self.path {
-            let (number, bytes) = self.serialise();
-            self.saves.save(number, path, &bytes);
+            save(&self.data, &self.saves, path);
         }
     }
 
@@ -568,10 +592,8 @@ impl Directory {
                     s.finished_at = Some(finished);
                 });
                 if let Some(path) = self.path.clone() {
-                    let (number, bytes) = self.serialise();
-                    let saves = self.saves.clone();
-                    let _ = tokio::task::spawn_blocking(move || saves.save(number, &path, &bytes))
-                        .await;
+                    let (data, saves) = (self.data.clone(), self.saves.clone());
+                    let _ = tokio::task::spawn_blocking(move || save(&data, &saves, &path)).await;
                 }
                 tracing::info!(
                     users = count,
@@ -619,14 +641,40 @@ struct PersistedRef<'a> {
     users: &'a [DirUser],
 }
 
+/// Writes the copy as it is now to `path`, numbered in [`SaveOrder`] under the data lock
+/// (so a later number never holds older data). The JSON goes straight to the file: at
+/// 100,000 users it is tens of megabytes the proxy never holds in memory.
+fn save(data: &RwLock<Data>, saves: &SaveOrder, path: &Path) {
+    let data = data.read().unwrap();
+    let number = saves
+        .taken
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        + 1;
+    let persisted = PersistedRef {
+        version: PERSIST_VERSION,
+        synced_at: data.synced_at,
+        workspaces: &data.workspaces,
+        users: &data.users,
+    };
+    saves.save(number, path, |file| {
+        serde_json::to_writer(file, &persisted).map_err(std::io::Error::other)
+    });
+}
+
 /// Writes the file whole or not at all; whether it was written.
-fn write_atomically(path: &Path, bytes: &[u8]) -> bool {
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> bool {
     let dir = path.parent().unwrap_or(Path::new("."));
     let result = std::fs::create_dir_all(dir)
         .and_then(|()| tempfile::NamedTempFile::new_in(dir))
         .and_then(|mut file| {
             use std::io::Write;
-            file.write_all(bytes)?;
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file.as_file_mut());
+            write(&mut buffered)?;
+            buffered.flush()?;
+            drop(buffered);
             file.as_file().sync_all()?;
             file.persist(path).map_err(|e| e.error)?;
             Ok(())
@@ -654,22 +702,98 @@ pub fn status_of(active: bool, invited: bool) -> UserStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    fn person(id: &str, teams: &[&str]) -> DirUser {
+        let summary = UserSummary {
+            id: id.into(),
+            name: id.into(),
+            username: id.to_lowercase(),
+            email: None,
+            user_type: UserType::Member,
+            is_primary_owner: false,
+            status: UserStatus::Active,
+            workspaces: teams.iter().map(|&t| t.into()).collect(),
+            has_2fa: None,
+            has_sso: None,
+            created: 0,
+            expires: None,
+            deactivated: None,
+        };
+        let memberships = teams
+            .iter()
+            .map(|&t| Membership {
+                workspace: t.into(),
+                role: WorkspaceRole::Member,
+                expires: None,
+            })
+            .collect();
+        DirUser::new(summary, memberships)
+    }
+
+    #[test]
+    fn every_user_shares_one_copy_of_each_workspace_id() {
+        let directory = Directory::default();
+        let users = vec![person("W1", &["T1", "T2"]), person("W2", &["T2", "T1"])];
+        directory.replace(users, Vec::new(), 1);
+        let (a, b) = (directory.get("W1").unwrap(), directory.get("W2").unwrap());
+        let t1 = &a.summary.workspaces[0];
+        assert_eq!(&**t1, "T1");
+        for same in [
+            &b.summary.workspaces[1],
+            &a.memberships[0].workspace,
+            &b.memberships[1].workspace,
+        ] {
+            assert!(Arc::ptr_eq(t1, same), "{same} is a copy");
+        }
+        assert!(!Arc::ptr_eq(t1, &a.summary.workspaces[1]));
+    }
+
+    #[test]
+    fn a_saved_copy_loads_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("directory.json");
+        let saved = Directory::persistent(&path);
+        saved.replace(
+            vec![person("W1", &["T1"]), person("W2", &["T1", "T2"])],
+            Vec::new(),
+            7,
+        );
+        saved.persist();
+        assert!(!saved.unsaved());
+        let loaded = Directory::persistent(&path);
+        assert_eq!(loaded.len(), 2);
+        assert_eq!(loaded.synced_at(), Some(7));
+        let w2 = loaded.get("W2").unwrap();
+        assert_eq!(
+            w2.summary.workspaces,
+            saved.get("W2").unwrap().summary.workspaces
+        );
+        assert!(Arc::ptr_eq(
+            &w2.summary.workspaces[0],
+            &loaded.get("W1").unwrap().memberships[0].workspace
+        ));
+    }
 
     #[test]
     fn an_older_snapshot_never_overwrites_a_newer_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("directory.json");
         let saves = SaveOrder::default();
-        saves.save(2, &path, b"second");
-        saves.save(1, &path, b"first, finishing late");
+        saves.save(2, &path, |w: &mut dyn Write| w.write_all(b"second"));
+        saves.save(1, &path, |w: &mut dyn Write| {
+            w.write_all(b"first, finishing late")
+        });
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        saves.save(3, &path, b"third");
+        saves.save(3, &path, |w: &mut dyn Write| w.write_all(b"third"));
         assert_eq!(std::fs::read(&path).unwrap(), b"third");
         // A save that fails leaves the way open for an older one that succeeds.
         let blocked = dir.path().join("not-a-dir");
         std::fs::write(&blocked, b"").unwrap();
-        saves.save(5, &blocked.join("directory.json"), b"fifth");
-        saves.save(4, &path, b"fourth");
+        saves.save(5, &blocked.join("directory.json"), |w: &mut dyn Write| {
+            w.write_all(b"fifth")
+        });
+        saves.save(4, &path, |w: &mut dyn Write| w.write_all(b"fourth"));
         assert_eq!(std::fs::read(&path).unwrap(), b"fourth");
     }
 }

@@ -346,7 +346,7 @@ mod tests {
             user_type: t,
             is_primary_owner: false,
             status: UserStatus::Active,
-            workspaces: ws.iter().map(|s| s.to_string()).collect(),
+            workspaces: ws.iter().map(|&s| s.into()).collect(),
             has_2fa: Some(id != "W3"),
             has_sso: Some(true),
             created: 100 - id[1..].parse::<i64>().unwrap(),
@@ -356,7 +356,7 @@ mod tests {
         let memberships = ws
             .iter()
             .map(|w| Membership {
-                workspace: w.to_string(),
+                workspace: (*w).into(),
                 role: if *w == "T2" && t == UserType::Member {
                     WorkspaceRole::Admin
                 } else {
@@ -596,6 +596,6 @@ mod tests {
                 workspace: "T2".into(),
             },
         );
-        assert_eq!(d.get("W1").unwrap().summary.workspaces, ["T1"]);
+        assert_eq!(d.get("W1").unwrap().summary.workspaces, ["T1".into()]);
     }
 }

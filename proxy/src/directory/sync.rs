@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use roster_api::{Membership, UserSummary, Workspace, WorkspaceRole};
+use roster_api::{Membership, TeamId, UserSummary, Workspace, WorkspaceRole};
 
-use super::{DirUser, fold, status_of};
+use super::{DirUser, Teams, fold, status_of};
 use crate::slack::{
     SlackClient, SlackError,
     methods::{
@@ -68,7 +68,7 @@ fn role_of(user: &AdminUser) -> WorkspaceRole {
 }
 
 /// The summary an `admin.users.list` row describes.
-fn summary_of(user: AdminUser) -> UserSummary {
+fn summary_of(user: AdminUser, teams: &mut Teams) -> UserSummary {
     UserSummary {
         user_type: role_of(&user).into(),
         name: if user.full_name.is_empty() {
@@ -80,7 +80,7 @@ fn summary_of(user: AdminUser) -> UserSummary {
         email: (!user.email.is_empty()).then_some(user.email),
         is_primary_owner: user.is_primary_owner,
         status: status_of(user.is_active, user.is_invited_user),
-        workspaces: user.workspaces,
+        workspaces: user.workspaces.iter().map(|t| teams.get(t)).collect(),
         has_2fa: user.has_2fa,
         has_sso: user.has_sso,
         created: user.date_created,
@@ -109,8 +109,8 @@ pub fn summary_from_user_object(user: &SlackUser, team: Option<&str>) -> Option<
     }
     let name = user.real_name.clone().unwrap_or_default();
     let workspaces = match &user.enterprise_user {
-        Some(e) => e.teams.clone(),
-        None => team.map(|t| vec![t.to_string()]).unwrap_or_default(),
+        Some(e) => e.teams.iter().map(|t| t.as_str().into()).collect(),
+        None => team.map(|t| vec![t.into()]).unwrap_or_default(),
     };
     Some(UserSummary {
         name: if name.is_empty() {
@@ -181,7 +181,8 @@ async fn fetch_admin(
     workspaces.sort_by_key(|w| fold(&w.name));
 
     // Org-wide: everyone, with 2FA and SSO flags (only given without team_id). Active and
-    // deactivated accounts are two listings.
+    // deactivated accounts are two listings. Each workspace ID is one shared allocation.
+    let mut teams = Teams::default();
     let mut summaries: Vec<UserSummary> = Vec::new();
     for is_active in [true, false] {
         let listing = AdminUsersList {
@@ -192,7 +193,7 @@ async fn fetch_admin(
         };
         slack
             .each_page(listing, |page: AdminUsersPage| {
-                summaries.extend(page.users.into_iter().map(summary_of));
+                summaries.extend(page.users.into_iter().map(|u| summary_of(u, &mut teams)));
                 progress(summaries.len() as u64);
             })
             .await?;
@@ -202,14 +203,23 @@ async fn fetch_admin(
     // listed with `is_active=false` on the workspaces it belonged to, and so is an active
     // one that was removed from a workspace: only the first kind is a membership, so that
     // every workspace a user is listed on has its own role (a view limited to some
-    // workspaces never has to borrow the org-wide one).
-    let deactivated: HashMap<&str, &[String]> = summaries
+    // workspaces never has to borrow the org-wide one). Someone a workspace lists but the
+    // org-wide listing did not is not in the directory, nor are their memberships.
+    let position: HashMap<&str, u32> = summaries
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i as u32))
+        .collect();
+    let deactivated: HashMap<&str, &[TeamId]> = summaries
         .iter()
         .filter(|s| s.status == roster_api::UserStatus::Deactivated)
         .map(|s| (s.id.as_str(), s.workspaces.as_slice()))
         .collect();
-    let mut memberships: HashMap<String, Vec<Membership>> = HashMap::new();
+    // (user, membership), gathered flat and handed out once, so each user's list is
+    // allocated at its exact length.
+    let mut seats: Vec<(u32, Membership)> = Vec::new();
     for workspace in &workspaces {
+        let team = teams.get(&workspace.id);
         for is_active in [true, false] {
             if !is_active && deactivated.is_empty() {
                 continue;
@@ -223,32 +233,42 @@ async fn fetch_admin(
             slack
                 .each_page(listing, |page: AdminUsersPage| {
                     for user in page.users {
+                        let Some(&at) = position.get(user.id.as_str()) else {
+                            continue;
+                        };
                         if !is_active
                             && !deactivated
                                 .get(user.id.as_str())
-                                .is_some_and(|teams| teams.contains(&workspace.id))
+                                .is_some_and(|listed| listed.contains(&team))
                         {
                             continue;
                         }
-                        memberships
-                            .entry(user.id.clone())
-                            .or_default()
-                            .push(Membership {
-                                workspace: workspace.id.clone(),
+                        seats.push((
+                            at,
+                            Membership {
+                                workspace: team.clone(),
                                 role: role_of(&user),
                                 expires: (user.expiration_ts > 0).then_some(user.expiration_ts),
-                            });
+                            },
+                        ));
                     }
                 })
                 .await?;
         }
     }
-
+    drop((position, deactivated));
+    // Stable: each user's memberships stay in the order their workspaces were listed.
+    seats.sort_by_key(|(at, _)| *at);
+    let mut runs = seats.chunk_by(|a, b| a.0 == b.0).peekable();
     let users = summaries
         .into_iter()
-        .map(|s| {
-            let m = memberships.remove(&s.id).unwrap_or_default();
-            DirUser::new(s, m)
+        .enumerate()
+        .map(|(i, summary)| {
+            let mine = runs
+                .next_if(|run| run[0].0 as usize == i)
+                .map(|run| run.iter().map(|(_, m)| m.clone()).collect())
+                .unwrap_or_default();
+            DirUser::new(summary, mine)
         })
         .collect();
     Ok((users, workspaces))
@@ -261,6 +281,7 @@ async fn fetch_workspace(
     progress: Progress<'_>,
 ) -> Result<(Vec<DirUser>, Vec<Workspace>), SlackError> {
     let mut users = Vec::new();
+    let team = TeamId::from(team_id);
     let listing = UsersList {
         limit: USERS_LIST_PAGE,
         cursor: None,
@@ -271,13 +292,13 @@ async fn fetch_workspace(
                 if let Some(summary) = summary_from_user_object(member, Some(team_id)) {
                     let role = WorkspaceRole::from(summary.user_type);
                     let summary = UserSummary {
-                        workspaces: vec![team_id.to_string()],
+                        workspaces: vec![team.clone()],
                         ..summary
                     };
                     users.push(DirUser::new(
                         summary,
                         vec![Membership {
-                            workspace: team_id.to_string(),
+                            workspace: team.clone(),
                             role,
                             expires: None,
                         }],

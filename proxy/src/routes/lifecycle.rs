@@ -71,7 +71,7 @@ pub async fn sessions(
             Ok(found) => sessions.extend(
                 found
                     .into_iter()
-                    .filter(|s| s.user_id == id && s.team_id == workspace)
+                    .filter(|s| s.user_id == id && *s.team_id == *workspace)
                     .map(|s| {
                         let device = device_of(&s);
                         let created = s.created.unwrap_or_default();
@@ -81,7 +81,7 @@ pub async fn sessions(
                             .filter(|ip| Some(ip) != created.ip.as_ref());
                         SessionInfo {
                             id: s.session_id.to_string(),
-                            workspace: workspace.clone(),
+                            workspace: workspace.to_string(),
                             device,
                             hardware: created.device_hardware,
                             os: match (created.os, created.os_version) {

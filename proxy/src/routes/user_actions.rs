@@ -195,11 +195,11 @@ pub async fn get_expiration(
             .slack
             .send(&AdminUsersGetExpiration {
                 user_id: id.clone(),
-                target_team: m.workspace.clone(),
+                target_team: m.workspace.to_string(),
             })
             .await?;
         expirations.push(WorkspaceExpiration {
-            workspace: m.workspace.clone(),
+            workspace: m.workspace.to_string(),
             expires: reply.expires(),
         });
     }

@@ -293,7 +293,7 @@ impl ExportColumn {
             ExportColumn::Workspaces => u
                 .workspaces
                 .iter()
-                .map(|w| names.get(w).cloned().unwrap_or_else(|| w.clone()))
+                .map(|w| names.get(&**w).cloned().unwrap_or_else(|| w.to_string()))
                 .collect::<Vec<_>>()
                 .join("; "),
             ExportColumn::Has2fa => yes_no(u.has_2fa).to_string(),
@@ -441,7 +441,11 @@ pub async fn detail(
     let channel_teams: Vec<Option<String>> = if caller.covers_all() {
         vec![None]
     } else {
-        user.summary.workspaces.iter().cloned().map(Some).collect()
+        user.summary
+            .workspaces
+            .iter()
+            .map(|w| Some(w.to_string()))
+            .collect()
     };
     let channel_calls = futures_util::future::join_all(channel_teams.into_iter().map(|team| {
         let key = (id.clone(), team.clone().unwrap_or_default());
@@ -481,7 +485,7 @@ pub async fn detail(
     {
         user.memberships
             .iter()
-            .map(|m| m.workspace.clone())
+            .map(|m| m.workspace.to_string())
             .collect()
     } else {
         Vec::new()
@@ -570,7 +574,7 @@ pub async fn detail(
     let mut memberships: Vec<Membership> = user.memberships.clone();
     for (team, seen) in expirations {
         if let Some(expires) = seen.value
-            && let Some(m) = memberships.iter_mut().find(|m| m.workspace == team)
+            && let Some(m) = memberships.iter_mut().find(|m| *m.workspace == *team)
         {
             m.expires = expires;
         }

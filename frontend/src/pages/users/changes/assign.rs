@@ -39,7 +39,7 @@ fn AssignForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
     let session = expect_context::<Session>();
     let options: Vec<(String, String)> = every_workspace(&session)
         .into_iter()
-        .filter(|(id, _)| !user.summary.workspaces.contains(id))
+        .filter(|(id, _)| !user.summary.is_on(id))
         .collect();
     let workspace = RwSignal::new(first_value(&options));
     let channels = RwSignal::new(Vec::<Channel>::new());

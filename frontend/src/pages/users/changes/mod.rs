@@ -18,7 +18,7 @@ mod set_expiration;
 mod sign_out;
 
 use leptos::prelude::*;
-use roster_api::{Operation, Permission, UserDetail, UserSummary};
+use roster_api::{Operation, Permission, TeamId, UserDetail, UserSummary};
 
 use crate::session::Session;
 
@@ -171,10 +171,10 @@ pub struct BulkChange {
 }
 
 /// The role's workspaces among `ids`, as (team ID, name) sorted by name.
-fn workspace_options(session: &Session, ids: &[String]) -> Vec<(String, String)> {
+fn workspace_options(session: &Session, ids: &[TeamId]) -> Vec<(String, String)> {
     let mut options: Vec<(String, String)> = ids
         .iter()
-        .map(|id| (id.clone(), session.workspace_name(id)))
+        .map(|id| (id.to_string(), session.workspace_name(id)))
         .collect();
     options.sort_by(|a, b| a.1.cmp(&b.1));
     options

@@ -81,7 +81,7 @@ fn RoleForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
     let now = user
         .memberships
         .iter()
-        .filter(|m| options.iter().any(|(id, _)| *id == m.workspace))
+        .filter(|m| options.iter().any(|(id, _)| **id == *m.workspace))
         .map(|m| {
             format!(
                 "{} on {}",

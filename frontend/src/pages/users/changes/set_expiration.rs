@@ -47,7 +47,7 @@ fn ExpirationForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
     let initial = user
         .memberships
         .iter()
-        .find(|m| m.workspace == workspace.get_untracked())
+        .find(|m| *m.workspace == workspace.get_untracked())
         .and_then(|m| m.expires)
         .unwrap_or_else(|| format::now() + DEFAULT_AHEAD);
     let when = RwSignal::new(format::to_local_input(initial));
@@ -58,7 +58,7 @@ fn ExpirationForm(user: UserDetail, open: RwSignal<bool>) -> impl IntoView {
         let now = format::now();
         let from = memberships
             .iter()
-            .find(|m| m.workspace == workspace.get_untracked())
+            .find(|m| *m.workspace == workspace.get_untracked())
             .and_then(|m| m.expires)
             .filter(|e| *e > now)
             .unwrap_or(now);
