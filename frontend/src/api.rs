@@ -151,6 +151,19 @@ fn request(method: &str, url: &str, json: Option<&str>) -> Result<Request, ApiEr
     Request::new_with_str_and_init(url, &init).map_err(network)
 }
 
+/// The users list's first request, which `index.html` starts on the Users page.
+pub const EARLY_USERS_URL: &str = "/api/users?offset=0&limit=200";
+
+/// Whether `index.html` started the users list's first request while the app was loading:
+/// then the network is free once the app starts.
+pub fn users_started_early() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("rosterEarly")).ok())
+        .filter(JsValue::is_object)
+        .and_then(|early| js_sys::Reflect::has(&early, &JsValue::from_str(EARLY_USERS_URL)).ok())
+        .unwrap_or(false)
+}
+
 /// A `GET` of `url` that `index.html`'s first script started while the app was loading
 /// (`window.rosterEarly`, same headers and redirect rule as [`send`]); each is taken once,
 /// so asking again makes a fresh request.

@@ -30,13 +30,24 @@ pub(crate) use lazy_view;
 /// Starts fetching the code the lazy pages share (`rosterWarmUp`, defined by the release
 /// bundle's page loader; a build without the split has nothing to fetch).
 pub fn warm_up() {
+    call_loader("rosterWarmUp");
+}
+
+/// Fetches the code the lazy pages share, if not yet, and gets it ready to run
+/// (`rosterPrepare`): called once the first rows are painted, since it takes the main
+/// thread for a moment.
+pub fn prepare() {
+    call_loader("rosterPrepare");
+}
+
+fn call_loader(name: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    if let Ok(warm_up) = js_sys::Reflect::get(&window, &"rosterWarmUp".into())
-        && let Some(warm_up) = warm_up.dyn_ref::<js_sys::Function>()
+    if let Ok(f) = js_sys::Reflect::get(&window, &name.into())
+        && let Some(f) = f.dyn_ref::<js_sys::Function>()
     {
-        let _ = warm_up.call0(&window);
+        let _ = f.call0(&window);
     }
 }
 

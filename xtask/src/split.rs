@@ -148,7 +148,20 @@ pub fn split(dist: &Path) -> Result<(), String> {
     // needs one, and each is instantiated from its slice of it.
     let pack_name = format!("roster-shared-{hash}.bin");
     let mut pack = Vec::new();
+    let mut modules = Vec::new();
     for (quoted, path) in &chunks {
+        // "./chunk_10.wasm" is loaded by `const __chunk_10 = makeLoad(…)`.
+        let constant = format!(
+            "__{}",
+            quoted
+                .trim_matches('"')
+                .trim_start_matches("./")
+                .trim_end_matches(".wasm")
+        );
+        if !loader.contains(&format!("const {constant} = makeLoad(")) {
+            return Err(format!("the page loader does not define {constant}"));
+        }
+        modules.push(constant);
         let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let fetch = format!("fetch(new URL({quoted}, import.meta.url))");
         if !loader.contains(&fetch) {
@@ -166,6 +179,10 @@ pub fn split(dist: &Path) -> Result<(), String> {
             .split_once('\n')
             .ok_or("the page loader is one line")?;
         loader = format!("{first_line}\n{}{rest}", shared_js(&pack_name));
+        loader.push_str(&format!(
+            "\nfunction sharedModules() {{ return [{}]; }}\n",
+            modules.join(", ")
+        ));
     }
     fs::write(dist.join(link_file), loader)
         .map_err(|e| format!("cannot write {link_file}: {e}"))?;
@@ -211,9 +228,9 @@ fn readable(name: &str) -> String {
 }
 
 /// The page loader's access to the shared modules' file: fetched once (again after a
-/// failure), each module served from its slice as a wasm response. The app asks for it
-/// once the users list has painted, so that the first page opened waits only for its own
-/// file.
+/// failure), each module served from its slice as a wasm response. The app fetches it as
+/// soon as the network is free and instantiates its modules once the users list has
+/// painted, so that the first page opened waits only for its own file.
 fn shared_js(pack_name: &str) -> String {
     format!(
         r#"let sharedFile = undefined;
@@ -233,8 +250,16 @@ function shared(offset, length) {{
         headers: {{ "Content-Type": "application/wasm" }},
     }}));
 }}
-// Called by the app once the users list has painted (frontend/src/lazy.rs, `warm_up`).
+// Called by the app when the network is free (frontend/src/lazy.rs, `warm_up`): fetches
+// the shared file.
 globalThis.rosterWarmUp = () => {{ sharedBytes().catch(() => {{}}); }};
+// Called once the users list has painted (`prepare`): instantiates every shared module as
+// soon as the file is here, so a page opened later waits only for its own file.
+globalThis.rosterPrepare = () => {{
+    sharedBytes().then(() => {{
+        for (const load of sharedModules()) load().catch(() => {{}});
+    }}, () => {{}});
+}};
 "#
     )
 }

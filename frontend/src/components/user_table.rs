@@ -426,12 +426,14 @@ pub fn UserTable(
     });
 
     // Mark when the first rows are in the DOM, for load-time measurements; then is the
-    // time to fetch what the other pages share.
+    // time to get ready what the other pages share. Their code starts coming as soon as
+    // the first rows' data is here (the network is free while they are drawn).
     Effect::new(move |_| {
         if pages.with(|p| p.get(&0).is_some_and(|rows| !rows.is_empty())) {
+            crate::lazy::warm_up();
             request_animation_frame(|| {
                 if perf::mark_once(perf::FIRST_ROWS) {
-                    crate::lazy::warm_up();
+                    crate::lazy::prepare();
                 }
             });
         }
@@ -652,10 +654,7 @@ mod tests {
     use roster_api::UserQuery;
 
     use super::PAGE;
-    use crate::api::with_query;
-
-    /// The first page of the users list in its default order.
-    const EARLY_USERS_URL: &str = "/api/users?offset=0&limit=200";
+    use crate::api::{EARLY_USERS_URL, with_query};
 
     /// `index.html` starts the table's first request before the app has loaded; it only
     /// helps if it is the very URL the table asks for.
