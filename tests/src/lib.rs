@@ -134,6 +134,10 @@ impl Drop for Roster {
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// chromedriver's port and the session's ID, to end it from `Drop`.
+    port: u16,
+    session: Option<String>,
+    stopped: bool,
     _profile: tempfile::TempDir,
 }
 
@@ -195,9 +199,13 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
+        let session = client.session_id().await.ok().flatten();
         Browser {
             client,
             driver,
+            port,
+            session,
+            stopped: false,
             _profile: profile,
         }
     }
@@ -494,15 +502,45 @@ impl Browser {
 
     /// Ends the session and stops chromedriver.
     pub async fn close(mut self) {
-        let _ = self.client.clone().close().await;
+        if self.client.clone().close().await.is_ok() {
+            self.session = None;
+        }
+        self.stop();
+    }
+
+    /// Ends the session, which closes Chromium (a test may end without [`Browser::close`],
+    /// and stopping chromedriver alone leaves its browser running), and stops chromedriver.
+    fn stop(&mut self) {
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
+        if let Some(session) = &self.session {
+            end_session(self.port, session);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
 }
 
+/// `DELETE /session/{id}` to chromedriver, waiting for its answer. Blocking on purpose: it
+/// runs in `Drop`, where no runtime can be awaited.
+fn end_session(port: u16, session: &str) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let _ = stream.read_to_end(&mut Vec::new());
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        self.stop();
     }
 }
 
