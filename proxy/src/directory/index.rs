@@ -3,7 +3,7 @@
 //! At 100,000 users a query touches a few megabytes in order instead of chasing a million
 //! heap pointers.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, num::NonZeroI64};
 
 use memchr::memmem;
 use roster_api::{UserStatus, UserType, WorkspaceRole};
@@ -18,7 +18,8 @@ pub(super) struct Row {
     /// `None`: unknown (hidden by Slack for this token).
     pub has_2fa: Option<bool>,
     pub has_sso: Option<bool>,
-    pub expires: Option<i64>,
+    /// (Never zero: eight bytes, not sixteen, a row.)
+    pub expires: Option<NonZeroI64>,
     /// `memberships[m_start..m_start + m_len]`.
     pub m_start: u32,
     pub m_len: u32,
@@ -30,8 +31,8 @@ pub(super) struct Seat {
     /// Index into [`Index::workspaces`].
     pub workspace: u16,
     pub role: WorkspaceRole,
-    /// Guest expiration there, Unix seconds.
-    pub expires: Option<i64>,
+    /// Guest expiration there, Unix seconds (never zero: a seat fits in sixteen bytes).
+    pub expires: Option<NonZeroI64>,
 }
 
 /// The index of a whole directory.
@@ -72,7 +73,7 @@ impl Index {
                 index.memberships.push(Seat {
                     workspace,
                     role,
-                    expires,
+                    expires: expires.and_then(NonZeroI64::new),
                 });
             }
             index.rows.push(Row {
@@ -80,7 +81,7 @@ impl Index {
                 status: s.status,
                 has_2fa: s.has_2fa,
                 has_sso: s.has_sso,
-                expires: s.expires,
+                expires: s.expires.and_then(NonZeroI64::new),
                 m_start,
                 m_len: index.memberships.len() as u32 - m_start,
             });
@@ -135,5 +136,17 @@ impl Index {
             mark(&self.emails, &self.email_ends);
         }
         hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// At 100,000 users and a few seats each, every byte of these is hundreds of kilobytes.
+    #[test]
+    fn rows_and_seats_stay_small() {
+        assert_eq!(std::mem::size_of::<Row>(), 24);
+        assert_eq!(std::mem::size_of::<Seat>(), 16);
     }
 }

@@ -6,6 +6,7 @@
 use std::{
     cmp::Ordering,
     collections::HashMap,
+    num::NonZeroI64,
     sync::{Arc, Mutex},
 };
 
@@ -82,7 +83,7 @@ impl Mask {
 fn seen_through(index: &Index, i: usize, mask: &Mask) -> Option<(UserType, Option<i64>)> {
     let row = &index.rows[i];
     if mask.0.is_none() {
-        return Some((row.user_type, row.expires));
+        return Some((row.user_type, row.expires.map(NonZeroI64::get)));
     }
     let mut best: Option<UserType> = None;
     let mut expires: Option<i64> = None;
@@ -94,7 +95,7 @@ fn seen_through(index: &Index, i: usize, mask: &Mask) -> Option<(UserType, Optio
         if best.is_none_or(|b| UserType::rank(t) < UserType::rank(b)) {
             best = Some(t);
         }
-        if let Some(e) = seat.expires {
+        if let Some(e) = seat.expires.map(NonZeroI64::get) {
             expires = Some(expires.map_or(e, |x: i64| x.min(e)));
         }
     }
