@@ -158,20 +158,23 @@ pub const EARLY_USERS_URL: &str = "/api/users?offset=0&limit=200";
 /// then the network is free once the app starts.
 pub fn users_started_early() -> bool {
     web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("rosterEarly")).ok())
-        .filter(JsValue::is_object)
+        .and_then(|w| early_requests(&w))
         .and_then(|early| js_sys::Reflect::has(&early, &JsValue::from_str(EARLY_USERS_URL)).ok())
         .unwrap_or(false)
+}
+
+/// `window.rosterEarly`: the requests `index.html`'s first script started, by URL.
+fn early_requests(window: &web_sys::Window) -> Option<JsValue> {
+    js_sys::Reflect::get(window, &JsValue::from_str("rosterEarly"))
+        .ok()
+        .filter(JsValue::is_object)
 }
 
 /// A `GET` of `url` that `index.html`'s first script started while the app was loading
 /// (`window.rosterEarly`, same headers and redirect rule as [`send`]); each is taken once,
 /// so asking again makes a fresh request.
 fn started_early(window: &web_sys::Window, url: &str) -> Option<js_sys::Promise> {
-    let early = js_sys::Reflect::get(window, &JsValue::from_str("rosterEarly")).ok()?;
-    if !early.is_object() {
-        return None;
-    }
+    let early = early_requests(window)?;
     let key = JsValue::from_str(url);
     let pending = js_sys::Reflect::get(&early, &key).ok()?;
     let _ = js_sys::Reflect::delete_property(early.unchecked_ref::<js_sys::Object>(), &key);

@@ -137,7 +137,6 @@ pub struct Browser {
     /// chromedriver's port and the session's ID, to end it from `Drop`.
     port: u16,
     session: Option<String>,
-    stopped: bool,
     _profile: tempfile::TempDir,
 }
 
@@ -205,7 +204,6 @@ impl Browser {
             driver,
             port,
             session,
-            stopped: false,
             _profile: profile,
         }
     }
@@ -500,25 +498,11 @@ impl Browser {
         );
     }
 
-    /// Ends the session and stops chromedriver.
+    /// Ends the session and stops chromedriver (in `Drop`).
     pub async fn close(mut self) {
         if self.client.clone().close().await.is_ok() {
             self.session = None;
         }
-        self.stop();
-    }
-
-    /// Ends the session, which closes Chromium (a test may end without [`Browser::close`],
-    /// and stopping chromedriver alone leaves its browser running), and stops chromedriver.
-    fn stop(&mut self) {
-        if std::mem::replace(&mut self.stopped, true) {
-            return;
-        }
-        if let Some(session) = &self.session {
-            end_session(self.port, session);
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 
@@ -539,8 +523,14 @@ fn end_session(port: u16, session: &str) {
 }
 
 impl Drop for Browser {
+    /// Ends the session if it is still open, which closes Chromium (stopping chromedriver
+    /// alone leaves its browser running), and stops chromedriver.
     fn drop(&mut self) {
-        self.stop();
+        if let Some(session) = &self.session {
+            end_session(self.port, session);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
     }
 }
 

@@ -132,7 +132,8 @@ pub fn split(dist: &Path) -> Result<(), String> {
         }
         if name.starts_with("chunk_") {
             let out = optimized.join(format!("{name}.wasm"));
-            chunks.push((quoted, out.clone()));
+            // Loaded by `const __chunk_10 = makeLoad(…)` for chunk_10.
+            chunks.push((quoted, format!("__{name}"), out.clone()));
             optimize.push((part.clone(), out));
         } else {
             let hashed = format!("{}-{hash}.wasm", readable(name));
@@ -149,19 +150,11 @@ pub fn split(dist: &Path) -> Result<(), String> {
     let pack_name = format!("roster-shared-{hash}.bin");
     let mut pack = Vec::new();
     let mut modules = Vec::new();
-    for (quoted, path) in &chunks {
-        // "./chunk_10.wasm" is loaded by `const __chunk_10 = makeLoad(…)`.
-        let constant = format!(
-            "__{}",
-            quoted
-                .trim_matches('"')
-                .trim_start_matches("./")
-                .trim_end_matches(".wasm")
-        );
+    for (quoted, constant, path) in &chunks {
         if !loader.contains(&format!("const {constant} = makeLoad(")) {
             return Err(format!("the page loader does not define {constant}"));
         }
-        modules.push(constant);
+        modules.push(constant.as_str());
         let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let fetch = format!("fetch(new URL({quoted}, import.meta.url))");
         if !loader.contains(&fetch) {

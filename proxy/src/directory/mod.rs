@@ -150,11 +150,11 @@ impl DirUser {
     }
 
     /// Role and expiration on each workspace the user is on, in the summary's order.
-    pub fn seats(&self) -> impl Iterator<Item = (&str, WorkspaceRole, Option<i64>)> {
+    pub fn seats(&self) -> impl Iterator<Item = (&TeamId, WorkspaceRole, Option<i64>)> {
         self.summary.workspaces.iter().map(|team| {
             match self.memberships.iter().find(|m| m.workspace == *team) {
-                Some(m) => (&**team, m.role, m.expires),
-                None => (&**team, self.base_role(), None),
+                Some(m) => (team, m.role, m.expires),
+                None => (team, self.base_role(), None),
             }
         })
     }
@@ -168,22 +168,16 @@ impl DirUser {
         scope: &dyn Fn(&str) -> bool,
         focus: &dyn Fn(&str) -> bool,
     ) -> Option<DirUser> {
-        let seats: Vec<(&str, WorkspaceRole, Option<i64>)> =
+        let seats: Vec<(&TeamId, WorkspaceRole, Option<i64>)> =
             self.seats().filter(|(team, _, _)| scope(team)).collect();
         if seats.is_empty() {
             return None;
         }
-        let focused: Vec<&(&str, WorkspaceRole, Option<i64>)> =
+        let focused: Vec<&(&TeamId, WorkspaceRole, Option<i64>)> =
             seats.iter().filter(|(team, _, _)| focus(team)).collect();
         let mut user = self.clone();
         user.memberships.retain(|m| scope(&m.workspace));
-        user.summary.workspaces = self
-            .summary
-            .workspaces
-            .iter()
-            .filter(|t| scope(t))
-            .cloned()
-            .collect();
+        user.summary.workspaces = seats.iter().map(|(t, _, _)| TeamId::clone(t)).collect();
         user.summary.expires = focused.iter().filter_map(|(_, _, e)| *e).min();
         if user.summary.user_type != UserType::Bot {
             let best = focused
