@@ -332,6 +332,18 @@ pub async fn invite_requests(query: &InviteRequestQuery) -> Result<InviteRequest
     get(&with_query("/api/invite-requests", query)).await
 }
 
+/// The number of pending requests on the role's workspaces (`pending` of
+/// `GET /api/invite-requests`), for the navigation. Only that field is decoded, so the
+/// first load does without the decoder of the whole list, which the requests page brings.
+pub async fn pending_invite_requests() -> Result<usize, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Pending {
+        pending: usize,
+    }
+    let list: Pending = get("/api/invite-requests").await?;
+    Ok(list.pending)
+}
+
 /// `GET /api/audit`.
 pub async fn audit(query: &AuditQuery) -> Result<AuditPage, ApiError> {
     get(&with_query("/api/audit", query)).await

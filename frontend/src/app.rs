@@ -2,15 +2,11 @@
 //! may do ([`Session`]), and notifications ([`Toasts`]).
 
 use leptos::prelude::*;
-use leptos_router::{
-    Lazy, LazyRoute,
-    components::{A, Redirect, Route, Router, Routes},
-    path,
-};
 use roster_api::{Mode, Permission};
 
 use crate::{
     components::{DemoBanner, Door, SyncStatus, ToastRegion, Toasts, focus},
+    lazy::{later, lazy_view},
     pages::{
         NotFound,
         audit::AuditPage,
@@ -20,8 +16,46 @@ use crate::{
         requests::{PendingCount, RequestsPage},
         users::{UserPage, UsersPage},
     },
+    router::{A, Location, NavigateOptions},
     session::Session,
 };
+
+/// The app's pages, by path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    /// `/`, which leads to the users list.
+    Home,
+    Users,
+    /// `/users/:id`
+    User,
+    Invite,
+    Import,
+    Jobs,
+    /// `/jobs/:id`
+    Job,
+    Audit,
+    Requests,
+    NotFound,
+}
+
+impl Page {
+    /// The page at `path`.
+    fn at(path: &str) -> Page {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        match segments.as_slice() {
+            [] => Page::Home,
+            ["users"] => Page::Users,
+            ["users", _] => Page::User,
+            ["invite"] => Page::Invite,
+            ["import"] => Page::Import,
+            ["jobs"] => Page::Jobs,
+            ["jobs", _] => Page::Job,
+            ["audit"] => Page::Audit,
+            ["requests"] => Page::Requests,
+            _ => Page::NotFound,
+        }
+    }
+}
 
 /// The skip link moves focus (not only the view) to the page's content, so the next Tab
 /// starts there.
@@ -33,12 +67,36 @@ fn skip_to_main(ev: leptos::ev::MouseEvent) {
 /// The whole app: frame, navigation and the routed page.
 #[component]
 pub fn App() -> impl IntoView {
+    let location = Location::provide();
     let session = Session::new();
     provide_context(session);
     provide_context(Toasts::default());
+    let page = Memo::new(move |_| Page::at(&location.pathname.get()));
+    Effect::new(move |_| {
+        if page.get() == Page::Home {
+            location.go(
+                "/users",
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                },
+            );
+        }
+    });
+    let routed = move || match page.get() {
+        Page::Home => ().into_any(),
+        Page::Users => view! { <UsersPage/> }.into_any(),
+        Page::User => view! { <UserPage/> }.into_any(),
+        Page::Invite => later(invite()).into_any(),
+        Page::Import => later(import()).into_any(),
+        Page::Jobs => later(jobs()).into_any(),
+        Page::Job => later(job()).into_any(),
+        Page::Audit => later(audit()).into_any(),
+        Page::Requests => later(requests()).into_any(),
+        Page::NotFound => view! { <NotFound/> }.into_any(),
+    };
 
     view! {
-        <Router>
             <a class="skip-link" href="#main" on:click=skip_to_main>"Skip to content"</a>
             <DemoBanner/>
             {move || session.status.get().and_then(Result::ok).and_then(|s| s.changes_refused).map(|why| view! {
@@ -79,87 +137,58 @@ pub fn App() -> impl IntoView {
                 </div>
             </header>
             <ReadOnlyNotice/>
-            <main id="main" tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/users"/> }/>
-                    <Route path=path!("/users") view=UsersPage/>
-                    <Route path=path!("/users/:id") view=UserPage/>
-                    <Route path=path!("/invite") view={Lazy::<InviteRoute>::new()}/>
-                    <Route path=path!("/import") view={Lazy::<ImportRoute>::new()}/>
-                    <Route path=path!("/jobs") view={Lazy::<JobsRoute>::new()}/>
-                    <Route path=path!("/jobs/:id") view={Lazy::<JobRoute>::new()}/>
-                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
-                    <Route path=path!("/requests") view={Lazy::<RequestsRoute>::new()}/>
-                </Routes>
-            </main>
+            <main id="main" tabindex="-1">{routed}</main>
             <ToastRegion/>
-        </Router>
     }
 }
 
-/// A page whose code is loaded the first time it is opened. The release bundle
-/// (`cargo xtask build`, feature `split`) cuts each one out of the first load into a wasm
-/// file of its own; without the feature the page is compiled in and shown at once.
-macro_rules! lazy_page {
-    ($(#[$doc:meta])* $route:ident => $view:expr) => {
-        $(#[$doc])*
-        struct $route;
-
-        #[cfg(feature = "split")]
-        #[leptos_router::lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-            fn view(_this: Self) -> AnyView {
-                $view.into_any()
-            }
-        }
-
-        #[cfg(not(feature = "split"))]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-            async fn view(_this: Self) -> AnyView {
-                $view.into_any()
-            }
-        }
-    };
-}
-
-lazy_page!(
+// The pages other than the users list and a person's page: with feature `split` (the
+// release bundle, `cargo xtask build`), each is cut out of the first load into a wasm file
+// of its own, fetched the first time it is opened.
+lazy_view! {
     /// `/invite`
-    InviteRoute => view! {
-        <Door title="Invite people" permission=Permission::UsersInvite doing="invite people" writes=true><InvitePage/></Door>
+    fn invite() {
+        view! {
+            <Door title="Invite people" permission=Permission::UsersInvite doing="invite people" writes=true><InvitePage/></Door>
+        }.into_any()
     }
-);
-lazy_page!(
+}
+lazy_view! {
     /// `/import`
-    ImportRoute => view! {
-        <Door title="Import CSV" permission=Permission::UsersInvite doing="invite people" writes=true><ImportPage/></Door>
+    fn import() {
+        view! {
+            <Door title="Import CSV" permission=Permission::UsersInvite doing="invite people" writes=true><ImportPage/></Door>
+        }.into_any()
     }
-);
-lazy_page!(
+}
+lazy_view! {
     /// `/jobs`
-    JobsRoute => view! { <JobsPage/> }
-);
-lazy_page!(
+    fn jobs() {
+        view! { <JobsPage/> }.into_any()
+    }
+}
+lazy_view! {
     /// `/jobs/:id`
-    JobRoute => view! { <JobPage/> }
-);
-lazy_page!(
+    fn job() {
+        view! { <JobPage/> }.into_any()
+    }
+}
+lazy_view! {
     /// `/audit`
-    AuditRoute => view! {
-        <Door title="Audit log" permission=Permission::AuditRead doing="read the audit log"><AuditPage/></Door>
+    fn audit() {
+        view! {
+            <Door title="Audit log" permission=Permission::AuditRead doing="read the audit log"><AuditPage/></Door>
+        }.into_any()
     }
-);
-lazy_page!(
+}
+lazy_view! {
     /// `/requests`
-    RequestsRoute => view! {
-        <Door title="Invite requests" permission=Permission::InvitesReview doing="answer requests for invitations"><RequestsPage/></Door>
+    fn requests() {
+        view! {
+            <Door title="Invite requests" permission=Permission::InvitesReview doing="answer requests for invitations"><RequestsPage/></Door>
+        }.into_any()
     }
-);
+}
 
 /// Explains why admin actions are off when the token is not an org admin token.
 #[component]

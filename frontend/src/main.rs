@@ -6,8 +6,10 @@ mod components;
 mod csv;
 mod format;
 mod lazy;
+mod loaded;
 mod pages;
 mod perf;
+mod router;
 mod session;
 mod task;
 

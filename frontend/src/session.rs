@@ -6,14 +6,14 @@ use std::time::Duration;
 use leptos::prelude::*;
 use roster_api::{Field, Me, Mode, Permission, ServerStatus, Workspace};
 
-use crate::api::{self, ApiError};
+use crate::{api, loaded::Loaded};
 
 /// Who is signed in, what the role allows, and the org's workspaces.
 #[derive(Clone, Copy)]
 pub struct Session {
-    pub me: LocalResource<Result<Me, ApiError>>,
-    pub status: LocalResource<Result<ServerStatus, ApiError>>,
-    pub workspaces: LocalResource<Result<Vec<Workspace>, ApiError>>,
+    pub me: Loaded<Me>,
+    pub status: Loaded<ServerStatus>,
+    pub workspaces: Loaded<Vec<Workspace>>,
     /// Bumped after every change, so lists and details load again.
     pub version: RwSignal<u64>,
     /// Unix seconds, ticking every 15 s, for "synced 3 min ago".
@@ -26,12 +26,12 @@ impl Session {
     pub fn new() -> Self {
         let version = RwSignal::new(0u64);
         let session = Session {
-            me: LocalResource::new(api::me),
-            status: LocalResource::new(move || {
+            me: Loaded::new(api::me),
+            status: Loaded::new(move || {
                 version.track();
                 api::status()
             }),
-            workspaces: LocalResource::new(api::list_workspaces),
+            workspaces: Loaded::new(api::list_workspaces),
             version,
             clock: RwSignal::new(crate::format::now()),
         };
@@ -54,15 +54,13 @@ impl Session {
 
     /// Whether the role grants `permission`.
     pub fn can(&self, permission: Permission) -> bool {
-        self.me().is_some_and(|m| m.can(permission))
+        self.me.with(|m| m.is_some_and(|m| m.can(permission)))
     }
 
     /// Whether admin actions are possible (not read-only mode).
     pub fn writable(&self) -> bool {
         self.status
-            .get()
-            .and_then(Result::ok)
-            .is_some_and(|s| s.mode == Mode::Admin)
+            .with(|s| s.is_some_and(|s| s.mode == Mode::Admin))
     }
 
     /// Whether the role may change users in any way (and so start and steer jobs).
@@ -73,12 +71,12 @@ impl Session {
     /// Whether the role covers every workspace (org-wide roles, and changes that reach a
     /// person's whole account).
     pub fn covers_every_workspace(&self) -> bool {
-        self.me().is_some_and(|m| m.workspaces.is_none())
+        self.me.with(|m| m.is_some_and(|m| m.workspaces.is_none()))
     }
 
     /// Whether `field` is hidden from the role.
     pub fn hides(&self, field: Field) -> bool {
-        self.me().is_none_or(|m| m.hides(field))
+        self.me.with(|m| m.is_none_or(|m| m.hides(field)))
     }
 
     /// The workspaces the role covers.
@@ -92,9 +90,7 @@ impl Session {
     /// A workspace's name (its ID until the names are loaded).
     pub fn workspace_name(&self, id: &str) -> String {
         self.workspaces
-            .get()
-            .and_then(Result::ok)
-            .and_then(|ws| ws.into_iter().find(|w| w.id == id).map(|w| w.name))
+            .with(|ws| ws?.iter().find(|w| w.id == id).map(|w| w.name.clone()))
             .unwrap_or_else(|| id.to_string())
     }
 

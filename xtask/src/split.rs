@@ -1,9 +1,9 @@
 //! Cutting the browser app into a first load and pages loaded when first opened.
 //!
 //! Trunk 0.21 builds one wasm file. The console's pages other than the users list are
-//! marked as lazy routes (frontend feature `split`, Leptos' `#[lazy_route]`), and the wasm is
-//! linked with its relocations (`--emit-relocs`), so after Trunk has built everything this
-//! step takes the linked wasm, splits it at those routes with `wasm_split_cli_support` (what
+//! lazy functions (frontend feature `split`, Leptos' `#[lazy]`), and the wasm is linked
+//! with its relocations (`--emit-relocs`), so after Trunk has built everything this step
+//! takes the linked wasm, splits it at those functions with `wasm_split_cli_support` (what
 //! cargo-leptos uses), runs wasm-bindgen and wasm-opt again on the main part, and puts the
 //! results in place of Trunk's wasm and JS. Every file it writes is named
 //! after the build's hash, so the proxy may cache it forever like Trunk's files; the code
@@ -204,7 +204,7 @@ pub fn split(dist: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// `split_audit` for the splitter's `split___audit_route_view_1088292347361674915` (a page),
+/// `split_audit` for the splitter's `split_audit_1088292347361674915` (a page),
 /// `split_user_detail` for `split_user_detail_158…` (a lazy view); shared chunks keep their
 /// names (`chunk_12`).
 fn readable(name: &str) -> String {
@@ -216,7 +216,6 @@ fn readable(name: &str) -> String {
         Some((head, digits)) if digits.bytes().all(|b| b.is_ascii_digit()) => head,
         _ => rest,
     };
-    let rest = rest.strip_suffix("_route_view").unwrap_or(rest);
     format!("split_{rest}")
 }
 

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// Success or failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

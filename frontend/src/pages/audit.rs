@@ -1,14 +1,17 @@
 //! `/audit`: who did what, with filters in the URL, cursor paging and CSV export.
 
 use leptos::prelude::*;
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_location, use_navigate},
-};
 use roster_api::{AuditOutcome, AuditQuery, Permission};
 
 use super::users::changes::AUDIT_LABELS;
-use crate::{api, components::ErrorNotice, format, session::Session, task::Task};
+use crate::{
+    api,
+    components::ErrorNotice,
+    format,
+    router::{NavigateOptions, use_location, use_navigate},
+    session::Session,
+    task::Task,
+};
 
 /// Entries per request.
 const PAGE: u32 = 50;

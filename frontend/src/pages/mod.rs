@@ -7,8 +7,8 @@ pub mod jobs;
 pub mod requests;
 pub mod users;
 
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// Any URL the app does not know.
 #[component]

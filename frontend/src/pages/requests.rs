@@ -11,6 +11,7 @@ use crate::{
     api,
     components::{ErrorNotice, ToastKind, Toasts},
     format,
+    loaded::Loaded,
     session::Session,
     task::Task,
 };
@@ -239,17 +240,12 @@ pub fn RequestsPage() -> impl IntoView {
 #[component]
 pub fn PendingCount() -> impl IntoView {
     let session = expect_context::<Session>();
-    let count = LocalResource::new(move || {
+    let count = Loaded::new(move || {
         session.version.track();
-        async move {
-            api::invite_requests(&InviteRequestQuery::default())
-                .await
-                .map(|l| l.pending)
-                .unwrap_or(0)
-        }
+        api::pending_invite_requests()
     });
     move || {
-        count.get().filter(|&n| n > 0).map(
+        count.get().and_then(Result::ok).filter(|&n| n > 0).map(
             |n| view! { <span class="count-badge" aria-label=format!("{n} waiting")>{n}</span> },
         )
     }

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use roster_api::{DryRun, InviteRequest, JobRequest, MAX_JOB_OPERATIONS, Operation};
 
 use super::{
@@ -16,6 +15,7 @@ use crate::{
     components::{ErrorNotice, Toasts},
     format,
     pages::jobs::start_job,
+    router::use_navigate,
     task::Task,
 };
 

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
 use roster_api::{JobEvent, JobOperation, JobState, JobSummary};
 
 use super::{
@@ -13,7 +12,12 @@ use super::{
     is_settling, job_badge,
     operations::Operations,
 };
-use crate::{api, components::ErrorNotice, format};
+use crate::{
+    api,
+    components::ErrorNotice,
+    format,
+    router::{A, use_location},
+};
 
 /// How often a job is polled when its event stream is unavailable.
 const POLL: Duration = Duration::from_secs(2);
@@ -21,8 +25,8 @@ const POLL: Duration = Duration::from_secs(2);
 /// `/jobs/{id}`.
 #[component]
 pub fn JobPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok())));
+    let location = use_location();
+    let id = Memo::new(move |_| location.segment(1).and_then(|s| s.parse::<i64>().ok()));
     // A new id makes a new view, so nothing of the previous job's stream survives.
     move || match id.get() {
         Some(id) => view! { <JobView id/> }.into_any(),

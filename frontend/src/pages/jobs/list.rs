@@ -3,11 +3,10 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use roster_api::{JobState, JobSummary};
 
 use super::job_badge;
-use crate::{api, components::ErrorNotice, format};
+use crate::{api, components::ErrorNotice, format, router::A};
 
 /// How often the list is loaded again while a job runs.
 const REFRESH: Duration = Duration::from_secs(3);

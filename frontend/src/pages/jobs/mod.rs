@@ -8,7 +8,6 @@ mod list;
 mod operations;
 
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
 use roster_api::{JobCounts, JobRequest, JobState, JobSummary};
 
 pub use self::{detail::JobPage, list::JobsPage};
@@ -16,6 +15,7 @@ use crate::{
     api::{self, ApiError},
     components::{ToastKind, Toasts},
     format,
+    router::NavigateOptions,
     session::Session,
 };
 

@@ -1,10 +1,9 @@
 //! A job's operations, one row each, with a filter by state.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use roster_api::{GuestType, JobOperation, ORG_WIDE, OpState, Operation};
 
-use crate::{format, session::Session};
+use crate::{format, router::A, session::Session};
 
 /// The badge class of an operation's state.
 fn op_badge(state: OpState) -> &'static str {

@@ -3,7 +3,6 @@
 //! asks for comes from its description in `changes/`.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use roster_api::{DryRun, JobRequest, MAX_JOB_OPERATIONS, Operation, UserQuery};
 
 use super::changes::{BulkChange, BulkContext, BulkFields, ChangeKind, KINDS};
@@ -13,6 +12,7 @@ use crate::{
     format,
     lazy::{later, lazy_view},
     pages::jobs::start_job,
+    router::use_navigate,
     session::Session,
     task::Task,
 };

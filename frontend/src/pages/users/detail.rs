@@ -2,7 +2,6 @@
 //! actions the role allows.
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
 use roster_api::{LiveKind, Permission, Presence, UserDetail, UserStatus, UserType};
 
 use super::{
@@ -15,14 +14,15 @@ use crate::{
     components::{Avatar, ErrorNotice, focus},
     format,
     lazy::{later, lazy_view},
+    router::{A, use_location},
     session::Session,
 };
 
 /// `/users/{id}`.
 #[component]
 pub fn UserPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Signal::derive(move || params.get().get("id").unwrap_or_default());
+    let location = use_location();
+    let id = Signal::derive(move || location.segment(1).unwrap_or_default());
     view! {
         <section class="page page-user">
             <p class="breadcrumb"><A href="/users">"← All users"</A></p>

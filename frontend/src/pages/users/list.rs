@@ -2,10 +2,6 @@
 //! user's detail in a side panel (`?user=W…`).
 
 use leptos::prelude::*;
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_location, use_navigate},
-};
 use roster_api::{Field, Permission, SortDir, SortKey, UserQuery};
 
 use super::{
@@ -16,6 +12,7 @@ use crate::{
     components::{FilterBar, History, Selection, UserTable},
     format,
     lazy::later,
+    router::{NavigateOptions, use_location, use_navigate},
     session::Session,
 };
 
@@ -54,7 +51,7 @@ pub fn UsersPage() -> impl IntoView {
     let navigate = use_navigate();
     let parsed = Memo::new(move |_| parse_query(&location.search.get()));
     let query = Memo::new(move |_| parsed.get().unwrap_or_default());
-    let open_user = Memo::new(move |_| location.query.get().get("user"));
+    let open_user = Memo::new(move |_| location.query("user"));
     let selection = Selection::default();
     let total = RwSignal::new(None::<usize>);
     let searching = RwSignal::new(true);
@@ -67,7 +64,6 @@ pub fn UsersPage() -> impl IntoView {
                 NavigateOptions {
                     scroll: false,
                     replace: history == History::Replace,
-                    ..Default::default()
                 },
             );
         }
