@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use leptos::{html, prelude::*, task::spawn_local};
+use leptos::{either::Either, html, prelude::*, task::spawn_local};
 use roster_api::{Field, SortDir, SortKey, UserQuery, UserStatus, UserSummary, UserType};
 use wasm_bindgen::JsCast;
 
@@ -107,8 +107,19 @@ fn on_row_key(ev: web_sys::KeyboardEvent) {
 
 /// Rows fetched per request.
 const PAGE: usize = 200;
-/// Rows rendered above and below the viewport.
+/// Rows rendered above and below the viewport, once the rows in view are painted: a new
+/// result is drawn with the rows in view alone, so it shows a frame sooner.
 const OVERSCAN: usize = 8;
+/// The viewport's height before it has been measured: `style/roster.css` sizes
+/// `.table-viewport` at `calc(100vh - 290px)` and at least 320px. Estimated, so the first
+/// rows are drawn without asking the browser for a layout first.
+fn estimated_viewport_height() -> f64 {
+    window()
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .map_or(600.0, |h| (h - 290.0).max(320.0))
+}
 
 /// Which rows are selected for a bulk action.
 #[derive(Debug, Clone, Copy)]
@@ -257,6 +268,73 @@ fn flag(v: Option<bool>) -> &'static str {
     }
 }
 
+/// What a phone shows under a person's name, the other columns being folded away there.
+fn phone_line(u: &UserSummary) -> String {
+    [
+        Some(
+            u.email
+                .clone()
+                .unwrap_or_else(|| format!("@{}", u.username)),
+        ),
+        Some(u.user_type.label().to_string()),
+        Some(u.status.label().to_string()),
+        u.expires.map(|e| format!("expires {}", format::day(e))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
+/// A cell of a column other than the name: its text, class and tooltip.
+fn cell(
+    c: Column,
+    u: &UserSummary,
+    session: &Session,
+) -> (String, Option<&'static str>, Option<String>) {
+    let flag_class = |v: Option<bool>| (v == Some(false)).then_some("flag-off");
+    match c {
+        Column::Name => (u.name.clone(), None, None),
+        Column::Username => (format!("@{}", u.username), Some("muted"), None),
+        Column::Email => (u.email.clone().unwrap_or_default(), None, None),
+        Column::Type => (type_label(u).to_string(), None, None),
+        Column::Workspaces => {
+            let mut names: Vec<String> = u
+                .workspaces
+                .iter()
+                .map(|w| session.workspace_name(w))
+                .collect();
+            names.sort();
+            let names = names.join(", ");
+            (names.clone(), None, Some(names))
+        }
+        Column::Status => (
+            u.status.label().to_string(),
+            Some(status_class(u.status)),
+            None,
+        ),
+        Column::Has2fa => (flag(u.has_2fa).to_string(), flag_class(u.has_2fa), None),
+        Column::HasSso => (flag(u.has_sso).to_string(), flag_class(u.has_sso), None),
+        Column::Created => (
+            if u.created > 0 {
+                format::day(u.created)
+            } else {
+                String::new()
+            },
+            None,
+            None,
+        ),
+        Column::Expires => {
+            let soon = u.expires.is_some_and(|e| e - format::now() < 7 * 86_400);
+            (
+                u.expires.map(format::day).unwrap_or_default(),
+                soon.then_some("expires-soon"),
+                None,
+            )
+        }
+    }
+}
+
 /// The table for `query`; `on_sort` changes the sort, `on_open` opens a user.
 #[component]
 pub fn UserTable(
@@ -277,7 +355,8 @@ pub fn UserTable(
     let error = RwSignal::new(None::<ApiError>);
     let generation = StoredValue::new(0u64);
     let scroll_top = RwSignal::new(0.0f64);
-    let viewport_height = RwSignal::new(600.0f64);
+    let viewport_height = RwSignal::new(estimated_viewport_height());
+    let overscan = RwSignal::new(0usize);
     let viewport = NodeRef::<html::Div>::new();
     let restored = StoredValue::new(false);
     // The rows on screen belong to the previous filters: keep them until the first answer
@@ -320,6 +399,7 @@ pub fn UserTable(
                     if stale.try_get_value() == Some(true) {
                         stale.set_value(false);
                         epoch.update_value(|e| *e += 1);
+                        overscan.try_set(0);
                         pages.try_set(HashMap::from([(page, result.users)]));
                     } else {
                         pages.try_update(|p| {
@@ -357,8 +437,9 @@ pub fn UserTable(
     // Rows in view.
     let range = Memo::new(move |_| {
         let n = total.get().unwrap_or(0);
-        let first = ((scroll_top.get() / ROW_HEIGHT).floor() as usize).saturating_sub(OVERSCAN);
-        let shown = (viewport_height.get() / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN;
+        let overscan = overscan.get();
+        let first = ((scroll_top.get() / ROW_HEIGHT).floor() as usize).saturating_sub(overscan);
+        let shown = (viewport_height.get() / ROW_HEIGHT).ceil() as usize + 2 * overscan;
         (first.min(n), (first + shown).min(n))
     });
     // Fetch the pages the rows in view come from.
@@ -377,8 +458,9 @@ pub fn UserTable(
         }
     });
 
-    // Keep the scroll position per view across visits (sessionStorage), and measure the
-    // viewport.
+    // Keep the scroll position per view across visits (sessionStorage). The viewport is
+    // measured when it scrolls or the window changes size, never right after new rows
+    // went in: reading a size then makes the browser lay the table out an extra time.
     let storage_key = move || {
         format!(
             "roster.users.scroll?{}",
@@ -386,28 +468,40 @@ pub fn UserTable(
         )
     };
     Effect::new(move |_| {
+        if restored.get_value() {
+            return;
+        }
         let Some(el) = viewport.get() else { return };
-        viewport_height.set(f64::from(el.client_height()));
-        let loaded = total.get().is_some();
-        if loaded && !restored.get_value() {
-            restored.set_value(true);
-            let saved = window()
-                .session_storage()
-                .ok()
-                .flatten()
-                .and_then(|s| s.get_item(&storage_key()).ok().flatten())
-                .and_then(|v| v.parse::<i32>().ok());
-            if let Some(top) = saved {
-                el.set_scroll_top(top);
-                scroll_top.set(f64::from(top));
-            }
+        if total.get().is_none() {
+            return;
+        }
+        restored.set_value(true);
+        let saved = window()
+            .session_storage()
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_item(&storage_key()).ok().flatten())
+            .and_then(|v| v.parse::<i32>().ok());
+        if let Some(top) = saved {
+            el.set_scroll_top(top);
+            scroll_top.set(f64::from(top));
         }
     });
+    let measure = move || {
+        if let Some(el) = viewport.get_untracked() {
+            viewport_height.set(f64::from(el.client_height()));
+        }
+    };
+    let resized = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resized.remove());
     let on_scroll = move |_| {
         if let Some(el) = viewport.get() {
             let top = el.scroll_top();
             scroll_top.set(f64::from(top));
-            viewport_height.set(f64::from(el.client_height()));
+            measure();
+            if overscan.get_untracked() != OVERSCAN {
+                overscan.set(OVERSCAN);
+            }
             if let Ok(Some(storage)) = window().session_storage() {
                 let _ = storage.set_item(&storage_key(), &top.to_string());
             }
@@ -417,6 +511,7 @@ pub fn UserTable(
     Effect::new(move |previous: Option<UserQuery>| {
         let q = query.get();
         if previous.is_some_and(|p| p != q)
+            && scroll_top.get_untracked() != 0.0
             && let Some(el) = viewport.get_untracked()
         {
             el.set_scroll_top(0);
@@ -427,14 +522,24 @@ pub fn UserTable(
 
     // Mark when the first rows are in the DOM, for load-time measurements; then is the
     // time to get ready what the other pages share. Their code starts coming as soon as
-    // the first rows' data is here (the network is free while they are drawn).
+    // the first rows' data is here (the network is free while they are drawn). Once the
+    // rows in view are painted, the rows around them are drawn too.
     Effect::new(move |_| {
         if pages.with(|p| p.get(&0).is_some_and(|rows| !rows.is_empty())) {
             crate::lazy::warm_up();
-            request_animation_frame(|| {
+            request_animation_frame(move || {
                 if perf::mark_once(perf::FIRST_ROWS) {
                     crate::lazy::prepare();
                 }
+                // A task queued in the frame runs after it is painted.
+                set_timeout(
+                    move || {
+                        if overscan.try_get_untracked().is_some_and(|o| o != OVERSCAN) {
+                            overscan.set(OVERSCAN);
+                        }
+                    },
+                    std::time::Duration::ZERO,
+                );
             });
         }
     });
@@ -562,74 +667,49 @@ pub fn UserTable(
                     </tr>
                     <For each=rows key=|(e, i, u)| (*e, *i, u.as_ref().map(|u| u.id.clone())) let:((_, i, user))>
                         {match user {
-                            None => view! {
+                            None => Either::Left(view! {
                                 <tr class="row-loading" aria-rowindex=i + 2>
                                     <td colspan=column_count><span class="skeleton"></span></td>
                                 </tr>
-                            }.into_any(),
+                            }),
                             Some(u) => {
                                 let id = u.id.clone();
-                                let name = u.name.clone();
                                 let selected = {
                                     let id = id.clone();
                                     move || selection.all_matching.get() || selection.ids.with(|s| s.contains(&id))
                                 };
                                 let selected2 = selected.clone();
-                                let open_id = id.clone();
                                 let toggle_id = id.clone();
+                                // One kind of cell for every column but the name: a text, its
+                                // class and its tooltip.
                                 let cells = columns().into_iter().map(|c| {
                                     let content = match c {
                                         Column::Name => {
-                                            let open_id = open_id.clone();
-                                            // What a phone shows under the name, the other columns
-                                            // being folded away there.
-                                            let sub = [
-                                                Some(u.email.clone().unwrap_or_else(|| format!("@{}", u.username))),
-                                                Some(u.user_type.label().to_string()),
-                                                Some(u.status.label().to_string()),
-                                                u.expires.map(|e| format!("expires {}", format::day(e))),
-                                            ]
-                                            .into_iter()
-                                            .flatten()
-                                            .collect::<Vec<_>>()
-                                            .join(" · ");
-                                            view! {
+                                            let open_id = id.clone();
+                                            Either::Left(view! {
                                                 <button type="button" class="link name" on:click=move |_| on_open.run(open_id.clone())>{u.name.clone()}</button>
-                                                <span class="row-sub">{sub}</span>
-                                            }.into_any()
+                                                <span class="row-sub">{phone_line(&u)}</span>
+                                            })
                                         }
-                                        Column::Username => view! { <span class="muted">"@"{u.username.clone()}</span> }.into_any(),
-                                        Column::Email => view! { <span>{u.email.clone().unwrap_or_default()}</span> }.into_any(),
-                                        Column::Type => view! { <span>{type_label(&u)}</span> }.into_any(),
-                                        Column::Workspaces => {
-                                            let mut names: Vec<String> = u.workspaces.iter().map(|w| session.workspace_name(w)).collect();
-                                            names.sort();
-                                            let names = names.join(", ");
-                                            view! { <span title=names.clone()>{names.clone()}</span> }.into_any()
-                                        }
-                                        Column::Status => view! { <span class=status_class(u.status)>{u.status.label()}</span> }.into_any(),
-                                        Column::Has2fa => view! { <span class=if u.has_2fa == Some(false) { "flag-off" } else { "" }>{flag(u.has_2fa)}</span> }.into_any(),
-                                        Column::HasSso => view! { <span class=if u.has_sso == Some(false) { "flag-off" } else { "" }>{flag(u.has_sso)}</span> }.into_any(),
-                                        Column::Created => view! { <span>{(u.created > 0).then(|| format::day(u.created))}</span> }.into_any(),
-                                        Column::Expires => {
-                                            let soon = u.expires.is_some_and(|e| e - format::now() < 7 * 86_400);
-                                            view! { <span class=if soon { "expires-soon" } else { "" }>{u.expires.map(format::day)}</span> }.into_any()
+                                        other => {
+                                            let (text, class, title) = cell(other, &u, &session);
+                                            Either::Right(view! { <span class=class title=title>{text}</span> })
                                         }
                                     };
                                     view! { <td class=c.class()>{content}</td> }
                                 }).collect_view();
-                                view! {
+                                Either::Right(view! {
                                     <tr aria-rowindex=i + 2 data-user-id=id.clone() class:selected=selected
                                         class:bot=u.user_type == UserType::Bot>
                                         <td class="col-select">
-                                            <input type="checkbox" aria-label=format!("Select {name}")
+                                            <input type="checkbox" aria-label=format!("Select {}", u.name)
                                                 prop:checked=selected2
                                                 on:click=move |ev: web_sys::MouseEvent| toggle(i, toggle_id.clone(), ev.shift_key())/>
                                         </td>
                                         <td class="col-avatar"><Avatar id=u.id.clone() name=u.name.clone()/></td>
                                         {cells}
                                     </tr>
-                                }.into_any()
+                                })
                             }
                         }}
                     </For>
