@@ -115,20 +115,26 @@ impl Index {
 
     /// Which users' text (and, with `emails`, email) contains `needle` (already folded).
     pub(super) fn search(&self, needle: &str, emails: bool) -> Vec<bool> {
-        let mut hits = vec![false; self.rows.len()];
+        let mut hits = vec![false; self.text_ends.len()];
         let needle = fold(needle);
         if needle.contains('\0') || needle.is_empty() {
             return hits;
         }
         let finder = memmem::Finder::new(needle.as_bytes());
         let mut mark = |buffer: &[u8], ends: &[u32]| {
-            let mut user = 0;
-            for at in finder.find_iter(buffer) {
+            let (mut user, mut from) = (0, 0);
+            while let Some(found) = finder.find(&buffer[from..]) {
+                let at = from + found;
                 // Users are in buffer order: advance to the one containing `at`.
                 while ends[user] as usize <= at {
                     user += 1;
                 }
                 hits[user] = true;
+                // More of this user's text adds nothing: go on with the next user's.
+                from = ends[user] as usize;
+                if from >= buffer.len() {
+                    break;
+                }
             }
         };
         mark(&self.text, &self.text_ends);
@@ -142,6 +148,28 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Searches `texts` (already folded), one per user.
+    fn search(texts: &[&str], needle: &str) -> Vec<bool> {
+        let mut index = Index::default();
+        for text in texts {
+            index.text.extend_from_slice(text.as_bytes());
+            index.text.push(0);
+            index.text_ends.push(index.text.len() as u32);
+        }
+        index.search(needle, false)
+    }
+
+    /// A user whose text has the needle many times counts once, and the users after them
+    /// are still searched, up to the last.
+    #[test]
+    fn every_user_with_the_needle_is_found_however_often_they_have_it() {
+        let texts = ["anna ann anand", "bob", "hannah", "ann", "dan"];
+        assert_eq!(search(&texts, "an"), [true, false, true, true, true]);
+        assert_eq!(search(&texts, "b"), [false, true, false, false, false]);
+        assert_eq!(search(&texts, "ann"), [true, false, true, true, false]);
+        assert_eq!(search(&texts, "zz"), [false; 5]);
+    }
 
     /// At 100,000 users and a few seats each, every byte of these is hundreds of kilobytes.
     #[test]
