@@ -103,7 +103,7 @@ pub fn split(dist: &Path) -> Result<(), String> {
     }
     let bg = format!("{stem}_bg.wasm");
     wasm_opt(&bindgen.join(&bg), &dist.join(&bg))?;
-    copy(
+    minify(
         &bindgen.join(format!("{stem}.js")),
         &dist.join(format!("{stem}.js")),
     )?;
@@ -177,17 +177,29 @@ pub fn split(dist: &Path) -> Result<(), String> {
             modules.join(", ")
         ));
     }
-    fs::write(dist.join(link_file), loader)
-        .map_err(|e| format!("cannot write {link_file}: {e}"))?;
+    let loader_path = work.join(link_file);
+    fs::write(&loader_path, loader).map_err(|e| format!("cannot write {link_file}: {e}"))?;
+    minify(&loader_path, &dist.join(link_file))?;
 
     // Trunk's index.html loads and preloads the main JS and wasm, pinning them by their
-    // SHA-384: new names, new digests.
+    // SHA-384: new names, new digests. The page loader, which the main JS imports, is
+    // preloaded beside it rather than asked for once the main JS has arrived.
     let mut index = index.replace(&trunk_stem, &stem);
     for file in [format!("{stem}.js"), bg] {
-        let bytes = fs::read(dist.join(&file)).map_err(|e| format!("cannot read {file}: {e}"))?;
-        let integrity = format!("sha384-{}", STANDARD.encode(Sha384::digest(&bytes)));
-        index = replace_integrity(&index, &file, &integrity)?;
+        index = replace_integrity(&index, &file, &integrity(&dist.join(&file))?)?;
     }
+    let main_preload = format!("<link rel=\"modulepreload\" href=\"/{stem}.js\"");
+    if !index.contains(&main_preload) {
+        return Err("dist/index.html does not preload the main JS".into());
+    }
+    index = index.replacen(
+        &main_preload,
+        &format!(
+            "<link rel=\"modulepreload\" href=\"/{link_file}\" crossorigin=\"anonymous\" integrity=\"{}\">{main_preload}",
+            integrity(&dist.join(link_file))?
+        ),
+        1,
+    );
     fs::write(&index_path, index).map_err(|e| format!("cannot write index.html: {e}"))?;
     let pages: Vec<String> = split
         .split_modules
@@ -285,6 +297,22 @@ fn wasm_opt_all(files: &[(PathBuf, PathBuf)]) -> Result<(), String> {
     })
 }
 
+/// `sha384-…` of a file, for an `integrity` attribute.
+fn integrity(path: &Path) -> Result<String, String> {
+    let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(format!("sha384-{}", STANDARD.encode(Sha384::digest(&bytes))))
+}
+
+/// npm terser: the JavaScript of the bundle without its spaces and comments, and with
+/// short local names (exports and the wasm's import names are kept).
+fn minify(input: &Path, output: &Path) -> Result<(), String> {
+    Cmd::new("terser")
+        .args(["--module", "--compress", "--mangle", "--output"])
+        .arg(output)
+        .arg(input)
+        .run()
+}
+
 /// npm binaryen's wasm-opt at the size level Trunk uses (`data-wasm-opt="z"`).
 fn wasm_opt(input: &Path, output: &Path) -> Result<(), String> {
     Cmd::new("wasm-opt")
@@ -320,8 +348,3 @@ fn read_text(path: &Path) -> Result<String, String> {
     fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-fn copy(from: &Path, to: &Path) -> Result<(), String> {
-    fs::copy(from, to)
-        .map(drop)
-        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
-}

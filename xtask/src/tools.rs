@@ -17,6 +17,8 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132";
 /// The accessibility checker the browser tests inject (package.json pins it too).
 pub const AXE_VERSION: &str = "4.14.1";
+/// npm's terser, which minifies the bundle's JavaScript.
+pub const TERSER_VERSION: &str = "5.51.4";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The official Slack SDK the sandbox's conformance test drives.
 pub const SLACK_SDK_VERSION: &str = "3.47.0";
@@ -152,17 +154,23 @@ fn wasm_bindgen() -> Result<(), String> {
         .run()
 }
 
-/// npm packages: binaryen's wasm-opt for the bundle, axe-core for the accessibility checks.
+/// npm packages: binaryen's wasm-opt and terser for the bundle, axe-core for the
+/// accessibility checks.
 fn wasm_opt() -> Result<(), String> {
     let bin = root().join("node_modules/.bin/wasm-opt");
     let want = format!("wasm-opt version {BINARYEN_VERSION} ");
     let have = Cmd::new(&bin).arg("--version").read();
-    let axe = std::fs::read_to_string(root().join("node_modules/axe-core/package.json"))
-        .ok()
-        .is_some_and(|p| p.contains(&format!("\"version\": \"{AXE_VERSION}\"")));
-    if have.as_deref().is_some_and(|v| v.starts_with(&want)) && axe {
+    let package = |name: &str, version: &str| {
+        std::fs::read_to_string(root().join(format!("node_modules/{name}/package.json")))
+            .ok()
+            .is_some_and(|p| p.contains(&format!("\"version\": \"{version}\"")))
+    };
+    if have.as_deref().is_some_and(|v| v.starts_with(&want))
+        && package("axe-core", AXE_VERSION)
+        && package("terser", TERSER_VERSION)
+    {
         ok(&format!(
-            "wasm-opt {BINARYEN_VERSION} (npm binaryen), axe-core {AXE_VERSION}"
+            "wasm-opt {BINARYEN_VERSION} (npm binaryen), terser {TERSER_VERSION}, axe-core {AXE_VERSION}"
         ));
         return Ok(());
     }
@@ -173,7 +181,7 @@ fn wasm_opt() -> Result<(), String> {
         );
     }
     note(&format!(
-        "installing npm binaryen {BINARYEN_VERSION} into node_modules/"
+        "installing npm binaryen {BINARYEN_VERSION}, terser and axe-core into node_modules/"
     ));
     Cmd::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
