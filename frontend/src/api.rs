@@ -109,11 +109,13 @@ async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, A
         return Err(ApiError::SignInExpired);
     }
     let status = response.status();
-    let body = text(&response)
-        .await
-        .ok()
-        .and_then(|t| serde_json::from_str::<ErrorBody>(&t).ok());
-    Err(match body {
+    let body = text(&response).await.ok();
+    Err(refusal(status, body.as_deref()))
+}
+
+/// A non-2xx answer as [`ApiError::Server`]: the proxy's error shape if the body is one.
+fn refusal(status: u16, body: Option<&str>) -> ApiError {
+    match body.and_then(|t| serde_json::from_str::<ErrorBody>(t).ok()) {
         Some(body) => ApiError::Server {
             status,
             code: body.error.code,
@@ -130,7 +132,7 @@ async fn send(method: &str, url: &str, json: Option<&str>) -> Result<Response, A
             field: None,
             permission: None,
         },
-    })
+    }
 }
 
 /// The request [`send`] makes: its headers, its JSON body if given, redirects not followed.
@@ -178,7 +180,43 @@ fn started_early(window: &web_sys::Window, url: &str) -> Option<js_sys::Promise>
     let key = JsValue::from_str(url);
     let pending = js_sys::Reflect::get(&early, &key).ok()?;
     let _ = js_sys::Reflect::delete_property(early.unchecked_ref::<js_sys::Object>(), &key);
+    // Its answer, read or not, is this request's alone now.
+    if let Ok(answered) = js_sys::Reflect::get(window, &JsValue::from_str("rosterAnswered"))
+        && answered.is_object()
+    {
+        let _ = js_sys::Reflect::delete_property(answered.unchecked_ref::<js_sys::Object>(), &key);
+    }
     pending.dyn_into().ok()
+}
+
+/// The answer to `GET url` if `index.html` has read it in full already
+/// (`window.rosterAnswered`), taken once: the app draws it in the task it starts in,
+/// without waiting for the network or a frame. `None` if it is not there (not asked for,
+/// taken already, or still on its way: then [`send`] waits for it).
+pub fn answered_early<T: DeserializeOwned>(url: &str) -> Option<Result<T, ApiError>> {
+    let window = web_sys::window()?;
+    let answered = js_sys::Reflect::get(&window, &JsValue::from_str("rosterAnswered"))
+        .ok()
+        .filter(JsValue::is_object)?;
+    let key = JsValue::from_str(url);
+    let answer = js_sys::Reflect::get(&answered, &key)
+        .ok()
+        .filter(JsValue::is_object)?;
+    let _ = js_sys::Reflect::delete_property(answered.unchecked_ref::<js_sys::Object>(), &key);
+    if let Some(early) = early_requests(&window) {
+        let _ = js_sys::Reflect::delete_property(early.unchecked_ref::<js_sys::Object>(), &key);
+    }
+    let status = js_sys::Reflect::get(&answer, &JsValue::from_str("status"))
+        .ok()?
+        .as_f64()? as u16;
+    let body = js_sys::Reflect::get(&answer, &JsValue::from_str("body"))
+        .ok()?
+        .as_string()?;
+    Some(if (200..300).contains(&status) {
+        decode(&body)
+    } else {
+        Err(refusal(status, Some(&body)))
+    })
 }
 
 /// The body of an answer, as text.
@@ -203,7 +241,12 @@ async fn call<T: DeserializeOwned>(
     json: Option<&str>,
 ) -> Result<T, ApiError> {
     let body = fetch(method, url, json).await?;
-    serde_json::from_str(&body).map_err(|e| ApiError::Decode(e.to_string()))
+    decode(&body)
+}
+
+/// A 2xx answer's body read as `T`.
+fn decode<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
+    serde_json::from_str(body).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
 async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {

@@ -33,12 +33,30 @@ impl<T: Clone + Send + Sync + 'static> Loaded<T> {
     where
         F: Future<Output = Result<T, ApiError>> + 'static,
     {
-        let value = RwSignal::new(None);
+        Self::starting_with(None, ask)
+    }
+
+    /// Like [`Loaded::new`], starting from `first` when it is known already (an answer
+    /// `index.html` has read: [`crate::api::answered_early`]); then `ask` is only asked
+    /// again.
+    pub fn starting_with<F>(
+        first: Option<Result<T, ApiError>>,
+        ask: impl Fn() -> F + 'static,
+    ) -> Self
+    where
+        F: Future<Output = Result<T, ApiError>> + 'static,
+    {
+        let known = first.is_some();
+        let value = RwSignal::new(first);
         let again = Trigger::new();
         let asked = StoredValue::new(0u64);
-        Effect::new(move |_| {
+        Effect::new(move |ran: Option<()>| {
             again.track();
+            // Called for what it reads; its future does nothing until awaited.
             let answer = ask();
+            if ran.is_none() && known {
+                return;
+            }
             let mine = asked.get_value() + 1;
             asked.set_value(mine);
             spawn_local(async move {

@@ -26,12 +26,15 @@ impl Session {
     pub fn new() -> Self {
         let version = RwSignal::new(0u64);
         let session = Session {
-            me: Loaded::new(api::me),
-            status: Loaded::new(move || {
+            me: Loaded::starting_with(api::answered_early("/api/me"), api::me),
+            status: Loaded::starting_with(api::answered_early("/api/status"), move || {
                 version.track();
                 api::status()
             }),
-            workspaces: Loaded::new(api::list_workspaces),
+            workspaces: Loaded::starting_with(
+                api::answered_early("/api/workspaces"),
+                api::list_workspaces,
+            ),
             version,
             clock: RwSignal::new(crate::format::now()),
         };

@@ -5,7 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use leptos::{either::Either, html, prelude::*, task::spawn_local};
-use roster_api::{Field, SortDir, SortKey, UserQuery, UserStatus, UserSummary, UserType};
+use roster_api::{
+    Field, SortDir, SortKey, UserQuery, UserStatus, UserSummary, UserType, UsersPage,
+};
 use wasm_bindgen::JsCast;
 
 use crate::{
@@ -366,6 +368,48 @@ pub fn UserTable(
     // rendered anew even where it shows the same user at the same place.
     let epoch = StoredValue::new(0u64);
 
+    // An answer for `page`, asked for in generation `mine`.
+    let settle = move |page: usize, mine: u64, answer: Result<UsersPage, ApiError>| {
+        // A newer view started meanwhile, or the table is gone.
+        if generation.try_get_value() != Some(mine) {
+            return;
+        }
+        if page == 0 {
+            searching.try_set(false);
+        }
+        inflight.try_update_value(|f| {
+            f.remove(&page);
+        });
+        match answer {
+            Ok(result) => {
+                error.try_set(None);
+                total.try_set(Some(result.total));
+                if page == 0 {
+                    matched_by_email.try_set(result.matched_by_email);
+                }
+                if stale.try_get_value() == Some(true) {
+                    stale.set_value(false);
+                    epoch.update_value(|e| *e += 1);
+                    overscan.try_set(0);
+                    pages.try_set(HashMap::from([(page, result.users)]));
+                } else {
+                    pages.try_update(|p| {
+                        p.insert(page, result.users);
+                    });
+                }
+            }
+            Err(e) => {
+                // Rows of other filters must not stand for these.
+                if stale.try_get_value() == Some(true) {
+                    stale.set_value(false);
+                    pages.try_set(HashMap::new());
+                    total.try_set(None);
+                }
+                error.try_set(Some(e));
+            }
+        }
+    };
+
     let fetch = move |page: usize| {
         if inflight.with_value(|f| f.contains(&page)) {
             return;
@@ -377,49 +421,16 @@ pub fn UserTable(
         let mut q = query.get_untracked();
         q.offset = Some(page * PAGE);
         q.limit = Some(PAGE);
-        spawn_local(async move {
-            let answer = api::list_users(&q).await;
-            // A newer view started meanwhile, or the table is gone.
-            if generation.try_get_value() != Some(mine) {
-                return;
-            }
-            if page == 0 {
-                searching.try_set(false);
-            }
-            inflight.try_update_value(|f| {
-                f.remove(&page);
-            });
-            match answer {
-                Ok(result) => {
-                    error.try_set(None);
-                    total.try_set(Some(result.total));
-                    if page == 0 {
-                        matched_by_email.try_set(result.matched_by_email);
-                    }
-                    if stale.try_get_value() == Some(true) {
-                        stale.set_value(false);
-                        epoch.update_value(|e| *e += 1);
-                        overscan.try_set(0);
-                        pages.try_set(HashMap::from([(page, result.users)]));
-                    } else {
-                        pages.try_update(|p| {
-                            p.insert(page, result.users);
-                        });
-                    }
-                }
-                Err(e) => {
-                    // Rows of other filters must not stand for these.
-                    if stale.try_get_value() == Some(true) {
-                        stale.set_value(false);
-                        pages.try_set(HashMap::new());
-                        total.try_set(None);
-                    }
-                    error.try_set(Some(e));
-                }
-            }
-        });
+        // The first page of a cold load is often read already: drawn at once, in the
+        // same frame as the rest of the page.
+        if page == 0
+            && let Some(answer) = api::answered_early(&api::with_query("/api/users", &q))
+        {
+            settle(page, mine, answer);
+            return;
+        }
+        spawn_local(async move { settle(page, mine, api::list_users(&q).await) });
     };
-
     // New filters or sort, a change made through Roster, or "Try again": start over.
     let restart = move || {
         generation.update_value(|g| *g += 1);
