@@ -300,7 +300,10 @@ fn wasm_opt_all(files: &[(PathBuf, PathBuf)]) -> Result<(), String> {
 /// `sha384-…` of a file, for an `integrity` attribute.
 fn integrity(path: &Path) -> Result<String, String> {
     let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(format!("sha384-{}", STANDARD.encode(Sha384::digest(&bytes))))
+    Ok(format!(
+        "sha384-{}",
+        STANDARD.encode(Sha384::digest(&bytes))
+    ))
 }
 
 /// npm terser: the JavaScript of the bundle without its spaces and comments, and with
@@ -347,4 +350,3 @@ fn replace_integrity(index: &str, file: &str, integrity: &str) -> Result<String,
 fn read_text(path: &Path) -> Result<String, String> {
     fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
-
