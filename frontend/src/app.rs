@@ -87,12 +87,12 @@ pub fn App() -> impl IntoView {
         Page::Home => ().into_any(),
         Page::Users => view! { <UsersPage/> }.into_any(),
         Page::User => view! { <UserPage/> }.into_any(),
-        Page::Invite => later(invite()).into_any(),
-        Page::Import => later(import()).into_any(),
-        Page::Jobs => later(jobs()).into_any(),
-        Page::Job => later(job()).into_any(),
-        Page::Audit => later(audit()).into_any(),
-        Page::Requests => later(requests()).into_any(),
+        Page::Invite => later(invite),
+        Page::Import => later(import),
+        Page::Jobs => later(jobs),
+        Page::Job => later(job),
+        Page::Audit => later(audit),
+        Page::Requests => later(requests),
         Page::NotFound => view! { <NotFound/> }.into_any(),
     };
 

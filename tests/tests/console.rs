@@ -761,3 +761,90 @@ async fn every_page_opens_cold_and_by_navigation_with_its_code_loaded_on_first_u
         .await;
     browser.close().await;
 }
+
+/// A page whose code cannot be fetched (the network, or a Roster updated since the tab was
+/// opened, whose old files are gone) says so in an alert instead of stopping the app: the
+/// rest of the console keeps working, and "Try again" opens the page once its code arrives.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_whose_code_cannot_be_fetched_says_so_and_can_be_tried_again() {
+    let _turn = one_at_a_time().await;
+    roster_e2e::assert_release_bundle();
+    let roster = Roster::start(&[]);
+    let browser = Browser::start().await;
+    open(&browser, &roster, "/users").await;
+    browser.wait_for("tr[data-user-id]", 15).await;
+    browser.cdp("Network.enable", serde_json::json!({})).await;
+    browser
+        .cdp(
+            "Network.setBlockedURLs",
+            serde_json::json!({"urls": ["*split_audit-*"]}),
+        )
+        .await;
+    let refused = "document.querySelector('main .not-loaded[role=alert]')\
+                   ?.textContent.includes('could not be loaded')";
+
+    browser.click("nav a[href='/audit']").await;
+    browser.wait_until(refused, 15).await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('main h1')?.textContent ?? null")
+            .await,
+        Value::Null,
+        "no page heading without the page"
+    );
+    browser.screenshot("code-not-loaded").await;
+
+    // The app is still alive: the list and a person's detail work.
+    browser.click("nav a[href='/users']").await;
+    browser.wait_for("tr[data-user-id]", 15).await;
+    browser.click("tr[data-user-id] td.col-name button").await;
+    browser.wait_for(".side-panel h2.detail-name", 15).await;
+
+    // Still blocked: the same alert, asked anew.
+    browser.click("nav a[href='/audit']").await;
+    browser.wait_until(refused, 15).await;
+
+    // The code can be fetched again: "Try again" opens the page.
+    browser
+        .cdp("Network.setBlockedURLs", serde_json::json!({"urls": []}))
+        .await;
+    click_button(&browser, "Try again").await;
+    page_with_its_code(&browser, "Audit log", "split_audit-", "trying again").await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('main .not-loaded, main .loading-code').length")
+            .await,
+        0,
+        "the alert is gone once the page is there: {}",
+        browser
+            .eval("return document.querySelector('main').innerHTML")
+            .await
+    );
+
+    // On a slow network, "Loading…" while a page's code is on its way.
+    let network = |kbytes_per_s: i64| {
+        serde_json::json!({
+            "offline": false,
+            "latency": if kbytes_per_s < 0 { 0 } else { 40 },
+            "downloadThroughput": if kbytes_per_s < 0 { -1 } else { kbytes_per_s * 1000 },
+            "uploadThroughput": if kbytes_per_s < 0 { -1 } else { kbytes_per_s * 1000 },
+        })
+    };
+    browser
+        .cdp("Network.emulateNetworkConditions", network(8))
+        .await;
+    browser.click("nav a[href='/invite']").await;
+    browser
+        .wait_until(
+            "document.querySelector('main .loading-code') \
+             && getComputedStyle(document.querySelector('main .loading-code')).opacity === '1'",
+            10,
+        )
+        .await;
+    browser.screenshot("code-loading").await;
+    browser
+        .cdp("Network.emulateNetworkConditions", network(-1))
+        .await;
+    page_with_its_code(&browser, "Invite people", "split_invite-", "a slow opening").await;
+    browser.close().await;
+}

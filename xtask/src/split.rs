@@ -1,7 +1,7 @@
 //! Cutting the browser app into a first load and pages loaded when first opened.
 //!
 //! Trunk 0.21 builds one wasm file. The console's pages other than the users list are
-//! lazy functions (frontend feature `split`, Leptos' `#[lazy]`), and the wasm is linked
+//! lazy functions (frontend feature `split`, `wasm_split_helpers`), and the wasm is linked
 //! with its relocations (`--emit-relocs`), so after Trunk has built everything this step
 //! takes the linked wasm, splits it at those functions with `wasm_split_cli_support` (what
 //! cargo-leptos uses), runs wasm-bindgen and wasm-opt again on the main part, and puts the
@@ -216,9 +216,9 @@ pub fn split(dist: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// `split_audit` for the splitter's `split_audit_1088292347361674915` (a page),
-/// `split_user_detail` for `split_user_detail_158…` (a lazy view); shared chunks keep their
-/// names (`chunk_12`).
+/// `split_audit` for the splitter's `split_audit` (a page) or `split_audit_1088292347361674915`
+/// (a page named by Leptos' `#[lazy]`, which adds a number); shared chunks keep their names
+/// (`chunk_12`).
 fn readable(name: &str) -> String {
     let Some(rest) = name.strip_prefix("split_") else {
         return name.to_string();

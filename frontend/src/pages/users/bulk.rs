@@ -85,7 +85,7 @@ pub fn BulkActionDialog(
 ) -> impl IntoView {
     view! {
         <Dialog open title="Bulk action">
-            {later(bulk_form(open, selection, query, count))}
+            {later(move || bulk_form(open, selection, query, count))}
         </Dialog>
     }
 }

@@ -67,7 +67,7 @@ pub fn SelectByEmailDialog(
 ) -> impl IntoView {
     view! {
         <Dialog open title="Select people by email">
-            {later(select_by_email_form(open, selection, bulk_open))}
+            {later(move || select_by_email_form(open, selection, bulk_open))}
         </Dialog>
     }
 }

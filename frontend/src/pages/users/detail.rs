@@ -26,7 +26,7 @@ pub fn UserPage() -> impl IntoView {
     view! {
         <section class="page page-user">
             <p class="breadcrumb"><A href="/users">"← All users"</A></p>
-            {later(user_detail(id, None))}
+            {later(move || user_detail(id, None))}
         </section>
     }
 }

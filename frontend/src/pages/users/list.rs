@@ -180,10 +180,13 @@ pub fn UsersPage() -> impl IntoView {
             <SelectByEmailDialog open=by_email_open selection bulk_open/>
             <div class="users-layout" class:with-panel=move || open_user.get().is_some()>
                 <UserTable query selection on_sort on_open total matched_by_email searching/>
-                {move || open_user.get().map(|id| view! {
+                {move || open_user.get().map(|id| {
+                    let id = Signal::derive(move || id.clone());
+                    view! {
                     <aside class="side-panel" aria-label="User detail">
-                        {later(user_detail(Signal::derive(move || id.clone()), Some(close_panel)))}
+                        {later(move || user_detail(id, Some(close_panel)))}
                     </aside>
+                    }
                 })}
             </div>
         </section>
