@@ -160,31 +160,35 @@ pub const EARLY_USERS_URL: &str = "/api/users?offset=0&limit=200";
 /// then the network is free once the app starts.
 pub fn users_started_early() -> bool {
     web_sys::window()
-        .and_then(|w| early_requests(&w))
+        .and_then(|w| early_map(&w, "rosterEarly"))
         .and_then(|early| js_sys::Reflect::has(&early, &JsValue::from_str(EARLY_USERS_URL)).ok())
         .unwrap_or(false)
 }
 
-/// `window.rosterEarly`: the requests `index.html`'s first script started, by URL.
-fn early_requests(window: &web_sys::Window) -> Option<JsValue> {
-    js_sys::Reflect::get(window, &JsValue::from_str("rosterEarly"))
+/// `window.rosterEarly` (the requests `index.html`'s first script started) or
+/// `window.rosterAnswered` (those whose answers it has read in full), by URL.
+fn early_map(window: &web_sys::Window, name: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(window, &JsValue::from_str(name))
         .ok()
         .filter(JsValue::is_object)
+}
+
+/// `map[key]`, removed from `map` (undefined if it was not there).
+fn take(map: &JsValue, key: &JsValue) -> Option<JsValue> {
+    let value = js_sys::Reflect::get(map, key).ok()?;
+    let _ = js_sys::Reflect::delete_property(map.unchecked_ref::<js_sys::Object>(), key);
+    Some(value)
 }
 
 /// A `GET` of `url` that `index.html`'s first script started while the app was loading
 /// (`window.rosterEarly`, same headers and redirect rule as [`send`]); each is taken once,
 /// so asking again makes a fresh request.
 fn started_early(window: &web_sys::Window, url: &str) -> Option<js_sys::Promise> {
-    let early = early_requests(window)?;
     let key = JsValue::from_str(url);
-    let pending = js_sys::Reflect::get(&early, &key).ok()?;
-    let _ = js_sys::Reflect::delete_property(early.unchecked_ref::<js_sys::Object>(), &key);
+    let pending = take(&early_map(window, "rosterEarly")?, &key)?;
     // Its answer, read or not, is this request's alone now.
-    if let Ok(answered) = js_sys::Reflect::get(window, &JsValue::from_str("rosterAnswered"))
-        && answered.is_object()
-    {
-        let _ = js_sys::Reflect::delete_property(answered.unchecked_ref::<js_sys::Object>(), &key);
+    if let Some(answered) = early_map(window, "rosterAnswered") {
+        take(&answered, &key);
     }
     pending.dyn_into().ok()
 }
@@ -195,16 +199,10 @@ fn started_early(window: &web_sys::Window, url: &str) -> Option<js_sys::Promise>
 /// taken already, or still on its way: then [`send`] waits for it).
 pub fn answered_early<T: DeserializeOwned>(url: &str) -> Option<Result<T, ApiError>> {
     let window = web_sys::window()?;
-    let answered = js_sys::Reflect::get(&window, &JsValue::from_str("rosterAnswered"))
-        .ok()
-        .filter(JsValue::is_object)?;
     let key = JsValue::from_str(url);
-    let answer = js_sys::Reflect::get(&answered, &key)
-        .ok()
-        .filter(JsValue::is_object)?;
-    let _ = js_sys::Reflect::delete_property(answered.unchecked_ref::<js_sys::Object>(), &key);
-    if let Some(early) = early_requests(&window) {
-        let _ = js_sys::Reflect::delete_property(early.unchecked_ref::<js_sys::Object>(), &key);
+    let answer = take(&early_map(&window, "rosterAnswered")?, &key).filter(JsValue::is_object)?;
+    if let Some(early) = early_map(&window, "rosterEarly") {
+        take(&early, &key);
     }
     let status = js_sys::Reflect::get(&answer, &JsValue::from_str("status"))
         .ok()?
