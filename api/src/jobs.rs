@@ -401,6 +401,10 @@ pub struct JobOperation {
     /// The name of the user it is about, when the reader may see them in the directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
+    /// Fields of `operation` the reader's role does not show, taken out of it: an invited
+    /// address reads as `""`, an expiration as none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden: Vec<crate::Field>,
 }
 
 /// `GET /api/jobs/{id}`.

@@ -8,7 +8,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::{
     db::{Db, StorageError, WriteKind},
-    policy::Caller,
+    policy::{Caller, Field},
+    sentence::Reader,
 };
 
 /// Keys whose values never go into the log.
@@ -27,21 +28,26 @@ pub struct Intent<'a> {
 
 /// Whose entries a reader of the log may see.
 #[derive(Debug, Clone)]
-pub enum AuditReader<'a> {
+pub enum Whose {
     /// Every entry (`audit.read_all` on a role that covers every workspace).
     Everything,
     /// One's own actions (`audit.read`).
-    Own { actor: &'a str },
+    Own,
     /// One's own actions, and the changes others made on the listed workspaces
     /// (`audit.read_all` on a role limited to them). Others' refused and failed attempts
     /// are left out: their messages and Slack's errors describe the org as the other
-    /// person's role sees it, beyond these workspaces. With `hide_emails`, an address
-    /// another person typed is not shown.
-    Workspaces {
-        actor: &'a str,
-        workspaces: Vec<String>,
-        hide_emails: bool,
-    },
+    /// person's role sees it, beyond these workspaces.
+    Workspaces(Vec<String>),
+}
+
+/// Who reads the log: whose entries they may see, and the fields their role hides, which
+/// are taken out of every entry they read (its target, params and sentences) except what
+/// they gave themselves in their own changes.
+#[derive(Debug, Clone)]
+pub struct AuditReader<'a> {
+    pub actor: &'a str,
+    pub whose: Whose,
+    pub hidden: Vec<Field>,
 }
 
 /// An invite request approved or denied through Roster.
@@ -72,33 +78,61 @@ struct OutcomeRow {
 }
 
 impl AuditReader<'_> {
-    /// An entry as this reader may see it: another person's email (the address they
-    /// invited) is hidden from a role that does not see emails.
+    /// A reader of every entry who sees every field (tests, and the server's own reads).
+    pub fn everything() -> AuditReader<'static> {
+        AuditReader {
+            actor: "",
+            whose: Whose::Everything,
+            hidden: Vec::new(),
+        }
+    }
+
+    fn hides(&self, field: Field) -> bool {
+        self.hidden.contains(&field)
+    }
+
+    /// An entry as this reader may read it: its sentences rendered for the reader's role,
+    /// and the values the role hides taken out of what others did (an address another
+    /// person typed, a date another person set).
     fn shown(&self, mut entry: AuditEntry) -> AuditEntry {
-        let AuditReader::Workspaces {
-            actor,
-            hide_emails: true,
-            ..
-        } = self
-        else {
-            return entry;
+        let is_actor = entry.actor_email.eq_ignore_ascii_case(self.actor);
+        let hides = |f: Field| self.hides(f);
+        let reader = Reader {
+            hides: &hides,
+            is_actor,
         };
-        if entry.actor_email.eq_ignore_ascii_case(actor) {
+        entry.message = entry.message.map(|m| reader.render(&m));
+        if is_actor {
             return entry;
         }
-        if let Some(address) = entry.target_user.take_if(|t| t.contains('@')) {
+        if self.hides(Field::Email)
+            && let Some(address) = entry.target_user.take_if(|t| t.contains('@'))
+        {
+            // Entries written before sentences carried their marks.
             entry.message = entry
                 .message
                 .map(|m| m.replace(address.as_str(), "an address your role does not show"));
         }
-        if let Ok(Value::Object(mut params)) = serde_json::from_str::<Value>(&entry.params)
-            && params.remove("email").is_some()
+        let keys: Vec<&str> = PARAMS_OF
+            .iter()
+            .filter(|(f, _)| self.hides(*f))
+            .map(|(_, k)| *k)
+            .collect();
+        if !keys.is_empty()
+            && let Ok(Value::Object(mut params)) = serde_json::from_str::<Value>(&entry.params)
         {
-            entry.params = Value::Object(params).to_string();
+            let before = params.len();
+            params.retain(|k, _| !keys.contains(&k.as_str()));
+            if params.len() != before {
+                entry.params = Value::Object(params).to_string();
+            }
         }
         entry
     }
 }
+
+/// The params that hold a field's values, in every kind of change.
+const PARAMS_OF: [(Field, &str); 2] = [(Field::Email, "email"), (Field::Expires, "expires")];
 
 /// The audit database.
 #[derive(Debug, Clone)]
@@ -340,18 +374,16 @@ impl AuditLog {
         if let Some(id) = before {
             q.push(" AND a.id < ").push_bind(id);
         }
-        match reader {
-            AuditReader::Everything => {}
-            AuditReader::Own { actor } => {
+        match &reader.whose {
+            Whose::Everything => {}
+            Whose::Own => {
                 q.push(" AND a.actor_email = ")
-                    .push_bind(*actor)
+                    .push_bind(reader.actor)
                     .push(" COLLATE NOCASE");
             }
-            AuditReader::Workspaces {
-                actor, workspaces, ..
-            } => {
+            Whose::Workspaces(workspaces) => {
                 q.push(" AND (a.actor_email = ")
-                    .push_bind(*actor)
+                    .push_bind(reader.actor)
                     .push(" COLLATE NOCASE OR (o.outcome = 'ok' AND a.workspace IN (");
                 if workspaces.is_empty() {
                     q.push("NULL");
@@ -372,6 +404,12 @@ impl AuditLog {
             q.push(" AND a.target_user LIKE ")
                 .push_bind(format!("%{}%", like_escape(target)))
                 .push(" ESCAPE '\\'");
+            // A filter never matches a value the reader may not see: others' addresses.
+            if reader.hides(Field::Email) {
+                q.push(" AND (a.target_user NOT LIKE '%@%' OR a.actor_email = ")
+                    .push_bind(reader.actor)
+                    .push(" COLLATE NOCASE)");
+            }
         }
         if let Some(action) = query.action.as_deref().filter(|s| !s.is_empty()) {
             q.push(" AND a.action = ").push_bind(action);
@@ -573,7 +611,7 @@ permissions = ["users.read"]"#,
         let pending = log.intent(&intent(ada, "assign")).await.unwrap();
 
         let all = log
-            .list(&AuditQuery::default(), &AuditReader::Everything)
+            .list(&AuditQuery::default(), &AuditReader::everything())
             .await
             .unwrap();
         assert_eq!(all.entries.len(), 4);
@@ -587,8 +625,10 @@ permissions = ["users.read"]"#,
         let mine = log
             .list(
                 &AuditQuery::default(),
-                &AuditReader::Own {
+                &AuditReader {
                     actor: "ADA@larkspur.example",
+                    whose: Whose::Own,
+                    hidden: Vec::new(),
                 },
             )
             .await
@@ -600,7 +640,7 @@ permissions = ["users.read"]"#,
                     outcome: Some(AuditOutcome::SlackError),
                     ..Default::default()
                 },
-                &AuditReader::Everything,
+                &AuditReader::everything(),
             )
             .await
             .unwrap();
@@ -615,7 +655,7 @@ permissions = ["users.read"]"#,
                     outcome: Some(AuditOutcome::Denied),
                     ..Default::default()
                 },
-                &AuditReader::Everything,
+                &AuditReader::everything(),
             )
             .await
             .unwrap();
@@ -628,7 +668,7 @@ permissions = ["users.read"]"#,
                     limit: Some(3),
                     ..Default::default()
                 },
-                &AuditReader::Everything,
+                &AuditReader::everything(),
             )
             .await
             .unwrap();
@@ -640,7 +680,7 @@ permissions = ["users.read"]"#,
                     cursor: first.next_cursor.clone(),
                     ..Default::default()
                 },
-                &AuditReader::Everything,
+                &AuditReader::everything(),
             )
             .await
             .unwrap();
@@ -662,7 +702,7 @@ permissions = ["users.read"]"#,
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         let reopened = AuditLog::new(Db::open(&dir.path().join("roster.db")).await.unwrap());
         let after = reopened
-            .list(&AuditQuery::default(), &AuditReader::Everything)
+            .list(&AuditQuery::default(), &AuditReader::everything())
             .await
             .unwrap();
         assert_eq!(after.entries[0].outcome, AuditOutcome::Unknown);

@@ -12,7 +12,7 @@ use crate::{
     auth::AuthError,
     db::StorageError,
     policy::{Denied, NoSuchUser},
-    slack::{SlackError, messages},
+    slack::{PacedBy, SlackError, messages},
 };
 
 /// A failed API request.
@@ -53,21 +53,25 @@ pub enum AppError {
         "This Roster demo answers only at http://127.0.0.1:{0}/ or http://localhost:{0}/. Open it there."
     )]
     WrongHost(u16),
-    /// Too many changes in a short time from one person (429).
-    #[error("You are making changes too quickly. Wait a minute and try again.")]
-    TooManyWrites,
+    /// Too many changes in a short time from one person (429): each is charged by its
+    /// method's Slack tier.
+    #[error(
+        "You are making changes faster than Roster allows one person (about one of Slack's \
+         limits for a kind of change). Try again in {retry_after} seconds."
+    )]
+    TooManyWrites { retry_after: u64 },
     /// Too many job rows checked in a short time by one person (429).
     #[error(
         "You have checked too many rows in the last minute ({per_minute} a minute at most). \
          Wait a minute and try again."
     )]
     TooManyChecks { per_minute: usize },
-    /// Too many pages that ask Slack in a short time from one person (429).
+    /// Too many addresses looked up in a short time by one person (429).
     #[error(
-        "You are opening pages that ask Slack faster than Roster allows one person. Wait a \
-         minute and try again."
+        "You have looked up too many addresses in the last minute ({per_minute} a minute at \
+         most). Wait a minute and try again."
     )]
-    TooManyLookups,
+    TooManyAddresses { per_minute: usize },
     /// Admin actions need an org-level admin token (409).
     #[error("{0}")]
     ReadOnly(String),
@@ -134,12 +138,12 @@ impl AppError {
             AppError::Conflict(m) => (StatusCode::CONFLICT, detail("conflict", m.clone())),
             AppError::CrossSite => (StatusCode::FORBIDDEN, detail("cross_site_request", text)),
             AppError::WrongHost(_) => (StatusCode::MISDIRECTED_REQUEST, detail("wrong_host", text)),
-            AppError::TooManyWrites => (StatusCode::TOO_MANY_REQUESTS, detail("too_many_changes", text)),
+            AppError::TooManyWrites { .. } => (StatusCode::TOO_MANY_REQUESTS, detail("too_many_changes", text)),
             AppError::TooManyChecks { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, detail("too_many_checks", text))
             }
-            AppError::TooManyLookups => {
-                (StatusCode::TOO_MANY_REQUESTS, detail("too_many_lookups", text))
+            AppError::TooManyAddresses { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, detail("too_many_addresses", text))
             }
             AppError::ReadOnly(m) => (StatusCode::CONFLICT, detail("read_only", m.clone())),
             AppError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, detail("internal_error", m.clone())),
@@ -176,6 +180,42 @@ impl AppError {
                 StatusCode::BAD_GATEWAY,
                 detail("slack_unavailable", "Slack could not be reached. Try again in a moment.".to_string()),
             ),
+            AppError::Slack(e @ SlackError::Paced { why, .. }) => {
+                let seconds = e.retry_after().unwrap_or(1).max(1);
+                match why {
+                    PacedBy::Budget => (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        detail(
+                            "too_many_lookups",
+                            format!(
+                                "You have asked Slack for more than Roster allows one person in a \
+                                 minute. Try again in {seconds} seconds."
+                            ),
+                        ),
+                    ),
+                    PacedBy::Lane => (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        detail(
+                            "slack_busy",
+                            format!(
+                                "Slack's limit for this is taken by the requests ahead of yours. \
+                                 Nothing was sent; try again in {seconds} seconds."
+                            ),
+                        ),
+                    ),
+                }
+            }
+        }
+    }
+
+    /// Seconds a client should wait before asking again, for the answers that say so.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyWrites { retry_after } => Some(*retry_after),
+            AppError::TooManyChecks { .. } | AppError::TooManyAddresses { .. } => Some(60),
+            AppError::Slack(e) => e.retry_after().map(|s| s.max(1)),
+            AppError::Storage(_) => Some(STORAGE_RETRY_AFTER),
+            _ => None,
         }
     }
 }
@@ -183,24 +223,23 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, error) = self.status_and_detail();
-        if let AppError::Storage(_) = self {
-            // Logged once, when writes start failing (see Db::write_failed).
-            return (
-                status,
-                [(axum::http::header::RETRY_AFTER, STORAGE_RETRY_AFTER)],
-                Json(ErrorBody { error }),
-            )
-                .into_response();
-        }
-        if status.is_server_error() {
+        // Storage failures are logged once, when writes start failing (see Db::write_failed).
+        if status.is_server_error() && !matches!(self, AppError::Storage(_)) {
             tracing::warn!(error = %self, "request failed");
         }
-        (status, Json(ErrorBody { error })).into_response()
+        let mut response = (status, Json(ErrorBody { error })).into_response();
+        if let Some(seconds) = self.retry_after() {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }
 
 /// Seconds a client is told to wait after a storage failure.
-const STORAGE_RETRY_AFTER: &str = "30";
+const STORAGE_RETRY_AFTER: u64 = 30;
 
 /// A database read that failed (writes report [`StorageError`]).
 impl From<sqlx::Error> for AppError {

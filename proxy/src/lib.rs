@@ -24,6 +24,7 @@ pub mod middleware;
 pub mod policy;
 pub mod private_files;
 mod routes;
+pub mod sentence;
 pub mod serve;
 pub mod slack;
 pub mod web;

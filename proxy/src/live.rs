@@ -163,8 +163,10 @@ where
     /// answered) and files its result in the slot, unless the slot was forgotten meanwhile.
     fn start(&self, key: K, generation: u64, fetch: BoxFuture<'static, Fetched<V>>) -> Fetch<V> {
         let slots = self.slots.clone();
+        // Charged to the person whose request started it.
+        let payer = crate::slack::payer::current();
         let task = tokio::spawn(async move {
-            let fetched = fetch.await;
+            let fetched = crate::slack::payer::paid_by(payer, fetch).await;
             let mut slots = slots.lock().unwrap();
             if let Some(slot) = slots.get_mut(&key)
                 && slot.generation == generation
@@ -220,13 +222,40 @@ where
 /// A user's channels: the first page, and whether there are more.
 pub type Channels = (Vec<Channel>, bool);
 
-/// Every live part Roster keeps. Keys are user IDs, with the workspace where the part is
-/// per workspace (`""`: channels on every workspace, asked for by a role that sees all).
+/// Whose slots a part is kept in. Roles that cover every workspace share theirs; each role
+/// limited to some workspaces has its own, so what it is shown (a value's age, whether it
+/// was there already) never comes from what other roles opened, and which slots are fresh
+/// does not tell it what kind of role opened someone.
+pub type Scope = std::sync::Arc<str>;
+
+/// The scope of roles that cover every workspace.
+pub const EVERY_WORKSPACE: &str = "*";
+
+/// A person's parts under one scope: (scope, user ID).
+pub type PersonKey = (Scope, String);
+/// A person's part on one workspace under one scope: (scope, user ID, team ID or `""` for
+/// channels on every workspace, asked for by a role that covers all).
+pub type WorkspaceKey = (Scope, String, String);
+
+/// Every live part Roster keeps.
 pub struct LiveParts {
-    pub profiles: Parts<String, SlackUser>,
-    pub presence: Parts<String, Option<Presence>>,
-    pub channels: Parts<(String, String), Channels>,
-    pub expirations: Parts<(String, String), Option<i64>>,
+    pub profiles: Parts<PersonKey, SlackUser>,
+    pub presence: Parts<PersonKey, Option<Presence>>,
+    pub channels: Parts<WorkspaceKey, Channels>,
+    pub expirations: Parts<WorkspaceKey, Option<i64>>,
+}
+
+/// What a change made through Roster may have changed among a person's live parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Touched<'a> {
+    /// None of them (a role, a session, an invitation answered).
+    Nothing,
+    /// Their channels on this workspace (added to it, removed from it).
+    Channels(&'a str),
+    /// Their guest expiration on this workspace.
+    Expiration(&'a str),
+    /// Their account (deactivated, reactivated): every part, for everyone.
+    Account,
 }
 
 /// People whose parts are kept at most (each part bounded separately).
@@ -260,12 +289,28 @@ impl std::fmt::Debug for LiveParts {
 }
 
 impl LiveParts {
-    /// Forgets what Slack said about `user`: Roster just changed them.
-    pub fn forget(&self, user: &str) {
-        self.profiles.forget(|k| k == user);
-        self.presence.forget(|k| k == user);
-        self.channels.forget(|(u, _)| u == user);
-        self.expirations.forget(|(u, _)| u == user);
+    /// Forgets what Slack said about `user` that a change made through Roster may have
+    /// changed, and only in the scopes that see it: a change on a workspace leaves the
+    /// slots of roles that do not cover that workspace as they were (their view did not
+    /// change, and a fresh age would tell them that something happened elsewhere). A slot
+    /// of one workspace is only ever filled for a scope that covers it; `""` (channels on
+    /// every workspace) only for roles that cover all.
+    pub fn forget(&self, user: &str, touched: Touched<'_>) {
+        match touched {
+            Touched::Nothing => {}
+            Touched::Account => {
+                self.profiles.forget(|(_, u)| u == user);
+                self.presence.forget(|(_, u)| u == user);
+                self.channels.forget(|(_, u, _)| u == user);
+                self.expirations.forget(|(_, u, _)| u == user);
+            }
+            Touched::Channels(team) => self
+                .channels
+                .forget(|(_, u, t)| u == user && (t == team || t.is_empty())),
+            Touched::Expiration(team) => {
+                self.expirations.forget(|(_, u, t)| u == user && t == team)
+            }
+        }
     }
 }
 

@@ -135,16 +135,12 @@ impl Default for Health {
     }
 }
 
-/// Changes allowed per person per minute.
-const WRITES_PER_MINUTE: f64 = 60.0;
 /// Rows of job checks (dry runs, and the check before a job is created) per person per
 /// minute: two full jobs' worth. Each row is checked against the directory, which costs
 /// CPU in a large org.
 pub const CHECKED_ROWS_PER_MINUTE: f64 = 2.0 * roster_api::MAX_JOB_OPERATIONS as f64;
-/// Pages a person opens per minute that ask Slack (a person's detail, the channel picker,
-/// expirations): Slack paces these for the whole org, so one person cannot use up
-/// everyone's share.
-pub const SLACK_READS_PER_MINUTE: f64 = 120.0;
+/// Addresses a person may look up per minute (`POST /api/users/by-email`): two full lists.
+pub const ADDRESSES_PER_MINUTE: f64 = 2.0 * roster_api::EmailLookup::MAX_EMAILS as f64;
 /// People whose buckets are kept before idle ones are forgotten.
 const BUCKETS_KEPT: usize = 1_000;
 
@@ -193,48 +189,44 @@ impl Buckets {
     }
 }
 
-/// What one person may spend per minute, so one compromised or careless session can
-/// neither flood Slack with changes nor keep the server busy checking jobs.
+/// What one person may spend per minute of Roster's own work, so one compromised or
+/// careless session cannot keep the server busy checking jobs or looking up addresses.
+/// (What they may spend of Slack's pace is the Slack client's: see `slack::payer`.)
 #[derive(Debug)]
 pub struct WriteLimiter {
-    writes: Buckets,
     checks: Buckets,
-    slack_reads: Buckets,
+    addresses: Buckets,
 }
 
 impl Default for WriteLimiter {
     fn default() -> Self {
         Self {
-            writes: Buckets::new(WRITES_PER_MINUTE),
             checks: Buckets::new(CHECKED_ROWS_PER_MINUTE),
-            slack_reads: Buckets::new(SLACK_READS_PER_MINUTE),
+            addresses: Buckets::new(ADDRESSES_PER_MINUTE),
         }
     }
 }
 
 impl WriteLimiter {
-    /// Takes one change from `who`'s budget.
-    pub fn allow(&self, who: &str) -> bool {
-        self.writes.take(who, 1.0)
-    }
-
     /// Takes `rows` job rows to check from `who`'s budget.
     pub fn allow_checks(&self, who: &str, rows: usize) -> bool {
         self.checks.take(who, rows as f64)
     }
 
-    /// Takes one page that asks Slack from `who`'s budget, or refuses it.
-    pub fn allow_slack_read(&self, who: &str) -> Result<(), crate::error::AppError> {
-        if self.slack_reads.take(who, 1.0) {
+    /// Takes `count` addresses to look up from `who`'s budget, or refuses them all.
+    pub fn allow_addresses(&self, who: &str, count: usize) -> Result<(), crate::error::AppError> {
+        if self.addresses.take(who, count as f64) {
             Ok(())
         } else {
-            Err(crate::error::AppError::TooManyLookups)
+            Err(crate::error::AppError::TooManyAddresses {
+                per_minute: ADDRESSES_PER_MINUTE as usize,
+            })
         }
     }
 
     /// People with a bucket (tests: the map does not grow without bound).
     pub fn tracked(&self) -> usize {
-        self.writes.len() + self.checks.len() + self.slack_reads.len()
+        self.checks.len() + self.addresses.len()
     }
 }
 
@@ -329,8 +321,10 @@ pub async fn authenticate(
             AppError::NoRole.into_response()
         };
     };
+    // Every Slack call the request makes is charged to the person.
+    let payer = crate::slack::payer::Payer::person(&caller.email);
     request.extensions_mut().insert(caller);
-    next.run(request).await
+    crate::slack::payer::paid_by(payer, next.run(request)).await
 }
 
 /// Refuses state-changing requests that are not Roster's own: they need the

@@ -218,15 +218,15 @@ impl Caller {
         u
     }
 
-    /// The sync's progress as this role may see it: the count of users fetched and the
-    /// time the sync took follow the org's size, so a role limited to some workspaces is
-    /// told only whether it runs and when it last ended.
-    pub fn sync_status(&self, mut status: SyncStatus) -> SyncStatus {
-        if !self.covers_all() {
-            status.fetched = 0;
-            status.started_at = None;
+    /// The sync's progress as this role may see it: the count of users fetched, when a
+    /// sync starts and how long it runs follow the org's size, so a role limited to some
+    /// workspaces is told only how the last sync to end ended, and when.
+    pub fn sync_status(&self, directory: &Directory) -> SyncStatus {
+        if self.covers_all() {
+            directory.status()
+        } else {
+            directory.completed_status()
         }
-        status
     }
 
     /// The user's summary as this role may see it, if it may see the user at all.
@@ -324,6 +324,10 @@ pub enum Denied {
     Owner,
     #[error("Your role may only invite guests.")]
     GuestsOnly,
+    #[error(
+        "Your role may only invite guests, and this request asks for a full member: an admin whose role may invite members can approve it."
+    )]
+    GuestsOnlyApproval,
     #[error("Your role may not change anything.")]
     ReadOnlyRole,
     #[error("Your role may not see {0}.")]

@@ -444,6 +444,11 @@ async fn call(app: &TestApp, role: &str, method: &str, path: &str, body: Option<
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.contains("json"));
     let text = response.text().await.unwrap();
+    // A sentence is always rendered for its reader before it leaves (see `sentence`).
+    assert!(
+        !text.contains(['\u{E000}', '\u{E001}', '\u{E002}']),
+        "{method} {path} as {role}: a sentence left the server unrendered: {text}"
+    );
     let body = if json {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     } else {

@@ -4,8 +4,8 @@ use roster_api::{GuestType, Operation, Permission, UserType};
 use serde::Serialize;
 
 use super::{
-    Boxed, Change, Ctx, Names, Tense, check_channels, guest_flags, guest_of, guest_role, name_of,
-    teams_of,
+    Boxed, Change, Ctx, Names, Tense, Touched, check_channels, guest_flags, guest_of, guest_role,
+    name_of, teams_of,
 };
 use crate::{
     AppState,
@@ -33,6 +33,11 @@ impl Change for Assign {
 
     fn method(&self) -> SlackMethod {
         SlackMethod::AdminUsersAssign
+    }
+
+    fn touched(&self) -> Touched<'_> {
+        // Adding someone to a workspace gives them its default channels.
+        Touched::Channels(&self.workspace)
     }
 
     fn check(

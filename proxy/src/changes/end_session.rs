@@ -3,7 +3,9 @@
 use roster_api::{Operation, Permission};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Tense, name_of, sessions_on, sign_out::no_sessions};
+use super::{
+    Boxed, Change, Ctx, Names, Tense, Touched, name_of, sessions_on, sign_out::no_sessions,
+};
 use crate::{
     AppState,
     directory::DirUser,
@@ -43,6 +45,11 @@ impl Change for EndSession {
         SlackMethod::AdminUsersSessionInvalidate
     }
 
+    fn touched(&self) -> Touched<'_> {
+        // Sessions are read from Slack each time.
+        Touched::Nothing
+    }
+
     fn check(
         &self,
         ctx: &Ctx<'_>,
@@ -80,7 +87,7 @@ impl Change for EndSession {
             "{} {}'s session {} on {}; their other sessions go on.",
             tense.pick("Will end", "Ended"),
             name_of(person),
-            self.session,
+            crate::sentence::plain(&self.session),
             ctx.workspace_name(&self.workspace)
         )
     }

@@ -7,14 +7,15 @@ use roster_api::{
 use serde::Serialize;
 
 use super::{
-    Boxed, Change, Ctx, Names, Person, Place, Tense, check_channels, guest_flags, guest_role,
-    valid_email,
+    Boxed, Change, Ctx, Names, Person, Place, Tense, Touched, check_channels, guest_flags,
+    guest_role, valid_email,
 };
 use crate::{
     AppState,
     directory::{DirUser, summary_from_user_object, unix_now},
     error::AppError,
     policy::Denied,
+    sentence,
     slack::{
         SlackError, SlackMethod,
         methods::{AdminUsersInvite, UsersLookupByEmail},
@@ -116,6 +117,11 @@ impl Change for Invite {
         SlackMethod::AdminUsersInvite
     }
 
+    fn touched(&self) -> Touched<'_> {
+        // A new person has nothing kept yet; someone already in the org keeps theirs.
+        Touched::Nothing
+    }
+
     fn check(
         &self,
         ctx: &Ctx<'_>,
@@ -156,7 +162,11 @@ impl Change for Invite {
         let verb = tense.pick("Will invite", "Invited");
         format!(
             "{verb} {} to {} {}.",
-            self.email(),
+            sentence::given(
+                Field::Email,
+                &sentence::plain(&self.email()),
+                "an address your role does not show"
+            ),
             ctx.workspace_name(&self.0.workspace),
             self.kind()
         )

@@ -5,12 +5,13 @@
 use roster_api::{GuestType, InviteRequest, MAX_DENY_REASON, Operation, Permission, RequestState};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, read_back_invite};
+use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, Touched, read_back_invite};
 use crate::{
     AppState,
     directory::DirUser,
     error::AppError,
-    policy::Field,
+    policy::{Denied, Field},
+    sentence,
     slack::{
         SlackError, SlackMethod,
         methods::{AdminInviteRequestsApprove, AdminInviteRequestsDeny},
@@ -87,18 +88,26 @@ fn check_request(ctx: &Ctx<'_>, request: &str, workspace: &str) -> Result<(), Ap
     }
 }
 
-/// "the request to invite pat@example.com to HQ".
+/// "the request to invite pat@example.com to HQ". The address is Slack's (someone asked for
+/// it): a reader whose role hides addresses reads the name the request gives, if any.
 fn what(ctx: &Ctx<'_>, request: &str, workspace: &str) -> String {
     let place = ctx.workspace_name(workspace);
     match ctx.state.invite_requests.find(workspace, request) {
-        Some(r) if !ctx.caller.hides(Field::Email) => {
-            format!("the request to invite {} to {place}", r.email)
+        Some(r) => {
+            let name = r
+                .real_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| sentence::plain(n).into_owned());
+            let instead = match name {
+                Some(name) => format!("{name} (address hidden by your role)"),
+                None => "an address your role does not show".to_string(),
+            };
+            let address = sentence::private(Field::Email, &sentence::plain(&r.email), &instead);
+            format!("the request to invite {address} to {place}")
         }
-        Some(r) if r.real_name.as_deref().is_some_and(|n| !n.is_empty()) => format!(
-            "the request to invite {} to {place}",
-            r.real_name.unwrap_or_default()
-        ),
-        _ => format!("request {request} on {place}"),
+        None => format!("request {} on {place}", sentence::plain(request)),
     }
 }
 
@@ -128,12 +137,38 @@ impl Change for ApproveRequest {
         SlackMethod::AdminInviteRequestsApprove
     }
 
+    fn touched(&self) -> Touched<'_> {
+        Touched::Nothing
+    }
+
     fn check(
         &self,
         ctx: &Ctx<'_>,
         _: Option<&DirUser>,
     ) -> Result<(Self, AdminInviteRequestsApprove), AppError> {
         check_request(ctx, &self.request, &self.workspace)?;
+        // Approving sends an invitation: it obeys the role's rules for invitations.
+        let caller = ctx.caller;
+        if !caller.can(Permission::UsersInvite) {
+            return Err(Denied::Permission(Permission::UsersInvite).into());
+        }
+        if caller.role.invite_guests_only {
+            match ctx
+                .state
+                .invite_requests
+                .find(&self.workspace, &self.request)
+            {
+                Some(r) if guest_type(&r.invite_type).is_some() => {}
+                Some(_) => return Err(Denied::GuestsOnlyApproval.into()),
+                None => {
+                    return Err(AppError::invalid(
+                        "request",
+                        "Roster has not read this request from Slack yet, so it cannot tell \
+                         whether it is for a guest: open Invite requests, then approve it there.",
+                    ));
+                }
+            }
+        }
         let call = AdminInviteRequestsApprove {
             invite_request_id: self.request.clone(),
             team_id: self.workspace.clone(),
@@ -200,6 +235,10 @@ impl Change for DenyRequest {
         SlackMethod::AdminInviteRequestsDeny
     }
 
+    fn touched(&self) -> Touched<'_> {
+        Touched::Nothing
+    }
+
     fn check(
         &self,
         ctx: &Ctx<'_>,
@@ -240,7 +279,12 @@ impl Change for DenyRequest {
         let reason = self
             .reason
             .as_ref()
-            .map(|r| format!(" Reason, kept in Roster's audit log: {r}"))
+            .map(|r| {
+                format!(
+                    " Reason, kept in Roster's audit log: {}",
+                    sentence::plain(r)
+                )
+            })
             .unwrap_or_default();
         format!(
             "{} {}.{reason}",

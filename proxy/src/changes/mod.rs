@@ -33,6 +33,7 @@ use crate::{
     AppState,
     directory::DirUser,
     error::AppError,
+    live::Touched,
     policy::Caller,
     slack::{
         SlackClient, SlackError, SlackMethod,
@@ -130,12 +131,14 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// A workspace's name, or its ID when the directory does not know it.
     pub fn workspace_name(&self, id: &str) -> String {
-        self.state
+        let name = self
+            .state
             .directory
             .workspaces()
             .into_iter()
             .find(|w| w.id == id)
-            .map_or_else(|| id.to_string(), |w| w.name)
+            .map_or_else(|| id.to_string(), |w| w.name);
+        crate::sentence::plain(&name).into_owned()
     }
 
     /// A workspace the change names must exist (its scope was checked before).
@@ -174,15 +177,15 @@ impl Tense {
 
 /// The Slack request a change sends.
 pub trait SlackCall: Send + Sync {
-    /// Waits for the request's rate-limit slot and takes it.
-    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()>;
+    /// Waits for the request's rate-limit slot and takes it, or says when to try again.
+    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>>;
     /// Sends it in that slot.
     fn send<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>>;
 }
 
 /// Every write method Slack answers with a bare `ok`.
 impl<M: Method<Reply = Done>> SlackCall for M {
-    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()> {
+    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
         Box::pin(slack.wait_turn(self))
     }
 
@@ -195,7 +198,7 @@ impl<M: Method<Reply = Done>> SlackCall for M {
 macro_rules! scim_call {
     ($($request:ty),*) => {
         $(impl SlackCall for $request {
-            fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()> {
+            fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
                 Box::pin(slack.scim_wait_turn(self))
             }
 
@@ -228,6 +231,10 @@ pub trait Change: Clone + Serialize + Send + Sync + Sized + 'static {
 
     /// The Slack method it calls: its lane and pace in a job.
     fn method(&self) -> SlackMethod;
+
+    /// What it may change among the person's live parts, which are forgotten once Slack
+    /// has done it (or may have).
+    fn touched(&self) -> Touched<'_>;
 
     /// This kind's own validation and policy, against the role's view of the person (the
     /// runner has checked the mode, the permission and the scope). Returns the change made
@@ -476,8 +483,10 @@ fn article(noun: &str) -> String {
 }
 
 /// The person's name, for sentences.
-fn name_of(person: Option<&DirUser>) -> &str {
-    person.map_or("this person", |p| p.summary.name.as_str())
+fn name_of(person: Option<&DirUser>) -> std::borrow::Cow<'_, str> {
+    person.map_or("this person".into(), |p| {
+        crate::sentence::plain(&p.summary.name)
+    })
 }
 
 /// The teams of a user object, from `users.info` (an org admin token lists them).

@@ -5,12 +5,13 @@
 use roster_api::{Operation, Permission, UserStatus, UserType, WorkspaceRole};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Tense, name_of};
+use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of};
 use crate::{
     AppState,
     directory::{self, DirUser, unix_now},
     error::AppError,
-    policy::Denied,
+    policy::{Denied, Field},
+    sentence,
     slack::{
         SlackError, SlackMethod, messages,
         scim::{ScimDeactivate, ScimGetUser},
@@ -43,6 +44,10 @@ impl Change for Offboard {
 
     fn method(&self) -> SlackMethod {
         SlackMethod::ScimDeleteUser
+    }
+
+    fn touched(&self) -> Touched<'_> {
+        Touched::Account
     }
 
     fn check(
@@ -114,11 +119,16 @@ impl Change for Offboard {
                     .collect()
             })
             .unwrap_or_default();
+        // Whether a guest has an expiration is for roles that see expirations.
         if !expiring.is_empty() {
-            text.push_str(&format!(
-                ", and their guest expiration on {} {}",
-                list(&expiring),
-                tense.pick("will no longer apply", "no longer applies"),
+            text.push_str(&sentence::private(
+                Field::Expires,
+                &format!(
+                    ", and their guest expiration on {} {}",
+                    list(&expiring),
+                    tense.pick("will no longer apply", "no longer applies"),
+                ),
+                "",
             ));
         }
         text.push('.');

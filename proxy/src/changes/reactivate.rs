@@ -4,11 +4,12 @@
 use roster_api::{Field, Operation, Permission, UserStatus};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Tense, name_of, valid_email};
+use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of, valid_email};
 use crate::{
     AppState,
     directory::{self, DirUser},
     error::AppError,
+    sentence,
     slack::{
         SlackError, SlackMethod,
         scim::{ScimGetUser, ScimReactivate},
@@ -34,6 +35,10 @@ impl Change for Reactivate {
 
     fn method(&self) -> SlackMethod {
         SlackMethod::ScimPatchUser
+    }
+
+    fn touched(&self) -> Touched<'_> {
+        Touched::Account
     }
 
     fn check(
@@ -94,7 +99,14 @@ impl Change for Reactivate {
         let address = self
             .email
             .as_ref()
-            .map(|e| format!(" with the email address {e}"))
+            .map(|e| {
+                let address = sentence::given(
+                    Field::Email,
+                    &sentence::plain(e),
+                    "an address your role does not show",
+                );
+                format!(" with the email address {address}")
+            })
             .unwrap_or_default();
         format!(
             "{verb} {name}'s account{address}: they can sign in again, but are not put back in \

@@ -3,7 +3,7 @@
 use roster_api::{Operation, Permission};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Tense, name_of, teams_of};
+use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of, teams_of};
 use crate::{
     AppState,
     directory::{self, DirUser},
@@ -29,6 +29,11 @@ impl Change for Remove {
 
     fn method(&self) -> SlackMethod {
         SlackMethod::AdminUsersRemove
+    }
+
+    fn touched(&self) -> Touched<'_> {
+        // Leaving a workspace leaves its channels.
+        Touched::Channels(&self.workspace)
     }
 
     fn check(

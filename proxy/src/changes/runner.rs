@@ -43,12 +43,13 @@ pub struct Checked<C: Change> {
 }
 
 impl<C: Change> Checked<C> {
-    /// What it would do, and the operation made concrete (for a job row).
+    /// What it would do, as the person asking may read it, and the operation made
+    /// concrete (for a job row).
     pub fn verdict(self, runner: &Runner<'_>) -> (Operation, String) {
         let text = self
             .change
             .describe(&runner.ctx(), self.person.as_ref(), Tense::Will);
-        (self.change.into_operation(), text)
+        (self.change.into_operation(), runner.render(&text))
     }
 }
 
@@ -58,6 +59,23 @@ impl<'a> Runner<'a> {
             state: self.state,
             caller: self.caller,
         }
+    }
+
+    /// A sentence about the runner's own change, as its caller may read it.
+    pub fn render(&self, text: &str) -> String {
+        let hides = |f| self.caller.hides(f);
+        crate::sentence::Reader {
+            hides: &hides,
+            is_actor: true,
+        }
+        .render(text)
+    }
+
+    /// The answer to the caller's own change: its sentence as they may read it. (The
+    /// sentence is stored as written, for every later reader.)
+    pub fn answer(&self, mut result: ActionResult) -> ActionResult {
+        result.message = self.render(&result.message);
+        result
     }
 
     fn intent<'i, C: Change>(&'i self, change: &'i C) -> Intent<'i> {
@@ -107,8 +125,15 @@ impl<'a> Runner<'a> {
                 }),
             ));
         }
-        if self.pace == Pace::Person && !state.writes.allow(&self.caller.email) {
-            return Err(AppError::TooManyWrites);
+        // A person's own change is charged to their budget a minute by its method's tier.
+        if self.pace == Pace::Person
+            && let Err(e) = state
+                .slack
+                .charge_change(&self.caller.email, change.method())
+        {
+            return Err(AppError::TooManyWrites {
+                retry_after: e.retry_after().unwrap_or(60),
+            });
         }
         let refuse = |e: AppError| self.refuse(change, e, audit);
         if !self.caller.can(C::PERMISSION) {
@@ -157,11 +182,16 @@ impl<'a> Runner<'a> {
         // The intent is recorded (committed) when it is the change's turn to call Slack,
         // so a change waiting for Slack's pace leaves no record that could outlive it
         // unanswered, and one the storage will not record never reaches Slack.
-        call.wait_turn(&self.state.slack).await;
+        call.wait_turn(&self.state.slack).await?;
         let id = audit.intent(&self.intent(&change)).await?;
         let sent = call.send(&self.state.slack).await;
-        // What Slack said about the person before may no longer hold.
-        self.state.live.forget(change.names().target());
+        // What Slack said about the person before may no longer hold, where the change
+        // reached (a refused call changed nothing).
+        if matches!(sent, Ok(()) | Err(SlackError::UnknownOutcome { .. })) {
+            self.state
+                .live
+                .forget(change.names().target(), change.touched());
+        }
         if let Err(error) = sent {
             let (outcome, message) = match &error {
                 SlackError::Api { code, .. } => (
@@ -179,6 +209,12 @@ impl<'a> Runner<'a> {
                 SlackError::Unavailable { .. } => (
                     AuditOutcome::SlackError,
                     "Slack could not be reached; nothing was changed.".to_string(),
+                ),
+                SlackError::Paced { .. } => (
+                    AuditOutcome::SlackError,
+                    "Slack's pace for this was taken by the calls ahead of it; nothing was \
+                     changed."
+                        .to_string(),
                 ),
             };
             // A failed call changed nothing; if its outcome must wait to be recorded, it

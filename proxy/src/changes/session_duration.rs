@@ -4,7 +4,7 @@
 use roster_api::{MAX_SESSION_DURATION, MIN_SESSION_DURATION, Operation, Permission, UserType};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, SlackCall, Tense, name_of};
+use super::{Boxed, Change, Ctx, Names, SlackCall, Tense, Touched, name_of};
 use crate::{
     AppState,
     directory::DirUser,
@@ -33,7 +33,7 @@ pub enum SessionSettingsCall {
 }
 
 impl SlackCall for SessionSettingsCall {
-    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()> {
+    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
         match self {
             SessionSettingsCall::Set(call) => call.wait_turn(slack),
             SessionSettingsCall::Clear(call) => call.wait_turn(slack),
@@ -79,6 +79,10 @@ impl Change for SetSessionDuration {
             Some(_) => SlackMethod::AdminUsersSessionSetSettings,
             None => SlackMethod::AdminUsersSessionClearSettings,
         }
+    }
+
+    fn touched(&self) -> Touched<'_> {
+        Touched::Nothing
     }
 
     fn check(

@@ -3,11 +3,13 @@
 use roster_api::{MAX_EXTEND_DAYS, Operation, Permission};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, name_of};
+use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, Touched, name_of};
 use crate::{
     AppState,
     directory::{self, DirUser, unix_now},
     error::AppError,
+    policy::Field,
+    sentence,
     slack::{
         SlackError, SlackMethod, messages,
         methods::{AdminUsersGetExpiration, AdminUsersSetExpiration},
@@ -57,6 +59,12 @@ impl Change for SetExpiration {
         SlackMethod::AdminUsersSetExpiration
     }
 
+    fn touched(&self) -> Touched<'_> {
+        self.workspace
+            .as_deref()
+            .map_or(Touched::Nothing, Touched::Expiration)
+    }
+
     fn check(
         &self,
         ctx: &Ctx<'_>,
@@ -101,6 +109,14 @@ impl Change for SetExpiration {
                     format!("Add between 1 and {MAX_EXTEND_DAYS} days."),
                 ));
             }
+            // Counting from a date the role may not see would tell it that date.
+            (None, Some(_)) if ctx.caller.hides(Field::Expires) => {
+                return Err(AppError::invalid(
+                    "extend_days",
+                    "Your role does not see guests' expirations, so it cannot move one by a \
+                     number of days: give the new date instead.",
+                ));
+            }
             // From the expiration on this workspace only; one already passed counts from now.
             (None, Some(days)) => {
                 let now = unix_now();
@@ -138,30 +154,51 @@ impl Change for SetExpiration {
         let team = self.workspace.as_deref().unwrap_or_default();
         let workspace = ctx.workspace_name(team);
         let name = name_of(person);
-        // Old and new, so a dry run, a job row and the audit log show both.
+        // Old and new, so a dry run, a job row and the audit log show both. The old date is
+        // Slack's: a role that hides expirations reads neither it nor whether there was
+        // one. The new one is the date the person making the change gave (a role that
+        // hides expirations gives a date, never a number of days from one it cannot see).
         let was = person.and_then(|p| p.expires_on(team));
-        let verb = tense.pick("Will move", "Moved");
-        match (self.expires, was) {
-            (Some(new), Some(old)) => format!(
-                "{verb} {name}'s expiration on {workspace} from {} to {} (UTC).",
-                utc_day(old),
-                utc_day(new)
+        let (set, moved, remove) = (
+            tense.pick("Will set", "Set"),
+            tense.pick("Will move", "Moved"),
+            tense.pick("Will remove", "Removed"),
+        );
+        let (full, without_old) = match self.expires {
+            Some(new) => {
+                let day = utc_day(new);
+                let given = sentence::given(
+                    Field::Expires,
+                    &format!("{day} (UTC)"),
+                    "a date your role does not show",
+                );
+                (
+                    match was {
+                        Some(old) => format!(
+                            "{moved} {name}'s expiration on {workspace} from {} to {day} (UTC).",
+                            utc_day(old)
+                        ),
+                        None => format!(
+                            "{set} {name}'s expiration on {workspace} to {day} (UTC); it had none."
+                        ),
+                    },
+                    format!("{set} {name}'s expiration on {workspace} to {given}."),
+                )
+            }
+            None => (
+                match was {
+                    Some(old) => {
+                        format!(
+                            "{remove} {name}'s expiration on {workspace} (was {}).",
+                            utc_day(old)
+                        )
+                    }
+                    None => format!("{remove} {name}'s expiration on {workspace}; it had none."),
+                },
+                format!("{remove} {name}'s expiration on {workspace}."),
             ),
-            (Some(new), None) => format!(
-                "{} {name}'s expiration on {workspace} to {} (UTC); it had none.",
-                tense.pick("Will set", "Set"),
-                utc_day(new)
-            ),
-            (None, Some(old)) => format!(
-                "{} {name}'s expiration on {workspace} (was {}).",
-                tense.pick("Will remove", "Removed"),
-                utc_day(old)
-            ),
-            (None, None) => format!(
-                "{} {name}'s expiration on {workspace}; it had none.",
-                tense.pick("Will remove", "Removed")
-            ),
-        }
+        };
+        sentence::private(Field::Expires, &full, &without_old)
     }
 
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {

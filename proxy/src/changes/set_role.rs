@@ -4,7 +4,9 @@
 use roster_api::{ORG_WIDE, Operation, Permission, Role, UserType, WorkspaceRole};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Person, Place, SlackCall, Tense, article, name_of};
+use super::{
+    Boxed, Change, Ctx, Names, Person, Place, SlackCall, Tense, Touched, article, name_of,
+};
 use crate::{
     AppState,
     directory::{self, DirUser},
@@ -34,7 +36,7 @@ pub enum RoleCall {
 }
 
 impl SlackCall for RoleCall {
-    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, ()> {
+    fn wait_turn<'a>(&'a self, slack: &'a SlackClient) -> Boxed<'a, Result<(), SlackError>> {
         match self {
             RoleCall::Admin(r) => r.wait_turn(slack),
             RoleCall::Owner(r) => r.wait_turn(slack),
@@ -96,6 +98,11 @@ impl Change for SetRole {
             Role::Owner => SlackMethod::AdminUsersSetOwner,
             Role::Regular => SlackMethod::AdminUsersSetRegular,
         }
+    }
+
+    fn touched(&self) -> Touched<'_> {
+        // A role is the directory's, not a live part.
+        Touched::Nothing
     }
 
     fn check(&self, ctx: &Ctx<'_>, person: Option<&DirUser>) -> Result<(Self, RoleCall), AppError> {

@@ -4,7 +4,7 @@
 use roster_api::{Device, Devices, Operation, Permission, UserStatus, UserType};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Tense, name_of};
+use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of};
 use crate::{
     AppState,
     directory::DirUser,
@@ -84,6 +84,11 @@ impl Change for SignOut {
 
     fn method(&self) -> SlackMethod {
         SlackMethod::AdminUsersSessionReset
+    }
+
+    fn touched(&self) -> Touched<'_> {
+        // Sessions are read from Slack each time.
+        Touched::Nothing
     }
 
     fn check(

@@ -151,12 +151,15 @@ impl DirUser {
 
     /// Role and expiration on each workspace the user is on, in the summary's order.
     pub fn seats(&self) -> impl Iterator<Item = (&TeamId, WorkspaceRole, Option<i64>)> {
-        self.summary.workspaces.iter().map(|team| {
-            match self.memberships.iter().find(|m| m.workspace == *team) {
-                Some(m) => (team, m.role, m.expires),
-                None => (team, self.base_role(), None),
-            }
-        })
+        self.summary.workspaces.iter().map(|team| self.seat(team))
+    }
+
+    /// Role and expiration on `team`, one of the summary's workspaces.
+    fn seat<'a>(&'a self, team: &'a TeamId) -> (&'a TeamId, WorkspaceRole, Option<i64>) {
+        match self.memberships.iter().find(|m| m.workspace == *team) {
+            Some(m) => (team, m.role, m.expires),
+            None => (team, self.base_role(), None),
+        }
     }
 
     /// The user as seen from some workspaces only: `None` when on none of `scope`. The
@@ -168,17 +171,44 @@ impl DirUser {
         scope: &dyn Fn(&str) -> bool,
         focus: &dyn Fn(&str) -> bool,
     ) -> Option<DirUser> {
-        let seats: Vec<(&TeamId, WorkspaceRole, Option<i64>)> =
-            self.seats().filter(|(team, _, _)| scope(team)).collect();
+        // Nothing outside `scope` is looked at further or copied: what the view costs does
+        // not depend on what the user holds elsewhere.
+        let seats: Vec<(&TeamId, WorkspaceRole, Option<i64>)> = self
+            .summary
+            .workspaces
+            .iter()
+            .filter(|team| scope(team))
+            .map(|team| self.seat(team))
+            .collect();
         if seats.is_empty() {
             return None;
         }
         let focused: Vec<&(&TeamId, WorkspaceRole, Option<i64>)> =
             seats.iter().filter(|(team, _, _)| focus(team)).collect();
-        let mut user = self.clone();
-        user.memberships.retain(|m| scope(&m.workspace));
-        user.summary.workspaces = seats.iter().map(|(t, _, _)| TeamId::clone(t)).collect();
-        user.summary.expires = focused.iter().filter_map(|(_, _, e)| *e).min();
+        let s = &self.summary;
+        let mut user = DirUser {
+            summary: UserSummary {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                username: s.username.clone(),
+                email: s.email.clone(),
+                user_type: s.user_type,
+                is_primary_owner: s.is_primary_owner,
+                status: s.status,
+                workspaces: seats.iter().map(|(t, _, _)| TeamId::clone(t)).collect(),
+                has_2fa: s.has_2fa,
+                has_sso: s.has_sso,
+                created: s.created,
+                expires: focused.iter().filter_map(|(_, _, e)| *e).min(),
+                deactivated: s.deactivated,
+            },
+            memberships: self
+                .memberships
+                .iter()
+                .filter(|m| scope(&m.workspace))
+                .cloned()
+                .collect(),
+        };
         if user.summary.user_type != UserType::Bot {
             let best = focused
                 .iter()
@@ -325,6 +355,9 @@ pub struct Directory {
     data: Arc<RwLock<Data>>,
     sorts: query::SortCache,
     status: Mutex<SyncStatus>,
+    /// The status as the last sync to end left it (what roles limited to some workspaces
+    /// are shown: when a sync starts and how long it runs follow the org's size).
+    completed: Mutex<SyncStatus>,
     /// Where the copy is persisted.
     path: Option<PathBuf>,
     /// Keeps the file from going back in time when saves finish out of order.
@@ -415,8 +448,21 @@ impl Directory {
         self.status.lock().unwrap().clone()
     }
 
+    /// The status as the last sync to end left it, without its count and start.
+    pub fn completed_status(&self) -> SyncStatus {
+        self.completed.lock().unwrap().clone()
+    }
+
     fn update_status(&self, f: impl FnOnce(&mut SyncStatus)) {
-        f(&mut self.status.lock().unwrap());
+        let mut status = self.status.lock().unwrap();
+        f(&mut status);
+        if matches!(status.state, SyncState::Done | SyncState::Failed) {
+            *self.completed.lock().unwrap() = SyncStatus {
+                fetched: 0,
+                started_at: None,
+                ..status.clone()
+            };
+        }
     }
 
     /// When the served copy was completed.
@@ -459,6 +505,15 @@ impl Directory {
     pub fn find_email(&self, email: &str) -> Option<DirUser> {
         let data = self.data.read().unwrap();
         data.with_email(email).next().map(|i| data.users[i].clone())
+    }
+
+    /// What `view` makes of the person with this address, looked at in place: nothing of
+    /// someone `view` refuses is copied.
+    pub fn find_email_as<T>(&self, email: &str, view: impl Fn(&DirUser) -> Option<T>) -> Option<T> {
+        let data = self.data.read().unwrap();
+        data.with_email(email)
+            .next()
+            .and_then(|i| view(&data.users[i]))
     }
 
     /// Applies a change made through Slack; returns the user as it now is.

@@ -20,8 +20,8 @@ use std::{
 };
 
 use roster_api::{
-    DryRun, JobDetail, JobEvent, JobRequest, JobState, JobSummary, MAX_JOB_OPERATIONS, Mode,
-    OpState, Operation, OperationCheck,
+    DryRun, JobDetail, JobEvent, JobOperation, JobRequest, JobState, JobSummary,
+    MAX_JOB_OPERATIONS, Mode, OpState, Operation, OperationCheck,
 };
 use serde_json::json;
 use tokio::sync::{broadcast, watch};
@@ -34,8 +34,11 @@ use crate::{
     changes::{self, Pace, Runner},
     db::StorageError,
     error::AppError,
-    policy::{Caller, Permission, role_for},
-    slack::{SlackError, SlackMethod},
+    policy::{Caller, Field, Permission, role_for},
+    slack::{
+        SlackError, SlackMethod,
+        payer::{Payer, paid_by},
+    },
 };
 
 /// Attempts before an operation that keeps failing to reach Slack is given up.
@@ -76,6 +79,52 @@ pub(crate) fn user_name(state: &AppState, caller: &Caller, op: &Operation) -> Op
         .map(|u| u.summary.name)
 }
 
+/// An operation of `job` as `caller` may read it: the user's name if they may see them, the
+/// row's sentence rendered for their role, and, in someone else's job, the values their
+/// role hides taken out of the operation.
+pub(crate) fn shown(state: &AppState, caller: &Caller, job: &JobRow, op: &mut JobOperation) {
+    op.user_name = user_name(state, caller, &op.operation);
+    let is_actor = job.creator.email.eq_ignore_ascii_case(&caller.email);
+    let hides = |f| caller.hides(f);
+    let reader = crate::sentence::Reader {
+        hides: &hides,
+        is_actor,
+    };
+    op.message = op.message.as_deref().map(|m| reader.render(m));
+    if is_actor {
+        return;
+    }
+    let mut hidden = Vec::new();
+    if caller.hides(Field::Email) {
+        let took = match &mut op.operation {
+            Operation::Invite(r) => {
+                r.email.clear();
+                true
+            }
+            Operation::Reactivate { email, .. } => email.take().is_some(),
+            _ => false,
+        };
+        if took {
+            hidden.push(Field::Email);
+        }
+    }
+    if caller.hides(Field::Expires) {
+        // Whether a date is set or cleared is hidden too: the flag says so.
+        let took = match &mut op.operation {
+            Operation::Invite(r) => r.expires.take().is_some(),
+            Operation::SetExpiration { expires, .. } => {
+                *expires = None;
+                true
+            }
+            _ => false,
+        };
+        if took {
+            hidden.push(Field::Expires);
+        }
+    }
+    op.hidden = hidden;
+}
+
 /// The 404 for a job ID that is not in the store.
 pub(crate) fn no_such_job() -> AppError {
     AppError::NotFound("There is no such job.".into())
@@ -89,10 +138,15 @@ fn lane_of(op: &Operation) -> (SlackMethod, String) {
     (change.method(), workspace)
 }
 
-/// The same change twice in one job: only the first counts.
+/// The same change twice in one job: only the first counts. Ending two of a person's
+/// sessions on one workspace is two changes.
 fn duplicate_key(op: &Operation) -> String {
+    let session = match op {
+        Operation::EndSession { session, .. } => session.as_str(),
+        _ => "",
+    };
     format!(
-        "{}|{}|{}",
+        "{}|{}|{}|{session}",
         op.kind(),
         op.target().to_lowercase(),
         op.workspace().unwrap_or_default()
@@ -399,13 +453,18 @@ impl Jobs {
             .await?;
         tracing::info!(job = id, operations = ops.len(), by = %caller.email, "job created");
         self.start(state.clone(), id);
-        self.detail(id)
+        self.detail_for(state, caller, id)
             .await?
             .ok_or_else(|| AppError::Internal("The job was stored but cannot be read back.".into()))
     }
 
-    /// The job and every operation.
-    pub async fn detail(&self, id: i64) -> Result<Option<JobDetail>, AppError> {
+    /// The job and every operation, as `caller` may read them (see [`shown`]).
+    pub async fn detail_for(
+        &self,
+        state: &AppState,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<Option<JobDetail>, AppError> {
         let Some(job) = self.store.job(id).await? else {
             return Ok(None);
         };
@@ -415,7 +474,11 @@ impl Jobs {
             .operations(id)
             .await?
             .iter()
-            .map(OpRow::to_api)
+            .map(|op| {
+                let mut op = op.to_api();
+                shown(state, caller, &job, &mut op);
+                op
+            })
             .collect();
         Ok(Some(JobDetail {
             job: summary,
@@ -676,7 +739,8 @@ impl Jobs {
             let ops = self.store.operations(id).await?;
             let mut undecided = 0;
             for op in ops.iter().filter(|o| o.state == OpState::Unknown) {
-                if !self.settle_unknown(state, &job, op).await? {
+                let settled = self.settle_unknown(state, &job, op);
+                if !paid_by(Payer::job(&job.creator.email), settled).await? {
                     undecided += 1;
                 }
             }
@@ -728,7 +792,8 @@ impl Jobs {
             if wanted != JobState::Running {
                 return Ok(());
             }
-            self.run_op(state, job, &op).await?;
+            // In the lane, the row waits its turn as its creator's.
+            paid_by(Payer::job(&job.creator.email), self.run_op(state, job, &op)).await?;
         }
         Ok(())
     }
@@ -795,12 +860,15 @@ impl Jobs {
             }
             // Slack certainly did nothing: back in the queue, unless it keeps happening.
             Err(AppError::Slack(
-                e @ (SlackError::RateLimited { .. } | SlackError::Unavailable { .. }),
+                e @ (SlackError::RateLimited { .. }
+                | SlackError::Unavailable { .. }
+                | SlackError::Paced { .. }),
             )) if attempts < MAX_ATTEMPTS => {
                 let wait = match &e {
                     SlackError::RateLimited { retry_after, .. } => {
                         Duration::from_secs(*retry_after)
                     }
+                    SlackError::Paced { retry_after, .. } => *retry_after,
                     _ => Duration::from_secs(u64::from(attempts)),
                 };
                 store

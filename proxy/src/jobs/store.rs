@@ -62,8 +62,9 @@ impl OpRow {
             slack_error: self.slack_error.clone(),
             audit_id: self.audit_id,
             attempts: self.attempts,
-            // Filled in for each reader (see `jobs::user_name`).
+            // Filled in for each reader (see `jobs::shown`).
             user_name: None,
+            hidden: Vec::new(),
         }
     }
 }

@@ -8,30 +8,31 @@ use roster_api::{AuditPage, AuditQuery, ErrorBody};
 
 use crate::{
     AppState,
-    audit::AuditReader,
+    audit::{AuditReader, Whose},
     error::AppError,
-    policy::{Caller, Denied, Field, Permission, WorkspaceScope},
+    policy::{Caller, Denied, Permission, WorkspaceScope},
     routes::csv_file::CsvFile,
 };
 
 /// `audit.read_all` sees everyone's actions (for a role limited to some workspaces: the
-/// changes made on them, see [`AuditReader::Workspaces`]); `audit.read` only one's own.
-fn scope(caller: &Caller) -> Result<AuditReader<'_>, AppError> {
-    let actor = caller.email.as_str();
-    if caller.can(Permission::AuditReadAll) {
-        Ok(match &caller.role.workspaces {
-            WorkspaceScope::All(_) => AuditReader::Everything,
-            WorkspaceScope::Only(teams) => AuditReader::Workspaces {
-                actor,
-                workspaces: teams.iter().cloned().collect(),
-                hide_emails: caller.hides(Field::Email),
-            },
-        })
+/// changes made on them, see [`Whose::Workspaces`]); `audit.read` only one's own. Every
+/// reader's hidden fields are taken out of what they read.
+pub(crate) fn reader(caller: &Caller) -> Result<AuditReader<'_>, AppError> {
+    let whose = if caller.can(Permission::AuditReadAll) {
+        match &caller.role.workspaces {
+            WorkspaceScope::All(_) => Whose::Everything,
+            WorkspaceScope::Only(teams) => Whose::Workspaces(teams.iter().cloned().collect()),
+        }
     } else if caller.can(Permission::AuditRead) {
-        Ok(AuditReader::Own { actor })
+        Whose::Own
     } else {
-        Err(Denied::Permission(Permission::AuditRead).into())
-    }
+        return Err(Denied::Permission(Permission::AuditRead).into());
+    };
+    Ok(AuditReader {
+        actor: caller.email.as_str(),
+        whose,
+        hidden: caller.hidden_fields(),
+    })
 }
 
 /// A page of the audit log, newest first.
@@ -43,7 +44,7 @@ pub async fn list(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<AuditPage>, AppError> {
     let Query(query) = query.map_err(super::bad_query)?;
-    let only = scope(&caller)?;
+    let only = reader(&caller)?;
     if query
         .cursor
         .as_deref()
@@ -77,7 +78,7 @@ pub async fn export(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<CsvFile, AppError> {
     let Query(mut query) = query.map_err(super::bad_query)?;
-    let only = scope(&caller)?;
+    let only = reader(&caller)?;
     let mut file = CsvFile::new(
         "roster-audit.csv",
         &[

@@ -14,14 +14,34 @@ pub struct CsvFile {
     writer: csv::Writer<Vec<u8>>,
 }
 
-/// A cell as written: cells a spreadsheet would run as a formula (`= + - @`, tab, return)
-/// get a leading `'`.
+/// Where a spreadsheet may start a new cell while opening the file: the separators of
+/// every locale (`,` and `;`), tab, and line breaks.
+const SPLITS: [char; 5] = [',', ';', '\t', '\r', '\n'];
+/// What a spreadsheet reads as the start of a formula.
+const FORMULA: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell as written: every place a spreadsheet could start a cell (the cell's start, and
+/// after each separator of any locale, so `;` in Excel's European settings too), when a
+/// formula would begin there, gets a `'` first, so it reads as text.
 fn defused(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
+    let starts_formula = |rest: &str| rest.trim_start_matches(' ').starts_with(FORMULA);
+    let risky = starts_formula(cell)
+        || cell
+            .match_indices(SPLITS)
+            .any(|(i, s)| starts_formula(&cell[i + s.len()..]));
+    if !risky {
+        return cell.into();
     }
+    let mut out = String::with_capacity(cell.len() + 4);
+    let mut at_start = true;
+    for (i, c) in cell.char_indices() {
+        if at_start && starts_formula(&cell[i..]) {
+            out.push('\'');
+        }
+        out.push(c);
+        at_start = SPLITS.contains(&c);
+    }
+    out.into()
 }
 
 impl CsvFile {
@@ -94,5 +114,27 @@ mod tests {
             ]),
             "a,b\nplain,\"a,b\"\n\"say \"\"hi\"\"\",'=HYPERLINK(1)\n'-1,\"two\nlines\"\n"
         );
+    }
+
+    #[test]
+    fn a_formula_after_any_separator_is_defused() {
+        // Excel with `;` as its list separator splits this into three cells.
+        assert_eq!(
+            defused("Sam;=cmd|' /C calc'!A0;Lee"),
+            "Sam;'=cmd|' /C calc'!A0;Lee"
+        );
+        assert_eq!(defused("a, =1+1"), "a,' =1+1");
+        assert_eq!(defused("x\t@SUM(A1)"), "x\t'@SUM(A1)");
+        assert_eq!(defused("line\n+1"), "line\n'+1");
+        assert_eq!(defused("  =1"), "'  =1");
+        for harmless in [
+            "Smith-Jones",
+            "a;b",
+            "pat@example.com",
+            "1,5",
+            "C'est; la vie",
+        ] {
+            assert_eq!(defused(harmless), harmless);
+        }
     }
 }

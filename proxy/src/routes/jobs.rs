@@ -21,7 +21,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::{
     AppState,
     error::AppError,
-    jobs::{JobRow, no_such_job, user_name},
+    jobs::{JobRow, no_such_job, shown},
     middleware::request_id,
     policy::{Caller, Denied, Permission},
     routes::csv_file::CsvFile,
@@ -136,20 +136,21 @@ pub async fn detail(
 ) -> Result<Json<JobDetail>, AppError> {
     let id = job_id(&id)?;
     find(&state, &caller, id).await?;
-    let mut detail = state.jobs.detail(id).await?.ok_or_else(no_such_job)?;
-    for op in &mut detail.operations {
-        op.user_name = user_name(&state, &caller, &op.operation);
-    }
+    let detail = state
+        .jobs
+        .detail_for(&state, &caller, id)
+        .await?
+        .ok_or_else(no_such_job)?;
     Ok(Json(detail))
 }
 
-/// One event as `caller` reads it.
-fn event(state: &AppState, caller: &Caller, e: &JobEvent) -> Event {
+/// One event of `job` as `caller` reads it.
+fn event(state: &AppState, caller: &Caller, job: &JobRow, e: &JobEvent) -> Event {
     let (name, data) = match e {
         JobEvent::Progress(s) => ("progress", serde_json::to_string(s)),
         JobEvent::Operation(o) => {
             let mut o = o.clone();
-            o.user_name = user_name(state, caller, &o.operation);
+            shown(state, caller, job, &mut o);
             ("operation", serde_json::to_string(&o))
         }
     };
@@ -173,7 +174,7 @@ pub async fn events(
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let id = job_id(&id)?;
-    find(&state, &caller, id).await?;
+    let job = find(&state, &caller, id).await?;
     // Subscribe before reading the summary, so no change falls in between.
     let receiver = state.jobs.subscribe(id);
     let first = state.jobs.summary(id).await?.ok_or_else(no_such_job)?;
@@ -182,9 +183,9 @@ pub async fn events(
     let stream = stream::unfold(
         (Some(first), receiver, done),
         move |(first, mut receiver, done)| {
-            let (state, caller) = (state.clone(), caller.clone());
+            let (state, caller, job) = (state.clone(), caller.clone(), job.clone());
             let jobs = state.jobs.clone();
-            let event = move |e: &JobEvent| event(&state, &caller, e);
+            let event = move |e: &JobEvent| event(&state, &caller, &job, e);
             async move {
                 if let Some(first) = first {
                     return Some((Ok(event(&first)), (None, receiver, done)));
@@ -286,7 +287,7 @@ pub async fn errors_csv(
     Path(id): Path<String>,
 ) -> Result<CsvFile, AppError> {
     let id = job_id(&id)?;
-    find(&state, &caller, id).await?;
+    let job = find(&state, &caller, id).await?;
     let mut file = CsvFile::new(
         format!("roster-job-{id}-errors.csv"),
         &[
@@ -306,6 +307,8 @@ pub async fn errors_csv(
         ) {
             continue;
         }
+        let mut op = op.to_api();
+        shown(&state, &caller, &job, &mut op);
         file.row([
             (op.index + 1).to_string(),
             op.operation.label().to_string(),

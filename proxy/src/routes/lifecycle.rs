@@ -19,7 +19,10 @@ use crate::{
     changes::{device_of, guest_type, sessions_on},
     error::AppError,
     policy::{Caller, Denied, Field, Permission},
-    slack::methods::{AdminUsersSessionGetSettings, HandledRequest, InviteRequestObject},
+    slack::{
+        SlackError,
+        methods::{AdminUsersSessionGetSettings, HandledRequest, InviteRequestObject},
+    },
 };
 
 /// A person's active sessions on the workspaces the role covers (every page, each
@@ -40,7 +43,6 @@ pub async fn sessions(
     }
     // The person as the role sees them: only their memberships on its workspaces.
     let user = caller.user(&state.directory, &id)?;
-    state.writes.allow_slack_read(&caller.email)?;
     let listings = futures_util::future::join_all(
         user.summary
             .workspaces
@@ -62,6 +64,16 @@ pub async fn sessions(
         }
     };
     let (listings, settings) = tokio::join!(listings, settings);
+    // Not asked for now, to keep within Slack's pace: the whole answer says when to come
+    // back, rather than a list that looks complete.
+    if let Some(paced) = listings
+        .iter()
+        .filter_map(|(_, listing)| listing.as_ref().err())
+        .chain(settings.as_ref().and_then(|s| s.as_ref().err()))
+        .find(|e| matches!(e, SlackError::Paced { .. }))
+    {
+        return Err(AppError::Slack(paced.clone()));
+    }
     let sensitive = caller.can(Permission::UsersReadSensitive);
     let mut warnings = Vec::new();
     let mut sessions = Vec::new();
@@ -154,7 +166,6 @@ pub async fn invite_requests(
             .filter(|w| caller.covers(w))
             .collect(),
     };
-    state.writes.allow_slack_read(&caller.email)?;
     let requests = &state.invite_requests;
     let pending = futures_util::future::join_all(
         workspaces

@@ -48,7 +48,7 @@ pub async fn status(
         return Err(crate::policy::Denied::Permission(Permission::UsersRead).into());
     }
     let mut status = state.status();
-    status.sync = caller.sync_status(status.sync);
+    status.sync = caller.sync_status(&state.directory);
     Ok(Json(status))
 }
 

@@ -185,10 +185,15 @@ pub(crate) fn not_loaded(what: &str, e: &crate::slack::SlackError) -> String {
 }
 
 /// Why Slack did not give something, in words.
-pub(crate) fn why_not_loaded(e: &crate::slack::SlackError) -> &'static str {
+pub(crate) fn why_not_loaded(e: &crate::slack::SlackError) -> String {
+    if let crate::slack::SlackError::Paced { .. } = e {
+        let seconds = e.retry_after().unwrap_or(1).max(1);
+        return format!("Slack's limit, try again in {seconds} s.");
+    }
     e.code()
         .map(crate::slack::messages::describe)
         .unwrap_or("Slack could not be reached.")
+        .to_string()
 }
 
 /// A query string that cannot be read, as a 400 in Roster's error shape.

@@ -21,7 +21,7 @@ use crate::{
     AppState,
     directory::Visibility,
     error::AppError,
-    live::{Fetched, Problem, Seen},
+    live::{EVERY_WORKSPACE, Fetched, Problem, Scope, Seen},
     policy::{Caller, Denied, Field, Permission},
     routes::csv_file::CsvFile,
     slack::{
@@ -155,7 +155,7 @@ pub async fn list(
         offset: query.offset.unwrap_or(0),
         limit: query.limit.unwrap_or(UserQuery::DEFAULT_LIMIT),
         synced_at: state.directory.synced_at(),
-        sync: caller.sync_status(state.directory.status()),
+        sync: caller.sync_status(&state.directory),
         matched_by_email,
     }))
 }
@@ -190,16 +190,31 @@ pub async fn by_email(
             ),
         ));
     }
+    // Each address is looked up once, however often it is listed, and charged to the
+    // person: a list cannot repeat one address to time it.
+    let mut found: HashMap<String, Option<UserSummary>> = HashMap::new();
+    for email in &lookup.emails {
+        let key = email.trim().to_lowercase();
+        found.entry(key).or_insert(None);
+    }
+    state.writes.allow_addresses(&caller.email, found.len())?;
+    for (key, user) in &mut found {
+        // Only someone the role sees is taken further: someone elsewhere costs what an
+        // address nobody has costs.
+        *user = Some(key.as_str())
+            .filter(|e| e.contains('@'))
+            .and_then(|e| {
+                state
+                    .directory
+                    .find_email_as(e, |u| caller.view(u).map(|u| caller.hide_fields(u.summary)))
+            });
+    }
     let matches = lookup
         .emails
         .into_iter()
         .map(|email| {
             let email = email.trim().to_string();
-            let user = Some(email.as_str())
-                .filter(|e| e.contains('@'))
-                .and_then(|e| state.directory.find_email(e))
-                .and_then(|u| caller.view(&u))
-                .map(|u| caller.hide_fields(u.summary));
+            let user = found.get(&email.to_lowercase()).cloned().flatten();
             EmailMatch { email, user }
         })
         .collect();
@@ -370,7 +385,8 @@ where
             Err(SlackError::RateLimited { retry_after, .. }) => {
                 Err(Problem::Limited(Duration::from_secs(retry_after)))
             }
-            Err(e) => Err(Problem::Failed(super::why_not_loaded(&e).to_string())),
+            Err(SlackError::Paced { retry_after, .. }) => Err(Problem::Limited(retry_after)),
+            Err(e) => Err(Problem::Failed(super::why_not_loaded(&e))),
         }
     }
     .boxed()
@@ -432,10 +448,14 @@ pub async fn detail(
     }
     // The user as the role sees them: memberships on its workspaces only.
     let user = caller.user(&state.directory, &id)?;
-    state.writes.allow_slack_read(&caller.email)?;
     let deadline = Instant::now() + DETAIL_DEADLINE;
     let slack = &state.slack;
     let live = &state.live;
+    let scope: Scope = if caller.covers_all() {
+        EVERY_WORKSPACE.into()
+    } else {
+        caller.role.name.as_str().into()
+    };
     // A role limited to some workspaces asks for the channels of each of them, so neither
     // the list nor whether it was cut short depends on channels elsewhere.
     let channel_teams: Vec<Option<String>> = if caller.covers_all() {
@@ -448,7 +468,7 @@ pub async fn detail(
             .collect()
     };
     let channel_calls = futures_util::future::join_all(channel_teams.into_iter().map(|team| {
-        let key = (id.clone(), team.clone().unwrap_or_default());
+        let key = (scope.clone(), id.clone(), team.clone().unwrap_or_default());
         let request = UsersConversations {
             user: id.clone(),
             types: "public_channel,private_channel".into(),
@@ -495,7 +515,7 @@ pub async fn detail(
             user_id: id.clone(),
             target_team: team.clone(),
         };
-        let key = (id.clone(), team.clone());
+        let key = (scope.clone(), id.clone(), team.clone());
         async move {
             let seen = live
                 .expirations
@@ -506,18 +526,20 @@ pub async fn detail(
             (team, seen)
         }
     }));
-    let profile = live.profiles.get(id.clone(), deadline, || {
-        ask(slack, UsersInfo { user: id.clone() }, |reply| {
-            reply.user.unwrap_or_default()
-        })
-    });
+    let profile = live
+        .profiles
+        .get((scope.clone(), id.clone()), deadline, || {
+            ask(slack, UsersInfo { user: id.clone() }, |reply| {
+                reply.user.unwrap_or_default()
+            })
+        });
     let presence = async {
         if caller.hides(Field::Presence) {
             return None;
         }
         let seen = live
             .presence
-            .get(id.clone(), deadline, || {
+            .get((scope.clone(), id.clone()), deadline, || {
                 ask(
                     slack,
                     UsersGetPresence { user: id.clone() },

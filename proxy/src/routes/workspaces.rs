@@ -63,7 +63,6 @@ pub async fn channels(
             "There is no such workspace in the org.".into(),
         ));
     }
-    state.writes.allow_slack_read(&caller.email)?;
     if state.connection.mode != Mode::Admin {
         return Err(AppError::ReadOnly(
             state.connection.reason.clone().unwrap_or_default(),

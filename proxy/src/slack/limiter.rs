@@ -1,11 +1,14 @@
 //! Paces Roster's own calls at each method's documented tier, per workspace, so it rarely
-//! earns a 429; when Slack does answer 429, the method waits out `Retry-After`.
+//! earns a 429; when Slack does answer 429, the method waits out `Retry-After`. Calls that
+//! wait for a lane are served in turn across the people they are made for.
 
 use std::{
-    collections::HashMap,
-    sync::Mutex,
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
+
+use tokio::sync::oneshot;
 
 /// Slack's rate-limit tiers, as calls per minute (the documented floors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +26,7 @@ pub enum Tier {
 }
 
 impl Tier {
-    fn per_minute(self) -> f64 {
+    pub(crate) fn per_minute(self) -> f64 {
         match self {
             Tier::Tier2 => 20.0,
             Tier::Tier3 => 50.0,
@@ -46,14 +49,76 @@ impl Tier {
 /// and Roster's own work between taking the slot and sending it).
 const ARRIVAL_SLACK: Duration = Duration::from_millis(20);
 
+/// Calls waiting for one lane, per payer: first in, first out within a payer, and one
+/// call of each payer in turn (round robin), so one person's burst waits behind nobody
+/// else's single call.
+#[derive(Debug, Default)]
+struct Waiting {
+    /// Payers in the order they are served next, each with its calls in order.
+    ring: VecDeque<(Arc<str>, VecDeque<oneshot::Sender<()>>)>,
+}
+
+impl Waiting {
+    fn push(&mut self, payer: &Arc<str>, call: oneshot::Sender<()>) {
+        match self.ring.iter_mut().find(|(p, _)| p == payer) {
+            Some((_, calls)) => calls.push_back(call),
+            None => self.ring.push_back((payer.clone(), VecDeque::from([call]))),
+        }
+    }
+
+    /// Drops calls nobody waits for any more (their request ended).
+    fn prune(&mut self) {
+        for (_, calls) in &mut self.ring {
+            calls.retain(|c| !c.is_closed());
+        }
+        self.ring.retain(|(_, calls)| !calls.is_empty());
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ring.is_empty()
+    }
+
+    /// The next call: the first of the payer whose turn it is, who then goes to the back.
+    fn next(&mut self) -> Option<oneshot::Sender<()>> {
+        let (payer, mut calls) = self.ring.pop_front()?;
+        let call = calls.pop_front();
+        if !calls.is_empty() {
+            self.ring.push_back((payer, calls));
+        }
+        call
+    }
+
+    /// Calls served before a new call of `payer` would be: every call of its own already
+    /// waiting, and as many of each other payer's (one a turn), plus one.
+    fn ahead_of(&self, payer: &str) -> usize {
+        let own = self
+            .ring
+            .iter()
+            .find(|(p, _)| &**p == payer)
+            .map_or(0, |(_, calls)| calls.len());
+        self.ring
+            .iter()
+            .filter(|(p, _)| &**p != payer)
+            .map(|(_, calls)| calls.len().min(own + 1))
+            .sum::<usize>()
+            + own
+    }
+
+    fn len(&self) -> usize {
+        self.ring.iter().map(|(_, calls)| calls.len()).sum()
+    }
+}
+
 #[derive(Debug)]
 struct Bucket {
     tokens: f64,
     last: Instant,
     /// Slack said to wait until then.
     blocked_until: Option<Instant>,
-    /// Calls waiting in [`Limiter::acquire`] for this bucket.
-    waiting: u32,
+    /// Calls waiting for a slot.
+    waiting: Waiting,
+    /// A task hands out slots to the waiting calls.
+    dispatching: bool,
 }
 
 impl Bucket {
@@ -68,27 +133,53 @@ impl Bucket {
         (self.tokens + now.saturating_duration_since(self.last).as_secs_f64() * per_second)
             .min(capacity)
     }
+
+    /// How long until a slot is free; takes it when it is free now.
+    fn take(&mut self, now: Instant, capacity: f64, per_second: f64) -> Duration {
+        if let Some(until) = self.blocked_until {
+            if until > now {
+                return until - now;
+            }
+            self.blocked_until = None;
+        }
+        self.tokens = self.tokens_at(now, capacity, per_second);
+        self.last = self.last.max(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Duration::ZERO
+        } else {
+            self.until_refilled(now, 1.0 - self.tokens, per_second)
+        }
+    }
 }
 
+type Key = (&'static str, String);
+
 /// A token bucket per (method, workspace): a minute's worth of calls may go at once, then
-/// one call per `60 / per_minute` seconds.
+/// one call per `60 / per_minute` seconds. Calls that must wait are served in turn across
+/// payers (see [`Waiting`]).
 #[derive(Debug)]
 pub struct Limiter {
     /// Speeds the clock up (tests against a sandbox with scaled limits).
     scale: f64,
-    buckets: Mutex<HashMap<(&'static str, String), Bucket>>,
+    buckets: Mutex<HashMap<Key, Bucket>>,
 }
 
 impl Limiter {
     /// A limiter whose clock runs `scale` times faster than real time.
     pub fn new(scale: f64) -> Self {
         Self {
-            scale: if scale.is_finite() && scale > 0.0 {
-                scale
-            } else {
-                1.0
-            },
+            scale: Self::valid_scale(scale),
             buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `scale` if it can speed a clock up; otherwise real time.
+    pub fn valid_scale(scale: f64) -> f64 {
+        if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            1.0
         }
     }
 
@@ -98,87 +189,126 @@ impl Limiter {
         (tier.burst(), tier.per_minute() / 60.0 * self.scale)
     }
 
-    /// The bucket of (`method`, `workspace`), made with `tokens` if there is none yet.
+    /// The bucket of `key`, made with `tokens` if there is none yet.
     fn bucket<'a>(
-        buckets: &'a mut HashMap<(&'static str, String), Bucket>,
-        method: &'static str,
-        workspace: &str,
+        buckets: &'a mut HashMap<Key, Bucket>,
+        key: &Key,
         tokens: f64,
         now: Instant,
     ) -> &'a mut Bucket {
-        buckets
-            .entry((method, workspace.to_string()))
-            .or_insert(Bucket {
-                tokens,
-                // Slack starts counting when the first call arrives, a moment after it
-                // left: refilling from a little later keeps a later call that travels faster
-                // from landing just before Slack has its slot ready.
-                last: now + ARRIVAL_SLACK,
-                blocked_until: None,
-                waiting: 0,
-            })
+        buckets.entry(key.clone()).or_insert(Bucket {
+            tokens,
+            // Slack starts counting when the first call arrives, a moment after it
+            // left: refilling from a little later keeps a later call that travels faster
+            // from landing just before Slack has its slot ready.
+            last: now + ARRIVAL_SLACK,
+            blocked_until: None,
+            waiting: Waiting::default(),
+            dispatching: false,
+        })
     }
 
-    /// How long to wait before the next call of `method` on `workspace` may go; takes the
-    /// slot when it is free now.
-    fn reserve(&self, method: &'static str, workspace: &str, tier: Tier) -> Duration {
+    /// Waits until a call of `method` on `workspace` for `payer` may go, in turn with the
+    /// other payers waiting for it. Returns how long it waited.
+    pub async fn acquire(
+        self: &Arc<Self>,
+        method: &'static str,
+        workspace: &str,
+        tier: Tier,
+        payer: &Arc<str>,
+    ) -> Duration {
+        let started = Instant::now();
         let (capacity, per_second) = self.pace(tier);
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap();
-        let bucket = Self::bucket(&mut buckets, method, workspace, capacity, now);
-        if let Some(until) = bucket.blocked_until {
-            if until > now {
-                return until - now;
+        let key: Key = (method, workspace.to_string());
+        let turn = {
+            let mut buckets = self.buckets.lock().unwrap();
+            let bucket = Self::bucket(&mut buckets, &key, capacity, started);
+            bucket.waiting.prune();
+            if bucket.waiting.is_empty() && bucket.take(started, capacity, per_second).is_zero() {
+                return Duration::ZERO;
             }
-            bucket.blocked_until = None;
-        }
-        bucket.tokens = bucket.tokens_at(now, capacity, per_second);
-        bucket.last = bucket.last.max(now);
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Duration::ZERO
-        } else {
-            bucket.until_refilled(now, 1.0 - bucket.tokens, per_second)
-        }
+            let (tell, turn) = oneshot::channel();
+            bucket.waiting.push(payer, tell);
+            if !bucket.dispatching {
+                bucket.dispatching = true;
+                tokio::spawn(self.clone().dispatch(key, tier));
+            }
+            turn
+        };
+        // The dispatcher answers every call it keeps; a dropped sender means it stopped
+        // (the runtime is shutting down).
+        let _ = turn.await;
+        started.elapsed()
     }
 
-    /// Waits until a call of `method` on `workspace` may go. Returns how long it waited.
-    pub async fn acquire(&self, method: &'static str, workspace: &str, tier: Tier) -> Duration {
-        let mut waited = Duration::ZERO;
-        let mut queued: Option<Queued<'_>> = None;
+    /// Hands out `key`'s slots to its waiting calls as they come free, until none waits.
+    async fn dispatch(self: Arc<Self>, key: Key, tier: Tier) {
+        let (capacity, per_second) = self.pace(tier);
         loop {
-            let wait = self.reserve(method, workspace, tier);
-            if wait.is_zero() {
-                return waited;
-            }
-            if queued.is_none() {
-                queued = Some(Queued::join(self, method, workspace));
-            }
-            waited += wait;
+            let wait = {
+                let mut buckets = self.buckets.lock().unwrap();
+                let now = Instant::now();
+                let bucket = Self::bucket(&mut buckets, &key, capacity, now);
+                bucket.waiting.prune();
+                if bucket.waiting.is_empty() {
+                    bucket.dispatching = false;
+                    return;
+                }
+                let wait = bucket.take(now, capacity, per_second);
+                if wait.is_zero() {
+                    let sent = bucket
+                        .waiting
+                        .next()
+                        .is_some_and(|call| call.send(()).is_ok());
+                    if !sent {
+                        // Its request ended just now: the slot is not used.
+                        bucket.tokens += 1.0;
+                    }
+                    continue;
+                }
+                wait
+            };
             tokio::time::sleep(wait).await;
         }
     }
 
-    /// How long a call of `method` on `workspace` would wait if asked now, counting the
-    /// calls already waiting for that bucket. Takes nothing.
-    pub fn expected_wait(&self, method: &'static str, workspace: &str, tier: Tier) -> Duration {
+    /// How long a call of `method` on `workspace` for `payer` would wait if asked now, in
+    /// its turn behind the calls already waiting (or a 429's `Retry-After`). Takes nothing.
+    pub fn expected_wait(
+        &self,
+        method: &'static str,
+        workspace: &str,
+        tier: Tier,
+        payer: &str,
+    ) -> Duration {
         let (capacity, per_second) = self.pace(tier);
         let now = Instant::now();
-        let buckets = self.buckets.lock().unwrap();
-        let Some(bucket) = buckets.get(&(method, workspace.to_string())) else {
+        let mut buckets = self.buckets.lock().unwrap();
+        let Some(bucket) = buckets.get_mut(&(method, workspace.to_string())) else {
             return Duration::ZERO;
         };
+        bucket.waiting.prune();
         let blocked = bucket
             .blocked_until
             .map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
         let tokens = bucket.tokens_at(now, capacity, per_second);
-        let short = f64::from(bucket.waiting) + 1.0 - tokens;
+        let short = bucket.waiting.ahead_of(payer) as f64 + 1.0 - tokens;
         let paced = if short > 0.0 {
             bucket.until_refilled(now, short, per_second)
         } else {
             Duration::ZERO
         };
         blocked.max(paced)
+    }
+
+    /// Calls waiting for a slot, in every lane (metrics).
+    pub fn waiting(&self) -> usize {
+        self.buckets
+            .lock()
+            .unwrap()
+            .values()
+            .map(|b| b.waiting.len())
+            .sum()
     }
 
     /// Counts calls of `method` on `workspace` that an earlier run of Roster made at
@@ -202,7 +332,12 @@ impl Limiter {
         }
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap();
-        let bucket = Self::bucket(&mut buckets, method, workspace, capacity, now);
+        let bucket = Self::bucket(
+            &mut buckets,
+            &(method, workspace.to_string()),
+            capacity,
+            now,
+        );
         bucket.tokens = bucket.tokens.min(tokens.max(0.0));
     }
 
@@ -210,43 +345,33 @@ impl Limiter {
     pub fn blocked(&self, method: &'static str, workspace: &str, retry_after: Duration) {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap();
-        let bucket = Self::bucket(&mut buckets, method, workspace, 0.0, now);
+        let bucket = Self::bucket(&mut buckets, &(method, workspace.to_string()), 0.0, now);
         bucket.tokens = 0.0;
         bucket.last = now + retry_after;
         bucket.blocked_until = Some(now + retry_after);
     }
 }
 
-/// A call counted among a bucket's waiting calls until it is dropped (it got its slot or
-/// was cancelled).
-struct Queued<'a> {
-    limiter: &'a Limiter,
-    key: (&'static str, String),
-}
-
-impl<'a> Queued<'a> {
-    fn join(limiter: &'a Limiter, method: &'static str, workspace: &str) -> Self {
-        let key = (method, workspace.to_string());
-        if let Some(bucket) = limiter.buckets.lock().unwrap().get_mut(&key) {
-            bucket.waiting += 1;
-        }
-        Queued { limiter, key }
-    }
-}
-
-impl Drop for Queued<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut buckets) = self.limiter.buckets.lock()
-            && let Some(bucket) = buckets.get_mut(&self.key)
-        {
-            bucket.waiting = bucket.waiting.saturating_sub(1);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Limiter {
+        /// Takes a slot of `method` on `workspace` now if one is free; otherwise how long
+        /// until one is.
+        fn reserve(&self, method: &'static str, workspace: &str, tier: Tier) -> Duration {
+            let (capacity, per_second) = self.pace(tier);
+            let now = Instant::now();
+            let mut buckets = self.buckets.lock().unwrap();
+            Self::bucket(
+                &mut buckets,
+                &(method, workspace.to_string()),
+                capacity,
+                now,
+            )
+            .take(now, capacity, per_second)
+        }
+    }
 
     #[test]
     fn a_tier_allows_a_burst_then_paces() {
@@ -291,40 +416,87 @@ mod tests {
 
     #[tokio::test]
     async fn the_expected_wait_counts_the_calls_already_waiting() {
-        let limiter = std::sync::Arc::new(Limiter::new(1.0));
+        let limiter = Arc::new(Limiter::new(1.0));
+        let (ada, bob): (Arc<str>, Arc<str>) = ("ada".into(), "bob".into());
         assert_eq!(
-            limiter.expected_wait("m", "T1", Tier::Tier2),
+            limiter.expected_wait("m", "T1", Tier::Tier2, &ada),
             Duration::ZERO
         );
         for _ in 0..20 {
             assert_eq!(limiter.reserve("m", "T1", Tier::Tier2), Duration::ZERO);
         }
         // One call every 3 s: the next waits about 3 s…
-        let alone = limiter.expected_wait("m", "T1", Tier::Tier2);
+        let alone = limiter.expected_wait("m", "T1", Tier::Tier2, &ada);
         assert!(alone > Duration::from_secs(2) && alone <= Duration::from_secs(3) + ARRIVAL_SLACK);
-        // …and with two calls already waiting, about 9 s. Asking took no slot.
+        // …and with two of Ada's calls already waiting, about 9 s for her. Bob's next call
+        // goes after her first, in about 6 s. Asking took no slot.
         let waiting: Vec<_> = (0..2)
             .map(|_| {
-                let limiter = limiter.clone();
-                tokio::spawn(async move { limiter.acquire("m", "T1", Tier::Tier2).await })
+                let (limiter, ada) = (limiter.clone(), ada.clone());
+                tokio::spawn(async move { limiter.acquire("m", "T1", Tier::Tier2, &ada).await })
             })
             .collect();
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let behind = limiter.expected_wait("m", "T1", Tier::Tier2);
+        let behind = limiter.expected_wait("m", "T1", Tier::Tier2, &ada);
         assert!(
             behind > Duration::from_secs(8) && behind <= Duration::from_secs(9) + ARRIVAL_SLACK,
             "{behind:?}"
+        );
+        let other = limiter.expected_wait("m", "T1", Tier::Tier2, &bob);
+        assert!(
+            other > Duration::from_secs(5) && other <= Duration::from_secs(6) + ARRIVAL_SLACK,
+            "{other:?}"
         );
         for call in waiting {
             call.abort();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
         // Cancelled calls no longer count.
-        let again = limiter.expected_wait("m", "T1", Tier::Tier2);
+        let again = limiter.expected_wait("m", "T1", Tier::Tier2, &ada);
         assert!(again <= Duration::from_secs(3) + ARRIVAL_SLACK, "{again:?}");
         // A 429's Retry-After counts too.
         limiter.blocked("n", "", Duration::from_secs(20));
-        assert!(limiter.expected_wait("n", "", Tier::Tier4) > Duration::from_secs(19));
+        assert!(limiter.expected_wait("n", "", Tier::Tier4, &ada) > Duration::from_secs(19));
+    }
+
+    #[tokio::test]
+    async fn waiting_calls_are_served_in_turn_across_payers() {
+        // Tier 2 on a 600× clock: a slot every 5 ms once the burst is spent.
+        let limiter = Arc::new(Limiter::new(600.0));
+        for _ in 0..20 {
+            assert_eq!(limiter.reserve("m", "T1", Tier::Tier2), Duration::ZERO);
+        }
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let call = |who: &'static str, n: usize| {
+            let (limiter, order) = (limiter.clone(), order.clone());
+            tokio::spawn(async move {
+                let payer: Arc<str> = who.into();
+                limiter.acquire("m", "T1", Tier::Tier2, &payer).await;
+                order.lock().unwrap().push(format!("{who}{n}"));
+            })
+        };
+        // Ada queues ten calls; Bob and Cy one each a moment later.
+        let mut calls: Vec<_> = (0..10).map(|n| call("ada", n)).collect();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        calls.push(call("bob", 0));
+        calls.push(call("cy", 0));
+        for c in calls {
+            c.await.unwrap();
+        }
+        let order = order.lock().unwrap().clone();
+        let position = |who: &str| order.iter().position(|o| o == who).unwrap();
+        assert!(position("bob0") <= 2, "{order:?}");
+        assert!(position("cy0") <= 3, "{order:?}");
+        let ada: Vec<&String> = order.iter().filter(|o| o.starts_with("ada")).collect();
+        assert_eq!(
+            ada,
+            (0..10)
+                .map(|n| format!("ada{n}"))
+                .collect::<Vec<_>>()
+                .iter()
+                .collect::<Vec<_>>(),
+            "first in, first out within a payer"
+        );
     }
 
     #[test]
@@ -347,12 +519,13 @@ mod tests {
 
     #[tokio::test]
     async fn scaled_clock_waits_less() {
-        let limiter = Limiter::new(600.0);
+        let limiter = Arc::new(Limiter::new(600.0));
+        let payer: Arc<str> = "ada".into();
         for _ in 0..20 {
-            limiter.acquire("m", "T1", Tier::Tier2).await;
+            limiter.acquire("m", "T1", Tier::Tier2, &payer).await;
         }
         let started = Instant::now();
-        limiter.acquire("m", "T1", Tier::Tier2).await;
+        limiter.acquire("m", "T1", Tier::Tier2, &payer).await;
         // 20/min at 600x is 200/s: one slot is 5 ms.
         assert!(started.elapsed() < Duration::from_millis(100));
     }

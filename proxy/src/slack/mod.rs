@@ -4,6 +4,7 @@
 mod limiter;
 pub mod messages;
 pub mod methods;
+pub mod payer;
 pub mod scim;
 mod token;
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, de::DeserializeOwned};
 use limiter::Limiter;
 pub use limiter::Tier;
 pub use methods::{Method, Page, Paged};
+use payer::{Budget, Payer};
 pub use token::SlackToken;
 
 use crate::metrics::Metrics;
@@ -183,7 +185,28 @@ pub enum SlackError {
         method: &'static str,
         detail: String,
     },
+    /// Not sent: the person it was for has used their share of Slack's pace, or the calls
+    /// ahead of it in its lane would keep them waiting too long.
+    #[error("{method} not sent for now ({why:?}); retry after {retry_after:?}")]
+    Paced {
+        method: &'static str,
+        why: PacedBy,
+        retry_after: Duration,
+    },
 }
+
+/// Why a call was not sent for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PacedBy {
+    /// The person's budget a minute (see [`payer`]).
+    Budget,
+    /// The calls already waiting for the method on that workspace.
+    Lane,
+}
+
+/// Longest a call someone waits for may wait for its turn in its lane (including Slack's
+/// `Retry-After`): beyond it, the person is told when to try again instead.
+pub const MAX_INTERACTIVE_WAIT: Duration = Duration::from_secs(10);
 
 impl SlackError {
     /// The Slack error code (`ratelimited` for rate limits), if Slack gave one.
@@ -192,7 +215,16 @@ impl SlackError {
             SlackError::Api { code, .. } => Some(code),
             SlackError::UnknownOutcome { code, .. } => code.as_deref(),
             SlackError::RateLimited { .. } => Some("ratelimited"),
-            SlackError::Unavailable { .. } => None,
+            SlackError::Unavailable { .. } | SlackError::Paced { .. } => None,
+        }
+    }
+
+    /// Seconds to wait before trying again, when the error says.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            SlackError::RateLimited { retry_after, .. } => Some(*retry_after),
+            SlackError::Paced { retry_after, .. } => Some(retry_after.as_secs_f64().ceil() as u64),
+            _ => None,
         }
     }
 
@@ -203,6 +235,7 @@ impl SlackError {
             SlackError::UnknownOutcome { .. } => "unknown_outcome",
             SlackError::RateLimited { .. } => "rate_limited",
             SlackError::Unavailable { .. } => "unavailable",
+            SlackError::Paced { .. } => "paced",
         }
     }
 
@@ -243,7 +276,16 @@ pub struct SlackClient {
     scim: scim::ScimBase,
     token: SlackToken,
     limiter: Arc<Limiter>,
+    /// What each person may spend a minute on changes and on reads (see [`payer`]).
+    budgets: Arc<Budgets>,
     metrics: Arc<Metrics>,
+}
+
+/// Each person's budgets a minute.
+#[derive(Debug)]
+struct Budgets {
+    changes: Budget,
+    reads: Budget,
 }
 
 impl SlackClient {
@@ -264,12 +306,17 @@ impl SlackClient {
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
+        let scale = Limiter::valid_scale(rate_scale);
         Ok(Self {
             http,
             base_url,
             scim: scim::ScimBase::new(scim::SLACK_SCIM_URL),
             token,
-            limiter: Arc::new(Limiter::new(rate_scale)),
+            limiter: Arc::new(Limiter::new(scale)),
+            budgets: Arc::new(Budgets {
+                changes: Budget::new(payer::CHANGE_UNITS_PER_MINUTE, scale),
+                reads: Budget::new(payer::READ_UNITS_PER_MINUTE, scale),
+            }),
             metrics,
         })
     }
@@ -316,22 +363,72 @@ impl SlackClient {
             .map(|(reply, _)| reply)
     }
 
-    /// How long `request` would wait for its rate-limit slot if sent now, behind the calls
-    /// already waiting for it (or a 429's `Retry-After`).
+    /// How long `request` would wait for its rate-limit slot if sent now for the current
+    /// payer, in its turn behind the calls already waiting (or a 429's `Retry-After`).
     pub fn expected_wait<M: Method>(&self, request: &M) -> Duration {
-        self.limiter
-            .expected_wait(M::METHOD.name(), request.workspace(), M::METHOD.tier())
+        self.limiter.expected_wait(
+            M::METHOD.name(),
+            request.workspace(),
+            M::METHOD.tier(),
+            &payer::current().who,
+        )
+    }
+
+    /// Takes a change of `method` from `who`'s budget a minute (a person's own change, before
+    /// it is checked: a refused attempt counts too).
+    pub fn charge_change(&self, who: &str, method: SlackMethod) -> Result<(), SlackError> {
+        let who = Payer::person(who).who;
+        self.budgets
+            .changes
+            .take(&who, payer::cost(method.tier()))
+            .map_err(|retry_after| SlackError::Paced {
+                method: method.name(),
+                why: PacedBy::Budget,
+                retry_after,
+            })
     }
 
     /// Waits for `request`'s rate-limit slot and takes it, for [`send_in_turn`]
     /// (Self::send_in_turn): a change records its intent only once it is its turn to call.
-    pub async fn wait_turn<M: Method>(&self, request: &M) {
-        let name = M::METHOD.name();
+    /// A person waiting for the answer is told to come back instead of waiting long.
+    pub async fn wait_turn<M: Method>(&self, request: &M) -> Result<(), SlackError> {
+        self.turn(M::METHOD, request.workspace(), &payer::current())
+            .await
+    }
+
+    /// Waits for a call of `method` on `workspace` in `payer`'s turn, or refuses it when
+    /// someone waits for it and the turn is too far away.
+    async fn turn(
+        &self,
+        method: SlackMethod,
+        workspace: &str,
+        payer: &Payer,
+    ) -> Result<(), SlackError> {
+        let name = method.name();
+        if payer.interactive {
+            let expected = self
+                .limiter
+                .expected_wait(name, workspace, method.tier(), &payer.who);
+            if expected > MAX_INTERACTIVE_WAIT {
+                self.metrics.slack_call(name, "paced");
+                return Err(SlackError::Paced {
+                    method: name,
+                    why: PacedBy::Lane,
+                    retry_after: expected,
+                });
+            }
+        }
         let waited = self
             .limiter
-            .acquire(name, request.workspace(), M::METHOD.tier())
+            .acquire(name, workspace, method.tier(), &payer.who)
             .await;
         self.metrics.slack_waited(name, waited.as_secs_f64());
+        Ok(())
+    }
+
+    /// Calls waiting for their turn in every lane (metrics).
+    pub fn calls_waiting(&self) -> usize {
+        self.limiter.waiting()
     }
 
     /// [`send`](Self::send) in the slot [`wait_turn`](Self::wait_turn) took (retries wait
@@ -385,12 +482,32 @@ impl SlackClient {
         F: std::future::Future<Output = Result<T, Attempt>>,
     {
         let name = method.name();
+        let payer = payer::current();
+        // A person's read is charged once, however often it is retried (their changes are
+        // charged when they ask for them).
+        if payer.interactive && !method.is_write() && !slot_taken {
+            self.budgets
+                .reads
+                .take(&payer.who, payer::cost(method.tier()))
+                .map_err(|retry_after| {
+                    self.metrics.slack_call(name, "paced");
+                    SlackError::Paced {
+                        method: name,
+                        why: PacedBy::Budget,
+                        retry_after,
+                    }
+                })?;
+        }
+        let longest_wait = if payer.interactive {
+            MAX_INTERACTIVE_WAIT
+        } else {
+            MAX_RETRY_WAIT
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
             if !std::mem::take(&mut slot_taken) {
-                let waited = self.limiter.acquire(name, workspace, method.tier()).await;
-                self.metrics.slack_waited(name, waited.as_secs_f64());
+                self.turn(method, workspace, &payer).await?;
             }
             let started = std::time::Instant::now();
             let failure = match attempt_call().await {
@@ -419,7 +536,7 @@ impl SlackClient {
             };
             if let Some(wait) = retry_in
                 && attempt <= RETRIES
-                && wait <= MAX_RETRY_WAIT
+                && wait <= longest_wait
             {
                 tracing::info!(
                     method = name,

@@ -193,11 +193,10 @@ impl SlackClient {
         self.scim_inner(request, false).await
     }
 
-    /// Waits for a SCIM request's rate-limit slot and takes it.
-    pub async fn scim_wait_turn<R: ScimRequest>(&self, _: &R) {
-        let name = R::METHOD.name();
-        let waited = self.limiter.acquire(name, "", R::METHOD.tier()).await;
-        self.metrics.slack_waited(name, waited.as_secs_f64());
+    /// Waits for a SCIM request's rate-limit slot and takes it (see
+    /// [`wait_turn`](Self::wait_turn)).
+    pub async fn scim_wait_turn<R: ScimRequest>(&self, _: &R) -> Result<(), SlackError> {
+        self.turn(R::METHOD, "", &super::payer::current()).await
     }
 
     /// [`scim`](Self::scim) in the slot [`scim_wait_turn`](Self::scim_wait_turn) took.

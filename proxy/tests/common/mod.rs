@@ -339,7 +339,7 @@ impl TestApp {
                     limit: Some(500),
                     ..Default::default()
                 },
-                &roster_proxy::audit::AuditReader::Everything,
+                &roster_proxy::audit::AuditReader::everything(),
             )
             .await
             .unwrap()

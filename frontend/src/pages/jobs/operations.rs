@@ -1,7 +1,7 @@
 //! A job's operations, one row each, with a filter by state.
 
 use leptos::prelude::*;
-use roster_api::{GuestType, JobOperation, ORG_WIDE, OpState, Operation};
+use roster_api::{Field, GuestType, JobOperation, ORG_WIDE, OpState, Operation};
 
 use crate::{format, router::A, session::Session};
 
@@ -15,9 +15,13 @@ fn op_badge(state: OpState) -> &'static str {
     }
 }
 
-/// What an operation does, in a few words.
-fn describe(op: &Operation) -> String {
+/// What an operation does, in a few words (`hidden`: fields the reader's role does not
+/// show, taken out of the operation).
+fn describe(op: &Operation, hidden: &[Field]) -> String {
     match op {
+        Operation::SetExpiration { .. } if hidden.contains(&Field::Expires) => {
+            "Set or remove guest expiration (the date is hidden by your role)".into()
+        }
         Operation::Invite(r) => match r.guest {
             None => "Invite as member".into(),
             Some(GuestType::MultiChannel) => "Invite as multi-channel guest".into(),
@@ -41,6 +45,9 @@ fn describe(op: &Operation) -> String {
 fn who(op: &JobOperation) -> AnyView {
     let target = op.operation.target().to_string();
     match (&op.operation, op.user_name.clone()) {
+        (Operation::Invite(_), _) if op.hidden.contains(&Field::Email) => {
+            view! { <span class="muted">"Address hidden by your role"</span> }.into_any()
+        }
         (Operation::Invite(_), _) => target.into_any(),
         (_, Some(name)) => view! {
             <A href=format!("/users/{target}")>{name}</A>
@@ -91,7 +98,7 @@ pub fn Operations(operations: RwSignal<Vec<JobOperation>>) -> impl IntoView {
                     >
                         <tr data-op-index=op.index data-state=op.state.as_str()>
                             <td>{op.index + 1}</td>
-                            <td>{describe(&op.operation)}</td>
+                            <td>{describe(&op.operation, &op.hidden)}</td>
                             <td>{who(&op)}</td>
                             <td>{op.operation.workspace().map(|w| if w == ORG_WIDE { "The whole org".to_string() } else { session.workspace_name(w) })}</td>
                             <td><span class=op_badge(op.state)>{op.state.label()}</span></td>

@@ -1,7 +1,9 @@
 //! Setting or clearing the date a guest's account is disabled.
 
 use leptos::prelude::*;
-use roster_api::{ExpirationRequest, MAX_EXTEND_DAYS, Operation, Permission, UserDetail, UserType};
+use roster_api::{
+    ExpirationRequest, Field, MAX_EXTEND_DAYS, Operation, Permission, UserDetail, UserType,
+};
 
 use super::{
     BulkChange, BulkContext, BulkFields, ChangeKind, active, every_workspace, first_value,
@@ -183,7 +185,10 @@ enum Mode {
 /// Each guest's expiration moved later, one date for all, or none.
 fn bulk_fields(context: BulkContext) -> BulkFields {
     let session = expect_context::<Session>();
-    let mode = RwSignal::new(Mode::Later);
+    // Counting days from a date the role does not see would show that date: such a role
+    // gives the date itself (the server refuses the other way too).
+    let sees_dates = !session.hides(Field::Expires);
+    let mode = RwSignal::new(if sees_dates { Mode::Later } else { Mode::Date });
     let days = RwSignal::new("90".to_string());
     let when = RwSignal::new(format::to_local_input(format::now() + DEFAULT_AHEAD));
     let expires = Signal::derive(move || format::from_local_input(&when.get()));
@@ -195,6 +200,7 @@ fn bulk_fields(context: BulkContext) -> BulkFields {
                     <legend>"Expiration"</legend>
                     {[(Mode::Later, "Move each guest's expiration later"), (Mode::Date, "The same date for everyone"), (Mode::Remove, "Remove the expiration")]
                         .into_iter()
+                        .filter(|(m, _)| sees_dates || *m != Mode::Later)
                         .map(|(m, label)| view! {
                             <label class="check">
                                 <input type="radio" name="bulk-expiration" prop:checked=move || mode.get() == m
