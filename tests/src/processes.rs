@@ -185,6 +185,19 @@ impl RosterClient {
         resp.json().await.unwrap()
     }
 
+    /// A GET that may be refused: its status and body.
+    pub async fn get_status(&self, path: &str) -> (u16, Value) {
+        let resp = self
+            .signed_in(self.http.get(format!("{}{path}", self.url)))
+            .send()
+            .await
+            .unwrap();
+        (
+            resp.status().as_u16(),
+            resp.json().await.unwrap_or(Value::Null),
+        )
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let resp = self
             .signed_in(self.http.post(format!("{}{path}", self.url)))

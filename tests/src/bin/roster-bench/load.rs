@@ -226,6 +226,34 @@ pub async fn measure(scale: Scale) -> Vec<Row> {
     let job = client.get(&format!("/api/jobs/{job}")).await;
     let calls = detail_calls(&http, &url).await - calls_before;
     let mut s = Arc::try_unwrap(samples).ok().unwrap().into_inner().unwrap();
+
+    // Then one person bursts (115 details at once, every 1.5 s) while the 15 others
+    // browse: Slack's lanes are served in turn across people, so the others' details keep
+    // their pace.
+    let until = Instant::now() + duration;
+    let others = Arc::new(Mutex::new(Samples::default()));
+    let mut people = std::iter::once(client.clone())
+        .chain((1..=OTHER_ADMINS).map(|n| client.as_person(other_admin(n))))
+        .take(PEOPLE);
+    let burster = people.next().unwrap();
+    let burst = tokio::spawn(burst_details(burster, ids.clone(), until));
+    let runs: Vec<_> = people
+        .enumerate()
+        .map(|(i, person)| {
+            tokio::spawn(browse(
+                person,
+                0x7F4A_7C15 + i as u64,
+                ids.clone(),
+                until,
+                others.clone(),
+            ))
+        })
+        .collect();
+    for run in runs {
+        run.await.unwrap();
+    }
+    let (asked, held_back) = burst.await.unwrap();
+    let mut o = Arc::try_unwrap(others).ok().unwrap().into_inner().unwrap();
     let setting = format!(
         "{PEOPLE} people, {} users, 80% lists / 20% details, {} ms between clicks, a {job_rows}-row job, ×{CLOCK:.0} clock, {browsing:.0} s",
         roster_e2e::thousands(users as u64),
@@ -262,5 +290,55 @@ pub async fn measure(scale: Scale) -> Vec<Row> {
             s.details,
             calls as f64 / s.details.max(1) as f64,
         )),
+        Row::new(
+            "busy help desk, one person bursting: the others' detail, first answer (p99)",
+            quantile(&mut o.first_answers, 0.99),
+            "ms",
+            500.0,
+        )
+        .samples(o.details)
+        .detail(format!(
+            "one person opens 115 details at once every 1.5 s while {} others browse as above; \
+             the others: p50 {:.0} ms, every live part there after p50 {:.0} / p99 {:.0} ms, \
+             {} of {} details said a part was not refreshed (Slack's limit); the burst: {asked} \
+             details asked, {held_back} of them held back (a part not asked for, or 429)",
+            PEOPLE - 1,
+            quantile(&mut o.first_answers, 0.5),
+            quantile(&mut o.complete, 0.5),
+            quantile(&mut o.complete, 0.99),
+            o.not_refreshed,
+            o.details,
+        )),
     ]
+}
+
+/// One person opening 115 people at once, every 1.5 s, until `until`. Returns how many
+/// details it asked for and how many were held back by its share of Slack's pace.
+async fn burst_details(
+    person: RosterClient,
+    ids: Arc<Vec<String>>,
+    until: Instant,
+) -> (usize, usize) {
+    let mut dice = Dice(0xB5AD_4ECE);
+    let (mut asked, mut held_back) = (0, 0);
+    while Instant::now() < until {
+        let started = Instant::now();
+        let answers = futures_util::future::join_all((0..115).map(|_| {
+            let path = format!("/api/users/{}", ids[dice.next(ids.len())]);
+            let person = person.clone();
+            async move { person.get_status(&path).await }
+        }))
+        .await;
+        for (status, body) in answers {
+            asked += 1;
+            let limited = body["warnings"]
+                .as_array()
+                .is_some_and(|w| w.iter().any(|w| w.as_str().unwrap_or("").contains("limit")));
+            if status == 429 || limited {
+                held_back += 1;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(1_500).saturating_sub(started.elapsed())).await;
+    }
+    (asked, held_back)
 }
