@@ -7,6 +7,7 @@ use serde_json::Value;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::{
+    changes::HIDDEN_ADDRESS,
     db::{Db, StorageError, WriteKind},
     policy::{Caller, Field},
     sentence::Reader,
@@ -48,6 +49,9 @@ pub struct AuditReader<'a> {
     pub actor: &'a str,
     pub whose: Whose,
     pub hidden: Vec<Field>,
+    /// May read other people's jobs (a role covering every workspace with
+    /// `audit.read_all`): others' job rows keep the job and row they belong to.
+    pub reads_others_jobs: bool,
 }
 
 /// An invite request approved or denied through Roster.
@@ -84,6 +88,7 @@ impl AuditReader<'_> {
             actor: "",
             whose: Whose::Everything,
             hidden: Vec::new(),
+            reads_others_jobs: true,
         }
     }
 
@@ -105,6 +110,11 @@ impl AuditReader<'_> {
         if is_actor {
             return entry;
         }
+        // A job the reader may not read is not described by its entries either: which job,
+        // which row, how many attempts.
+        if !self.reads_others_jobs && entry.request_id.starts_with("job-") {
+            entry.request_id = "job".to_string();
+        }
         if self.hides(Field::Email)
             && let Some(address) = entry.target_user.take_if(|t| t.contains('@'))
         {
@@ -113,17 +123,24 @@ impl AuditReader<'_> {
                 .message
                 .map(|m| m.replace(address.as_str(), "an address your role does not show"));
         }
-        let keys: Vec<&str> = PARAMS_OF
+        let mut keys: Vec<&str> = PARAMS_OF
             .iter()
             .filter(|(f, _)| self.hides(*f))
             .map(|(_, k)| *k)
             .collect();
-        if !keys.is_empty()
-            && let Ok(Value::Object(mut params)) = serde_json::from_str::<Value>(&entry.params)
-        {
-            let before = params.len();
+        if !self.reads_others_jobs {
+            keys.extend(["job", "row"]);
+        }
+        if let Ok(Value::Object(mut params)) = serde_json::from_str::<Value>(&entry.params) {
+            let before = params.clone();
             params.retain(|k, _| !keys.contains(&k.as_str()));
-            if params.len() != before {
+            // Free text another person wrote (a denial's reason) loses its addresses.
+            if self.hides(Field::Email)
+                && let Some(Value::String(reason)) = params.get_mut("reason")
+            {
+                *reason = crate::sentence::without_addresses(reason, HIDDEN_ADDRESS);
+            }
+            if params != before {
                 entry.params = Value::Object(params).to_string();
             }
         }
@@ -629,6 +646,7 @@ permissions = ["users.read"]"#,
                     actor: "ADA@larkspur.example",
                     whose: Whose::Own,
                     hidden: Vec::new(),
+                    reads_others_jobs: false,
                 },
             )
             .await

@@ -318,6 +318,8 @@ pub enum Denied {
     Permission(Permission),
     #[error("Your role does not cover the workspace {0}.")]
     Workspace(String),
+    #[error("This reaches the whole org, and your role does not cover every workspace.")]
+    WholeOrg,
     #[error("This user is outside the workspaces your role covers.")]
     User,
     #[error("Owners can only be changed by someone who may set roles on every workspace.")]

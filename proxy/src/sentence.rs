@@ -121,6 +121,38 @@ impl Reader<'_> {
     }
 }
 
+/// What reads as an email address in free text someone wrote (a reason, a job's title),
+/// put in `instead`'s words: free text is shown to others as written, but a role that does
+/// not see addresses does not read one there either.
+pub fn without_addresses(text: &str, instead: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let core = word.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '"', '\'']);
+        let looks_like_address = core
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+        if looks_like_address {
+            let tail = &word[core.len()..];
+            out.push_str(instead);
+            out.push_str(tail);
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() || matches!(c, '<' | '>' | '(' | '[' | '"' | ',' | ';') {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// Whether `text` still holds marks (tests: nothing leaves the server unrendered).
 pub fn is_marked(text: &str) -> bool {
     text.contains([OPEN, SEP, CLOSE])
@@ -178,6 +210,18 @@ mod tests {
         assert_eq!(
             read(&text, &[Field::Expires, Field::Email], false),
             "an address"
+        );
+    }
+
+    #[test]
+    fn addresses_in_free_text_can_be_left_out() {
+        assert_eq!(
+            without_addresses("dup of pat.lee@larkspur.example, until May.", "[address]"),
+            "dup of [address], until May."
+        );
+        assert_eq!(
+            without_addresses("(see <ops@x.example>) @channel a@b", "[address]"),
+            "(see <[address]>) @channel a@b"
         );
     }
 

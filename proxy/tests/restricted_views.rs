@@ -92,7 +92,12 @@ async fn an_address_is_hidden_from_every_reader_whose_role_hides_it() {
     assert_eq!(status, 200, "{body}");
     let second = json!({"op": "invite", "email": "other.hidden@agency.example", "workspace": team,
         "channels": [app.channel_on(&team)], "guest": "multi_channel"});
-    let (status, job) = app.post("/api/jobs", json!({"operations": [second]})).await;
+    let (status, job) = app
+        .post(
+            "/api/jobs",
+            json!({"operations": [second], "title": "Agency guests, asked by hidden.title@agency.example"}),
+        )
+        .await;
     assert_eq!(status, 201, "{job}");
     let job = job["job"]["id"].as_i64().unwrap();
     for _ in 0..100 {
@@ -103,8 +108,19 @@ async fn an_address_is_hidden_from_every_reader_whose_role_hides_it() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
+    // A request denied with a reason that names someone.
+    let request = request_for(&app, false).await;
+    let (status, body) = app
+        .post(
+            "/api/changes",
+            json!({"op": "deny_request", "request": request["id"], "workspace": request["workspace"],
+                   "reason": "Already has an account as hidden.reason@agency.example."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
     // A role covering the whole org that hides addresses: not in the log, its export, the
-    // job, its events or its errors.
+    // job (its title too), its events or its errors, nor in a denial's reason.
     let (status, page) = app.get_as("no-emails", "/api/audit").await;
     assert_eq!(status, 200);
     let reads = [
@@ -116,10 +132,24 @@ async fn an_address_is_hidden_from_every_reader_whose_role_hides_it() {
             .to_string(),
         text_as(&app, "no-emails", &format!("/api/jobs/{job}/events")).await,
         text_as(&app, "no-emails", &format!("/api/jobs/{job}/errors.csv")).await,
+        app.get_as("no-emails", "/api/jobs").await.1.to_string(),
+        app.get_as(
+            "no-emails",
+            &format!(
+                "/api/invite-requests?state=denied&workspace={}",
+                request["workspace"].as_str().unwrap()
+            ),
+        )
+        .await
+        .1
+        .to_string(),
     ];
     for read in &reads {
         assert!(
-            !read.contains("hidden.person") && !read.contains("other.hidden"),
+            !read.contains("hidden.person")
+                && !read.contains("other.hidden")
+                && !read.contains("hidden.title")
+                && !read.contains("hidden.reason"),
             "an address leaks: {read}"
         );
         assert!(!marks(read), "an unrendered sentence: {read:?}");
@@ -145,6 +175,7 @@ async fn an_address_is_hidden_from_every_reader_whose_role_hides_it() {
     // The org admin reads them.
     let (_, all) = app.get("/api/audit").await;
     assert!(all.to_string().contains(address));
+    assert!(all.to_string().contains("hidden.reason@agency.example"));
 
     // A filter never matches a value the reader may not see: part of the address, the
     // whole of it, or a letter of it find nothing a reader could tell apart.
@@ -289,6 +320,20 @@ async fn a_role_that_hides_expirations_sees_no_date_it_did_not_give() {
             .contains("guest expiration"),
         "{dry}"
     );
+    // A date set and a date removed read the same to the role: that it changed.
+    let (status, _) = app
+        .post(
+            "/api/changes",
+            json!({"op": "set_expiration", "user": id, "workspace": team, "expires": null}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, log) = app
+        .get_as("no-dates", &format!("/api/audit?target={id}&limit=2"))
+        .await;
+    let (removed, set) = (&log["entries"][0]["message"], &log["entries"][1]["message"]);
+    assert_eq!(removed, set, "{log}");
+    assert!(removed.as_str().unwrap().starts_with("Changed "), "{log}");
 }
 
 /// A pending request, for a guest or for a full member, on any workspace.
@@ -582,4 +627,73 @@ async fn a_restricted_role_is_told_only_of_syncs_that_ended() {
     let (_, desk) = app.get_as("helpdesk", "/api/status").await;
     assert_eq!(desk["sync"]["state"], "done", "{desk}");
     assert!(desk["sync"].get("started_at").is_none(), "{desk}");
+}
+
+#[tokio::test]
+async fn others_jobs_stay_unread_in_a_restricted_roles_audit_log() {
+    let sandbox = std::sync::Arc::new(
+        roster_sandbox::Sandbox::new(roster_sandbox::SandboxConfig {
+            users: 300,
+            seed: 4,
+            rate_limits: roster_sandbox::ratelimit::RateLimitMode::Off,
+            epoch: Some(4_000_000_000 - 86_400 * 400),
+            ..Default::default()
+        })
+        .serve(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap(),
+    );
+    let inside = sandbox.sandbox.with_org(|org| org.teams[0].id.clone());
+    let mut roles = roles();
+    roles.extend(parse_roles(&format!(
+        r#"
+[[roles]]
+name = "regional"
+permissions = ["users.read", "users.set_role", "audit.read", "audit.read_all"]
+workspaces = ["{inside}"]
+"#
+    )));
+    let app = common::spawn_app_on(
+        sandbox,
+        None,
+        Options {
+            roles: Some(roles),
+            ..Options::default()
+        },
+    )
+    .await;
+    let member = app.find(|u| {
+        u.summary.user_type == UserType::Member
+            && u.summary.status == UserStatus::Active
+            && u.summary.is_on(&inside)
+    });
+    let (status, created) = app
+        .post(
+            "/api/jobs",
+            json!({"operations": [{"op": "set_role", "user": member.summary.id, "workspace": inside, "role": "admin"}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let job = created["job"]["id"].as_i64().unwrap();
+    for _ in 0..100 {
+        let (_, d) = app.get(&format!("/api/jobs/{job}")).await;
+        if d["job"]["state"] == "finished" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The change is on the role's workspace, so it reads it, but not which job made it.
+    let (_, log) = app.get_as("regional", "/api/audit?action=set_role").await;
+    let entry = &log["entries"][0];
+    assert_eq!(entry["target_user"], member.summary.id.as_str(), "{log}");
+    assert_eq!(entry["request_id"], "job", "{entry}");
+    let (status, _) = app.get_as("regional", &format!("/api/jobs/{job}")).await;
+    assert_eq!(status, 404);
+    // The org admin reads the job and row.
+    let (_, log) = app.get("/api/audit?action=set_role").await;
+    assert_eq!(
+        log["entries"][0]["request_id"],
+        format!("job-{job}-1-1"),
+        "{log}"
+    );
 }

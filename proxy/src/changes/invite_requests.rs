@@ -88,6 +88,9 @@ fn check_request(ctx: &Ctx<'_>, request: &str, workspace: &str) -> Result<(), Ap
     }
 }
 
+/// What an address in someone's free text reads as to a role that does not see addresses.
+pub const HIDDEN_ADDRESS: &str = "[address hidden by your role]";
+
 /// "the request to invite pat@example.com to HQ". The address is Slack's (someone asked for
 /// it): a reader whose role hides addresses reads the name the request gives, if any.
 fn what(ctx: &Ctx<'_>, request: &str, workspace: &str) -> String {
@@ -280,10 +283,10 @@ impl Change for DenyRequest {
             .reason
             .as_ref()
             .map(|r| {
-                format!(
-                    " Reason, kept in Roster's audit log: {}",
-                    sentence::plain(r)
-                )
+                let r = sentence::plain(r);
+                let masked = sentence::without_addresses(&r, HIDDEN_ADDRESS);
+                let reason = sentence::given(Field::Email, &r, &masked);
+                format!(" Reason, kept in Roster's audit log: {reason}")
             })
             .unwrap_or_default();
         format!(

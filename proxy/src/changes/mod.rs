@@ -44,7 +44,7 @@ use crate::{
 pub use assign::Assign;
 pub use end_session::EndSession;
 pub use invite::{Invite, read_back_invite};
-pub use invite_requests::{ApproveRequest, DenyRequest, guest_type};
+pub use invite_requests::{ApproveRequest, DenyRequest, HIDDEN_ADDRESS, guest_type};
 pub use offboard::Offboard;
 pub use reactivate::Reactivate;
 pub use remove::Remove;

@@ -100,12 +100,11 @@ impl Change for Reactivate {
             .email
             .as_ref()
             .map(|e| {
-                let address = sentence::given(
+                sentence::given(
                     Field::Email,
-                    &sentence::plain(e),
-                    "an address your role does not show",
-                );
-                format!(" with the email address {address}")
+                    &format!(" with the email address {}", sentence::plain(e)),
+                    " with a new email address",
+                )
             })
             .unwrap_or_default();
         format!(

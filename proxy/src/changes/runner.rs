@@ -271,7 +271,7 @@ fn in_scope(caller: &Caller, names: Names<'_>) -> Result<(), Denied> {
         Place::Workspace(w) if !w.is_empty() && !caller.covers(w) => {
             Err(Denied::Workspace(w.to_string()))
         }
-        Place::Org if !caller.covers_all() => Err(Denied::Workspace("the whole org".into())),
+        Place::Org if !caller.covers_all() => Err(Denied::WholeOrg),
         _ => Ok(()),
     }
 }

@@ -159,44 +159,43 @@ impl Change for SetExpiration {
         // one. The new one is the date the person making the change gave (a role that
         // hides expirations gives a date, never a number of days from one it cannot see).
         let was = person.and_then(|p| p.expires_on(team));
-        let (set, moved, remove) = (
+        let (set, moved, remove, change) = (
             tense.pick("Will set", "Set"),
             tense.pick("Will move", "Moved"),
             tense.pick("Will remove", "Removed"),
+            tense.pick("Will change", "Changed"),
         );
-        let (full, without_old) = match self.expires {
+        // What a role that hides expirations reads: that the expiration changed, and only
+        // what it gave itself (a date, or that there will be none); another reader of the
+        // same role cannot tell a date set from one removed.
+        let given = match self.expires {
             Some(new) => {
-                let day = utc_day(new);
-                let given = sentence::given(
-                    Field::Expires,
-                    &format!("{day} (UTC)"),
-                    "a date your role does not show",
-                );
-                (
-                    match was {
-                        Some(old) => format!(
-                            "{moved} {name}'s expiration on {workspace} from {} to {day} (UTC).",
-                            utc_day(old)
-                        ),
-                        None => format!(
-                            "{set} {name}'s expiration on {workspace} to {day} (UTC); it had none."
-                        ),
-                    },
-                    format!("{set} {name}'s expiration on {workspace} to {given}."),
+                sentence::given(Field::Expires, &format!(" to {} (UTC)", utc_day(new)), "")
+            }
+            None => sentence::given(
+                Field::Expires,
+                tense.pick(": it will no longer expire", ": it no longer expires"),
+                "",
+            ),
+        };
+        let without_old = format!("{change} {name}'s expiration on {workspace}{given}.");
+        let full = match (self.expires, was) {
+            (Some(new), Some(old)) => format!(
+                "{moved} {name}'s expiration on {workspace} from {} to {} (UTC).",
+                utc_day(old),
+                utc_day(new)
+            ),
+            (Some(new), None) => format!(
+                "{set} {name}'s expiration on {workspace} to {} (UTC); it had none.",
+                utc_day(new)
+            ),
+            (None, Some(old)) => {
+                format!(
+                    "{remove} {name}'s expiration on {workspace} (was {}).",
+                    utc_day(old)
                 )
             }
-            None => (
-                match was {
-                    Some(old) => {
-                        format!(
-                            "{remove} {name}'s expiration on {workspace} (was {}).",
-                            utc_day(old)
-                        )
-                    }
-                    None => format!("{remove} {name}'s expiration on {workspace}; it had none."),
-                },
-                format!("{remove} {name}'s expiration on {workspace}."),
-            ),
+            (None, None) => format!("{remove} {name}'s expiration on {workspace}; it had none."),
         };
         sentence::private(Field::Expires, &full, &without_old)
     }

@@ -125,6 +125,14 @@ pub(crate) fn shown(state: &AppState, caller: &Caller, job: &JobRow, op: &mut Jo
     op.hidden = hidden;
 }
 
+/// A job's summary as `caller` may read it: the title someone else wrote, without the
+/// addresses in it for a role that does not see them.
+pub(crate) fn shown_summary(caller: &Caller, job: &JobRow, summary: &mut JobSummary) {
+    if caller.hides(Field::Email) && !job.creator.email.eq_ignore_ascii_case(&caller.email) {
+        summary.title = crate::sentence::without_addresses(&summary.title, changes::HIDDEN_ADDRESS);
+    }
+}
+
 /// The 404 for a job ID that is not in the store.
 pub(crate) fn no_such_job() -> AppError {
     AppError::NotFound("There is no such job.".into())
@@ -425,7 +433,7 @@ impl Jobs {
         let title = request
             .title
             .as_deref()
-            .map(str::trim)
+            .map(|t| crate::sentence::plain(t.trim()).into_owned())
             .filter(|t| !t.is_empty())
             .map_or_else(
                 || {
@@ -435,7 +443,7 @@ impl Jobs {
                     kinds.sort_unstable();
                     format!("{} ({} rows)", kinds.join(", "), request.operations.len())
                 },
-                str::to_string,
+                |title| title,
             );
         let ops: Vec<(Operation, OpState, Option<String>)> = request
             .operations
@@ -468,7 +476,8 @@ impl Jobs {
         let Some(job) = self.store.job(id).await? else {
             return Ok(None);
         };
-        let summary = self.store.summary(&job).await?;
+        let mut summary = self.store.summary(&job).await?;
+        shown_summary(caller, &job, &mut summary);
         let operations = self
             .store
             .operations(id)

@@ -32,6 +32,7 @@ pub(crate) fn reader(caller: &Caller) -> Result<AuditReader<'_>, AppError> {
         actor: caller.email.as_str(),
         whose,
         hidden: caller.hidden_fields(),
+        reads_others_jobs: super::jobs::reads_all_jobs(caller),
     })
 }
 

@@ -21,7 +21,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::{
     AppState,
     error::AppError,
-    jobs::{JobRow, no_such_job, shown},
+    jobs::{JobRow, no_such_job, shown, shown_summary},
     middleware::request_id,
     policy::{Caller, Denied, Permission},
     routes::csv_file::CsvFile,
@@ -35,7 +35,7 @@ fn job_id(raw: &str) -> Result<i64, AppError> {
 /// Whether `caller` may read everyone's jobs: `audit.read_all` on a role that covers every
 /// workspace. A job may act anywhere in the org, so a role limited to some workspaces
 /// reads its own jobs only.
-fn reads_all_jobs(caller: &Caller) -> bool {
+pub(crate) fn reads_all_jobs(caller: &Caller) -> bool {
     caller.can(Permission::AuditReadAll) && caller.covers_all()
 }
 
@@ -121,7 +121,9 @@ pub async fn list(
     let only = (!reads_all_jobs(&caller)).then_some(caller.email.as_str());
     let mut jobs = Vec::new();
     for job in state.jobs.store().jobs(only, 100).await? {
-        jobs.push(state.jobs.store().summary(&job).await?);
+        let mut summary = state.jobs.store().summary(&job).await?;
+        shown_summary(&caller, &job, &mut summary);
+        jobs.push(summary);
     }
     Ok(Json(JobList { jobs }))
 }
@@ -147,7 +149,11 @@ pub async fn detail(
 /// One event of `job` as `caller` reads it.
 fn event(state: &AppState, caller: &Caller, job: &JobRow, e: &JobEvent) -> Event {
     let (name, data) = match e {
-        JobEvent::Progress(s) => ("progress", serde_json::to_string(s)),
+        JobEvent::Progress(s) => {
+            let mut s = s.clone();
+            shown_summary(caller, job, &mut s);
+            ("progress", serde_json::to_string(&s))
+        }
         JobEvent::Operation(o) => {
             let mut o = o.clone();
             shown(state, caller, job, &mut o);

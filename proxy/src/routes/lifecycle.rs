@@ -221,6 +221,14 @@ pub async fn invite_requests(
     let hides_expirations = caller.hides(Field::Expires);
     // Others' answers in Roster are theirs to read in the audit log: with audit.read_all.
     let reads_others = caller.can(Permission::AuditReadAll);
+    // Free text someone wrote, without addresses for a role that does not see them.
+    let free_text = |text: &str| {
+        if hides_emails {
+            crate::sentence::without_addresses(text, crate::changes::HIDDEN_ADDRESS)
+        } else {
+            text.to_string()
+        }
+    };
     let name_of = |id: &str| match caller.user(&state.directory, id) {
         Ok(u) => Requester {
             id: Some(id.to_string()),
@@ -242,7 +250,10 @@ pub async fn invite_requests(
                 guest: guest_type(&r.invite_type),
                 channels: r.channel_ids,
                 requested_by: r.requester_ids.iter().map(|id| name_of(id)).collect(),
-                reason: r.request_reason.filter(|s| !s.is_empty()),
+                reason: r
+                    .request_reason
+                    .filter(|s| !s.is_empty())
+                    .map(|s| free_text(&s)),
                 created: r.date_created,
                 expires: r.date_expire.filter(|&e| e > 0 && !hides_expirations),
                 handled_by: match roster {
@@ -254,7 +265,7 @@ pub async fn invite_requests(
                     None if in_roster.contains_key(&r.id) => None,
                     None => actor.as_deref().map(name_of).filter(|p| p.id.is_some()),
                 },
-                deny_reason: roster.and_then(|h| h.reason.clone()),
+                deny_reason: roster.and_then(|h| h.reason.as_deref().map(free_text)),
                 id: r.id,
             }
         })
