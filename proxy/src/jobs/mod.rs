@@ -435,16 +435,13 @@ impl Jobs {
             .as_deref()
             .map(|t| crate::sentence::plain(t.trim()).into_owned())
             .filter(|t| !t.is_empty())
-            .map_or_else(
-                || {
-                    let kinds: HashSet<&str> =
-                        request.operations.iter().map(Operation::label).collect();
-                    let mut kinds: Vec<&str> = kinds.into_iter().collect();
-                    kinds.sort_unstable();
-                    format!("{} ({} rows)", kinds.join(", "), request.operations.len())
-                },
-                |title| title,
-            );
+            .unwrap_or_else(|| {
+                let kinds: HashSet<&str> =
+                    request.operations.iter().map(Operation::label).collect();
+                let mut kinds: Vec<&str> = kinds.into_iter().collect();
+                kinds.sort_unstable();
+                format!("{} ({} rows)", kinds.join(", "), request.operations.len())
+            });
         let ops: Vec<(Operation, OpState, Option<String>)> = request
             .operations
             .into_iter()
