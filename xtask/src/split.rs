@@ -316,13 +316,37 @@ fn minify(input: &Path, output: &Path) -> Result<(), String> {
         .run()
 }
 
-/// npm binaryen's wasm-opt at the size level Trunk uses (`data-wasm-opt="z"`).
+/// npm binaryen's wasm-opt at its smallest size level (`-Oz`). Its output depends only on
+/// the input and binaryen's version, so it is kept under `target/wasm-opt-cache/` by the
+/// input's hash: a build whose parts did not change runs none of it again.
 fn wasm_opt(input: &Path, output: &Path) -> Result<(), String> {
-    Cmd::new("wasm-opt")
-        .arg("-Oz")
-        .arg(format!("--output={}", output.display()))
-        .arg(input)
-        .run()
+    let bytes = fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+    let key: String = Sha256::new()
+        .chain_update(&bytes)
+        .chain_update(crate::tools::BINARYEN_VERSION)
+        .chain_update("-Oz")
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let cache = root().join("target/wasm-opt-cache");
+    let cached = cache.join(format!("{key}.wasm"));
+    if !cached.exists() {
+        fs::create_dir_all(&cache)
+            .map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
+        // Written beside, then renamed: a run stopped half-way leaves no broken entry.
+        let partial = cache.join(format!("{key}.partial-{}", std::process::id()));
+        Cmd::new("wasm-opt")
+            .arg("-Oz")
+            .arg(format!("--output={}", partial.display()))
+            .arg(input)
+            .run()?;
+        fs::rename(&partial, &cached)
+            .map_err(|e| format!("cannot write {}: {e}", cached.display()))?;
+    }
+    fs::copy(&cached, output)
+        .map(drop)
+        .map_err(|e| format!("cannot write {}: {e}", output.display()))
 }
 
 /// Sets the `integrity` of the `<link>` whose `href` is `/file`.
