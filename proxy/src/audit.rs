@@ -4,13 +4,13 @@
 
 use roster_api::{AuditEntry, AuditOutcome, AuditPage, AuditQuery};
 use serde_json::Value;
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::{
     changes::HIDDEN_ADDRESS,
     db::{Db, StorageError, WriteKind},
     policy::{Caller, Field},
     sentence::Reader,
+    store::{ActionRow, EntryRow, OutcomeRow, PageFilter},
 };
 
 /// Keys whose values never go into the log.
@@ -69,16 +69,6 @@ pub enum Recorded {
     Now,
     /// The storage could not take it: it waits, and is written before the next change.
     Pending,
-}
-
-/// An outcome row, as it waits to be written.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct OutcomeRow {
-    action_id: i64,
-    at: i64,
-    outcome: String,
-    slack_error: Option<String>,
-    message: String,
 }
 
 impl AuditReader<'_> {
@@ -155,7 +145,6 @@ const PARAMS_OF: [(Field, &str); 2] = [(Field::Email, "email"), (Field::Expires,
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     db: Db,
-    pool: SqlitePool,
     /// Outcomes that could not be written yet, oldest first.
     pending: std::sync::Arc<std::sync::Mutex<Vec<OutcomeRow>>>,
     /// Unix ms when this process opened the log: pending rows older than that never got an
@@ -198,7 +187,6 @@ impl AuditLog {
             );
         }
         Self {
-            pool: db.pool().clone(),
             db,
             pending: std::sync::Arc::new(std::sync::Mutex::new(spooled)),
             opened_at: now_ms(),
@@ -231,29 +219,22 @@ impl AuditLog {
     ) -> Result<i64, StorageError> {
         let write = async {
             self.db.injected(WriteKind::Other)?;
-            // An explicit transaction: its commit, where a full disk shows, is awaited and
-            // its failure seen.
-            let mut tx = self.pool.begin().await?;
-            let row = sqlx::query(
-                "INSERT INTO audit_actions
-                   (at, request_id, actor_subject, actor_email, role, action, target_user, workspace, params, state, message)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(now_ms())
-            .bind(intent.request_id)
-            .bind(&intent.caller.subject)
-            .bind(&intent.caller.email)
-            .bind(&intent.caller.role.name)
-            .bind(intent.action)
-            .bind(intent.target_user)
-            .bind(intent.workspace)
-            .bind(redact(intent.params.clone()).to_string())
-            .bind(state)
-            .bind(message)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok::<i64, sqlx::Error>(row.get(0))
+            self.db
+                .audit_rows()
+                .append(&ActionRow {
+                    at: now_ms(),
+                    request_id: intent.request_id,
+                    actor_subject: &intent.caller.subject,
+                    actor_email: &intent.caller.email,
+                    role: &intent.caller.role.name,
+                    action: intent.action,
+                    target_user: intent.target_user,
+                    workspace: intent.workspace,
+                    params: redact(intent.params.clone()).to_string(),
+                    state,
+                    message,
+                })
+                .await
         };
         match write.await {
             Ok(id) => {
@@ -297,20 +278,7 @@ impl AuditLog {
 
     async fn write_outcome(&self, row: &OutcomeRow) -> Result<(), sqlx::Error> {
         self.db.injected(WriteKind::Outcome)?;
-        let mut tx = self.pool.begin().await?;
-        // A row spooled before a restart may have been written already.
-        sqlx::query(
-            "INSERT OR IGNORE INTO audit_outcomes (action_id, at, outcome, slack_error, message)
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(row.action_id)
-        .bind(row.at)
-        .bind(&row.outcome)
-        .bind(&row.slack_error)
-        .bind(&row.message)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await
+        self.db.audit_rows().append_outcome(row).await
     }
 
     /// Keeps an outcome that could not be written, in memory and in the spool file (which
@@ -381,82 +349,19 @@ impl AuditLog {
         reader: &AuditReader<'_>,
     ) -> Result<AuditPage, sqlx::Error> {
         let limit = query.limit.unwrap_or(100).clamp(1, 500) as i64;
-        let before: Option<i64> = query.cursor.as_deref().and_then(|c| c.parse().ok());
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT a.id, a.at, a.request_id, a.actor_email, a.role, a.action, a.target_user,
-                    a.workspace, a.params, a.state, a.message,
-                    o.outcome, o.slack_error, o.message AS outcome_message
-             FROM audit_actions a LEFT JOIN audit_outcomes o ON o.action_id = a.id WHERE 1 = 1",
-        );
-        if let Some(id) = before {
-            q.push(" AND a.id < ").push_bind(id);
-        }
-        match &reader.whose {
-            Whose::Everything => {}
-            Whose::Own => {
-                q.push(" AND a.actor_email = ")
-                    .push_bind(reader.actor)
-                    .push(" COLLATE NOCASE");
-            }
-            Whose::Workspaces(workspaces) => {
-                q.push(" AND (a.actor_email = ")
-                    .push_bind(reader.actor)
-                    .push(" COLLATE NOCASE OR (o.outcome = 'ok' AND a.workspace IN (");
-                if workspaces.is_empty() {
-                    q.push("NULL");
-                }
-                let mut list = q.separated(", ");
-                for w in workspaces {
-                    list.push_bind(w.as_str());
-                }
-                q.push(")))");
-            }
-        }
-        if let Some(actor) = query.actor.as_deref().filter(|s| !s.is_empty()) {
-            q.push(" AND a.actor_email LIKE ")
-                .push_bind(format!("%{}%", like_escape(actor)))
-                .push(" ESCAPE '\\'");
-        }
-        if let Some(target) = query.target.as_deref().filter(|s| !s.is_empty()) {
-            q.push(" AND a.target_user LIKE ")
-                .push_bind(format!("%{}%", like_escape(target)))
-                .push(" ESCAPE '\\'");
-            // A filter never matches a value the reader may not see: others' addresses.
-            if reader.hides(Field::Email) {
-                q.push(" AND (a.target_user NOT LIKE '%@%' OR a.actor_email = ")
-                    .push_bind(reader.actor)
-                    .push(" COLLATE NOCASE)");
-            }
-        }
-        if let Some(action) = query.action.as_deref().filter(|s| !s.is_empty()) {
-            q.push(" AND a.action = ").push_bind(action);
-        }
-        if let Some(from) = query.from {
-            q.push(" AND a.at >= ").push_bind(from);
-        }
-        if let Some(to) = query.to {
-            q.push(" AND a.at < ").push_bind(to);
-        }
-        match query.outcome {
-            None => {}
-            Some(outcome @ (AuditOutcome::Denied | AuditOutcome::Invalid)) => {
-                q.push(" AND a.state = ").push_bind(outcome.as_str());
-            }
-            Some(AuditOutcome::Pending) => {
-                q.push(" AND a.state = 'pending' AND o.outcome IS NULL AND a.at >= ")
-                    .push_bind(self.opened_at);
-            }
-            Some(AuditOutcome::Unknown) => {
-                q.push(" AND ((a.state = 'pending' AND o.outcome IS NULL AND a.at < ")
-                    .push_bind(self.opened_at)
-                    .push(") OR o.outcome = 'unknown')");
-            }
-            Some(outcome @ (AuditOutcome::Ok | AuditOutcome::SlackError)) => {
-                q.push(" AND o.outcome = ").push_bind(outcome.as_str());
-            }
-        }
-        q.push(" ORDER BY a.id DESC LIMIT ").push_bind(limit + 1);
-        let rows: Vec<EntryRow> = q.build_query_as().fetch_all(&self.pool).await?;
+        let rows = self
+            .db
+            .audit_rows()
+            .page(&PageFilter {
+                query,
+                whose: &reader.whose,
+                actor: reader.actor,
+                hides_email: reader.hides(Field::Email),
+                opened_at: self.opened_at,
+                before: query.cursor.as_deref().and_then(|c| c.parse().ok()),
+                limit,
+            })
+            .await?;
         let more = rows.len() as i64 > limit;
         let entries: Vec<AuditEntry> = rows
             .into_iter()
@@ -509,67 +414,23 @@ impl AuditLog {
         ids: &[String],
     ) -> Result<std::collections::HashMap<String, Handled>, sqlx::Error> {
         let mut found = std::collections::HashMap::new();
-        // SQLite binds at most 32,766 parameters; a page holds far fewer requests.
-        for chunk in ids.chunks(1_000) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT a.target_user, a.actor_email, a.params
-                 FROM audit_actions a JOIN audit_outcomes o ON o.action_id = a.id
-                 WHERE o.outcome = 'ok' AND a.action IN ('approve_request', 'deny_request')
-                   AND a.target_user IN (",
+        for row in self.db.audit_rows().handled(ids).await? {
+            let params: Value = serde_json::from_str(&row.params).unwrap_or(Value::Null);
+            found.insert(
+                row.request,
+                Handled {
+                    actor_email: row.actor_email,
+                    reason: params["reason"].as_str().map(str::to_string),
+                },
             );
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(id.as_str());
-            }
-            q.push(") ORDER BY a.id");
-            let rows = q.build().fetch_all(&self.pool).await?;
-            for row in rows {
-                let params: Value =
-                    serde_json::from_str(row.get::<&str, _>(2)).unwrap_or(Value::Null);
-                found.insert(
-                    row.get::<String, _>(0),
-                    Handled {
-                        actor_email: row.get(1),
-                        reason: params["reason"].as_str().map(str::to_string),
-                    },
-                );
-            }
         }
         Ok(found)
     }
 
     /// Number of action rows (tests and metrics).
     pub async fn count(&self) -> Result<i64, sqlx::Error> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM audit_actions")
-            .fetch_one(&self.pool)
-            .await?
-            .get(0))
+        self.db.audit_rows().count().await
     }
-}
-
-/// One row of the log's query.
-#[derive(sqlx::FromRow)]
-struct EntryRow {
-    id: i64,
-    at: i64,
-    request_id: String,
-    actor_email: String,
-    role: String,
-    action: String,
-    target_user: Option<String>,
-    workspace: Option<String>,
-    params: String,
-    state: String,
-    message: Option<String>,
-    outcome: Option<String>,
-    slack_error: Option<String>,
-    outcome_message: Option<String>,
-}
-
-fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 #[cfg(test)]
@@ -705,13 +566,19 @@ permissions = ["users.read"]"#,
         assert_eq!(rest.entries.len(), 1);
         assert_eq!(rest.next_cursor, None);
 
-        // The log refuses edits.
+        // The log refuses edits, whoever asks.
+        let raw = sqlx::SqlitePool::connect(&format!(
+            "sqlite://{}",
+            dir.path().join("roster.db").display()
+        ))
+        .await
+        .unwrap();
         let update = sqlx::query("UPDATE audit_actions SET action = 'nothing'")
-            .execute(&log.pool)
+            .execute(&raw)
             .await;
         assert!(update.is_err());
         let delete = sqlx::query("DELETE FROM audit_outcomes")
-            .execute(&log.pool)
+            .execute(&raw)
             .await;
         assert!(delete.is_err());
 

@@ -38,6 +38,9 @@ pub struct Config {
     pub roles: Vec<RoleConfig>,
     #[serde(default)]
     pub metrics: MetricsConfig,
+    /// PostgreSQL for several replicas; without it, SQLite in `data_dir`.
+    #[serde(default)]
+    pub database: crate::postgres::DatabaseConfig,
 }
 
 /// `[metrics]`
@@ -157,6 +160,11 @@ const ENV_OVERRIDES: &[(&str, &[&str])] = &[
     ("ROSTER_AUTH_AUDIENCE", &["auth", "audience"]),
     ("ROSTER_AUTH_ISSUER", &["auth", "issuer"]),
     ("ROSTER_METRICS_TOKEN_FILE", &["metrics", "token_file"]),
+    ("ROSTER_DATABASE_URL", &["database", "url"]),
+    (
+        "ROSTER_DATABASE_PASSWORD_FILE",
+        &["database", "password_file"],
+    ),
 ];
 
 impl Config {
@@ -259,6 +267,7 @@ impl Config {
         }
         self.auth.validate()?;
         crate::policy::validate_roles(&self.roles)?;
+        self.database.options()?;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
-//! Roster's database: one SQLite file in `data_dir` (WAL, synchronous writes) holding the
-//! audit log and the jobs. [`Db`] owns the connection pool and the migrations; the audit
-//! log and the job store borrow it.
+//! Roster's database: one SQLite file in `data_dir` (WAL, synchronous writes) for one
+//! process, or PostgreSQL for several replicas, holding the audit log and the jobs. [`Db`]
+//! owns the connection pool, the migrations and whether writes work; the audit log and
+//! the jobs use its stores (see [`crate::store`]).
 
 use std::{
     path::{Path, PathBuf},
@@ -8,19 +9,23 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use sqlx::{
-    SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::private_files;
+use crate::{
+    private_files,
+    store::{self, AuditStore, JobStore},
+};
 
 /// The database.
 #[derive(Debug, Clone)]
 pub struct Db {
-    pool: SqlitePool,
+    audit: Arc<dyn AuditStore>,
+    jobs: Arc<dyn JobStore>,
+    /// The pool, when the database is PostgreSQL (shared by replicas).
+    postgres: Option<sqlx::PgPool>,
     state: Arc<StorageState>,
-    /// Where outcomes that could not be written wait (beside the database).
+    /// Where outcomes that could not be written wait (beside the database, or in
+    /// `data_dir` for PostgreSQL).
     spool: PathBuf,
 }
 
@@ -46,14 +51,30 @@ impl Db {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let mut spool = path.as_os_str().to_owned();
         spool.push(".pending-outcomes");
+        let rows = store::Sqlite { pool };
         Ok(Self {
-            pool,
+            audit: Arc::new(rows.clone()),
+            jobs: Arc::new(rows),
+            postgres: None,
             state: Arc::default(),
             spool: spool.into(),
         })
+    }
+
+    /// Roster's rows in PostgreSQL, over `pool` (migrated already, see
+    /// [`crate::postgres::connect`]); outcomes wait in `spool` while the database is away.
+    pub fn postgres(pool: sqlx::PgPool, spool: PathBuf) -> Self {
+        let rows = store::Postgres { pool: pool.clone() };
+        Self {
+            audit: Arc::new(rows.clone()),
+            jobs: Arc::new(rows),
+            postgres: Some(pool),
+            state: Arc::default(),
+            spool,
+        }
     }
 
     /// The file outcomes wait in while they cannot be written.
@@ -61,9 +82,19 @@ impl Db {
         &self.spool
     }
 
-    /// The connection pool.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The audit log's rows.
+    pub fn audit_rows(&self) -> &Arc<dyn AuditStore> {
+        &self.audit
+    }
+
+    /// The jobs' rows.
+    pub fn job_rows(&self) -> &Arc<dyn JobStore> {
+        &self.jobs
+    }
+
+    /// The PostgreSQL pool, when several replicas share the database.
+    pub fn shared(&self) -> Option<&sqlx::PgPool> {
+        self.postgres.as_ref()
     }
 }
 
@@ -161,19 +192,10 @@ impl Db {
     pub async fn probe(&self) -> Result<(), StorageError> {
         let write = async {
             self.injected(WriteKind::Other)?;
-            let mut tx = self.pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO storage_probe (id, at) VALUES (1, ?)
-                 ON CONFLICT (id) DO UPDATE SET at = excluded.at",
-            )
-            .bind(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as i64),
-            )
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            self.audit.probe(now).await
         };
         match write.await {
             Ok(()) => {
@@ -226,8 +248,9 @@ impl StorageState {
 /// Whether a database error means the disk (or quota) is full.
 fn is_full(error: &sqlx::Error) -> bool {
     match error {
+        // SQLITE_FULL, and PostgreSQL's disk_full.
         sqlx::Error::Database(e) => {
-            e.code().as_deref() == Some("13") || e.message().contains("full")
+            matches!(e.code().as_deref(), Some("13" | "53100")) || e.message().contains("full")
         }
         sqlx::Error::Io(e) => e.kind() == std::io::ErrorKind::StorageFull,
         _ => error.to_string().contains("full"),

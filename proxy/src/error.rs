@@ -85,6 +85,9 @@ pub enum AppError {
     /// (503, with `Retry-After`).
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// Roster's database is out of reach for a read (503, with `Retry-After`).
+    #[error("Roster cannot reach its database right now. Try again in a moment.")]
+    Unreadable,
 }
 
 impl From<NoSuchUser> for AppError {
@@ -147,7 +150,9 @@ impl AppError {
             }
             AppError::ReadOnly(m) => (StatusCode::CONFLICT, detail("read_only", m.clone())),
             AppError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, detail("internal_error", m.clone())),
-            AppError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, detail("storage_unavailable", text)),
+            AppError::Storage(_) | AppError::Unreadable => {
+                (StatusCode::SERVICE_UNAVAILABLE, detail("storage_unavailable", text))
+            }
             AppError::Slack(SlackError::RateLimited { retry_after, .. }) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorDetail {
@@ -214,7 +219,7 @@ impl AppError {
             AppError::TooManyWrites { retry_after } => Some(*retry_after),
             AppError::TooManyChecks { .. } | AppError::TooManyAddresses { .. } => Some(60),
             AppError::Slack(e) => e.retry_after().map(|s| s.max(1)),
-            AppError::Storage(_) => Some(STORAGE_RETRY_AFTER),
+            AppError::Storage(_) | AppError::Unreadable => Some(STORAGE_RETRY_AFTER),
             _ => None,
         }
     }
@@ -241,10 +246,23 @@ impl IntoResponse for AppError {
 /// Seconds a client is told to wait after a storage failure.
 const STORAGE_RETRY_AFTER: u64 = 30;
 
-/// A database read that failed (writes report [`StorageError`]).
+/// A database read that failed (writes report [`StorageError`]): a database out of reach
+/// is a 503 to try again, anything else Roster's own failure.
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         tracing::error!(error = %e, "database read failed");
-        AppError::Internal("Roster could not read its database.".into())
+        let unreachable = matches!(
+            e,
+            sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+        );
+        if unreachable {
+            AppError::Unreadable
+        } else {
+            AppError::Internal("Roster could not read its database.".into())
+        }
     }
 }

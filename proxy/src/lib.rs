@@ -22,11 +22,13 @@ pub mod live;
 pub mod metrics;
 pub mod middleware;
 pub mod policy;
+pub mod postgres;
 pub mod private_files;
 mod routes;
 pub mod sentence;
 pub mod serve;
 pub mod slack;
+pub mod store;
 pub mod web;
 
 use std::{sync::Arc, time::Duration};

@@ -136,6 +136,35 @@ pub async fn connect(
     })
 }
 
+/// The database `config` names: PostgreSQL (shared by replicas) when `[database] url` is
+/// set, otherwise SQLite in `data_dir`.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let options = config
+        .database
+        .options()
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    match options {
+        Some(options) => {
+            crate::private_files::private_dir(&config.data_dir)
+                .with_context(|| format!("preparing data_dir {}", config.data_dir.display()))?;
+            let pool = crate::postgres::connect(options, config.database.max_connections).await?;
+            println!("Roster keeps its audit log and jobs in PostgreSQL (shared by its replicas).");
+            Ok(Db::postgres(
+                pool,
+                config.data_dir.join("roster.pending-outcomes"),
+            ))
+        }
+        None => Db::open(&config.data_dir.join("roster.db"))
+            .await
+            .with_context(|| {
+                format!(
+                    "opening the audit log in {} (data_dir)",
+                    config.data_dir.display()
+                )
+            }),
+    }
+}
+
 /// Runs `roster serve`.
 pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
@@ -170,14 +199,7 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
             connection.reason.as_deref().unwrap_or_default()
         ),
     }
-    let db = Db::open(&config.data_dir.join("roster.db"))
-        .await
-        .with_context(|| {
-            format!(
-                "opening the audit log in {} (data_dir)",
-                config.data_dir.display()
-            )
-        })?;
+    let db = open_database(&config).await?;
     let state = AppState::new(Parts {
         connected,
         directory: Arc::new(Directory::persistent(

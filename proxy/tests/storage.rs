@@ -2,8 +2,10 @@
 //! Slack unrecorded, answers tell the truth, reads go on, and everything is written once
 //! the storage works again.
 //!
-//! The full-disk test puts `data_dir` on a small tmpfs and fills it when it runs as root
-//! (mounting needs it); elsewhere it makes every write fail behind the `Db` type instead.
+//! Each test runs on SQLite and on PostgreSQL. On SQLite the full-disk test puts
+//! `data_dir` on a small tmpfs and fills it when it runs as root (mounting needs it);
+//! elsewhere it makes every write fail behind the `Db` type instead. On PostgreSQL the
+//! database goes away: Roster reaches it through a relay the test cuts.
 
 mod common;
 
@@ -78,7 +80,58 @@ impl Drop for SmallDisk {
 enum Failure {
     Disk(SmallDisk),
     Injected,
+    /// PostgreSQL out of reach.
+    Database(Relay),
 }
+
+/// Which storage a test runs on.
+#[derive(Clone, Copy)]
+enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// The app's storage for `kind`, reached through a relay for PostgreSQL; `None` when no
+/// PostgreSQL cluster is given (see `postgres_database`).
+async fn storage(kind: Kind) -> Option<(Storage, Option<Relay>)> {
+    match kind {
+        Kind::Sqlite => Some((Storage::Sqlite, None)),
+        Kind::Postgres => {
+            let options = postgres_database().await?;
+            let upstream = tokio::net::lookup_host((options.get_host(), options.get_port()))
+                .await
+                .unwrap()
+                .next()
+                .unwrap();
+            let relay = Relay::start(upstream).await;
+            let through = options.host("127.0.0.1").port(relay.addr.port());
+            Some((Storage::Postgres(Box::new(through)), Some(relay)))
+        }
+    }
+}
+
+/// Each test of this file on SQLite and on PostgreSQL.
+macro_rules! on_both {
+    ($($test:ident),*) => {$(
+        mod $test {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$test(super::Kind::Sqlite).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$test(super::Kind::Postgres).await
+            }
+        }
+    )*};
+}
+
+on_both!(
+    a_full_disk_refuses_changes_before_slack_keeps_reads_and_recovers,
+    an_outcome_that_cannot_be_written_is_told_kept_and_written_before_the_next_change,
+    outcomes_spooled_before_a_restart_are_written_after_it
+);
 
 impl Failure {
     async fn start(&self, app: &TestApp) {
@@ -102,6 +155,7 @@ impl Failure {
                 disk.fill();
             }
             Failure::Injected => app.state.db.inject(Some(WriteFault::Everything)),
+            Failure::Database(relay) => relay.cut(),
         }
     }
 
@@ -109,6 +163,7 @@ impl Failure {
         match self {
             Failure::Disk(disk) => disk.free(),
             Failure::Injected => app.state.db.inject(None),
+            Failure::Database(relay) => relay.restore(),
         }
     }
 }
@@ -168,21 +223,25 @@ async fn make_admin(app: &TestApp, user: &str) -> (u16, Value, Option<String>) {
     (status, r.json().await.unwrap_or(Value::Null), retry)
 }
 
-#[tokio::test]
-async fn a_full_disk_refuses_changes_before_slack_keeps_reads_and_recovers() {
-    let disk = SmallDisk::mount();
-    let data_dir = disk.as_ref().map(|d| d.path().to_path_buf());
-    let failure = match disk {
-        Some(disk) => Failure::Disk(disk),
-        None => {
-            eprintln!("not root: the storage failure is injected behind Db");
-            Failure::Injected
-        }
+async fn a_full_disk_refuses_changes_before_slack_keeps_reads_and_recovers(kind: Kind) {
+    let Some((storage, relay)) = storage(kind).await else {
+        return;
+    };
+    let (data_dir, failure) = match relay {
+        Some(relay) => (None, Failure::Database(relay)),
+        None => match SmallDisk::mount() {
+            Some(disk) => (Some(disk.path().to_path_buf()), Failure::Disk(disk)),
+            None => {
+                eprintln!("not root: the storage failure is injected behind Db");
+                (None, Failure::Injected)
+            }
+        },
     };
     // Roster paces the job at Slack's Tier 2 (a burst of 20, then one every 3 s): row 21
-    // starts once the disk is full.
+    // starts once the disk is full (or the database gone).
     let app = spawn_app(Options {
         data_dir,
+        storage,
         ..Options::default()
     })
     .await;
@@ -221,11 +280,17 @@ async fn a_full_disk_refuses_changes_before_slack_keeps_reads_and_recovers() {
     tokio::time::sleep(Duration::from_secs(7)).await;
     assert_eq!(app.sandbox.sandbox.handled("admin.users.invite"), 20);
 
-    // Reads go on; the operators are told.
+    // Reads go on (from memory: with the database away, what lives only in it says so);
+    // the operators are told.
     let (status, _) = app.get("/api/users?limit=5").await;
     assert_eq!(status, 200);
     let (status, detail) = app.get(&format!("/api/jobs/{job}")).await;
-    assert_eq!(status, 200, "{detail}");
+    if matches!(failure, Failure::Database(_)) {
+        assert_eq!(status, 503, "{detail}");
+        assert_eq!(detail["error"]["code"], "storage_unavailable", "{detail}");
+    } else {
+        assert_eq!(status, 200, "{detail}");
+    }
     let (_, status_body) = app.get("/api/status").await;
     assert!(
         status_body["changes_refused"]
@@ -274,9 +339,17 @@ async fn a_full_disk_refuses_changes_before_slack_keeps_reads_and_recovers() {
     assert!(app.metrics().await.contains("roster_storage_writable 1"));
 }
 
-#[tokio::test]
-async fn an_outcome_that_cannot_be_written_is_told_kept_and_written_before_the_next_change() {
-    let app = spawn_app(Options::default()).await;
+async fn an_outcome_that_cannot_be_written_is_told_kept_and_written_before_the_next_change(
+    kind: Kind,
+) {
+    let Some((storage, _relay)) = storage(kind).await else {
+        return;
+    };
+    let app = spawn_app(Options {
+        storage,
+        ..Options::default()
+    })
+    .await;
     app.state.db.inject(Some(WriteFault::Outcomes));
 
     // Slack made the change: the answer says so, and that the record waits.
@@ -358,11 +431,14 @@ async fn an_outcome_that_cannot_be_written_is_told_kept_and_written_before_the_n
     assert_eq!(app.state.audit.waiting(), 0);
 }
 
-#[tokio::test]
-async fn outcomes_spooled_before_a_restart_are_written_after_it() {
+async fn outcomes_spooled_before_a_restart_are_written_after_it(kind: Kind) {
+    let Some((storage, _relay)) = storage(kind).await else {
+        return;
+    };
     let keep = tempfile::tempdir().unwrap();
     let first = spawn_app(Options {
         data_dir: Some(keep.path().to_path_buf()),
+        storage: storage.clone(),
         ..Options::default()
     })
     .await;
@@ -377,6 +453,7 @@ async fn outcomes_spooled_before_a_restart_are_written_after_it() {
         crashed.data,
         Options {
             data_dir: Some(keep.path().to_path_buf()),
+            storage,
             ..Options::default()
         },
     )

@@ -4,6 +4,7 @@
 //! second run of any command skips straight to the work.
 
 mod bundle;
+mod postgres;
 mod shell;
 mod split;
 mod tools;
@@ -21,7 +22,10 @@ commands:
   build            setup, then build the browser bundle (dist/) and print its size
   demo [args...]   build, then run `roster demo` on http://127.0.0.1:8080 (args go to roster demo,
                    e.g. --addr 127.0.0.1:9000 --users 100000 --seed 7)
-  test             build, then run every test: unit, integration, and the browser end-to-end suite
+  test [args...]   build, then run every test: unit, integration, and the browser end-to-end suite,
+                   with a throwaway PostgreSQL cluster (args go to cargo test, e.g. `-- scope`)
+  postgres         start a throwaway PostgreSQL cluster and print the ROSTER_TEST_POSTGRES to
+                   export for `cargo test`; stops it on Enter
   bench [--quick] [--only SECTION]
                    build in release, measure Roster against its performance targets and print
                    the table (also target/bench/results.json); --quick is a one-minute smoke run,
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
         "demo" => demo(rest),
         "test" => test(rest),
         "bench" => bench(rest),
+        "postgres" => postgres_shell(),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
@@ -62,6 +67,19 @@ pub fn root() -> PathBuf {
         .parent()
         .expect("xtask is inside the workspace")
         .to_path_buf()
+}
+
+/// A cluster for running tests by hand, until Enter is pressed.
+fn postgres_shell() -> Result<(), String> {
+    let cluster = postgres::Cluster::start()?;
+    println!(
+        "\nexport ROSTER_TEST_POSTGRES={}\n\nPress Enter to stop the cluster.",
+        cluster.admin_url()
+    );
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+    drop(cluster);
+    Ok(())
 }
 
 fn build() -> Result<tools::Toolchain, String> {
@@ -130,10 +148,15 @@ fn test(args: &[String]) -> Result<(), String> {
         .env("ROSTER_BIN", root.join("target/debug/roster"))
         .run()?;
 
+    // The storage tests and the replicas' tests run on PostgreSQL too; the cluster stops
+    // when this function returns.
+    let cluster = postgres::Cluster::start()?;
     step("Running every test (unit, integration, browser end-to-end)");
     Cmd::new("cargo")
         .args(["test", "--workspace"])
         .args(args.iter().map(String::as_str))
+        .env("ROSTER_TEST_POSTGRES", cluster.admin_url())
+        .env("ROSTER_REQUIRE_POSTGRES", "1")
         .env("ROSTER_BIN", root.join("target/debug/roster"))
         .env("ROSTER_DIST", root.join("dist"))
         .env("ROSTER_CHROMIUM", &toolchain.chromium)

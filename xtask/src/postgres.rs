@@ -1,15 +1,13 @@
 //! A throwaway PostgreSQL cluster for the tests: Debian's server (installed when missing),
-//! `initdb` into `target/`, a private socket folder, a free port on 127.0.0.1, `fsync` off,
-//! and stopped when the tests end. No container runtime.
+//! `initdb` into a temporary folder (the server's user may not be able to reach the
+//! checkout), a private socket folder, a free port on 127.0.0.1, `fsync` off, and stopped
+//! when the tests end. No container runtime.
 
-use std::{
-    net::TcpListener,
-    path::{Path, PathBuf},
-};
+use std::{net::TcpListener, path::PathBuf};
 
 use crate::{
-    root,
-    shell::{Cmd, note, ok, step},
+    shell::{Cmd, note, step},
+    tools::ok,
 };
 
 /// The Debian package of the server.
@@ -58,13 +56,13 @@ impl Cluster {
             None => {
                 note("installing Debian's PostgreSQL server");
                 crate::tools::apt_install(&[PACKAGE])?;
-                server_bin().ok_or("the PostgreSQL server is still missing after apt-get install")?
+                server_bin()
+                    .ok_or("the PostgreSQL server is still missing after apt-get install")?
             }
         };
         let is_root = Cmd::new("id").arg("-u").read().as_deref() == Some("0");
         let user = is_root.then(|| "postgres".to_string());
-        let base = root().join("target/postgres");
-        let data = base.join(format!("cluster-{}", std::process::id()));
+        let data = std::env::temp_dir().join(format!("roster-postgres-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
         std::fs::create_dir_all(data.join("socket"))
             .map_err(|e| format!("cannot create {}: {e}", data.display()))?;
@@ -75,9 +73,8 @@ impl Cluster {
             // The cluster's folders belong to the user the server runs as.
             Cmd::new("chown")
                 .args(["-R", &format!("{user}:{user}")])
-                .arg(&base)
+                .arg(&data)
                 .run()?;
-            Cmd::new("chmod").args(["o+x"]).arg(root().join("target")).run()?;
         }
         let port = free_port()?;
         let cluster = Cluster {
@@ -88,7 +85,12 @@ impl Cluster {
         };
         cluster
             .server("initdb")
-            .args(["--auth-local=trust", "--auth-host=scram-sha-256", "-U", "postgres"])
+            .args([
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-U",
+                "postgres",
+            ])
             .arg("--pwfile")
             .arg(&password_file)
             .arg("-D")
@@ -127,11 +129,6 @@ impl Cluster {
             "postgres://postgres:{PASSWORD}@127.0.0.1:{}/postgres",
             self.port
         )
-    }
-
-    /// The cluster's folder.
-    pub fn data(&self) -> &Path {
-        &self.data
     }
 }
 

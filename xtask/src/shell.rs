@@ -19,6 +19,7 @@ pub fn note(what: &str) {
 pub struct Cmd {
     inner: Command,
     shown: String,
+    quiet: bool,
 }
 
 impl Cmd {
@@ -31,6 +32,7 @@ impl Cmd {
         Self {
             inner,
             shown: program.to_string_lossy().into_owned(),
+            quiet: false,
         }
     }
 
@@ -60,9 +62,32 @@ impl Cmd {
         self
     }
 
+    /// Runs it with its output hidden (shown only if it fails).
+    pub fn quiet(mut self) -> Self {
+        self.quiet = true;
+        self
+    }
+
     /// Runs it with the terminal attached; fails when it exits non-zero.
     pub fn run(mut self) -> Result<(), String> {
         note(&format!("$ {}", self.shown));
+        if self.quiet {
+            let output = self
+                .inner
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("could not start `{}`: {e}", self.shown))?;
+            if output.status.success() {
+                return Ok(());
+            }
+            return Err(format!(
+                "`{}` failed ({}):\n{}{}",
+                self.shown,
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
         let status = self
             .inner
             .status()

@@ -83,7 +83,7 @@ pub fn setup(needs: Needs) -> Result<Toolchain, String> {
     Ok(toolchain)
 }
 
-fn ok(what: &str) {
+pub fn ok(what: &str) {
     note(&format!("ok  {what}"));
 }
 
@@ -217,7 +217,7 @@ fn env_path(var: &str) -> Option<PathBuf> {
         .filter(|p| !p.as_os_str().is_empty())
 }
 
-fn apt_install(packages: &[&str]) -> Result<(), String> {
+pub fn apt_install(packages: &[&str]) -> Result<(), String> {
     let is_root = Cmd::new("id").arg("-u").read().as_deref() == Some("0");
     let sudo = |cmd: &str| {
         if is_root {

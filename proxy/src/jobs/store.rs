@@ -1,9 +1,11 @@
-//! Jobs and their operations in SQLite (the audit log's database), so a restart resumes
-//! where a job stopped.
+//! Jobs and their operations in the audit log's database, so a restart (or another
+//! replica) resumes where a job stopped.
 
-use crate::db::{Db, StorageError, WriteKind};
+use crate::{
+    db::{Db, StorageError, WriteKind},
+    store::{JobRecord, NewJob, OpChange, OperationRecord},
+};
 use roster_api::{JobCounts, JobOperation, JobState, JobSummary, OpState, Operation};
-use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
 
 use crate::policy::Caller;
 
@@ -89,52 +91,46 @@ pub fn now_ms() -> i64 {
 #[derive(Debug, Clone)]
 pub struct JobStore {
     db: Db,
-    pool: SqlitePool,
 }
 
-fn job_row(row: &SqliteRow) -> Result<JobRow, sqlx::Error> {
-    let groups: String = row.try_get("creator_groups")?;
-    let state: String = row.try_get("state")?;
-    Ok(JobRow {
-        id: row.try_get("id")?,
-        title: row.try_get("title")?,
-        created_at_ms: row.try_get("created_at")?,
+fn job_row(row: JobRecord) -> JobRow {
+    JobRow {
+        id: row.id,
+        title: row.title,
+        created_at_ms: row.created_at,
         creator: Creator {
-            subject: row.try_get("creator_subject")?,
-            email: row.try_get("creator_email")?,
-            groups: serde_json::from_str(&groups).unwrap_or_default(),
-            role: row.try_get("creator_role")?,
+            subject: row.creator_subject,
+            email: row.creator_email,
+            groups: serde_json::from_str(&row.creator_groups).unwrap_or_default(),
+            role: row.creator_role,
         },
-        state: JobState::parse(&state).unwrap_or(JobState::Paused),
-        finished_at_ms: row.try_get("finished_at")?,
-    })
+        state: JobState::parse(&row.state).unwrap_or(JobState::Paused),
+        finished_at_ms: row.finished_at,
+    }
 }
 
-fn op_row(row: &SqliteRow) -> Result<OpRow, sqlx::Error> {
-    let operation: String = row.try_get("operation")?;
-    let state: String = row.try_get("state")?;
-    let idx: i64 = row.try_get("idx")?;
-    let attempts: i64 = row.try_get("attempts")?;
+fn op_row(row: OperationRecord) -> Result<OpRow, sqlx::Error> {
     Ok(OpRow {
-        index: idx as usize,
-        operation: serde_json::from_str(&operation)
+        index: row.idx as usize,
+        operation: serde_json::from_str(&row.operation)
             .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        state: OpState::parse(&state).unwrap_or(OpState::Unknown),
-        message: row.try_get("message")?,
-        slack_error: row.try_get("slack_error")?,
-        audit_id: row.try_get("audit_id")?,
-        attempts: attempts as u32,
-        updated_at_ms: row.try_get("updated_at")?,
+        state: OpState::parse(&row.state).unwrap_or(OpState::Unknown),
+        message: row.message,
+        slack_error: row.slack_error,
+        audit_id: row.audit_id,
+        attempts: row.attempts as u32,
+        updated_at_ms: row.updated_at,
     })
 }
 
 impl JobStore {
     /// The jobs in `db`.
     pub fn new(db: Db) -> Self {
-        Self {
-            pool: db.pool().clone(),
-            db,
-        }
+        Self { db }
+    }
+
+    fn rows(&self) -> &dyn crate::store::JobStore {
+        &**self.db.job_rows()
     }
 
     /// Runs a write, telling the database whether the storage took it.
@@ -170,50 +166,28 @@ impl JobStore {
         creator: &Creator,
         ops: &[(Operation, OpState, Option<String>)],
     ) -> Result<i64, StorageError> {
-        let now = now_ms();
-        self.write(async {
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO jobs (title, created_at, creator_subject, creator_email, creator_groups, creator_role, state)
-             VALUES (?, ?, ?, ?, ?, ?, 'running') RETURNING id",
-        )
-        .bind(title)
-        .bind(now)
-        .bind(&creator.subject)
-        .bind(&creator.email)
-        .bind(serde_json::to_string(&creator.groups).unwrap_or_else(|_| "[]".into()))
-        .bind(&creator.role)
-        .fetch_one(&mut *tx)
-        .await?
-        .get(0);
-        for (i, (op, state, message)) in ops.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO job_operations (job_id, idx, operation, state, message, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(i as i64)
-            .bind(serde_json::to_string(op).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
-            .bind(state.as_str())
-            .bind(message)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let mut operations = Vec::with_capacity(ops.len());
+        for (op, state, message) in ops {
+            let json = serde_json::to_string(op).map_err(|e| StorageError {
+                full: false,
+                detail: format!("cannot store an operation: {e}"),
+            })?;
+            operations.push((json, *state, message.clone()));
         }
-        tx.commit().await?;
-        Ok(id)
-        })
-        .await
+        let job = NewJob {
+            title,
+            created_at: now_ms(),
+            creator_subject: &creator.subject,
+            creator_email: &creator.email,
+            creator_groups: serde_json::to_string(&creator.groups).unwrap_or_else(|_| "[]".into()),
+            creator_role: &creator.role,
+            operations,
+        };
+        self.write(self.rows().create(&job)).await
     }
 
     pub async fn job(&self, id: i64) -> Result<Option<JobRow>, sqlx::Error> {
-        sqlx::query("SELECT * FROM jobs WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(job_row)
-            .transpose()
+        Ok(self.rows().job(id).await?.map(job_row))
     }
 
     /// Jobs, newest first; only `creator`'s when given.
@@ -222,50 +196,39 @@ impl JobStore {
         creator: Option<&str>,
         limit: i64,
     ) -> Result<Vec<JobRow>, sqlx::Error> {
-        let rows = match creator {
-            Some(email) => {
-                sqlx::query(
-                    "SELECT * FROM jobs WHERE creator_email = ? COLLATE NOCASE ORDER BY id DESC LIMIT ?",
-                )
-                    .bind(email)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => {
-                sqlx::query("SELECT * FROM jobs ORDER BY id DESC LIMIT ?")
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-        };
-        rows.iter().map(job_row).collect()
+        Ok(self
+            .rows()
+            .jobs(creator, limit)
+            .await?
+            .into_iter()
+            .map(job_row)
+            .collect())
     }
 
     /// Jobs that were running (or paused) when Roster stopped.
     pub async fn unfinished(&self) -> Result<Vec<JobRow>, sqlx::Error> {
-        let rows =
-            sqlx::query("SELECT * FROM jobs WHERE state IN ('running', 'paused') ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter().map(job_row).collect()
+        Ok(self
+            .rows()
+            .unfinished()
+            .await?
+            .into_iter()
+            .map(job_row)
+            .collect())
     }
 
     pub async fn operations(&self, job: i64) -> Result<Vec<OpRow>, sqlx::Error> {
-        let rows = sqlx::query("SELECT * FROM job_operations WHERE job_id = ? ORDER BY idx")
-            .bind(job)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(op_row).collect()
+        self.rows()
+            .operations(job)
+            .await?
+            .into_iter()
+            .map(op_row)
+            .collect()
     }
 
     pub async fn operation(&self, job: i64, index: usize) -> Result<Option<OpRow>, sqlx::Error> {
-        sqlx::query("SELECT * FROM job_operations WHERE job_id = ? AND idx = ?")
-            .bind(job)
-            .bind(index as i64)
-            .fetch_optional(&self.pool)
+        self.rows()
+            .operation(job, index as i64)
             .await?
-            .as_ref()
             .map(op_row)
             .transpose()
     }
@@ -278,25 +241,21 @@ impl JobStore {
         state: OpState,
         update: OpUpdate<'_>,
     ) -> Result<(), StorageError> {
-        let update = sqlx::query(
-            "UPDATE job_operations SET state = ?, message = ?, slack_error = ?,
-               audit_id = COALESCE(?, audit_id), attempts = attempts + ?, updated_at = ?
-             WHERE job_id = ? AND idx = ?",
-        )
-        .bind(state.as_str())
-        .bind(update.message)
-        .bind(update.slack_error)
-        .bind(update.audit_id)
-        .bind(i64::from(update.attempt))
-        .bind(now_ms())
-        .bind(job)
-        .bind(index as i64)
-        .execute(&self.pool);
+        let change = OpChange {
+            state,
+            message: update.message,
+            slack_error: update.slack_error,
+            audit_id: update.audit_id,
+            attempt: update.attempt,
+            at: now_ms(),
+        };
         let kind = match state {
             OpState::Done | OpState::Failed => WriteKind::Outcome,
             _ => WriteKind::Other,
         };
-        self.write_kind(kind, update).await.map(drop)
+        self.write_kind(kind, self.rows().set_op(job, index as i64, &change))
+            .await
+            .map(drop)
     }
 
     /// Moves every operation in `from` to `to` (with `message`); returns how many moved.
@@ -307,60 +266,26 @@ impl JobStore {
         to: OpState,
         message: Option<&str>,
     ) -> Result<u64, StorageError> {
-        self.write(async {
-        let mut moved = 0;
-        for state in from {
-            moved += sqlx::query(
-                "UPDATE job_operations SET state = ?, message = ?, slack_error = NULL, updated_at = ?
-                 WHERE job_id = ? AND state = ?",
-            )
-            .bind(to.as_str())
-            .bind(message)
-            .bind(now_ms())
-            .bind(job)
-            .bind(state.as_str())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        }
-        Ok(moved)
-        })
-        .await
+        self.write(self.rows().move_ops(job, from, to, message, now_ms()))
+            .await
     }
 
     /// Marks a running job finished; a job cancelled (or paused) meanwhile keeps its state.
     pub async fn finish(&self, job: i64) -> Result<(), StorageError> {
-        let update =
-            sqlx::query("UPDATE jobs SET state = 'finished', finished_at = ? WHERE id = ? AND state = 'running'")
-                .bind(now_ms())
-                .bind(job)
-                .execute(&self.pool);
-        self.write(update).await.map(drop)
+        self.write(self.rows().finish(job, now_ms())).await
     }
 
     pub async fn set_job_state(&self, job: i64, state: JobState) -> Result<(), StorageError> {
         let finished = matches!(state, JobState::Finished | JobState::Cancelled).then(now_ms);
-        let update = sqlx::query("UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?")
-            .bind(state.as_str())
-            .bind(finished)
-            .bind(job)
-            .execute(&self.pool);
-        self.write(update).await.map(drop)
+        self.write(self.rows().set_state(job, state, finished))
+            .await
     }
 
     /// The job at a glance: counts by state, the recent rate and the time left.
     pub async fn summary(&self, job: &JobRow) -> Result<JobSummary, sqlx::Error> {
         let mut counts = JobCounts::default();
-        let rows = sqlx::query(
-            "SELECT state, count(*) AS n FROM job_operations WHERE job_id = ? GROUP BY state",
-        )
-        .bind(job.id)
-        .fetch_all(&self.pool)
-        .await?;
         let mut total = 0;
-        for row in &rows {
-            let state: String = row.try_get("state")?;
-            let n: i64 = row.try_get("n")?;
+        for (state, n) in self.rows().counts(job.id).await? {
             total += n as usize;
             if let Some(state) = OpState::parse(&state) {
                 counts.add_many(state, n as usize);
@@ -368,16 +293,7 @@ impl JobStore {
         }
         // The rate over the last two minutes of finished operations.
         let now = now_ms();
-        let recent = sqlx::query(
-            "SELECT count(*) AS n, min(updated_at) AS first FROM job_operations
-             WHERE job_id = ? AND state IN ('done', 'failed') AND attempts > 0 AND updated_at >= ?",
-        )
-        .bind(job.id)
-        .bind(now - 120_000)
-        .fetch_one(&self.pool)
-        .await?;
-        let n: i64 = recent.try_get("n")?;
-        let first: Option<i64> = recent.try_get("first")?;
+        let (n, first) = self.rows().ended_since(job.id, now - 120_000).await?;
         let running = job.state == JobState::Running;
         let rate_per_minute = match first {
             Some(first) if running && n >= 2 => {

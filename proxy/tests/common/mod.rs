@@ -39,6 +39,19 @@ pub struct Options {
     pub skip_sync: bool,
     /// The SCIM version Roster speaks to the sandbox.
     pub scim: roster_sandbox::scim::Version,
+    /// Where the audit log and the jobs are kept.
+    pub storage: Storage,
+}
+
+/// Where a test app keeps its rows.
+#[derive(Clone, Default)]
+pub enum Storage {
+    /// SQLite in the data directory.
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database of the test's own (see [`postgres_database`]), reached through
+    /// this address (a [`Relay`]'s, to cut it).
+    Postgres(Box<sqlx::postgres::PgConnectOptions>),
 }
 
 #[derive(Clone, Copy)]
@@ -62,7 +75,102 @@ impl Default for Options {
             data_dir: None,
             skip_sync: false,
             scim: roster_sandbox::scim::Version::V2,
+            storage: Storage::Sqlite,
         }
+    }
+}
+
+/// A new, empty PostgreSQL database for one test, in the cluster `cargo xtask test` starts
+/// (`ROSTER_TEST_POSTGRES`: its superuser's URL). `None` when no cluster is given, unless
+/// `ROSTER_REQUIRE_POSTGRES` is set (as `cargo xtask test` does), which makes that a
+/// failure: the PostgreSQL half of a test is never skipped in CI.
+pub async fn postgres_database() -> Option<sqlx::postgres::PgConnectOptions> {
+    use sqlx::ConnectOptions;
+    let Ok(admin) = std::env::var("ROSTER_TEST_POSTGRES") else {
+        assert!(
+            std::env::var_os("ROSTER_REQUIRE_POSTGRES").is_none(),
+            "ROSTER_REQUIRE_POSTGRES is set but ROSTER_TEST_POSTGRES is not"
+        );
+        eprintln!(
+            "note: no ROSTER_TEST_POSTGRES, so the PostgreSQL half of this test did not run \
+             (cargo xtask test starts a cluster)"
+        );
+        return None;
+    };
+    let admin: sqlx::postgres::PgConnectOptions = admin.parse().expect("ROSTER_TEST_POSTGRES");
+    let name = format!(
+        "roster_{}_{}",
+        std::process::id(),
+        rand::random::<u64>() % 1_000_000_000
+    );
+    let mut conn = admin.connect().await.expect("the test cluster answers");
+    // The name is made here of letters and digits.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    Some(admin.database(&name))
+}
+
+/// A TCP relay to a server that a test can cut and restore, as a network or a database
+/// going away would.
+pub struct Relay {
+    pub addr: SocketAddr,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+    connections: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    /// Relays 127.0.0.1:<a free port> to `upstream`.
+    pub async fn start(upstream: SocketAddr) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let cut = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let connections = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (is_cut, open) = (cut.clone(), connections.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                if is_cut.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                open.lock().unwrap().push(relay.abort_handle());
+            }
+        });
+        Relay {
+            addr,
+            cut,
+            connections,
+            task,
+        }
+    }
+
+    /// Drops every connection and refuses new ones.
+    pub fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for connection in self.connections.lock().unwrap().drain(..) {
+            connection.abort();
+        }
+    }
+
+    /// Lets connections through again.
+    pub fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.cut();
     }
 }
 
@@ -160,7 +268,13 @@ pub async fn spawn_app_on(
     let roles = options
         .roles
         .unwrap_or_else(|| demo_roles(&directory.workspaces()));
-    let db = Db::open(&data_dir.join("roster.db")).await.unwrap();
+    let db = match options.storage {
+        Storage::Sqlite => Db::open(&data_dir.join("roster.db")).await.unwrap(),
+        Storage::Postgres(pg) => {
+            let pool = roster_proxy::postgres::connect(*pg, 10).await.unwrap();
+            Db::postgres(pool, data_dir.join("roster.pending-outcomes"))
+        }
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let auth_config = match options.auth_config {

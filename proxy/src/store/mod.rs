@@ -1,0 +1,195 @@
+//! Roster's storage, one interface per concern, each with a SQLite implementation (one
+//! process, the zero-setup default) and a PostgreSQL one (several replicas on one
+//! database). Each backend has its own migrations (`proxy/migrations/sqlite`,
+//! `proxy/migrations/postgres`), and the queries are written once ([`sql`]) where the two
+//! speak the same SQL.
+//!
+//! The domain types above them (the audit log, the jobs) keep what holds for both: the
+//! order of writes, what waits when the storage fails, who may read what.
+
+mod sql;
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use roster_api::{AuditQuery, JobState, OpState};
+
+pub use sql::{Postgres, Sqlite};
+
+use crate::audit::Whose;
+
+/// A new row of the audit log.
+#[derive(Debug, Clone)]
+pub struct ActionRow<'a> {
+    pub at: i64,
+    pub request_id: &'a str,
+    pub actor_subject: &'a str,
+    pub actor_email: &'a str,
+    pub role: &'a str,
+    pub action: &'a str,
+    pub target_user: Option<&'a str>,
+    pub workspace: Option<&'a str>,
+    pub params: String,
+    pub state: &'a str,
+    pub message: Option<&'a str>,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct OutcomeRow {
+    pub action_id: i64,
+    pub at: i64,
+    pub outcome: String,
+    pub slack_error: Option<String>,
+    pub message: String,
+}
+
+/// One row of the log's page, as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EntryRow {
+    pub id: i64,
+    pub at: i64,
+    pub request_id: String,
+    pub actor_email: String,
+    pub role: String,
+    pub action: String,
+    pub target_user: Option<String>,
+    pub workspace: Option<String>,
+    pub params: String,
+    pub state: String,
+    pub message: Option<String>,
+    pub outcome: Option<String>,
+    pub slack_error: Option<String>,
+    pub outcome_message: Option<String>,
+}
+
+/// Which entries a page of the log holds.
+#[derive(Debug, Clone)]
+pub struct PageFilter<'a> {
+    pub query: &'a AuditQuery,
+    pub whose: &'a Whose,
+    /// The reader's own address.
+    pub actor: &'a str,
+    /// The reader's role hides addresses: a target filter never matches someone else's.
+    pub hides_email: bool,
+    /// Entries still pending from before this time never got an answer (Roster stopped).
+    pub opened_at: i64,
+    /// Entries older than this ID (newest first).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// An invite request answered through Roster: who did it and the change's params.
+#[derive(Debug, Clone)]
+pub struct HandledRow {
+    pub request: String,
+    pub actor_email: String,
+    pub params: String,
+}
+
+/// The audit log's rows.
+#[async_trait]
+pub trait AuditStore: Send + Sync + Debug {
+    /// Appends an action and returns its ID. IDs follow the order in which the appends
+    /// commit, so a reader that pages by ID never skips one that commits late.
+    async fn append(&self, row: &ActionRow<'_>) -> Result<i64, sqlx::Error>;
+    /// Appends an outcome; one already written is left as it is.
+    async fn append_outcome(&self, row: &OutcomeRow) -> Result<(), sqlx::Error>;
+    /// One page, newest first, `limit + 1` rows at most (the extra one says there are more).
+    async fn page(&self, filter: &PageFilter<'_>) -> Result<Vec<EntryRow>, sqlx::Error>;
+    /// The approvals and denials of these requests made through Roster, oldest first.
+    async fn handled(&self, requests: &[String]) -> Result<Vec<HandledRow>, sqlx::Error>;
+    /// Actions in the log.
+    async fn count(&self) -> Result<i64, sqlx::Error>;
+    /// Rewrites one small row: whether the storage takes writes.
+    async fn probe(&self, at: i64) -> Result<(), sqlx::Error>;
+}
+
+/// A stored job, as rows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRecord {
+    pub id: i64,
+    pub title: String,
+    pub created_at: i64,
+    pub creator_subject: String,
+    pub creator_email: String,
+    pub creator_groups: String,
+    pub creator_role: String,
+    pub state: String,
+    pub finished_at: Option<i64>,
+}
+
+/// A stored operation, as rows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OperationRecord {
+    pub idx: i64,
+    pub operation: String,
+    pub state: String,
+    pub message: Option<String>,
+    pub slack_error: Option<String>,
+    pub audit_id: Option<i64>,
+    pub attempts: i64,
+    pub updated_at: i64,
+}
+
+/// A new job.
+#[derive(Debug, Clone)]
+pub struct NewJob<'a> {
+    pub title: &'a str,
+    pub created_at: i64,
+    pub creator_subject: &'a str,
+    pub creator_email: &'a str,
+    pub creator_groups: String,
+    pub creator_role: &'a str,
+    /// Each operation as JSON, its first state and message.
+    pub operations: Vec<(String, OpState, Option<String>)>,
+}
+
+/// A change to one operation.
+#[derive(Debug, Clone)]
+pub struct OpChange<'a> {
+    pub state: OpState,
+    pub message: Option<&'a str>,
+    pub slack_error: Option<&'a str>,
+    pub audit_id: Option<i64>,
+    /// One more Slack attempt.
+    pub attempt: bool,
+    pub at: i64,
+}
+
+/// The jobs' rows.
+#[async_trait]
+pub trait JobStore: Send + Sync + Debug {
+    async fn create(&self, job: &NewJob<'_>) -> Result<i64, sqlx::Error>;
+    async fn job(&self, id: i64) -> Result<Option<JobRecord>, sqlx::Error>;
+    /// Newest first; only `creator`'s (any case) when given.
+    async fn jobs(&self, creator: Option<&str>, limit: i64) -> Result<Vec<JobRecord>, sqlx::Error>;
+    /// Jobs running or paused.
+    async fn unfinished(&self) -> Result<Vec<JobRecord>, sqlx::Error>;
+    async fn operations(&self, job: i64) -> Result<Vec<OperationRecord>, sqlx::Error>;
+    async fn operation(&self, job: i64, idx: i64) -> Result<Option<OperationRecord>, sqlx::Error>;
+    /// Returns whether the operation was there to change.
+    async fn set_op(&self, job: i64, idx: i64, change: &OpChange<'_>) -> Result<bool, sqlx::Error>;
+    /// Moves every operation in `from` to `to`; returns how many moved.
+    async fn move_ops(
+        &self,
+        job: i64,
+        from: &[OpState],
+        to: OpState,
+        message: Option<&str>,
+        at: i64,
+    ) -> Result<u64, sqlx::Error>;
+    /// A running job finished (a job cancelled or paused meanwhile keeps its state).
+    async fn finish(&self, job: i64, at: i64) -> Result<(), sqlx::Error>;
+    async fn set_state(
+        &self,
+        job: i64,
+        state: JobState,
+        finished_at: Option<i64>,
+    ) -> Result<(), sqlx::Error>;
+    /// Operations per state.
+    async fn counts(&self, job: i64) -> Result<Vec<(String, i64)>, sqlx::Error>;
+    /// Operations that ended (done or failed, with a Slack attempt) since `since`: how
+    /// many, and when the first of them ended.
+    async fn ended_since(&self, job: i64, since: i64) -> Result<(i64, Option<i64>), sqlx::Error>;
+}
