@@ -195,6 +195,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     if let Err(e) = state.jobs.resume_all(&state).await {
         tracing::error!(error = %e, "cannot resume unfinished jobs");
     }
+    state.jobs.spawn_claims(state.clone());
     let jobs = state.jobs.clone();
     let avatars = crate::web::security_headers(sandbox.sandbox.avatar_router(), &csp, false).layer(
         axum::middleware::from_fn_with_state(state.auth.clone(), crate::middleware::loopback_host),
@@ -206,7 +207,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(crate::serve::shutdown_signal())
     .await?;
-    jobs.stop_all();
+    jobs.release_all().await;
     drop(sandbox);
     Ok(())
 }

@@ -88,6 +88,10 @@ pub enum AppError {
     /// Roster's database is out of reach for a read (503, with `Retry-After`).
     #[error("Roster cannot reach its database right now. Try again in a moment.")]
     Unreadable,
+    /// A job's row whose lease this replica no longer holds: another replica runs the job
+    /// (never an answer to a request).
+    #[error("Another replica runs this job now.")]
+    Superseded,
 }
 
 impl From<NoSuchUser> for AppError {
@@ -139,6 +143,7 @@ impl AppError {
             ),
             AppError::ForbiddenJob(m) => (StatusCode::FORBIDDEN, detail("forbidden", m.clone())),
             AppError::Conflict(m) => (StatusCode::CONFLICT, detail("conflict", m.clone())),
+            AppError::Superseded => (StatusCode::CONFLICT, detail("conflict", text)),
             AppError::CrossSite => (StatusCode::FORBIDDEN, detail("cross_site_request", text)),
             AppError::WrongHost(_) => (StatusCode::MISDIRECTED_REQUEST, detail("wrong_host", text)),
             AppError::TooManyWrites { .. } => (StatusCode::TOO_MANY_REQUESTS, detail("too_many_changes", text)),

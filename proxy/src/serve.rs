@@ -242,12 +242,14 @@ pub fn start_background(state: &AppState, refresh: Duration) {
     let resume = state.clone();
     tokio::spawn(async move {
         let _ = directory.sync(&source).await;
-        // Unfinished jobs go on once the directory is fresh (their checks read it).
+        // Unfinished jobs go on once the directory is fresh (their checks read it), and so
+        // do those of replicas that stop.
         match resume.jobs.resume_all(&resume).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "resumed unfinished jobs"),
             Err(e) => tracing::error!(error = %e, "cannot resume unfinished jobs"),
         }
+        resume.jobs.spawn_claims(resume.clone());
     });
     state.directory.spawn_refresh(state.source.clone(), refresh);
     spawn_token_check(state, Duration::from_secs(60));
@@ -288,7 +290,8 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
-    jobs.stop_all();
+    // Another replica takes this one's jobs at once.
+    jobs.release_all().await;
     tokio::task::spawn_blocking(move || directory.persist()).await?;
     Ok(())
 }

@@ -24,13 +24,27 @@ pub enum Pace {
 }
 
 /// Who makes changes, in which request.
-#[derive(Debug)]
 pub struct Runner<'a> {
     pub state: &'a AppState,
     pub caller: &'a Caller,
     /// Written into the audit log.
     pub request_id: String,
     pub pace: Pace,
+    /// For a job's row: whether the replica still holds the job's lease, asked once the row
+    /// has its turn at Slack's pace and again just before the call. Without it, nothing
+    /// is recorded and Slack is not called.
+    pub guard: Option<&'a (dyn Fn() -> bool + Sync)>,
+}
+
+impl std::fmt::Debug for Runner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runner")
+            .field("caller", &self.caller.email)
+            .field("request_id", &self.request_id)
+            .field("pace", &self.pace)
+            .field("guarded", &self.guard.is_some())
+            .finish()
+    }
 }
 
 /// A change that passed every check, with the Slack request it will send and the person
@@ -183,7 +197,16 @@ impl<'a> Runner<'a> {
         // so a change waiting for Slack's pace leaves no record that could outlive it
         // unanswered, and one the storage will not record never reaches Slack.
         call.wait_turn(&self.state.slack).await?;
+        let still_held = || self.guard.is_none_or(|holds| holds());
+        if !still_held() {
+            return Err(AppError::Superseded);
+        }
         let id = audit.intent(&self.intent(&change)).await?;
+        if !still_held() {
+            // Recorded, never sent: the entry reads as unknown, and whoever runs the job
+            // now checks with Slack before anything is tried again.
+            return Err(AppError::Superseded);
+        }
         let sent = call.send(&self.state.slack).await;
         // What Slack said about the person before may no longer hold, where the change
         // reached (a refused call changed nothing).

@@ -10,7 +10,14 @@
 //! operation's outcome is unknown; so is one Slack answered with `fatal_error`. Unknown
 //! operations are checked against Slack (each kind's `happened`) before anything is
 //! retried.
+//!
+//! One replica runs each job, under a lease ([`lease`]); any replica can create, steer and
+//! follow a job ([`events`]). The parts: checking and creating jobs here, running them in
+//! [`runner`], their rows in [`store`].
 
+mod events;
+pub mod lease;
+mod runner;
 mod store;
 
 use std::{
@@ -20,12 +27,13 @@ use std::{
 };
 
 use roster_api::{
-    DryRun, JobDetail, JobEvent, JobOperation, JobRequest, JobState, JobSummary,
-    MAX_JOB_OPERATIONS, Mode, OpState, Operation, OperationCheck,
+    DryRun, JobDetail, JobOperation, JobRequest, JobState, JobSummary, MAX_JOB_OPERATIONS, Mode,
+    OpState, Operation, OperationCheck,
 };
 use serde_json::json;
 use tokio::sync::{broadcast, watch};
 
+pub use events::{POLL, ends};
 pub use store::{Creator, JobRow, JobStore, OpRow, OpUpdate};
 
 use crate::{
@@ -35,10 +43,8 @@ use crate::{
     db::StorageError,
     error::AppError,
     policy::{Caller, Field, Permission, role_for},
-    slack::{
-        SlackError, SlackMethod,
-        payer::{Payer, paid_by},
-    },
+    slack::SlackMethod,
+    store::Fence,
 };
 
 /// Attempts before an operation that keeps failing to reach Slack is given up.
@@ -51,19 +57,23 @@ const MAX_TITLE: usize = 120;
 /// How long a job waits before trying again when the storage cannot be written.
 const STORAGE_RETRY: Duration = Duration::from_secs(5);
 
-/// A running job's controls and listeners.
+/// A job this replica runs: its controls, its runner and its lease.
 #[derive(Debug)]
 struct Live {
     control: watch::Sender<JobState>,
-    events: broadcast::Sender<JobEvent>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    lease: Arc<lease::Lease>,
 }
 
-/// Every job, stored and running.
+/// Every job, stored, and the ones this replica runs.
 #[derive(Debug)]
 pub struct Jobs {
     store: JobStore,
     live: Mutex<HashMap<i64, Arc<Live>>>,
+    /// This replica's readers of each job's events, woken when it records one.
+    wakes: Mutex<HashMap<i64, broadcast::Sender<()>>>,
+    /// This replica's name in the jobs' leases.
+    replica: Arc<str>,
 }
 
 /// The name of the user `op` is about, if `caller` may see them in the directory (an
@@ -192,6 +202,8 @@ impl Jobs {
         Self {
             store,
             live: Mutex::new(HashMap::new()),
+            wakes: Mutex::new(HashMap::new()),
+            replica: lease::replica_id(),
         }
     }
 
@@ -270,6 +282,7 @@ impl Jobs {
                     caller,
                     request_id: String::new(),
                     pace: Pace::Job,
+                    guard: None,
                 };
                 match changes::of(op.clone()).dry_run(&runner).await {
                     Ok((concrete, message)) => {
@@ -457,7 +470,8 @@ impl Jobs {
             .create(&title, &Creator::from(caller), &ops)
             .await?;
         tracing::info!(job = id, operations = ops.len(), by = %caller.email, "job created");
-        self.start(state.clone(), id);
+        // Run here; if another replica is quicker, it runs there.
+        self.claim(state, id).await;
         self.detail_for(state, caller, id)
             .await?
             .ok_or_else(|| AppError::Internal("The job was stored but cannot be read back.".into()))
@@ -499,73 +513,9 @@ impl Jobs {
         }
     }
 
-    /// Live events of job `id` (none once it has ended).
-    pub fn subscribe(&self, id: i64) -> Option<broadcast::Receiver<JobEvent>> {
-        self.live
-            .lock()
-            .unwrap()
-            .get(&id)
-            .map(|l| l.events.subscribe())
-    }
-
-    /// After a restart: operations that were running have an unknown outcome; every
-    /// unfinished job starts again (paused ones wait for resume).
-    pub async fn resume_all(self: &Arc<Self>, state: &AppState) -> Result<usize, AppError> {
-        let jobs = self.store.unfinished().await?;
-        for job in &jobs {
-            let moved = self
-                .store
-                .move_ops(
-                    job.id,
-                    &[OpState::Running],
-                    OpState::Unknown,
-                    Some("Roster stopped while this was running; it is checked with Slack before anything is retried."),
-                )
-                .await?;
-            tracing::info!(
-                job = job.id,
-                unknown = moved,
-                state = job.state.as_str(),
-                "resuming job"
-            );
-            self.replay_recent_calls(state, job.id).await?;
-            self.start(state.clone(), job.id);
-        }
-        Ok(jobs.len())
-    }
-
-    /// The calls job `id` made in the last few minutes before a restart, given to the
-    /// limiter: Slack still counts them, so the resumed job starts at the pace Slack allows
-    /// instead of spending a burst it has already used.
-    async fn replay_recent_calls(&self, state: &AppState, id: i64) -> Result<(), AppError> {
-        let now = store::now_ms();
-        let mut lanes: HashMap<(SlackMethod, String), Vec<Duration>> = HashMap::new();
-        for op in self.store.operations(id).await? {
-            let age_ms = now - op.updated_at_ms;
-            if op.attempts > 0 && (0..RECENT_CALLS_MS).contains(&age_ms) {
-                lanes
-                    .entry(lane_of(&op.operation))
-                    .or_default()
-                    .push(Duration::from_millis(age_ms as u64));
-            }
-        }
-        for ((method, workspace), ages) in lanes {
-            state.slack.replay_calls(method, &workspace, &ages);
-        }
-        Ok(())
-    }
-
-    /// Stops every runner at once (shutdown). Operations caught mid-call stay `running` and
-    /// are checked on the next start.
-    pub fn stop_all(&self) {
-        for live in self.live.lock().unwrap().drain().map(|(_, l)| l) {
-            if let Some(task) = live.task.lock().unwrap().take() {
-                task.abort();
-            }
-        }
-    }
-
-    /// Pause, resume or cancel job `id`.
+    /// Pause, resume or cancel job `id`, from any replica: the stored state changes, and
+    /// the replica running the job follows it (at once here, on its next heartbeat
+    /// elsewhere).
     pub async fn control(
         self: &Arc<Self>,
         state: &AppState,
@@ -592,20 +542,13 @@ impl Jobs {
         }
         if to == JobState::Cancelled {
             // At once: what has not started never will.
-            cancel_pending(&self.store, id).await?;
+            cancel_pending(&self.store, id, None).await?;
         } else {
             self.store.set_job_state(id, to).await?;
         }
-        let live = self.live.lock().unwrap().get(&id).cloned();
-        match live {
-            Some(live) => {
-                live.control.send_replace(to);
-            }
-            None if to == JobState::Cancelled => {}
-            None => self.start(state.clone(), id),
-        }
+        self.follow(state, id, to).await;
         let summary = self.summary(id).await?.ok_or_else(no_such_job)?;
-        self.emit(id, JobEvent::Progress(summary.clone()));
+        self.progress(id).await;
         Ok(summary)
     }
 
@@ -632,424 +575,51 @@ impl Jobs {
         }
         for op in failed {
             self.store
-                .set_op(id, op.index, OpState::Pending, OpUpdate::default())
+                .set_op(
+                    id,
+                    op.index,
+                    OpState::Pending,
+                    OpUpdate::default(),
+                    Some(OpState::Failed),
+                    None,
+                )
                 .await?;
         }
         self.store.set_job_state(id, JobState::Running).await?;
-        let live = self.live.lock().unwrap().get(&id).cloned();
-        match live {
-            Some(live) => {
-                live.control.send_replace(JobState::Running);
-            }
-            None => self.start(state.clone(), id),
-        }
+        self.follow(state, id, JobState::Running).await;
         self.summary(id).await?.ok_or_else(no_such_job)
     }
 
-    fn emit(&self, id: i64, event: JobEvent) {
-        if let Some(live) = self.live.lock().unwrap().get(&id) {
-            let _ = live.events.send(event);
-        }
-    }
-
-    async fn progress(&self, id: i64) {
-        match self.summary(id).await {
-            Ok(Some(summary)) => self.emit(id, JobEvent::Progress(summary)),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(job = id, error = %e, "cannot read job progress"),
-        }
-    }
-
-    /// Starts the runner of job `id` unless it is running already.
-    fn start(self: &Arc<Self>, state: AppState, id: i64) {
-        let mut live_jobs = self.live.lock().unwrap();
-        if live_jobs.contains_key(&id) {
-            return;
-        }
-        let (control, _) = watch::channel(JobState::Running);
-        let (events, _) = broadcast::channel(1024);
-        let live = Arc::new(Live {
-            control,
-            events,
-            task: Mutex::new(None),
-        });
-        live_jobs.insert(id, live.clone());
-        drop(live_jobs);
-        let jobs = self.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                match jobs.run(&state, id).await {
-                    Ok(()) => break,
-                    // Nothing runs unrecorded: wait for the storage, then go on from where
-                    // the job stood (a row caught between its call and its record is checked
-                    // with Slack first).
-                    Err(AppError::Storage(_)) => tokio::time::sleep(STORAGE_RETRY).await,
-                    Err(e) => {
-                        tracing::error!(job = id, error = %e, "job runner stopped");
-                        break;
-                    }
-                }
+    /// After a job's stored state changed: the runner here follows at once; a job no
+    /// replica runs is taken here.
+    async fn follow(self: &Arc<Self>, state: &AppState, id: i64, to: JobState) {
+        let live = self.live.lock().unwrap().get(&id).cloned();
+        match live {
+            Some(live) => {
+                live.control.send_replace(to);
             }
-            jobs.progress(id).await;
-            jobs.live.lock().unwrap().remove(&id);
-        });
-        *live.task.lock().unwrap() = Some(task);
-    }
-
-    /// Runs job `id` until every operation has ended, or it is cancelled.
-    async fn run(self: &Arc<Self>, state: &AppState, id: i64) -> Result<(), AppError> {
-        let Some(live) = self.live.lock().unwrap().get(&id).cloned() else {
-            return Ok(());
-        };
-        // The stored state wins over the channel's initial value (a paused job stays paused).
-        if let Some(job) = self.store.job(id).await?
-            && job.state != *live.control.borrow()
-        {
-            live.control.send_replace(job.state);
-        }
-        // A row still `running` when this runner starts was caught between its Slack call
-        // and its record (the storage failed, or Roster stopped): its outcome is unknown.
-        self.store
-            .move_ops(
-                id,
-                &[OpState::Running],
-                OpState::Unknown,
-                Some("Roster could not record how this ended; it is checked with Slack before anything is retried."),
-            )
-            .await?;
-        let mut control = live.control.subscribe();
-        loop {
-            let job = self.store.job(id).await?.ok_or_else(no_such_job)?;
-            let mut wanted = *control.borrow_and_update();
-            // A cancel is stored before the runner is told: the stored one wins.
-            if job.state == JobState::Cancelled {
-                wanted = JobState::Cancelled;
+            None if to == JobState::Running => {
+                self.claim(state, id).await;
             }
-            match wanted {
-                JobState::Cancelled => {
-                    cancel_pending(&self.store, id).await?;
-                    self.store.set_job_state(id, JobState::Cancelled).await?;
-                    return Ok(());
-                }
-                JobState::Paused => {
-                    self.progress(id).await;
-                    if control.changed().await.is_err() {
-                        return Ok(());
-                    }
-                    continue;
-                }
-                JobState::Running | JobState::Finished => {}
-            }
-
-            // Unknown outcomes first: check before anything is retried.
-            let ops = self.store.operations(id).await?;
-            let mut undecided = 0;
-            for op in ops.iter().filter(|o| o.state == OpState::Unknown) {
-                let settled = self.settle_unknown(state, &job, op);
-                if !paid_by(Payer::job(&job.creator.email), settled).await? {
-                    undecided += 1;
-                }
-            }
-            let pending: Vec<OpRow> = self
-                .store
-                .operations(id)
-                .await?
-                .into_iter()
-                .filter(|o| o.state == OpState::Pending)
-                .collect();
-            if pending.is_empty() {
-                if undecided > 0 {
-                    tracing::warn!(job = id, undecided, "job ends with unknown outcomes");
-                }
-                // Only a running job finishes: a cancel that landed meanwhile stays.
-                self.store.finish(id).await?;
-                tracing::info!(job = id, "job finished");
-                return Ok(());
-            }
-
-            let mut lanes: HashMap<(SlackMethod, String), Vec<OpRow>> = HashMap::new();
-            for op in pending {
-                lanes.entry(lane_of(&op.operation)).or_default().push(op);
-            }
-            let runs = lanes.into_values().map(|ops| {
-                let jobs = self.clone();
-                let state = state.clone();
-                let job = job.clone();
-                let control = live.control.subscribe();
-                async move { jobs.run_lane(&state, &job, ops, control).await }
-            });
-            for result in futures_util::future::join_all(runs).await {
-                result?;
-            }
-            // Lanes stop early on pause or cancel; the loop decides what comes next.
-        }
-    }
-
-    /// One lane's operations, in order.
-    async fn run_lane(
-        &self,
-        state: &AppState,
-        job: &JobRow,
-        ops: Vec<OpRow>,
-        mut control: watch::Receiver<JobState>,
-    ) -> Result<(), AppError> {
-        for op in ops {
-            let wanted = *control.borrow_and_update();
-            if wanted != JobState::Running {
-                return Ok(());
-            }
-            // In the lane, the row waits its turn as its creator's.
-            paid_by(Payer::job(&job.creator.email), self.run_op(state, job, &op)).await?;
-        }
-        Ok(())
-    }
-
-    async fn run_op(&self, state: &AppState, job: &JobRow, op: &OpRow) -> Result<(), AppError> {
-        let store = &self.store;
-        // Cancelled (or otherwise settled) since the lane was planned: leave it.
-        if store
-            .operation(job.id, op.index)
-            .await?
-            .is_none_or(|now| now.state != OpState::Pending)
-        {
-            return Ok(());
-        }
-        store
-            .set_op(
-                job.id,
-                op.index,
-                OpState::Running,
-                OpUpdate {
-                    attempt: true,
-                    ..Default::default()
-                },
-            )
-            .await?;
-        self.op_event(job.id, op.index).await;
-        let request_id = format!("job-{}-{}-{}", job.id, op.index + 1, op.attempts + 1);
-        let result = match resolve_creator(state, &job.creator) {
-            Ok(caller) => {
-                let runner = Runner {
-                    state,
-                    caller: &caller,
-                    request_id,
-                    pace: Pace::Job,
-                };
-                changes::of(op.operation.clone()).run(&runner).await
-            }
-            Err(message) => Err(AppError::ForbiddenJob(message)),
-        };
-        let attempts = op.attempts + 1;
-        match result {
-            Ok(done) => {
-                store
-                    .set_op(
-                        job.id,
-                        op.index,
-                        OpState::Done,
-                        OpUpdate {
-                            message: Some(&done.message),
-                            audit_id: done.audit_id,
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-            }
-            Err(AppError::Slack(SlackError::UnknownOutcome { code, .. })) => {
-                store
-                    .set_op(job.id, op.index, OpState::Unknown, OpUpdate {
-                        message: Some("Slack did not confirm whether this happened; Roster checks with Slack before trying again."),
-                        slack_error: code.as_deref(),
-                        ..Default::default()
-                    })
-                    .await?;
-            }
-            // Slack certainly did nothing: back in the queue, unless it keeps happening.
-            Err(AppError::Slack(
-                e @ (SlackError::RateLimited { .. }
-                | SlackError::Unavailable { .. }
-                | SlackError::Paced { .. }),
-            )) if attempts < MAX_ATTEMPTS => {
-                let wait = match &e {
-                    SlackError::RateLimited { retry_after, .. } => {
-                        Duration::from_secs(*retry_after)
-                    }
-                    SlackError::Paced { retry_after, .. } => *retry_after,
-                    _ => Duration::from_secs(u64::from(attempts)),
-                };
-                store
-                    .set_op(
-                        job.id,
-                        op.index,
-                        OpState::Pending,
-                        OpUpdate {
-                            message: Some(
-                                "Slack was busy or unreachable; this will be tried again.",
-                            ),
-                            slack_error: e.code(),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                tokio::time::sleep(wait).await;
-            }
-            // The storage cannot record changes: Slack was not called. The row stays
-            // `running` and is checked with Slack when the runner starts again.
-            Err(e @ AppError::Storage(_)) => return Err(e),
-            Err(AppError::Internal(message)) => {
-                // Roster's own failure: stop rather than act unrecorded.
-                store
-                    .set_op(
-                        job.id,
-                        op.index,
-                        OpState::Failed,
-                        OpUpdate {
-                            message: Some(&message),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                self.op_event(job.id, op.index).await;
-                return Err(AppError::Internal(message));
-            }
-            Err(e) => {
-                let (_, detail) = e.status_and_detail();
-                store
-                    .set_op(
-                        job.id,
-                        op.index,
-                        OpState::Failed,
-                        OpUpdate {
-                            message: Some(&detail.message),
-                            slack_error: detail.slack_error.as_deref(),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-            }
-        }
-        self.op_event(job.id, op.index).await;
-        self.progress(job.id).await;
-        Ok(())
-    }
-
-    /// Checks an unknown operation against Slack: done, or back in the queue. Returns
-    /// whether it was decided.
-    async fn settle_unknown(
-        &self,
-        state: &AppState,
-        job: &JobRow,
-        op: &OpRow,
-    ) -> Result<bool, AppError> {
-        let caller = resolve_creator(state, &job.creator).ok();
-        let change = changes::of(op.operation.clone());
-        let decided = match change.happened(state).await {
-            Ok(true) => {
-                change.apply(state).await;
-                let message = record_done(state, caller.as_ref(), job.id, op).await?;
-                self.store
-                    .set_op(
-                        job.id,
-                        op.index,
-                        OpState::Done,
-                        OpUpdate {
-                            message: Some(&message),
-                            slack_error: op.slack_error.as_deref(),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                true
-            }
-            Ok(false) if op.attempts >= MAX_ATTEMPTS => {
-                self.store
-                    .set_op(
-                        job.id,
-                        op.index,
-                        OpState::Failed,
-                        OpUpdate {
-                            message: Some("Slack did not do this after several attempts."),
-                            slack_error: op.slack_error.as_deref(),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                true
-            }
-            Ok(false) => {
-                self.store
-                    .set_op(
-                        job.id,
-                        op.index,
-                        OpState::Pending,
-                        OpUpdate {
-                            message: Some(
-                                "Checked with Slack: not done yet, so it is tried again.",
-                            ),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                true
-            }
-            Err(e) => {
-                tracing::warn!(job = job.id, row = op.index + 1, error = %e, "cannot check an unknown outcome");
-                false
-            }
-        };
-        self.op_event(job.id, op.index).await;
-        Ok(decided)
-    }
-
-    async fn op_event(&self, job: i64, index: usize) {
-        if let Ok(Some(op)) = self.store.operation(job, index).await {
-            self.emit(job, JobEvent::Operation(op.to_api()));
+            None => {}
         }
     }
 }
 
-/// An unknown operation turned out done: the audit log gets a row saying so. Returns the
-/// operation's message.
-async fn record_done(
-    state: &AppState,
-    caller: Option<&Caller>,
-    job: i64,
-    op: &OpRow,
-) -> Result<String, AppError> {
-    let message = format!(
-        "Slack did not confirm this at first; checked with Slack afterwards: it was done ({}).",
-        op.operation.label().to_lowercase()
-    );
-    if let Some(caller) = caller {
-        let request_id = format!("job-{job}-{}-check", op.index + 1);
-        let id = state
-            .audit
-            .intent(&Intent {
-                request_id: &request_id,
-                caller,
-                action: "check_outcome",
-                target_user: Some(op.operation.target()),
-                workspace: op.operation.workspace(),
-                params: json!({ "job": job, "row": op.index + 1, "operation": op.operation.kind() }),
-            })
-            .await?;
-        // An outcome that must wait is written before the next change; the row is done.
-        let _ = state
-            .audit
-            .outcome(id, roster_api::AuditOutcome::Ok, None, &message)
-            .await;
-    }
-    Ok(message)
-}
-
-/// Cancelling: what has not run is skipped.
-async fn cancel_pending(store: &JobStore, id: i64) -> Result<(), StorageError> {
+/// Cancelling: what has not run is skipped (by the job's owner, under its lease, or by
+/// the replica asked to cancel).
+async fn cancel_pending(
+    store: &JobStore,
+    id: i64,
+    fence: Option<Fence<'_>>,
+) -> Result<(), StorageError> {
     store
         .move_ops(
             id,
             &[OpState::Pending],
             OpState::Skipped,
             Some("Cancelled before it ran."),
+            fence,
         )
         .await?;
     store.set_job_state(id, JobState::Cancelled).await

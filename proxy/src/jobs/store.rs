@@ -3,7 +3,7 @@
 
 use crate::{
     db::{Db, StorageError, WriteKind},
-    store::{JobRecord, NewJob, OpChange, OperationRecord},
+    store::{Fence, JobEventRow, JobRecord, NewJob, OpChange, OperationRecord},
 };
 use roster_api::{JobCounts, JobOperation, JobState, JobSummary, OpState, Operation};
 
@@ -85,6 +85,16 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A write that coordinates replicas (a lease, an event) rather than records a change: its
+/// success says nothing about whether changes can be recorded (a full disk may take a small
+/// update and refuse an insert), so it leaves the storage's state alone.
+fn coordination<T>(result: Result<T, sqlx::Error>) -> Result<T, StorageError> {
+    result.map_err(|e| StorageError {
+        full: false,
+        detail: e.to_string(),
+    })
 }
 
 /// The jobs tables.
@@ -234,13 +244,17 @@ impl JobStore {
     }
 
     /// Moves one operation to `state`.
+    /// Moves one operation to `state`: only from `from` when given, and only while `fence`
+    /// holds (the runner's writes). Returns whether it moved.
     pub async fn set_op(
         &self,
         job: i64,
         index: usize,
         state: OpState,
         update: OpUpdate<'_>,
-    ) -> Result<(), StorageError> {
+        from: Option<OpState>,
+        fence: Option<Fence<'_>>,
+    ) -> Result<bool, StorageError> {
         let change = OpChange {
             state,
             message: update.message,
@@ -253,32 +267,95 @@ impl JobStore {
             OpState::Done | OpState::Failed => WriteKind::Outcome,
             _ => WriteKind::Other,
         };
-        self.write_kind(kind, self.rows().set_op(job, index as i64, &change))
-            .await
-            .map(drop)
+        self.write_kind(
+            kind,
+            self.rows().set_op(job, index as i64, &change, from, fence),
+        )
+        .await
     }
 
-    /// Moves every operation in `from` to `to` (with `message`); returns how many moved.
+    /// Moves every operation in `from` to `to` (with `message`), only while `fence` holds;
+    /// returns how many moved.
     pub async fn move_ops(
         &self,
         job: i64,
         from: &[OpState],
         to: OpState,
         message: Option<&str>,
+        fence: Option<Fence<'_>>,
     ) -> Result<u64, StorageError> {
-        self.write(self.rows().move_ops(job, from, to, message, now_ms()))
-            .await
+        self.write(
+            self.rows()
+                .move_ops(job, from, to, message, now_ms(), fence),
+        )
+        .await
     }
 
-    /// Marks a running job finished; a job cancelled (or paused) meanwhile keeps its state.
-    pub async fn finish(&self, job: i64) -> Result<(), StorageError> {
-        self.write(self.rows().finish(job, now_ms())).await
+    /// Marks a running job finished (one cancelled or paused meanwhile keeps its state) and
+    /// ends its lease. Returns whether the lease was still `fence`'s.
+    pub async fn finish(&self, job: i64, fence: Fence<'_>) -> Result<bool, StorageError> {
+        self.write(self.rows().finish(job, now_ms(), fence)).await
     }
 
     pub async fn set_job_state(&self, job: i64, state: JobState) -> Result<(), StorageError> {
         let finished = matches!(state, JobState::Finished | JobState::Cancelled).then(now_ms);
         self.write(self.rows().set_state(job, state, finished))
             .await
+    }
+
+    /// Jobs running or paused that no replica holds.
+    pub async fn claimable(&self) -> Result<Vec<i64>, sqlx::Error> {
+        self.rows().claimable().await
+    }
+
+    /// Takes job `job` for `lease_ms`; the new term.
+    pub async fn claim(
+        &self,
+        job: i64,
+        owner: &str,
+        lease_ms: i64,
+    ) -> Result<Option<i64>, StorageError> {
+        coordination(self.rows().claim(job, owner, lease_ms).await)
+    }
+
+    /// Extends the lease while it is `fence`'s; the job's state then, `None` once it is not.
+    pub async fn renew(
+        &self,
+        job: i64,
+        fence: Fence<'_>,
+        lease_ms: i64,
+    ) -> Result<Option<JobState>, StorageError> {
+        let state = coordination(self.rows().renew(job, fence, lease_ms).await)?;
+        Ok(state.map(|s| JobState::parse(&s).unwrap_or(JobState::Paused)))
+    }
+
+    /// Gives the lease of `job` up.
+    pub async fn release(&self, job: i64, fence: Fence<'_>) -> Result<(), StorageError> {
+        coordination(self.rows().release(job, fence).await)
+    }
+
+    /// Frees every job's lease (SQLite, one process: the earlier run has stopped).
+    pub async fn free_leases(&self) -> Result<(), StorageError> {
+        coordination(self.rows().free_leases().await)
+    }
+
+    /// Whether the lease of `job` is still `fence`'s.
+    pub async fn owns(&self, job: i64, fence: Fence<'_>) -> Result<bool, sqlx::Error> {
+        self.rows().owns(job, fence).await
+    }
+
+    /// Records that `job` (or its operation `index`) changed.
+    pub async fn add_event(&self, job: i64, index: Option<usize>) -> Result<i64, StorageError> {
+        coordination(self.rows().add_event(job, index.map(|i| i as i64)).await)
+    }
+
+    /// `job`'s events after `after`.
+    pub async fn events_after(
+        &self,
+        job: i64,
+        after: i64,
+    ) -> Result<Vec<JobEventRow>, sqlx::Error> {
+        self.rows().events_after(job, after).await
     }
 
     /// The job at a glance: counts by state, the recent rate and the time left.

@@ -16,12 +16,11 @@ use roster_api::{
     DryRun, ErrorBody, JobCreateQuery, JobDetail, JobEvent, JobList, JobRequest, JobState,
     JobSummary, OpState,
 };
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::{
     AppState,
     error::AppError,
-    jobs::{JobRow, no_such_job, shown, shown_summary},
+    jobs::{JobRow, POLL, ends, no_such_job, shown, shown_summary},
     middleware::request_id,
     policy::{Caller, Denied, Permission},
     routes::csv_file::CsvFile,
@@ -165,64 +164,81 @@ fn event(state: &AppState, caller: &Caller, job: &JobRow, e: &JobEvent) -> Event
         .data(data.unwrap_or_else(|_| "{}".into()))
 }
 
-fn ended(e: &JobEvent) -> bool {
-    matches!(e, JobEvent::Progress(s) if matches!(s.state, JobState::Finished | JobState::Cancelled))
+/// Where a follower starts: after the event it saw last (`Last-Event-ID`, as browsers send
+/// when they reconnect), or now.
+fn resume_from(headers: &HeaderMap) -> Option<i64> {
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|id: &i64| *id >= 0)
 }
 
-/// Progress as Server-Sent Events: `progress` (a job summary) after every change and
-/// `operation` (one operation) when an operation changes state. The stream ends with the job.
+/// Progress as Server-Sent Events, from any replica: `progress` (a job summary) after every
+/// change and `operation` (one operation) when an operation changes state, each with its
+/// event ID. A follower that reconnects with `Last-Event-ID` is sent everything that
+/// changed since; a new follower starts with the job's summary. The stream ends with the
+/// job.
 #[utoipa::path(get, path = "/jobs/{id}/events", tag = "jobs", params(("id" = i64, Path)),
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"),
         (status = 404, body = ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let id = job_id(&id)?;
     let job = find(&state, &caller, id).await?;
-    // Subscribe before reading the summary, so no change falls in between.
-    let receiver = state.jobs.subscribe(id);
-    let first = state.jobs.summary(id).await?.ok_or_else(no_such_job)?;
-    let first = JobEvent::Progress(first);
-    let done = ended(&first) || receiver.is_none();
-    let stream = stream::unfold(
-        (Some(first), receiver, done),
-        move |(first, mut receiver, done)| {
-            let (state, caller, job) = (state.clone(), caller.clone(), job.clone());
-            let jobs = state.jobs.clone();
-            let event = move |e: &JobEvent| event(&state, &caller, &job, e);
-            async move {
-                if let Some(first) = first {
-                    return Some((Ok(event(&first)), (None, receiver, done)));
+    // Woken before the first read, so no change falls in between.
+    let wake = state.jobs.wake_on(id);
+    let (cursor, first) = match resume_from(&headers) {
+        Some(after) => (after, Vec::new()),
+        None => {
+            let last = state.jobs.last_event(id).await?;
+            let summary = state.jobs.summary(id).await?.ok_or_else(no_such_job)?;
+            (last, vec![(last, JobEvent::Progress(summary))])
+        }
+    };
+    struct Follow {
+        cursor: i64,
+        queued: std::collections::VecDeque<(i64, JobEvent)>,
+        wake: tokio::sync::broadcast::Receiver<()>,
+        ended: bool,
+    }
+    let start = Follow {
+        cursor,
+        queued: first.into(),
+        wake,
+        ended: false,
+    };
+    let stream = stream::unfold(start, move |mut follow| {
+        let (state, caller, job) = (state.clone(), caller.clone(), job.clone());
+        async move {
+            loop {
+                if let Some((event_id, e)) = follow.queued.pop_front() {
+                    follow.ended |= ends(&e);
+                    let sse = event(&state, &caller, &job, &e).id(event_id.to_string());
+                    return Some((Ok(sse), follow));
                 }
-                if done {
+                if follow.ended {
                     return None;
                 }
-                let rx = receiver.as_mut()?;
-                loop {
-                    match rx.recv().await {
-                        Ok(e) => {
-                            let end = ended(&e);
-                            return Some((Ok(event(&e)), (None, receiver, end)));
-                        }
-                        // A slow reader missed events: send the current summary instead.
-                        Err(RecvError::Lagged(_)) => {
-                            if let Ok(Some(s)) = jobs.summary(id).await {
-                                let e = JobEvent::Progress(s);
-                                let end = ended(&e);
-                                return Some((Ok(event(&e)), (None, receiver, end)));
-                            }
-                        }
-                        Err(RecvError::Closed) => {
-                            let s = jobs.summary(id).await.ok().flatten()?;
-                            return Some((Ok(event(&JobEvent::Progress(s))), (None, None, true)));
-                        }
+                match state.jobs.events_after(id, follow.cursor).await {
+                    Ok(batch) if !batch.is_empty() => {
+                        follow.cursor = batch.last().map_or(follow.cursor, |(i, _)| *i);
+                        follow.queued.extend(batch);
+                        continue;
                     }
+                    Ok(_) => {}
+                    Err(e) => tracing::debug!(job = id, error = %e, "cannot read job events"),
                 }
+                // Nothing new: wait to be woken here, or look again shortly (the job may
+                // run on another replica).
+                let _ = tokio::time::timeout(POLL, follow.wake.recv()).await;
             }
-        },
-    );
+        }
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

@@ -32,6 +32,7 @@ async fn run<C: Change>(
         caller,
         request_id: request_id(headers),
         pace: Pace::Person,
+        guard: None,
     };
     let done = runner.run(&change).await?;
     Ok(Json(runner.answer(done)))
@@ -56,6 +57,7 @@ pub async fn change(
         caller: &caller,
         request_id: request_id(&headers),
         pace: Pace::Person,
+        guard: None,
     };
     let done = changes::of(operation).run(&runner).await?;
     Ok(Json(runner.answer(done)))

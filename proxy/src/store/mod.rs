@@ -117,6 +117,26 @@ pub struct JobRecord {
     pub creator_role: String,
     pub state: String,
     pub finished_at: Option<i64>,
+    /// The replica running it, while it holds the lease.
+    pub owner: Option<String>,
+    /// Grows at each takeover.
+    pub term: i64,
+}
+
+/// What the owner of a job (or of a lease) writes with: its replica and its term. A write
+/// with a fence is made only while the lease is still that owner's, by the database's
+/// clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Fence<'a> {
+    pub owner: &'a str,
+    pub term: i64,
+}
+
+/// An event of a job's progress: an operation that changed (`idx`), or the job itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct JobEventRow {
+    pub id: i64,
+    pub idx: Option<i64>,
 }
 
 /// A stored operation, as rows.
@@ -168,9 +188,18 @@ pub trait JobStore: Send + Sync + Debug {
     async fn unfinished(&self) -> Result<Vec<JobRecord>, sqlx::Error>;
     async fn operations(&self, job: i64) -> Result<Vec<OperationRecord>, sqlx::Error>;
     async fn operation(&self, job: i64, idx: i64) -> Result<Option<OperationRecord>, sqlx::Error>;
-    /// Returns whether the operation was there to change.
-    async fn set_op(&self, job: i64, idx: i64, change: &OpChange<'_>) -> Result<bool, sqlx::Error>;
-    /// Moves every operation in `from` to `to`; returns how many moved.
+    /// Changes one operation, only while `fence` holds and it is in `from` when given.
+    /// Returns whether it changed.
+    async fn set_op(
+        &self,
+        job: i64,
+        idx: i64,
+        change: &OpChange<'_>,
+        from: Option<OpState>,
+        fence: Option<Fence<'_>>,
+    ) -> Result<bool, sqlx::Error>;
+    /// Moves every operation in `from` to `to`, only while `fence` holds; returns how many
+    /// moved.
     async fn move_ops(
         &self,
         job: i64,
@@ -178,9 +207,11 @@ pub trait JobStore: Send + Sync + Debug {
         to: OpState,
         message: Option<&str>,
         at: i64,
+        fence: Option<Fence<'_>>,
     ) -> Result<u64, sqlx::Error>;
-    /// A running job finished (a job cancelled or paused meanwhile keeps its state).
-    async fn finish(&self, job: i64, at: i64) -> Result<(), sqlx::Error>;
+    /// A running job finished (a job cancelled or paused meanwhile keeps its state); its
+    /// lease ends. Only while `fence` holds.
+    async fn finish(&self, job: i64, at: i64, fence: Fence<'_>) -> Result<bool, sqlx::Error>;
     async fn set_state(
         &self,
         job: i64,
@@ -192,4 +223,48 @@ pub trait JobStore: Send + Sync + Debug {
     /// Operations that ended (done or failed, with a Slack attempt) since `since`: how
     /// many, and when the first of them ended.
     async fn ended_since(&self, job: i64, since: i64) -> Result<(i64, Option<i64>), sqlx::Error>;
+
+    /// Jobs running or paused whose lease is free (never taken, ended, or expired).
+    async fn claimable(&self) -> Result<Vec<i64>, sqlx::Error>;
+    /// Takes the lease of `job` for `lease_ms` if it is free; returns the new term.
+    async fn claim(&self, job: i64, owner: &str, lease_ms: i64)
+    -> Result<Option<i64>, sqlx::Error>;
+    /// Extends the lease while it is still `fence`'s; returns the job's state then.
+    async fn renew(
+        &self,
+        job: i64,
+        fence: Fence<'_>,
+        lease_ms: i64,
+    ) -> Result<Option<String>, sqlx::Error>;
+    /// Gives the lease up (a replica stopping): another replica may take the job at once.
+    async fn release(&self, job: i64, fence: Fence<'_>) -> Result<(), sqlx::Error>;
+    /// Whether the lease of `job` is still `fence`'s, by the database's clock.
+    async fn owns(&self, job: i64, fence: Fence<'_>) -> Result<bool, sqlx::Error>;
+    /// Frees every job's lease: for a database only one process uses (SQLite), whose
+    /// earlier run has stopped.
+    async fn free_leases(&self) -> Result<(), sqlx::Error>;
+    /// Records that the job (`idx: None`) or one of its operations changed; events of one
+    /// job commit in the order of their IDs.
+    async fn add_event(&self, job: i64, idx: Option<i64>) -> Result<i64, sqlx::Error>;
+    /// The job's events after `after`, oldest first.
+    async fn events_after(&self, job: i64, after: i64) -> Result<Vec<JobEventRow>, sqlx::Error>;
+}
+
+/// Leases of work one replica does for all (the directory sync), by name.
+#[async_trait]
+pub trait LeaseStore: Send + Sync + Debug {
+    /// Takes `name` for `lease_ms` if it is free (or already `owner`'s: renewed); returns
+    /// the term (new when taken over).
+    async fn acquire(
+        &self,
+        name: &str,
+        owner: &str,
+        lease_ms: i64,
+    ) -> Result<Option<i64>, sqlx::Error>;
+    /// Gives `name` up if it is still `fence`'s.
+    async fn give_up(&self, name: &str, fence: Fence<'_>) -> Result<(), sqlx::Error>;
+    /// Whether `fence` still holds `name`, by the database's clock.
+    async fn holds(&self, name: &str, fence: Fence<'_>) -> Result<bool, sqlx::Error>;
+    /// The database's clock, Unix milliseconds.
+    async fn now_ms(&self) -> Result<i64, sqlx::Error>;
 }

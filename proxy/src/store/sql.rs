@@ -10,8 +10,8 @@ use roster_api::{AuditOutcome, JobState, OpState};
 use sqlx::{QueryBuilder, Row};
 
 use super::{
-    ActionRow, AuditStore, EntryRow, HandledRow, JobRecord, JobStore, NewJob, OpChange,
-    OperationRecord, OutcomeRow, PageFilter,
+    ActionRow, AuditStore, EntryRow, Fence, HandledRow, JobEventRow, JobRecord, JobStore,
+    LeaseStore, NewJob, OpChange, OperationRecord, OutcomeRow, PageFilter,
 };
 use crate::audit::Whose;
 
@@ -32,16 +32,21 @@ trait Flavor {
     /// Run in an append's transaction before it inserts: makes appends commit one at a
     /// time, in the order of their IDs.
     const SERIALISE_APPENDS: Option<&'static str>;
+    /// The same for one job's events (`$1`: the job).
+    const SERIALISE_EVENTS: Option<&'static str>;
 }
 
 impl Flavor for Sqlite {
     // One writer at a time already.
     const SERIALISE_APPENDS: Option<&'static str> = None;
+    const SERIALISE_EVENTS: Option<&'static str> = None;
 }
 
 impl Flavor for Postgres {
-    // A transaction-scoped advisory lock (it works through PgBouncer's transaction mode).
+    // Transaction-scoped advisory locks (they work through PgBouncer's transaction mode).
     const SERIALISE_APPENDS: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7252001)");
+    const SERIALISE_EVENTS: Option<&'static str> =
+        Some("SELECT pg_advisory_xact_lock((7252002::bigint << 32) | $1)");
 }
 
 fn like_escape(s: &str) -> String {
@@ -50,9 +55,25 @@ fn like_escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// The audit log's and the jobs' queries for one backend (`$db`, the sqlx database).
+/// The audit log's and the jobs' queries for one backend (`$db`, the sqlx database; `$now`,
+/// its clock in Unix milliseconds).
 macro_rules! sql_stores {
-    ($store:ident, $db:ty) => {
+    ($store:ident, $db:ty, $now:literal) => {
+        impl $store {
+            /// ` AND` the lease of `job` is still `fence`'s, by the database's clock.
+            fn fenced(q: &mut QueryBuilder<$db>, job: i64, fence: Option<Fence<'_>>) {
+                if let Some(f) = fence {
+                    q.push(" AND EXISTS (SELECT 1 FROM jobs WHERE id = ")
+                        .push_bind(job)
+                        .push(" AND owner = ")
+                        .push_bind(f.owner.to_string())
+                        .push(" AND term = ")
+                        .push_bind(f.term)
+                        .push(concat!(" AND lease_until > ", $now, ")"));
+                }
+            }
+        }
+
         #[async_trait]
         impl AuditStore for $store {
             async fn append(&self, row: &ActionRow<'_>) -> Result<i64, sqlx::Error> {
@@ -332,22 +353,30 @@ macro_rules! sql_stores {
                 job: i64,
                 idx: i64,
                 c: &OpChange<'_>,
+                from: Option<OpState>,
+                fence: Option<Fence<'_>>,
             ) -> Result<bool, sqlx::Error> {
-                let done = sqlx::query(
-                    "UPDATE job_operations SET state = $1, message = $2, slack_error = $3,
-                       audit_id = COALESCE($4, audit_id), attempts = attempts + $5, updated_at = $6
-                     WHERE job_id = $7 AND idx = $8",
-                )
-                .bind(c.state.as_str())
-                .bind(c.message)
-                .bind(c.slack_error)
-                .bind(c.audit_id)
-                .bind(i64::from(c.attempt))
-                .bind(c.at)
-                .bind(job)
-                .bind(idx)
-                .execute(&self.pool)
-                .await?;
+                let mut q = QueryBuilder::<$db>::new("UPDATE job_operations SET state = ");
+                q.push_bind(c.state.as_str().to_string())
+                    .push(", message = ")
+                    .push_bind(c.message.map(str::to_string))
+                    .push(", slack_error = ")
+                    .push_bind(c.slack_error.map(str::to_string))
+                    .push(", audit_id = COALESCE(")
+                    .push_bind(c.audit_id)
+                    .push(", audit_id), attempts = attempts + ")
+                    .push_bind(i64::from(c.attempt))
+                    .push(", updated_at = ")
+                    .push_bind(c.at)
+                    .push(" WHERE job_id = ")
+                    .push_bind(job)
+                    .push(" AND idx = ")
+                    .push_bind(idx);
+                if let Some(from) = from {
+                    q.push(" AND state = ").push_bind(from.as_str().to_string());
+                }
+                Self::fenced(&mut q, job, fence);
+                let done = q.build().execute(&self.pool).await?;
                 Ok(done.rows_affected() > 0)
             }
 
@@ -358,36 +387,42 @@ macro_rules! sql_stores {
                 to: OpState,
                 message: Option<&str>,
                 at: i64,
+                fence: Option<Fence<'_>>,
             ) -> Result<u64, sqlx::Error> {
                 let mut moved = 0;
                 for state in from {
-                    moved += sqlx::query(
-                        "UPDATE job_operations SET state = $1, message = $2, slack_error = NULL,
-                           updated_at = $3
-                         WHERE job_id = $4 AND state = $5",
-                    )
-                    .bind(to.as_str())
-                    .bind(message)
-                    .bind(at)
-                    .bind(job)
-                    .bind(state.as_str())
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
+                    let mut q = QueryBuilder::<$db>::new("UPDATE job_operations SET state = ");
+                    q.push_bind(to.as_str().to_string())
+                        .push(", message = ")
+                        .push_bind(message.map(str::to_string))
+                        .push(", slack_error = NULL, updated_at = ")
+                        .push_bind(at)
+                        .push(" WHERE job_id = ")
+                        .push_bind(job)
+                        .push(" AND state = ")
+                        .push_bind(state.as_str().to_string());
+                    Self::fenced(&mut q, job, fence);
+                    moved += q.build().execute(&self.pool).await?.rows_affected();
                 }
                 Ok(moved)
             }
 
-            async fn finish(&self, job: i64, at: i64) -> Result<(), sqlx::Error> {
-                sqlx::query(
-                    "UPDATE jobs SET state = 'finished', finished_at = $1
-                     WHERE id = $2 AND state = 'running'",
-                )
+            async fn finish(&self, job: i64, at: i64, fence: Fence<'_>) -> Result<bool, sqlx::Error> {
+                let done = sqlx::query(concat!(
+                    "UPDATE jobs SET
+                       finished_at = CASE WHEN state = 'running' THEN $1 ELSE finished_at END,
+                       state = CASE WHEN state = 'running' THEN 'finished' ELSE state END,
+                       owner = NULL, lease_until = NULL
+                     WHERE id = $2 AND owner = $3 AND term = $4 AND lease_until > ",
+                    $now
+                ))
                 .bind(at)
                 .bind(job)
+                .bind(fence.owner)
+                .bind(fence.term)
                 .execute(&self.pool)
-                .await
-                .map(drop)
+                .await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn set_state(
@@ -430,9 +465,207 @@ macro_rules! sql_stores {
                 .fetch_one(&self.pool)
                 .await
             }
+
+            async fn claimable(&self) -> Result<Vec<i64>, sqlx::Error> {
+                sqlx::query_scalar(concat!(
+                    "SELECT id FROM jobs WHERE state IN ('running', 'paused')
+                       AND (owner IS NULL OR lease_until IS NULL OR lease_until <= ",
+                    $now,
+                    ") ORDER BY id"
+                ))
+                .fetch_all(&self.pool)
+                .await
+            }
+
+            async fn claim(
+                &self,
+                job: i64,
+                owner: &str,
+                lease_ms: i64,
+            ) -> Result<Option<i64>, sqlx::Error> {
+                // Two replicas claiming at once: the second sees the row the first wrote
+                // and finds the lease taken.
+                sqlx::query_scalar(concat!(
+                    "UPDATE jobs SET owner = $1, term = term + 1, lease_until = ",
+                    $now,
+                    " + $2
+                     WHERE id = $3 AND state IN ('running', 'paused')
+                       AND (owner IS NULL OR lease_until IS NULL OR lease_until <= ",
+                    $now,
+                    ") RETURNING term"
+                ))
+                .bind(owner)
+                .bind(lease_ms)
+                .bind(job)
+                .fetch_optional(&self.pool)
+                .await
+            }
+
+            async fn renew(
+                &self,
+                job: i64,
+                fence: Fence<'_>,
+                lease_ms: i64,
+            ) -> Result<Option<String>, sqlx::Error> {
+                sqlx::query_scalar(concat!(
+                    "UPDATE jobs SET lease_until = ",
+                    $now,
+                    " + $1 WHERE id = $2 AND owner = $3 AND term = $4 AND lease_until > ",
+                    $now,
+                    " RETURNING state"
+                ))
+                .bind(lease_ms)
+                .bind(job)
+                .bind(fence.owner)
+                .bind(fence.term)
+                .fetch_optional(&self.pool)
+                .await
+            }
+
+            async fn release(&self, job: i64, fence: Fence<'_>) -> Result<(), sqlx::Error> {
+                sqlx::query(
+                    "UPDATE jobs SET owner = NULL, lease_until = NULL
+                     WHERE id = $1 AND owner = $2 AND term = $3",
+                )
+                .bind(job)
+                .bind(fence.owner)
+                .bind(fence.term)
+                .execute(&self.pool)
+                .await
+                .map(drop)
+            }
+
+            async fn free_leases(&self) -> Result<(), sqlx::Error> {
+                sqlx::query(
+                    "UPDATE jobs SET owner = NULL, lease_until = NULL WHERE owner IS NOT NULL",
+                )
+                .execute(&self.pool)
+                .await
+                .map(drop)
+            }
+
+            async fn owns(&self, job: i64, fence: Fence<'_>) -> Result<bool, sqlx::Error> {
+                let found: Option<i64> = sqlx::query_scalar(concat!(
+                    "SELECT id FROM jobs WHERE id = $1 AND owner = $2 AND term = $3
+                       AND lease_until > ",
+                    $now
+                ))
+                .bind(job)
+                .bind(fence.owner)
+                .bind(fence.term)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(found.is_some())
+            }
+
+            async fn add_event(&self, job: i64, idx: Option<i64>) -> Result<i64, sqlx::Error> {
+                let mut tx = self.pool.begin().await?;
+                if let Some(lock) = <$store as Flavor>::SERIALISE_EVENTS {
+                    sqlx::query(lock).bind(job).execute(&mut *tx).await?;
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO job_events (job_id, idx) VALUES ($1, $2) RETURNING id",
+                )
+                .bind(job)
+                .bind(idx)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn events_after(
+                &self,
+                job: i64,
+                after: i64,
+            ) -> Result<Vec<JobEventRow>, sqlx::Error> {
+                sqlx::query_as(
+                    "SELECT id, idx FROM job_events WHERE job_id = $1 AND id > $2
+                     ORDER BY id LIMIT 1000",
+                )
+                .bind(job)
+                .bind(after)
+                .fetch_all(&self.pool)
+                .await
+            }
+        }
+
+        #[async_trait]
+        impl LeaseStore for $store {
+            async fn acquire(
+                &self,
+                name: &str,
+                owner: &str,
+                lease_ms: i64,
+            ) -> Result<Option<i64>, sqlx::Error> {
+                // Renewed while it is the owner's and has not expired; otherwise taken over
+                // with a new term (the owner's own expired lease too: it may have been taken
+                // and given back meanwhile).
+                sqlx::query_scalar(concat!(
+                    "INSERT INTO leases (name, owner, term, expires_at) VALUES ($1, $2, 1, ",
+                    $now,
+                    " + $3)
+                     ON CONFLICT (name) DO UPDATE SET
+                       term = CASE WHEN leases.owner = excluded.owner AND leases.expires_at > ",
+                    $now,
+                    " THEN leases.term ELSE leases.term + 1 END,
+                       owner = excluded.owner,
+                       expires_at = excluded.expires_at
+                     WHERE leases.owner IS NULL OR leases.owner = excluded.owner
+                        OR leases.expires_at <= ",
+                    $now,
+                    " RETURNING term"
+                ))
+                .bind(name)
+                .bind(owner)
+                .bind(lease_ms)
+                .fetch_optional(&self.pool)
+                .await
+            }
+
+            async fn give_up(&self, name: &str, fence: Fence<'_>) -> Result<(), sqlx::Error> {
+                sqlx::query(
+                    "UPDATE leases SET owner = NULL, expires_at = 0
+                     WHERE name = $1 AND owner = $2 AND term = $3",
+                )
+                .bind(name)
+                .bind(fence.owner)
+                .bind(fence.term)
+                .execute(&self.pool)
+                .await
+                .map(drop)
+            }
+
+            async fn holds(&self, name: &str, fence: Fence<'_>) -> Result<bool, sqlx::Error> {
+                let found: Option<i64> = sqlx::query_scalar(concat!(
+                    "SELECT term FROM leases WHERE name = $1 AND owner = $2 AND term = $3
+                       AND expires_at > ",
+                    $now
+                ))
+                .bind(name)
+                .bind(fence.owner)
+                .bind(fence.term)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(found.is_some())
+            }
+
+            async fn now_ms(&self) -> Result<i64, sqlx::Error> {
+                sqlx::query_scalar(concat!("SELECT ", $now))
+                    .fetch_one(&self.pool)
+                    .await
+            }
         }
     };
 }
 
-sql_stores!(Sqlite, sqlx::Sqlite);
-sql_stores!(Postgres, sqlx::Postgres);
+sql_stores!(
+    Sqlite,
+    sqlx::Sqlite,
+    "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+);
+sql_stores!(
+    Postgres,
+    sqlx::Postgres,
+    "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+);
