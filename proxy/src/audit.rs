@@ -152,11 +152,7 @@ pub struct AuditLog {
     opened_at: i64,
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
+use crate::directory::unix_now_ms as now_ms;
 
 /// Replaces sensitive values with `"[redacted]"`.
 pub fn redact(mut params: Value) -> Value {

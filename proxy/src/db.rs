@@ -21,6 +21,7 @@ use crate::{
 pub struct Db {
     audit: Arc<dyn AuditStore>,
     jobs: Arc<dyn JobStore>,
+    leases: Arc<dyn store::LeaseStore>,
     /// The pool, when the database is PostgreSQL (shared by replicas).
     postgres: Option<sqlx::PgPool>,
     state: Arc<StorageState>,
@@ -57,7 +58,8 @@ impl Db {
         let rows = store::Sqlite { pool };
         Ok(Self {
             audit: Arc::new(rows.clone()),
-            jobs: Arc::new(rows),
+            jobs: Arc::new(rows.clone()),
+            leases: Arc::new(rows),
             postgres: None,
             state: Arc::default(),
             spool: spool.into(),
@@ -70,7 +72,8 @@ impl Db {
         let rows = store::Postgres { pool: pool.clone() };
         Self {
             audit: Arc::new(rows.clone()),
-            jobs: Arc::new(rows),
+            jobs: Arc::new(rows.clone()),
+            leases: Arc::new(rows),
             postgres: Some(pool),
             state: Arc::default(),
             spool,
@@ -95,6 +98,18 @@ impl Db {
     /// The PostgreSQL pool, when several replicas share the database.
     pub fn shared(&self) -> Option<&sqlx::PgPool> {
         self.postgres.as_ref()
+    }
+
+    /// Slack's pace shared by the replicas (PostgreSQL only).
+    pub fn shared_pace(&self) -> Option<Arc<dyn store::PaceStore>> {
+        self.postgres
+            .clone()
+            .map(|pool| Arc::new(store::Postgres { pool }) as Arc<dyn store::PaceStore>)
+    }
+
+    /// Leases of work one replica does for all.
+    pub fn leases(&self) -> &Arc<dyn store::LeaseStore> {
+        &self.leases
     }
 }
 

@@ -24,6 +24,7 @@ pub mod middleware;
 pub mod policy;
 pub mod postgres;
 pub mod private_files;
+pub mod replicas;
 mod routes;
 pub mod sentence;
 pub mod serve;
@@ -96,6 +97,8 @@ pub struct AppState {
     pub public_origin: Option<String>,
     /// The built browser app; `None` serves the API alone.
     pub web: Option<Arc<WebApp>>,
+    /// The other replicas on the same PostgreSQL (none with SQLite).
+    pub replicas: Option<Arc<replicas::Replicas>>,
 }
 
 /// Roster connected to Slack: the client, what the start-up preflight found, and where the
@@ -134,6 +137,15 @@ impl AppState {
             connection,
             source,
         } = parts.connected;
+        // Several replicas on one database spend one Slack pace.
+        if let Some(shared) = parts.db.shared_pace() {
+            slack.share_pace(shared);
+        }
+        let jobs = Arc::new(jobs::Jobs::new(jobs::JobStore::new(parts.db.clone())));
+        let replicas = parts
+            .db
+            .shared()
+            .map(|pool| Arc::new(replicas::Replicas::new(pool.clone(), jobs.replica())));
         AppState {
             slack,
             source: Arc::new(source),
@@ -147,11 +159,19 @@ impl AppState {
             metrics_access: parts.metrics_access,
             health: Arc::new(middleware::Health::default()),
             writes: Arc::new(WriteLimiter::default()),
-            jobs: Arc::new(jobs::Jobs::new(jobs::JobStore::new(parts.db))),
+            jobs,
             invite_requests: Arc::default(),
             live: Arc::default(),
             public_origin: parts.public_origin,
             web: parts.web.map(Arc::new),
+            replicas,
+        }
+    }
+
+    /// Tells the other replicas, if there are any.
+    pub fn share(&self, event: replicas::Shared) {
+        if let Some(replicas) = &self.replicas {
+            replicas.share(event);
         }
     }
 

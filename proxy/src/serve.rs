@@ -240,6 +240,28 @@ pub fn start_background(state: &AppState, refresh: Duration) {
     let directory = state.directory.clone();
     let source = state.source.clone();
     let resume = state.clone();
+    if let Some(replicas) = &state.replicas {
+        // Several replicas: one syncs for all (see `replicas`).
+        replicas.run(state, refresh);
+        tokio::spawn(async move {
+            // Jobs go on once the directory is here (their checks read it).
+            let waited = std::time::Instant::now();
+            while resume.directory.synced_at().is_none()
+                && waited.elapsed() < Duration::from_secs(600)
+            {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            match resume.jobs.resume_all(&resume).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(jobs = n, "took over unfinished jobs"),
+                Err(e) => tracing::error!(error = %e, "cannot resume unfinished jobs"),
+            }
+            resume.jobs.spawn_claims(resume.clone());
+        });
+        spawn_token_check(state, Duration::from_secs(60));
+        spawn_storage_watch(state);
+        return;
+    }
     tokio::spawn(async move {
         let _ = directory.sync(&source).await;
         // Unfinished jobs go on once the directory is fresh (their checks read it), and so

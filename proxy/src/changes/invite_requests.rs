@@ -114,6 +114,17 @@ fn what(ctx: &Ctx<'_>, request: &str, workspace: &str) -> String {
     }
 }
 
+/// A request answered through Roster: it leaves the pending lists here and on the other
+/// replicas.
+fn answered(state: &AppState, workspace: &str, request: &str, how: RequestState) {
+    state.invite_requests.mark(workspace, request, how);
+    state.share(crate::replicas::Shared::Request {
+        workspace: workspace.to_string(),
+        request: request.to_string(),
+        how,
+    });
+}
+
 /// Whether Slack lists `request` as handled this way.
 async fn handled_as(
     state: &AppState,
@@ -191,7 +202,12 @@ impl Change for ApproveRequest {
         Box::pin(async move {
             let requests = &state.invite_requests;
             let asked = requests.find(&self.workspace, &self.request);
-            requests.mark(&self.workspace, &self.request, RequestState::Approved);
+            answered(
+                state,
+                &self.workspace,
+                &self.request,
+                RequestState::Approved,
+            );
             // Slack invited them as `admin.users.invite` would: read the person back.
             let asked = asked?;
             let invitation = InviteRequest {
@@ -298,9 +314,7 @@ impl Change for DenyRequest {
 
     fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move {
-            state
-                .invite_requests
-                .mark(&self.workspace, &self.request, RequestState::Denied);
+            answered(state, &self.workspace, &self.request, RequestState::Denied);
             None
         })
     }

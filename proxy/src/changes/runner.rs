@@ -144,6 +144,7 @@ impl<'a> Runner<'a> {
             && let Err(e) = state
                 .slack
                 .charge_change(&self.caller.email, change.method())
+                .await
         {
             return Err(AppError::TooManyWrites {
                 retry_after: e.retry_after().unwrap_or(60),
@@ -211,9 +212,14 @@ impl<'a> Runner<'a> {
         // What Slack said about the person before may no longer hold, where the change
         // reached (a refused call changed nothing).
         if matches!(sent, Ok(()) | Err(SlackError::UnknownOutcome { .. })) {
-            self.state
-                .live
-                .forget(change.names().target(), change.touched());
+            let target = change.names().target();
+            self.state.live.forget(target, change.touched());
+            if let Some(touched) = crate::replicas::Forgotten::of(change.touched()) {
+                self.state.share(crate::replicas::Shared::Forget {
+                    user: target.to_string(),
+                    touched,
+                });
+            }
         }
         if let Err(error) = sent {
             let (outcome, message) = match &error {

@@ -4,10 +4,11 @@
 
 mod index;
 mod query;
+mod snapshot;
 mod sync;
 
 use std::{
-    path::{Path, PathBuf},
+    path::PathBuf,
     sync::{Arc, Mutex, RwLock},
 };
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 pub use query::{Page, Visibility};
+pub use snapshot::Made;
 pub use sync::{Source, role_from_flags, role_of_user, summary_from_user_object};
 
 /// Lower-cases and strips accents, so `"Łukasz Dvořák"` matches `"lukasz dvorak"`.
@@ -41,9 +43,14 @@ pub fn fold(text: &str) -> String {
 
 /// Unix seconds now.
 pub fn unix_now() -> i64 {
+    unix_now_ms().div_euclid(1000)
+}
+
+/// Unix milliseconds now.
+pub fn unix_now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// One shared [`TeamId`] per workspace, however many users name it.
@@ -222,7 +229,7 @@ impl DirUser {
 }
 
 /// A change Roster made through Slack, applied to the directory at once.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Change {
     /// Added to a workspace.
     Assigned {
@@ -338,17 +345,6 @@ impl Data {
     }
 }
 
-/// The on-disk form.
-#[derive(Debug, Serialize, Deserialize)]
-struct Persisted {
-    version: u32,
-    synced_at: Option<i64>,
-    workspaces: Vec<Workspace>,
-    users: Vec<DirUser>,
-}
-
-const PERSIST_VERSION: u32 = 1;
-
 /// The directory: the current copy, its sort orders and the sync's progress.
 #[derive(Debug, Default)]
 pub struct Directory {
@@ -361,82 +357,14 @@ pub struct Directory {
     /// Where the copy is persisted.
     path: Option<PathBuf>,
     /// Keeps the file from going back in time when saves finish out of order.
-    saves: Arc<SaveOrder>,
+    saves: Arc<snapshot::SaveOrder>,
+    /// Where changes made here go for the other replicas, when there are any.
+    outbox: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<snapshot::Made>>,
     /// Serialises syncs.
     sync_lock: tokio::sync::Mutex<()>,
 }
 
-/// Snapshots are numbered as they are taken (under the data lock, so a later number never
-/// holds older data); a save writes only if no later snapshot has been written already.
-#[derive(Debug, Default)]
-struct SaveOrder {
-    taken: std::sync::atomic::AtomicU64,
-    written: Mutex<u64>,
-}
-
-impl SaveOrder {
-    /// Writes snapshot `number` to `path` with `write`, unless a later one is there already.
-    fn save(
-        &self,
-        number: u64,
-        path: &Path,
-        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-    ) {
-        let mut written = self.written.lock().unwrap();
-        if number <= *written {
-            return;
-        }
-        if write_atomically(path, write) {
-            *written = number;
-        }
-    }
-
-    /// Whether the newest snapshot taken is not on disk (its save failed, or is under way).
-    fn behind(&self) -> bool {
-        *self.written.lock().unwrap() < self.taken.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
 impl Directory {
-    /// An empty directory that persists to `path` (and loads it when it exists).
-    pub fn persistent(path: &Path) -> Self {
-        let mut directory = Directory {
-            path: Some(path.to_path_buf()),
-            ..Directory::default()
-        };
-        // Read as a stream: the file is tens of megabytes at 100,000 users.
-        let file = std::fs::File::open(path).map(|f| std::io::BufReader::with_capacity(1 << 16, f));
-        match file {
-            Ok(reader) => match serde_json::from_reader::<_, Persisted>(reader) {
-                Ok(p) if p.version == PERSIST_VERSION => {
-                    let users: Vec<DirUser> = p
-                        .users
-                        .into_iter()
-                        .map(|u| DirUser::new(u.summary, u.memberships))
-                        .collect();
-                    tracing::info!(
-                        users = users.len(),
-                        synced_at = p.synced_at,
-                        "loaded the last directory snapshot"
-                    );
-                    directory.data =
-                        Arc::new(RwLock::new(Data::new(users, p.workspaces, p.synced_at)));
-                }
-                Ok(_) => {
-                    tracing::warn!(path = %path.display(), "ignoring a snapshot of another version")
-                }
-                Err(e) => {
-                    tracing::warn!(path = %path.display(), error = %e, "ignoring an unreadable snapshot")
-                }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "cannot read the snapshot")
-            }
-        }
-        directory
-    }
-
     /// Replaces everything (tests, and the end of a sync).
     pub fn replace(&self, users: Vec<DirUser>, workspaces: Vec<Workspace>, synced_at: i64) {
         *self.data.write().unwrap() = Data::new(users, workspaces, Some(synced_at));
@@ -518,6 +446,15 @@ impl Directory {
 
     /// Applies a change made through Slack; returns the user as it now is.
     pub fn apply(&self, id: &str, change: Change) -> Option<DirUser> {
+        self.tell_replicas(snapshot::Made::Applied {
+            user: id.to_string(),
+            change: change.clone(),
+        });
+        self.apply_here(id, change)
+    }
+
+    /// [`Directory::apply`] without telling the other replicas.
+    fn apply_here(&self, id: &str, change: Change) -> Option<DirUser> {
         let updated = {
             let mut data = self.data.write().unwrap();
             let index = data.position(id)?;
@@ -578,6 +515,14 @@ impl Directory {
 
     /// Adds or replaces a user (after an invite).
     pub fn upsert(&self, user: DirUser) -> DirUser {
+        self.tell_replicas(snapshot::Made::Upserted {
+            user: Box::new(user.clone()),
+        });
+        self.upsert_here(user)
+    }
+
+    /// [`Directory::upsert`] without telling the other replicas.
+    fn upsert_here(&self, user: DirUser) -> DirUser {
         {
             let mut data = self.data.write().unwrap();
             match data.position(&user.summary.id) {
@@ -589,32 +534,6 @@ impl Directory {
         self.sorts.clear();
         self.persist_soon();
         user
-    }
-
-    /// Writes the copy to disk in the background.
-    fn persist_soon(&self) {
-        // Writes are rare (Slack allows about 20 a minute); a full rewrite is cheap enough and
-        // keeps the file consistent. Done on a blocking thread so requests never wait on it.
-        let Some(path) = self.path.clone() else {
-            return;
-        };
-        let (data, saves) = (self.data.clone(), self.saves.clone());
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn_blocking(move || save(&data, &saves, &path));
-        }
-    }
-
-    /// Whether the copy on disk is older than the one served (a save failed: the storage
-    /// watch tries again; reads are served from memory meanwhile).
-    pub fn unsaved(&self) -> bool {
-        self.path.is_some() && self.saves.behind()
-    }
-
-    /// Writes the copy to disk now.
-    pub fn persist(&self) {
-        if let Some(path) = &self.path {
-            save(&self.data, &self.saves, path);
-        }
     }
 
     /// Starts a sync from `source`, unless one is running; the served copy stays until the
@@ -644,7 +563,9 @@ impl Directory {
                 });
                 if let Some(path) = self.path.clone() {
                     let (data, saves) = (self.data.clone(), self.saves.clone());
-                    let _ = tokio::task::spawn_blocking(move || save(&data, &saves, &path)).await;
+                    let _ =
+                        tokio::task::spawn_blocking(move || snapshot::save(&data, &saves, &path))
+                            .await;
                 }
                 tracing::info!(
                     users = count,
@@ -681,61 +602,6 @@ impl Directory {
                 let _ = directory.sync(&source).await;
             }
         });
-    }
-}
-
-#[derive(Serialize)]
-struct PersistedRef<'a> {
-    version: u32,
-    synced_at: Option<i64>,
-    workspaces: &'a [Workspace],
-    users: &'a [DirUser],
-}
-
-/// Writes the copy as it is now to `path`, numbered in [`SaveOrder`] under the data lock
-/// (so a later number never holds older data). The JSON goes straight to the file: at
-/// 100,000 users it is tens of megabytes the proxy never holds in memory.
-fn save(data: &RwLock<Data>, saves: &SaveOrder, path: &Path) {
-    let data = data.read().unwrap();
-    let number = saves
-        .taken
-        .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-        + 1;
-    let persisted = PersistedRef {
-        version: PERSIST_VERSION,
-        synced_at: data.synced_at,
-        workspaces: &data.workspaces,
-        users: &data.users,
-    };
-    saves.save(number, path, |file| {
-        serde_json::to_writer(file, &persisted).map_err(std::io::Error::other)
-    });
-}
-
-/// Writes the file whole or not at all; whether it was written.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-) -> bool {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let result = std::fs::create_dir_all(dir)
-        .and_then(|()| tempfile::NamedTempFile::new_in(dir))
-        .and_then(|mut file| {
-            use std::io::Write;
-            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file.as_file_mut());
-            write(&mut buffered)?;
-            buffered.flush()?;
-            drop(buffered);
-            file.as_file().sync_all()?;
-            file.persist(path).map_err(|e| e.error)?;
-            Ok(())
-        });
-    match result {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "cannot save the directory snapshot");
-            false
-        }
     }
 }
 
@@ -830,7 +696,7 @@ mod tests {
     fn an_older_snapshot_never_overwrites_a_newer_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("directory.json");
-        let saves = SaveOrder::default();
+        let saves = snapshot::SaveOrder::default();
         saves.save(2, &path, |w: &mut dyn Write| w.write_all(b"second"));
         saves.save(1, &path, |w: &mut dyn Write| {
             w.write_all(b"first, finishing late")

@@ -207,6 +207,11 @@ impl Jobs {
         }
     }
 
+    /// This replica's name (in the jobs' leases and the replicas' feed).
+    pub fn replica(&self) -> Arc<str> {
+        self.replica.clone()
+    }
+
     pub fn store(&self) -> &JobStore {
         &self.store
     }

@@ -81,11 +81,7 @@ pub struct OpUpdate<'a> {
     pub attempt: bool,
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
+pub use crate::directory::unix_now_ms as now_ms;
 
 /// A write that coordinates replicas (a lease, an event) rather than records a change: its
 /// success says nothing about whether changes can be recorded (a full disk may take a small

@@ -10,6 +10,8 @@ use std::{
 
 use tokio::sync::oneshot;
 
+use crate::store::PaceStore;
+
 /// Slack's rate-limit tiers, as calls per minute (the documented floors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tier {
@@ -158,11 +160,18 @@ type Key = (&'static str, String);
 /// A token bucket per (method, workspace): a minute's worth of calls may go at once, then
 /// one call per `60 / per_minute` seconds. Calls that must wait are served in turn across
 /// payers (see [`Waiting`]).
+///
+/// With several replicas the tokens live in the database ([`PaceStore`]), counted with its
+/// clock, so together the replicas never exceed a tier; each replica keeps its own queue of
+/// waiting calls and takes tokens for them as they come due. A replica that cannot reach
+/// the database paces on its own meanwhile.
 #[derive(Debug)]
 pub struct Limiter {
     /// Speeds the clock up (tests against a sandbox with scaled limits).
     scale: f64,
     buckets: Mutex<HashMap<Key, Bucket>>,
+    /// The buckets every replica shares, once the database is PostgreSQL.
+    shared: std::sync::OnceLock<Arc<dyn PaceStore>>,
 }
 
 impl Limiter {
@@ -171,6 +180,68 @@ impl Limiter {
         Self {
             scale: Self::valid_scale(scale),
             buckets: Mutex::new(HashMap::new()),
+            shared: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// From now on, takes tokens from `store`, shared with the other replicas.
+    pub fn share(&self, store: Arc<dyn PaceStore>) {
+        let _ = self.shared.set(store);
+    }
+
+    /// Takes a slot of `key` now if one is free; otherwise how long until one is. From the
+    /// shared buckets when there are some (their state is kept here too, for
+    /// [`Limiter::expected_wait`]).
+    async fn take_slot(&self, key: &Key, tier: Tier) -> Duration {
+        let (capacity, per_second) = self.pace(tier);
+        if let Some(shared) = self.shared.get() {
+            let taken = shared
+                .take(
+                    key.0,
+                    &key.1,
+                    capacity,
+                    per_second / 1_000.0,
+                    ARRIVAL_SLACK.as_millis() as i64,
+                )
+                .await;
+            match taken {
+                Ok(take) => {
+                    let now = Instant::now();
+                    let at = |ms: i64| {
+                        let ahead = ms - take.state.now_ms;
+                        if ahead > 0 {
+                            now + Duration::from_millis(ahead as u64)
+                        } else {
+                            now - Duration::from_millis((-ahead) as u64)
+                        }
+                    };
+                    let mut buckets = self.buckets.lock().unwrap();
+                    let bucket = Self::bucket(&mut buckets, key, capacity, now);
+                    bucket.tokens = take.state.tokens;
+                    bucket.last = at(take.state.last_ms);
+                    bucket.blocked_until = (take.state.blocked_until_ms > take.state.now_ms)
+                        .then(|| at(take.state.blocked_until_ms));
+                    return Duration::from_millis(take.wait_ms.max(0) as u64);
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "the shared pace is out of reach; pacing alone")
+                }
+            }
+        }
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap();
+        Self::bucket(&mut buckets, key, capacity, now).take(now, capacity, per_second)
+    }
+
+    /// A slot taken for a call nobody waits for any more goes back.
+    async fn give_back(&self, key: &Key, tier: Tier) {
+        let (capacity, _) = self.pace(tier);
+        if let Some(shared) = self.shared.get() {
+            let _ = shared.give_back(key.0, &key.1, capacity).await;
+            return;
+        }
+        if let Some(bucket) = self.buckets.lock().unwrap().get_mut(key) {
+            bucket.tokens = (bucket.tokens + 1.0).min(capacity);
         }
     }
 
@@ -218,15 +289,20 @@ impl Limiter {
         payer: &Arc<str>,
     ) -> Duration {
         let started = Instant::now();
-        let (capacity, per_second) = self.pace(tier);
+        let (capacity, _) = self.pace(tier);
         let key: Key = (method, workspace.to_string());
-        let turn = {
+        let nobody_waits = {
             let mut buckets = self.buckets.lock().unwrap();
             let bucket = Self::bucket(&mut buckets, &key, capacity, started);
             bucket.waiting.prune();
-            if bucket.waiting.is_empty() && bucket.take(started, capacity, per_second).is_zero() {
-                return Duration::ZERO;
-            }
+            bucket.waiting.is_empty()
+        };
+        if nobody_waits && self.take_slot(&key, tier).await.is_zero() {
+            return started.elapsed();
+        }
+        let turn = {
+            let mut buckets = self.buckets.lock().unwrap();
+            let bucket = Self::bucket(&mut buckets, &key, capacity, started);
             let (tell, turn) = oneshot::channel();
             bucket.waiting.push(payer, tell);
             if !bucket.dispatching {
@@ -243,32 +319,34 @@ impl Limiter {
 
     /// Hands out `key`'s slots to its waiting calls as they come free, until none waits.
     async fn dispatch(self: Arc<Self>, key: Key, tier: Tier) {
-        let (capacity, per_second) = self.pace(tier);
+        let (capacity, _) = self.pace(tier);
         loop {
-            let wait = {
+            {
                 let mut buckets = self.buckets.lock().unwrap();
-                let now = Instant::now();
-                let bucket = Self::bucket(&mut buckets, &key, capacity, now);
+                let bucket = Self::bucket(&mut buckets, &key, capacity, Instant::now());
                 bucket.waiting.prune();
                 if bucket.waiting.is_empty() {
                     bucket.dispatching = false;
                     return;
                 }
-                let wait = bucket.take(now, capacity, per_second);
-                if wait.is_zero() {
-                    let sent = bucket
-                        .waiting
-                        .next()
-                        .is_some_and(|call| call.send(()).is_ok());
-                    if !sent {
-                        // Its request ended just now: the slot is not used.
-                        bucket.tokens += 1.0;
-                    }
-                    continue;
-                }
-                wait
+            }
+            let wait = self.take_slot(&key, tier).await;
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let sent = {
+                let mut buckets = self.buckets.lock().unwrap();
+                let bucket = Self::bucket(&mut buckets, &key, capacity, Instant::now());
+                bucket
+                    .waiting
+                    .next()
+                    .is_some_and(|call| call.send(()).is_ok())
             };
-            tokio::time::sleep(wait).await;
+            if !sent {
+                // Its request ended just now: the slot is not used.
+                self.give_back(&key, tier).await;
+            }
         }
     }
 
@@ -341,8 +419,16 @@ impl Limiter {
         bucket.tokens = bucket.tokens.min(tokens.max(0.0));
     }
 
-    /// Slack answered 429: no call of `method` on `workspace` before `retry_after` has passed.
-    pub fn blocked(&self, method: &'static str, workspace: &str, retry_after: Duration) {
+    /// Slack answered 429: no call of `method` on `workspace` before `retry_after` has
+    /// passed, on any replica.
+    pub async fn blocked(&self, method: &'static str, workspace: &str, retry_after: Duration) {
+        if let Some(shared) = self.shared.get()
+            && let Err(e) = shared
+                .block(method, workspace, retry_after.as_millis() as i64)
+                .await
+        {
+            tracing::debug!(error = %e, "cannot share a Retry-After");
+        }
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap();
         let bucket = Self::bucket(&mut buckets, &(method, workspace.to_string()), 0.0, now);
@@ -406,10 +492,10 @@ mod tests {
         );
     }
 
-    #[test]
-    fn retry_after_blocks_the_method() {
+    #[tokio::test]
+    async fn retry_after_blocks_the_method() {
         let limiter = Limiter::new(1.0);
-        limiter.blocked("m", "", Duration::from_secs(5));
+        limiter.blocked("m", "", Duration::from_secs(5)).await;
         let wait = limiter.reserve("m", "", Tier::Tier4);
         assert!(wait > Duration::from_secs(4), "{wait:?}");
     }
@@ -455,7 +541,7 @@ mod tests {
         let again = limiter.expected_wait("m", "T1", Tier::Tier2, &ada);
         assert!(again <= Duration::from_secs(3) + ARRIVAL_SLACK, "{again:?}");
         // A 429's Retry-After counts too.
-        limiter.blocked("n", "", Duration::from_secs(20));
+        limiter.blocked("n", "", Duration::from_secs(20)).await;
         assert!(limiter.expected_wait("n", "", Tier::Tier4, &ada) > Duration::from_secs(19));
     }
 

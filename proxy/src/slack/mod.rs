@@ -281,11 +281,44 @@ pub struct SlackClient {
     metrics: Arc<Metrics>,
 }
 
-/// Each person's budgets a minute.
+/// Each person's budgets a minute: in this process, or shared by every replica.
 #[derive(Debug)]
 struct Budgets {
     changes: Budget,
     reads: Budget,
+    shared: std::sync::OnceLock<Arc<dyn crate::store::PaceStore>>,
+    scale: f64,
+}
+
+impl Budgets {
+    /// Takes `units` from `who`'s budget `kind`, or says how long until they have them.
+    async fn spend(&self, who: &Arc<str>, kind: BudgetKind, units: f64) -> Result<(), Duration> {
+        let local = match kind {
+            BudgetKind::Changes => &self.changes,
+            BudgetKind::Reads => &self.reads,
+        };
+        if let Some(shared) = self.shared.get() {
+            let (name, per_minute) = match kind {
+                BudgetKind::Changes => ("changes", payer::CHANGE_UNITS_PER_MINUTE),
+                BudgetKind::Reads => ("reads", payer::READ_UNITS_PER_MINUTE),
+            };
+            match shared
+                .spend(who, name, units, per_minute * self.scale)
+                .await
+            {
+                Ok(0) => return Ok(()),
+                Ok(wait_ms) => return Err(Duration::from_millis(wait_ms as u64)),
+                Err(e) => tracing::debug!(error = %e, "the shared budgets are out of reach"),
+            }
+        }
+        local.take(who, units)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum BudgetKind {
+    Changes,
+    Reads,
 }
 
 impl SlackClient {
@@ -316,6 +349,8 @@ impl SlackClient {
             budgets: Arc::new(Budgets {
                 changes: Budget::new(payer::CHANGE_UNITS_PER_MINUTE, scale),
                 reads: Budget::new(payer::READ_UNITS_PER_MINUTE, scale),
+                shared: std::sync::OnceLock::new(),
+                scale,
             }),
             metrics,
         })
@@ -376,16 +411,23 @@ impl SlackClient {
 
     /// Takes a change of `method` from `who`'s budget a minute (a person's own change, before
     /// it is checked: a refused attempt counts too).
-    pub fn charge_change(&self, who: &str, method: SlackMethod) -> Result<(), SlackError> {
+    pub async fn charge_change(&self, who: &str, method: SlackMethod) -> Result<(), SlackError> {
         let who = Payer::person(who).who;
         self.budgets
-            .changes
-            .take(&who, payer::cost(method.tier()))
+            .spend(&who, BudgetKind::Changes, payer::cost(method.tier()))
+            .await
             .map_err(|retry_after| SlackError::Paced {
                 method: method.name(),
                 why: PacedBy::Budget,
                 retry_after,
             })
+    }
+
+    /// From now on, the rate limits and people's budgets are kept in `store`, shared by
+    /// every replica of this Roster.
+    pub fn share_pace(&self, store: Arc<dyn crate::store::PaceStore>) {
+        self.limiter.share(store.clone());
+        let _ = self.budgets.shared.set(store);
     }
 
     /// Waits for `request`'s rate-limit slot and takes it, for [`send_in_turn`]
@@ -487,8 +529,8 @@ impl SlackClient {
         // charged when they ask for them).
         if payer.interactive && !method.is_write() && !slot_taken {
             self.budgets
-                .reads
-                .take(&payer.who, payer::cost(method.tier()))
+                .spend(&payer.who, BudgetKind::Reads, payer::cost(method.tier()))
+                .await
                 .map_err(|retry_after| {
                     self.metrics.slack_call(name, "paced");
                     SlackError::Paced {
@@ -525,7 +567,7 @@ impl SlackClient {
             let retry_in = match &failure {
                 Attempt::RateLimited(after) => {
                     self.metrics.slack_rate_limited(name);
-                    self.limiter.blocked(name, workspace, *after);
+                    self.limiter.blocked(name, workspace, *after).await;
                     Some(*after)
                 }
                 Attempt::NotSent(_) => Some(backoff(attempt)),

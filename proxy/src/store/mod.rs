@@ -7,6 +7,8 @@
 //! The domain types above them (the audit log, the jobs) keep what holds for both: the
 //! order of writes, what waits when the storage fails, who may read what.
 
+mod pace;
+pub mod replicas;
 mod sql;
 
 use std::fmt::Debug;
@@ -248,6 +250,65 @@ pub trait JobStore: Send + Sync + Debug {
     async fn add_event(&self, job: i64, idx: Option<i64>) -> Result<i64, sqlx::Error>;
     /// The job's events after `after`, oldest first.
     async fn events_after(&self, job: i64, after: i64) -> Result<Vec<JobEventRow>, sqlx::Error>;
+}
+
+/// A token bucket's state as the database keeps it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BucketState {
+    pub tokens: f64,
+    /// The refill is counted from here (Unix ms, the database's clock; may be ahead).
+    pub last_ms: i64,
+    pub blocked_until_ms: i64,
+    /// The database's clock when it was read.
+    pub now_ms: i64,
+}
+
+/// What a take from a bucket gave: a slot now (`wait_ms` 0), or how long until one, and
+/// the bucket as it was left.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Take {
+    pub wait_ms: i64,
+    pub state: BucketState,
+}
+
+/// Slack's pace shared by replicas: token buckets per (method, workspace), and each
+/// person's budgets, on the database's clock (PostgreSQL only: one process keeps them in
+/// memory).
+#[async_trait]
+pub trait PaceStore: Send + Sync + Debug {
+    /// Takes a slot of `method` on `workspace`, whose bucket holds `capacity` and refills at
+    /// `per_ms` a millisecond (a new bucket is full, refilling from `arrival_ms` on).
+    async fn take(
+        &self,
+        method: &str,
+        workspace: &str,
+        capacity: f64,
+        per_ms: f64,
+        arrival_ms: i64,
+    ) -> Result<Take, sqlx::Error>;
+    /// Gives back a slot taken for a call that was not made.
+    async fn give_back(
+        &self,
+        method: &str,
+        workspace: &str,
+        capacity: f64,
+    ) -> Result<(), sqlx::Error>;
+    /// Slack answered 429: no slot on that bucket before `retry_after_ms` from now.
+    async fn block(
+        &self,
+        method: &str,
+        workspace: &str,
+        retry_after_ms: i64,
+    ) -> Result<(), sqlx::Error>;
+    /// Takes `units` of `who`'s budget `kind` (`per_minute` at most, refilled at that rate):
+    /// `Ok(0)`, or how many milliseconds until they have them.
+    async fn spend(
+        &self,
+        who: &str,
+        kind: &str,
+        units: f64,
+        per_minute: f64,
+    ) -> Result<i64, sqlx::Error>;
 }
 
 /// Leases of work one replica does for all (the directory sync), by name.

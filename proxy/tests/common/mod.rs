@@ -41,6 +41,9 @@ pub struct Options {
     pub scim: roster_sandbox::scim::Version,
     /// Where the audit log and the jobs are kept.
     pub storage: Storage,
+    /// Run as one of several replicas (PostgreSQL): the sync's leadership, the feed, and
+    /// looking for jobs no replica holds.
+    pub replica: bool,
 }
 
 /// Where a test app keeps its rows.
@@ -76,6 +79,7 @@ impl Default for Options {
             skip_sync: false,
             scim: roster_sandbox::scim::Version::V2,
             storage: Storage::Sqlite,
+            replica: false,
         }
     }
 }
@@ -300,6 +304,14 @@ pub async fn spawn_app_on(
         public_origin: None,
         web: None,
     });
+    if options.replica {
+        let replicas = state
+            .replicas
+            .clone()
+            .expect("replicas share a PostgreSQL database");
+        replicas.run(&state, std::time::Duration::from_secs(15 * 60));
+        state.jobs.spawn_claims(state.clone());
+    }
     let router = roster_proxy::app(state.clone());
     let server = tokio::spawn(async move {
         axum::serve(

@@ -1,0 +1,274 @@
+//! Two replicas of Roster in one test process, on one PostgreSQL database and one sandbox:
+//! one sync for both, a change through one read back from the other within 2 s, a job
+//! taken over when its owner stops, steered from the other replica, and one audit log
+//! whose IDs never go back in time. (The same, as separate `roster serve` processes killed
+//! with SIGKILL or stopped with SIGSTOP, is in `tests/tests/replicas.rs`.)
+
+mod common;
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use common::*;
+use roster_api::{UserStatus, UserType};
+use roster_sandbox::{RunningSandbox, Sandbox, SandboxConfig, ratelimit::RateLimitMode};
+use serde_json::{Value, json};
+
+async fn sandbox(rate_limits: RateLimitMode) -> Arc<RunningSandbox> {
+    Arc::new(
+        Sandbox::new(SandboxConfig {
+            users: 300,
+            seed: 4,
+            rate_limits,
+            epoch: Some(4_000_000_000 - 86_400 * 400),
+            ..SandboxConfig::default()
+        })
+        .serve(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap(),
+    )
+}
+
+/// Two replicas on `sandbox` and a new database; `None` without a PostgreSQL cluster.
+async fn two_replicas(
+    sandbox: &Arc<RunningSandbox>,
+    rate_scale: f64,
+) -> Option<(TestApp, TestApp)> {
+    let database = postgres_database().await?;
+    let options = || Options {
+        storage: Storage::Postgres(Box::new(database.clone())),
+        replica: true,
+        skip_sync: true,
+        rate_scale,
+        ..Options::default()
+    };
+    let a = spawn_app_on(sandbox.clone(), None, options()).await;
+    let b = spawn_app_on(sandbox.clone(), None, options()).await;
+    Some((a, b))
+}
+
+async fn eventually(what: &str, within: Duration, mut f: impl AsyncFnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        if f().await {
+            return started.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} did not happen within {within:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_replicas_sync_once_and_see_each_others_changes_within_two_seconds() {
+    // What one sync costs, on an identical org.
+    let alone = sandbox(RateLimitMode::Off).await;
+    let one = spawn_app_on(alone.clone(), None, Options::default()).await;
+    let one_sync = alone.sandbox.calls("admin.users.list");
+    assert!(one_sync > 0 && !one.state.directory.is_empty());
+
+    let shared = sandbox(RateLimitMode::Off).await;
+    let Some((a, b)) = two_replicas(&shared, 1.0).await else {
+        return;
+    };
+    eventually(
+        "both replicas to have the directory",
+        Duration::from_secs(60),
+        async || {
+            a.state.directory.len() == one.state.directory.len()
+                && b.state.directory.len() == one.state.directory.len()
+        },
+    )
+    .await;
+    // Give a second leader time to start a sync of its own, if it were to.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(
+        shared.sandbox.calls("admin.users.list"),
+        one_sync,
+        "one sync for both replicas"
+    );
+    let leaders = [&a, &b]
+        .iter()
+        .filter(|app| app.state.replicas.as_ref().unwrap().is_leader())
+        .count();
+    assert_eq!(leaders, 1);
+
+    // A change through A, read back from B.
+    let member = a.find(|u| {
+        u.summary.user_type == UserType::Member
+            && u.summary.status == UserStatus::Active
+            && !u.summary.workspaces.is_empty()
+    });
+    let id = member.summary.id.clone();
+    let team = member.summary.workspaces[0].to_string();
+    let (status, body) = a
+        .post(
+            &format!("/api/users/{id}/role"),
+            json!({"workspace": team, "role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let took = eventually("B to show the change", Duration::from_secs(2), async || {
+        let (_, page) = b.get(&format!("/api/users?q={id}")).await;
+        page["users"][0]["type"] == "admin"
+    })
+    .await;
+    println!("a change through A showed on B after {took:?}");
+}
+
+/// Rows of invitations on `team`.
+fn invitations(app: &TestApp, rows: usize, tag: &str) -> Vec<Value> {
+    let team = app.workspace(0);
+    let channel = app.channel_on(&team);
+    (0..rows)
+        .map(|i| {
+            json!({"op": "invite", "email": format!("{tag}{i:03}@agency.example"), "workspace": team,
+                   "channels": [channel], "guest": "multi_channel"})
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_goes_on_when_its_replica_stops_and_is_steered_from_the_other() {
+    // Slack's Tier 2 on a 20× clock: 20 at once, then one every 150 ms.
+    let shared = sandbox(RateLimitMode::Scale(20.0)).await;
+    let Some((a, b)) = two_replicas(&shared, 20.0).await else {
+        return;
+    };
+    eventually("the directory", Duration::from_secs(60), async || {
+        !a.state.directory.is_empty() && !b.state.directory.is_empty()
+    })
+    .await;
+    let rows = 80;
+    let (status, created) = a
+        .post(
+            "/api/jobs",
+            json!({"operations": invitations(&a, rows, "moved")}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["job"]["id"].as_i64().unwrap();
+    let done = |job: &Value| job["job"]["counts"]["done"].as_u64().unwrap_or(0);
+    eventually(
+        "the job to be under way",
+        Duration::from_secs(30),
+        async || done(&b.get(&format!("/api/jobs/{id}")).await.1) >= 30,
+    )
+    .await;
+
+    // Paused from B: the replica running it stops within its heartbeat.
+    let (status, body) = b.post(&format!("/api/jobs/{id}/pause"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let paused_at = shared.sandbox.handled("admin.users.invite");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        shared.sandbox.handled("admin.users.invite"),
+        paused_at,
+        "no call while paused"
+    );
+    let (status, body) = b.post(&format!("/api/jobs/{id}/resume"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    eventually("the job to go on", Duration::from_secs(10), async || {
+        shared.sandbox.handled("admin.users.invite") > paused_at
+    })
+    .await;
+
+    // A stops without a word (its runners and server end; its lease is left to expire):
+    // B takes the job over and finishes it, every row once.
+    let owner_was_a = a.state.jobs.store().job(id).await.unwrap().is_some();
+    assert!(owner_was_a);
+    let crashed = a.crash();
+    let stopped = Instant::now();
+    let started_again = eventually("B to run the job", Duration::from_secs(30), async || {
+        let (_, job) = b.get(&format!("/api/jobs/{id}")).await;
+        job["job"]["state"] == "finished"
+            || shared.sandbox.handled("admin.users.invite") as usize > paused_at as usize + 25
+    })
+    .await;
+    println!("B took the job over {started_again:?} after A stopped");
+    eventually("the job to finish", Duration::from_secs(60), async || {
+        b.get(&format!("/api/jobs/{id}")).await.1["job"]["state"] == "finished"
+    })
+    .await;
+    assert!(
+        stopped.elapsed() >= Duration::from_secs(5),
+        "B waited for the lease"
+    );
+    assert_eq!(
+        shared.sandbox.handled("admin.users.invite") as usize,
+        rows,
+        "every row ran exactly once"
+    );
+    let outbox = shared.sandbox.outbox();
+    for i in 0..rows {
+        let email = format!("moved{i:03}@agency.example");
+        assert_eq!(
+            outbox.iter().filter(|s| s.email == email).count(),
+            1,
+            "{email}"
+        );
+    }
+    drop(crashed);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_log_written_by_two_replicas_is_read_in_order() {
+    let shared = sandbox(RateLimitMode::Off).await;
+    let Some((a, b)) = two_replicas(&shared, 1_000.0).await else {
+        return;
+    };
+    eventually("the directory", Duration::from_secs(60), async || {
+        !a.state.directory.is_empty() && !b.state.directory.is_empty()
+    })
+    .await;
+    // Both write at once (refused changes: an audit entry each, no Slack call), while a
+    // reader tails the log by ID.
+    async fn write(app: &TestApp, n: usize) {
+        for i in 0..n {
+            let (status, _) = app
+                .post(
+                    "/api/users/W0NOPE000/remove",
+                    json!({"workspace": format!("T0NOPE{i:03}")}),
+                )
+                .await;
+            assert!(status >= 400);
+        }
+    }
+    let reader = &b;
+    let tail = async move {
+        let mut highest = 0;
+        let mut seen = std::collections::BTreeSet::new();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(8) {
+            let (_, page) = reader.get("/api/audit?limit=500").await;
+            for e in page["entries"].as_array().unwrap() {
+                let id = e["id"].as_i64().unwrap();
+                if seen.insert(id) {
+                    assert!(
+                        id > highest || highest == 0,
+                        "entry {id} appeared after {highest} had been read: a late commit was skipped"
+                    );
+                }
+            }
+            highest = seen.iter().next_back().copied().unwrap_or(0).max(highest);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        seen
+    };
+    let (_, _, seen) = tokio::join!(write(&a, 40), write(&b, 40), tail);
+    let (_, page) = a.get("/api/audit?limit=500").await;
+    let all: Vec<i64> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(all.len(), 80);
+    assert!(seen.len() <= 80);
+    assert!(
+        all.windows(2).all(|w| w[0] > w[1]),
+        "newest first, one order"
+    );
+}
