@@ -79,6 +79,14 @@ pub struct Gauges {
     pub sync_running: bool,
     pub storage_writable: bool,
     pub outcomes_waiting: usize,
+    /// This replica syncs the directory for all (always, with one process).
+    pub leader: bool,
+    /// Jobs this replica runs under their leases.
+    pub job_leases: usize,
+    /// Slack calls waiting for their turn in a lane.
+    pub calls_waiting: usize,
+    /// How long the database took to answer a query just now; `None`: it did not.
+    pub database_seconds: Option<f64>,
 }
 
 /// Every metric Roster exports.
@@ -94,6 +102,10 @@ pub struct Metrics {
     sync_running: Gauge,
     storage_writable: Gauge,
     outcomes_waiting: Gauge,
+    leader: Gauge,
+    job_leases: Gauge,
+    calls_waiting: Gauge,
+    database_seconds: Gauge<f64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -153,6 +165,30 @@ impl Default for Metrics {
             "Outcomes of changes Slack made that wait to be written to the audit log",
             outcomes_waiting.clone(),
         );
+        let leader = Gauge::default();
+        registry.register(
+            "replica_leader",
+            "1 while this replica syncs the directory for all",
+            leader.clone(),
+        );
+        let job_leases = Gauge::default();
+        registry.register(
+            "job_leases_held",
+            "Jobs this replica runs under their leases",
+            job_leases.clone(),
+        );
+        let calls_waiting = Gauge::default();
+        registry.register(
+            "slack_calls_waiting",
+            "Slack calls waiting for their turn in a lane",
+            calls_waiting.clone(),
+        );
+        let database_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "database_latency_seconds",
+            "How long the database took to answer at this scrape (-1: it did not)",
+            database_seconds.clone(),
+        );
         Self {
             registry,
             requests,
@@ -164,6 +200,10 @@ impl Default for Metrics {
             sync_running,
             storage_writable,
             outcomes_waiting,
+            leader,
+            job_leases,
+            calls_waiting,
+            database_seconds,
         }
     }
 }
@@ -217,6 +257,11 @@ impl Metrics {
         self.sync_running.set(i64::from(now.sync_running));
         self.storage_writable.set(i64::from(now.storage_writable));
         self.outcomes_waiting.set(now.outcomes_waiting as i64);
+        self.leader.set(i64::from(now.leader));
+        self.job_leases.set(now.job_leases as i64);
+        self.calls_waiting.set(now.calls_waiting as i64);
+        self.database_seconds
+            .set(now.database_seconds.unwrap_or(-1.0));
         let mut out = String::new();
         encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out

@@ -85,19 +85,87 @@ pub fn sandbox(args: &[&str]) -> (Process, String) {
     (process, api_url.trim_end_matches("api/").to_string())
 }
 
+/// A PostgreSQL database of a test's own, for replicas to share: its URL (without the
+/// password) and the file holding the password.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub url: String,
+    pub password_file: PathBuf,
+}
+
+/// A new database in the cluster `cargo xtask test` starts (`ROSTER_TEST_POSTGRES`), its
+/// password written in `dir`. `None` without a cluster, unless `ROSTER_REQUIRE_POSTGRES`
+/// says one is required.
+pub async fn postgres_database(dir: &Path) -> Option<Database> {
+    use sqlx::ConnectOptions;
+    let Ok(admin) = std::env::var("ROSTER_TEST_POSTGRES") else {
+        assert!(
+            std::env::var_os("ROSTER_REQUIRE_POSTGRES").is_none(),
+            "ROSTER_REQUIRE_POSTGRES is set but ROSTER_TEST_POSTGRES is not"
+        );
+        eprintln!("note: no ROSTER_TEST_POSTGRES: this test of replicas did not run");
+        return None;
+    };
+    let parsed = url::Url::parse(&admin).expect("ROSTER_TEST_POSTGRES is a URL");
+    let options: sqlx::postgres::PgConnectOptions = admin.parse().unwrap();
+    let name = format!("replicas_{}_{}", std::process::id(), rand_suffix());
+    let mut conn = options.connect().await.expect("the test cluster answers");
+    // The name is made here of letters, digits and underscores.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let password_file = dir.join("database-password");
+    std::fs::write(&password_file, parsed.password().unwrap_or_default()).unwrap();
+    Some(Database {
+        url: format!(
+            "postgres://{}@{}:{}/{name}",
+            parsed.username(),
+            parsed.host_str().unwrap(),
+            parsed.port().unwrap_or(5432)
+        ),
+        password_file,
+    })
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos().into())
+}
+
 /// A `roster serve` configuration: loopback, sign-in by trusted headers from loopback (as
 /// behind a local proxy; `roster serve` has no dev mode), one org-admin role, the release
 /// bundle, Slack at `sandbox`; returns the file's path (inside `dir`).
 pub fn serve_config(dir: &Path, sandbox: &str, rate_limit_scale: f64) -> PathBuf {
+    serve_config_on(dir, sandbox, rate_limit_scale, None)
+}
+
+/// [`serve_config`], sharing `database` with other replicas when given.
+pub fn serve_config_on(
+    dir: &Path,
+    sandbox: &str,
+    rate_limit_scale: f64,
+    database: Option<&Database>,
+) -> PathBuf {
     let config = dir.join("roster.toml");
     let secret = dir.join("proxy-secret");
     std::fs::write(&secret, PROXY_SECRET).unwrap();
+    let database = database
+        .map(|d| {
+            format!(
+                "\n[database]\nurl = {:?}\npassword_file = {:?}\n",
+                d.url, d.password_file
+            )
+        })
+        .unwrap_or_default();
     std::fs::write(
         &config,
         format!(
             r#"listen = "127.0.0.1:0"
 data_dir = {data:?}
 dist_dir = {dist:?}
+{database}
 
 [slack]
 api_url = "{sandbox}api/"

@@ -207,6 +207,11 @@ impl Jobs {
         }
     }
 
+    /// Jobs this replica runs now.
+    pub fn leases_held(&self) -> usize {
+        self.live.lock().unwrap().len()
+    }
+
     /// This replica's name (in the jobs' leases and the replicas' feed).
     pub fn replica(&self) -> Arc<str> {
         self.replica.clone()

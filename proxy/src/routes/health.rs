@@ -29,8 +29,9 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     let token_ok = state.health.token_ok.load(Ordering::SeqCst);
     let synced = state.directory.synced_at().is_some();
     let problem = state.health.problem.lock().unwrap().clone();
+    let database = database(&state).await;
     if token_ok && synced {
-        let body = match state.audit.storage() {
+        let mut body = match state.audit.storage() {
             None => json!({"ready": true, "changes": true}),
             Some(failing) => json!({
                 "ready": true,
@@ -40,15 +41,40 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
                 "outcomes_waiting": state.audit.waiting(),
             }),
         };
+        body["database"] = database;
         (StatusCode::OK, Json(body))
     } else {
         let reason =
             problem.unwrap_or_else(|| "the directory has not been loaded from Slack yet".into());
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"ready": false, "reason": reason})),
+            Json(json!({"ready": false, "reason": reason, "database": database})),
         )
     }
+}
+
+/// How long the database takes to answer a query now, if it answers within 2 s.
+async fn database_latency(state: &AppState) -> Option<f64> {
+    let started = std::time::Instant::now();
+    let asked = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        state.db.leases().now_ms(),
+    )
+    .await;
+    matches!(asked, Ok(Ok(_))).then(|| started.elapsed().as_secs_f64())
+}
+
+/// The database as `/readyz` reports it: which, whether it answers and how fast, and this
+/// replica's part.
+async fn database(state: &AppState) -> Value {
+    let latency = database_latency(state).await;
+    json!({
+        "kind": if state.db.shared().is_some() { "postgresql" } else { "sqlite" },
+        "reachable": latency.is_some(),
+        "latency_ms": latency.map(|s| (s * 1000.0 * 10.0).round() / 10.0),
+        "leader": state.replicas.as_ref().is_none_or(|r| r.is_leader()),
+        "job_leases": state.jobs.leases_held(),
+    })
 }
 
 /// Prometheus metrics, for the bearer token of `[metrics] token_file`.
@@ -67,6 +93,10 @@ pub async fn metrics(
         sync_running: state.directory.status().state == roster_api::SyncState::Running,
         storage_writable: state.audit.storage().is_none(),
         outcomes_waiting: state.audit.waiting(),
+        leader: state.replicas.as_ref().is_none_or(|r| r.is_leader()),
+        job_leases: state.jobs.leases_held(),
+        calls_waiting: state.slack.calls_waiting(),
+        database_seconds: database_latency(&state).await,
     });
     Ok((
         [(
