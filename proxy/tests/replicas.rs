@@ -272,3 +272,81 @@ async fn the_audit_log_written_by_two_replicas_is_read_in_order() {
         "newest first, one order"
     );
 }
+
+#[tokio::test]
+async fn an_older_replica_starts_on_a_newer_schema_only_when_the_schema_says_it_fits() {
+    use sqlx::ConnectOptions;
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    let known = roster_proxy::postgres::latest_known();
+    // This binary's schema, then a migration from a newer Roster that older ones can live
+    // with (it leaves `oldest_binary` alone).
+    roster_proxy::postgres::connect(database.clone(), 2)
+        .await
+        .unwrap();
+    let mut conn = database.connect().await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES ($1, 'from a newer Roster', true, '\\x00', 1)",
+    )
+    .bind(known + 1)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    roster_proxy::postgres::connect(database.clone(), 2)
+        .await
+        .expect("an additive migration leaves older replicas serving");
+    // One that older ones cannot live with: start-up stops, in words.
+    sqlx::query("UPDATE roster_schema SET oldest_binary = $1")
+        .bind(known + 1)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let error = roster_proxy::postgres::connect(database.clone(), 2)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("newer Roster"), "{error}");
+    assert!(error.contains("Run the newer Roster"), "{error}");
+    // And a database that does not answer.
+    let nowhere = database.clone().port(1);
+    let error = roster_proxy::postgres::connect(nowhere, 2)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("Roster cannot reach its database"), "{error}");
+}
+
+#[tokio::test]
+async fn postgresql_itself_refuses_to_edit_the_audit_log() {
+    use sqlx::ConnectOptions;
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    let app = spawn_app(Options {
+        storage: Storage::Postgres(Box::new(database.clone())),
+        users: 30,
+        ..Options::default()
+    })
+    .await;
+    let (status, _) = app
+        .post("/api/users/W0NOPE000/remove", json!({"workspace": "T0NOPE000"}))
+        .await;
+    assert!(status >= 400);
+    assert_eq!(app.audit_rows().await.len(), 1);
+    let mut conn = database.connect().await.unwrap();
+    for edit in [
+        "UPDATE audit_actions SET action = 'nothing'",
+        "DELETE FROM audit_actions",
+        "TRUNCATE audit_actions CASCADE",
+        "TRUNCATE audit_outcomes",
+    ] {
+        let refused = sqlx::query(edit).execute(&mut conn).await.unwrap_err();
+        assert!(
+            refused.to_string().contains("append-only"),
+            "{edit}: {refused}"
+        );
+    }
+    assert_eq!(app.audit_rows().await.len(), 1);
+}
