@@ -315,7 +315,10 @@ async fn an_older_replica_starts_on_a_newer_schema_only_when_the_schema_says_it_
         .await
         .unwrap_err()
         .to_string();
-    assert!(error.starts_with("Roster cannot reach its database"), "{error}");
+    assert!(
+        error.starts_with("Roster cannot reach its database"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -331,7 +334,10 @@ async fn postgresql_itself_refuses_to_edit_the_audit_log() {
     })
     .await;
     let (status, _) = app
-        .post("/api/users/W0NOPE000/remove", json!({"workspace": "T0NOPE000"}))
+        .post(
+            "/api/users/W0NOPE000/remove",
+            json!({"workspace": "T0NOPE000"}),
+        )
         .await;
     assert!(status >= 400);
     assert_eq!(app.audit_rows().await.len(), 1);

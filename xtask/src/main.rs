@@ -29,7 +29,7 @@ commands:
   bench [--quick] [--only SECTION]
                    build in release, measure Roster against its performance targets and print
                    the table (also target/bench/results.json); --quick is a one-minute smoke run,
-                   --only runs one section: bundle, server, processes, load or browser
+                   --only runs one section: bundle, server, processes, load, replicas or browser
 ";
 
 fn main() -> ExitCode {
@@ -167,7 +167,13 @@ fn test(args: &[String]) -> Result<(), String> {
     // The benchmarks must keep working; on the test build their figures are only a smoke
     // check (`cargo xtask bench` measures on release builds).
     step("Benchmarks, quick smoke run on the test build (figures not comparable)");
-    run_bench(&toolchain, "debug", &["--quick"], "target/bench/smoke.json")
+    run_bench(
+        &toolchain,
+        "debug",
+        &["--quick"],
+        "target/bench/smoke.json",
+        Some(&cluster),
+    )
 }
 
 /// Runs `roster-bench` with the environment of the browser tests.
@@ -176,10 +182,15 @@ fn run_bench<S: AsRef<std::ffi::OsStr>>(
     profile: &str,
     args: &[S],
     out: &str,
+    cluster: Option<&postgres::Cluster>,
 ) -> Result<(), String> {
     let root = root();
     let target = root.join("target").join(profile);
-    Cmd::new(target.join("roster-bench"))
+    let mut bench = Cmd::new(target.join("roster-bench"));
+    if let Some(cluster) = cluster {
+        bench = bench.env("ROSTER_TEST_POSTGRES", cluster.admin_url());
+    }
+    bench
         .args(args)
         .arg("--out")
         .arg(root.join(out))
@@ -199,12 +210,14 @@ fn bench(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "--quick" => {}
             "--only" => match rest.next().map(String::as_str) {
-                Some(section @ ("bundle" | "server" | "processes" | "load" | "browser")) => {
+                Some(
+                    section @ ("bundle" | "server" | "processes" | "load" | "replicas" | "browser"),
+                ) => {
                     out = format!("target/bench/{section}.json");
                 }
                 other => {
                     return Err(format!(
-                        "--only takes bundle, server, processes, load or browser, not {other:?}\n\n{USAGE}"
+                        "--only takes bundle, server, processes, load, replicas or browser, not {other:?}\n\n{USAGE}"
                     ));
                 }
             },
@@ -228,10 +241,12 @@ fn bench(args: &[String]) -> Result<(), String> {
             "roster-bench",
         ])
         .run()?;
+    // The replicas' rows run on PostgreSQL; the cluster stops when the benchmarks end.
+    let cluster = postgres::Cluster::start()?;
     step(if quick {
         "Benchmarks (quick)"
     } else {
         "Benchmarks (a few minutes)"
     });
-    run_bench(&toolchain, "release", args, &out)
+    run_bench(&toolchain, "release", args, &out, Some(&cluster))
 }

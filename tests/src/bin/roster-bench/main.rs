@@ -9,6 +9,7 @@ mod browser;
 mod bundle;
 mod load;
 mod processes;
+mod replicas;
 mod report;
 mod server;
 
@@ -128,6 +129,10 @@ async fn main() {
     if runs("load") {
         section("A busy help desk (roster serve and roster sandbox, Slack's limits on)");
         rows.extend(load::measure(scale).await);
+    }
+    if runs("replicas") {
+        section("Two replicas on one PostgreSQL (roster serve processes, roster sandbox)");
+        rows.extend(replicas::measure(scale).await);
     }
     if runs("browser") {
         section("In the browser (headless Chromium, release bundle)");
