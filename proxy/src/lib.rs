@@ -137,9 +137,11 @@ impl AppState {
             connection,
             source,
         } = parts.connected;
-        // Several replicas on one database spend one Slack pace.
+        // Several replicas on one database spend one Slack pace, and one budget a person.
+        let writes = Arc::new(WriteLimiter::default());
         if let Some(shared) = parts.db.shared_pace() {
-            slack.share_pace(shared);
+            slack.share_pace(shared.clone());
+            writes.share(shared);
         }
         let jobs = Arc::new(jobs::Jobs::new(jobs::JobStore::new(parts.db.clone())));
         let replicas = parts
@@ -158,7 +160,7 @@ impl AppState {
             metrics,
             metrics_access: parts.metrics_access,
             health: Arc::new(middleware::Health::default()),
-            writes: Arc::new(WriteLimiter::default()),
+            writes,
             jobs,
             invite_requests: Arc::default(),
             live: Arc::default(),

@@ -191,11 +191,14 @@ impl Buckets {
 
 /// What one person may spend per minute of Roster's own work, so one compromised or
 /// careless session cannot keep the server busy checking jobs or looking up addresses.
-/// (What they may spend of Slack's pace is the Slack client's: see `slack::payer`.)
+/// (What they may spend of Slack's pace is the Slack client's: see `slack::payer`.) With
+/// several replicas the budgets are kept in the database, so that N replicas do not give a
+/// person N budgets.
 #[derive(Debug)]
 pub struct WriteLimiter {
     checks: Buckets,
     addresses: Buckets,
+    shared: std::sync::OnceLock<std::sync::Arc<dyn crate::store::PaceStore>>,
 }
 
 impl Default for WriteLimiter {
@@ -203,19 +206,48 @@ impl Default for WriteLimiter {
         Self {
             checks: Buckets::new(CHECKED_ROWS_PER_MINUTE),
             addresses: Buckets::new(ADDRESSES_PER_MINUTE),
+            shared: std::sync::OnceLock::new(),
         }
     }
 }
 
 impl WriteLimiter {
+    /// From now on, the budgets are kept in `store`, shared by every replica.
+    pub fn share(&self, store: std::sync::Arc<dyn crate::store::PaceStore>) {
+        let _ = self.shared.set(store);
+    }
+
+    /// Takes `units` of `who`'s budget `kind`: shared when there are replicas (and the
+    /// database answers), else this process's.
+    async fn take(&self, who: &str, kind: &str, units: f64) -> bool {
+        let (local, per_minute) = match kind {
+            "checks" => (&self.checks, CHECKED_ROWS_PER_MINUTE),
+            _ => (&self.addresses, ADDRESSES_PER_MINUTE),
+        };
+        if let Some(shared) = self.shared.get() {
+            match shared
+                .spend(&who.to_lowercase(), kind, units, per_minute)
+                .await
+            {
+                Ok(wait) => return wait == 0,
+                Err(e) => tracing::debug!(error = %e, "the shared budgets are out of reach"),
+            }
+        }
+        local.take(who, units)
+    }
+
     /// Takes `rows` job rows to check from `who`'s budget.
-    pub fn allow_checks(&self, who: &str, rows: usize) -> bool {
-        self.checks.take(who, rows as f64)
+    pub async fn allow_checks(&self, who: &str, rows: usize) -> bool {
+        self.take(who, "checks", rows as f64).await
     }
 
     /// Takes `count` addresses to look up from `who`'s budget, or refuses them all.
-    pub fn allow_addresses(&self, who: &str, count: usize) -> Result<(), crate::error::AppError> {
-        if self.addresses.take(who, count as f64) {
+    pub async fn allow_addresses(
+        &self,
+        who: &str,
+        count: usize,
+    ) -> Result<(), crate::error::AppError> {
+        if self.take(who, "addresses", count as f64).await {
             Ok(())
         } else {
             Err(crate::error::AppError::TooManyAddresses {

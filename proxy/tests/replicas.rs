@@ -140,7 +140,7 @@ async fn a_job_goes_on_when_its_replica_stops_and_is_steered_from_the_other() {
         !a.state.directory.is_empty() && !b.state.directory.is_empty()
     })
     .await;
-    let rows = 80;
+    let rows = 200;
     let (status, created) = a
         .post(
             "/api/jobs",
@@ -149,7 +149,9 @@ async fn a_job_goes_on_when_its_replica_stops_and_is_steered_from_the_other() {
         .await;
     assert_eq!(status, 201, "{created}");
     let id = created["job"]["id"].as_i64().unwrap();
-    let done = |job: &Value| job["job"]["counts"]["done"].as_u64().unwrap_or(0);
+    fn done(job: &Value) -> u64 {
+        job["job"]["counts"]["done"].as_u64().unwrap_or(0)
+    }
     eventually(
         "the job to be under way",
         Duration::from_secs(30),
@@ -175,27 +177,75 @@ async fn a_job_goes_on_when_its_replica_stops_and_is_steered_from_the_other() {
     })
     .await;
 
+    // B follows the job's progress while A runs it: events numbered in commit order,
+    // resumed from the last one seen.
+    let events = |last: Option<&str>| {
+        let mut request = b
+            .http
+            .get(format!("{}/api/jobs/{id}/events", b.url))
+            .header("cookie", "roster_demo_role=org-admin");
+        if let Some(last) = last {
+            request = request.header("last-event-id", last);
+        }
+        async move {
+            let mut response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            let mut text = String::new();
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(2) {
+                match tokio::time::timeout(Duration::from_millis(500), response.chunk()).await {
+                    Ok(Ok(Some(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                    Ok(_) => break,
+                    Err(_) => {}
+                }
+            }
+            text
+        }
+    };
+    let first = events(None).await;
+    let ids: Vec<i64> = first
+        .lines()
+        .filter_map(|l| l.strip_prefix("id:"))
+        .map(|v| v.trim().parse().unwrap())
+        .collect();
+    assert!(ids.len() > 2, "B streams A's progress: {first}");
+    assert!(ids.windows(2).all(|w| w[0] <= w[1]), "{ids:?}");
+    assert!(first.contains("event: operation"), "{first}");
+    let again = events(Some(&ids.last().unwrap().to_string())).await;
+    let resumed: Vec<i64> = again
+        .lines()
+        .filter_map(|l| l.strip_prefix("id:"))
+        .map(|v| v.trim().parse().unwrap())
+        .collect();
+    assert!(
+        resumed.iter().all(|id| id > ids.last().unwrap()),
+        "resumed after the last seen: {resumed:?}"
+    );
+
     // A stops without a word (its runners and server end; its lease is left to expire):
     // B takes the job over and finishes it, every row once.
     let owner_was_a = a.state.jobs.store().job(id).await.unwrap().is_some();
     assert!(owner_was_a);
     let crashed = a.crash();
-    let stopped = Instant::now();
+    let at_crash = shared.sandbox.handled("admin.users.invite");
+    assert!(
+        (at_crash as usize) < rows,
+        "stopped mid-job: {at_crash} of {rows} run, {}",
+        b.get(&format!("/api/jobs/{id}")).await.1["job"]
+    );
     let started_again = eventually("B to run the job", Duration::from_secs(30), async || {
-        let (_, job) = b.get(&format!("/api/jobs/{id}")).await;
-        job["job"]["state"] == "finished"
-            || shared.sandbox.handled("admin.users.invite") as usize > paused_at as usize + 25
+        shared.sandbox.handled("admin.users.invite") > at_crash + 2
     })
     .await;
     println!("B took the job over {started_again:?} after A stopped");
-    eventually("the job to finish", Duration::from_secs(60), async || {
+    assert!(
+        started_again >= Duration::from_secs(5),
+        "B waited for A's lease to expire"
+    );
+    eventually("the job to finish", Duration::from_secs(90), async || {
         b.get(&format!("/api/jobs/{id}")).await.1["job"]["state"] == "finished"
     })
     .await;
-    assert!(
-        stopped.elapsed() >= Duration::from_secs(5),
-        "B waited for the lease"
-    );
     assert_eq!(
         shared.sandbox.handled("admin.users.invite") as usize,
         rows,
@@ -210,6 +260,35 @@ async fn a_job_goes_on_when_its_replica_stops_and_is_steered_from_the_other() {
             "{email}"
         );
     }
+    // Retried and cancelled from B, with A gone: a second job, cancelled before it ends.
+    let (status, created) = b
+        .post(
+            "/api/jobs",
+            json!({"operations": invitations(&b, 60, "cancelled")}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let second = created["job"]["id"].as_i64().unwrap();
+    eventually(
+        "the second job to start",
+        Duration::from_secs(20),
+        async || done(&b.get(&format!("/api/jobs/{second}")).await.1) >= 5,
+    )
+    .await;
+    let (status, body) = b
+        .post(&format!("/api/jobs/{second}/cancel"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let cancelled = eventually(
+        "the second job to end cancelled",
+        Duration::from_secs(10),
+        async || b.get(&format!("/api/jobs/{second}")).await.1["job"]["state"] == "cancelled",
+    )
+    .await;
+    let (_, job) = b.get(&format!("/api/jobs/{second}")).await;
+    let skipped = job["job"]["counts"]["skipped"].as_u64().unwrap();
+    assert!(skipped > 0, "{}", job["job"]);
+    println!("cancelled after {cancelled:?}, {skipped} rows skipped");
     drop(crashed);
 }
 

@@ -469,6 +469,8 @@ const MOMENT_KEYS: &[&str] = &[
     "created_at",
     "updated_at",
     "checked_at",
+    // How long the database took to answer a health check.
+    "latency_ms",
 ];
 
 /// Replaces what depends on the moment rather than on the org: times near now (the

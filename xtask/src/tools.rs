@@ -113,9 +113,26 @@ fn trunk() -> Result<(), String> {
         "installing {want} (found: {}; takes about 8 minutes once)",
         have.as_deref().unwrap_or("none")
     ));
-    Cmd::new("cargo")
-        .args(["install", "trunk", "--locked", "--version", TRUNK_VERSION])
-        .run()
+    quick_install(Cmd::new("cargo").args([
+        "install",
+        "trunk",
+        "--locked",
+        "--version",
+        TRUNK_VERSION,
+    ]))
+    .run()
+}
+
+/// `cargo install` with a cheaper release profile: the tools run for seconds per build, so
+/// they are built without link-time optimisation, in many codegen units, at opt-level 1
+/// (what takes most of their build time on a small machine).
+fn quick_install(install: Cmd) -> Cmd {
+    install
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false")
 }
 
 /// The wasm-bindgen version in Cargo.lock: the CLI must match it exactly.
@@ -149,8 +166,7 @@ fn wasm_bindgen() -> Result<(), String> {
         have.as_deref().unwrap_or("none")
     ));
     // Not --locked: its lock file pins a crate version the registry no longer has.
-    Cmd::new("cargo")
-        .args(["install", "wasm-bindgen-cli", "--version", &version])
+    quick_install(Cmd::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version]))
         .run()
 }
 

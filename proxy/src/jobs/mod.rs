@@ -266,6 +266,7 @@ impl Jobs {
         if !state
             .writes
             .allow_checks(&caller.email, request.operations.len())
+            .await
         {
             return Err(AppError::TooManyChecks {
                 per_minute: crate::middleware::CHECKED_ROWS_PER_MINUTE as usize,

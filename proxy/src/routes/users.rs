@@ -197,7 +197,10 @@ pub async fn by_email(
         let key = email.trim().to_lowercase();
         found.entry(key).or_insert(None);
     }
-    state.writes.allow_addresses(&caller.email, found.len())?;
+    state
+        .writes
+        .allow_addresses(&caller.email, found.len())
+        .await?;
     for (key, user) in &mut found {
         // Only someone the role sees is taken further: someone elsewhere costs what an
         // address nobody has costs.
