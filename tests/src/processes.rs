@@ -313,3 +313,80 @@ impl RosterClient {
         }
     }
 }
+
+/// The sandbox's own count of `method`: the calls it ran (`which` = `handled`) or received
+/// (`calls`), at `base` (the sandbox's base URL).
+pub async fn sandbox_count(http: &reqwest::Client, base: &str, which: &str, method: &str) -> u64 {
+    let counts: Value = http
+        .get(format!("{base}_sandbox/{which}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    counts[method].as_u64().unwrap_or(0)
+}
+
+/// Waits (`secs` at most) until `client` serves a directory: its own sync's, or the one
+/// another replica synced.
+pub async fn has_directory(client: &RosterClient, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while client.get("/api/users?limit=1").await["total"]
+        .as_u64()
+        .unwrap_or(0)
+        == 0
+    {
+        assert!(Instant::now() < deadline, "no directory within {secs} s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `rows` invitations of guests to the first workspace and one of its channels, addressed
+/// `{tag}0000@agency.example` onwards.
+pub async fn invitations(client: &RosterClient, rows: usize, tag: &str) -> Vec<Value> {
+    let workspaces = client.get("/api/workspaces").await;
+    let team = workspaces[0]["id"].as_str().unwrap().to_string();
+    let channels = client
+        .get(&format!("/api/workspaces/{team}/channels"))
+        .await;
+    let channel = channels[0]["id"].as_str().unwrap().to_string();
+    (0..rows)
+        .map(|i| {
+            serde_json::json!({"op": "invite", "email": format!("{tag}{i:04}@agency.example"),
+                "workspace": team, "channels": [channel], "guest": "multi_channel"})
+        })
+        .collect()
+}
+
+/// Creates a job of `operations`; its ID.
+pub async fn create_job(client: &RosterClient, operations: Vec<Value>) -> i64 {
+    let (status, created) = client
+        .post("/api/jobs", serde_json::json!({"operations": operations}))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    created["job"]["id"].as_i64().unwrap()
+}
+
+/// Waits (`secs` at most) until `f` holds of job `id` as `client` reads it; the job then.
+pub async fn until_job(
+    client: &RosterClient,
+    id: i64,
+    secs: u64,
+    f: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let job = client.get(&format!("/api/jobs/{id}")).await;
+        if f(&job) {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "{}", job["job"]);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Rows of a job done so far.
+pub fn done(job: &Value) -> u64 {
+    job["job"]["counts"]["done"].as_u64().unwrap_or(0)
+}

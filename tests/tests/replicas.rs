@@ -11,25 +11,13 @@ use std::{
 use roster_e2e::{
     one_at_a_time,
     processes::{
-        Database, Process, RosterClient, postgres_database, sandbox, serve, serve_config_on,
+        Database, Process, RosterClient, create_job, done, has_directory, invitations,
+        postgres_database, sandbox, sandbox_count, serve, serve_config_on, until_job as until,
     },
 };
 use serde_json::{Value, json};
 
 const SCALE: f64 = 20.0;
-
-/// The sandbox's own count of `method`: calls it ran (`handled`) or received (`calls`).
-async fn sandbox_count(http: &reqwest::Client, base: &str, which: &str, method: &str) -> u64 {
-    let counts: Value = http
-        .get(format!("{base}_sandbox/{which}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    counts[method].as_u64().unwrap_or(0)
-}
 
 /// One replica on `database`, its state in `dir`.
 fn replica(dir: &Path, sandbox: &str, database: &Database) -> (Process, RosterClient) {
@@ -39,62 +27,8 @@ fn replica(dir: &Path, sandbox: &str, database: &Database) -> (Process, RosterCl
     (process, RosterClient::new(url))
 }
 
-/// Waits until `client` serves a directory (loaded from the replica that synced it).
-async fn has_directory(client: &RosterClient, secs: u64) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let page = client.get("/api/users?limit=1").await;
-        if page["total"].as_u64().unwrap_or(0) > 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "no directory within {secs} s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// `rows` invitations on the first workspace, addressed `tag000@…`.
-async fn invitations(client: &RosterClient, rows: usize, tag: &str) -> Vec<Value> {
-    let workspaces = client.get("/api/workspaces").await;
-    let team = workspaces[0]["id"].as_str().unwrap().to_string();
-    let channels = client
-        .get(&format!("/api/workspaces/{team}/channels"))
-        .await;
-    let channel = channels[0]["id"].as_str().unwrap().to_string();
-    (0..rows)
-        .map(|i| {
-            json!({"op": "invite", "email": format!("{tag}{i:03}@agency.example"), "workspace": team,
-                   "channels": [channel], "guest": "multi_channel"})
-        })
-        .collect()
-}
-
-async fn create_job(client: &RosterClient, operations: Vec<Value>) -> i64 {
-    let (status, created) = client
-        .post("/api/jobs", json!({"operations": operations}))
-        .await;
-    assert_eq!(status, 201, "{created}");
-    created["job"]["id"].as_i64().unwrap()
-}
-
 async fn job(client: &RosterClient, id: i64) -> Value {
     client.get(&format!("/api/jobs/{id}")).await
-}
-
-/// Waits (`secs` at most) until `f` holds of job `id`.
-async fn until(client: &RosterClient, id: i64, secs: u64, f: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let j = job(client, id).await;
-        if f(&j) {
-            return j;
-        }
-        assert!(Instant::now() < deadline, "{}", j["job"]);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn done(j: &Value) -> u64 {
-    j["job"]["counts"]["done"].as_u64().unwrap_or(0)
 }
 
 /// Every row of a finished job ran exactly once at the sandbox, each address once.
@@ -129,48 +63,81 @@ fn emails(operations: &[Value]) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_job_whose_replica_is_killed_is_finished_by_the_other_each_row_once() {
-    let _turn = one_at_a_time().await;
+/// Two replicas on a new database and a sandbox of the given org (Slack's limits on the
+/// faster clock), each with the directory; `None` without a PostgreSQL cluster.
+struct Pair {
+    _data: tempfile::TempDir,
+    _sandbox: Process,
+    base: String,
+    a: Process,
+    client_a: RosterClient,
+    _b: Process,
+    client_b: RosterClient,
+}
+
+async fn pair(seed: &str) -> Option<Pair> {
     let data = tempfile::tempdir().unwrap();
-    let Some(database) = postgres_database(data.path()).await else {
-        return;
-    };
-    let (_sandbox, base) = sandbox(&[
+    let database = postgres_database(data.path()).await?;
+    let (sandbox, base) = sandbox(&[
         "--users",
         "200",
         "--seed",
-        "3",
+        seed,
         "--rate-limits",
         &format!("scale={SCALE}"),
     ]);
     let (a, client_a) = replica(&data.path().join("a"), &base, &database);
-    let (_b, client_b) = replica(&data.path().join("b"), &base, &database);
+    let (b, client_b) = replica(&data.path().join("b"), &base, &database);
     has_directory(&client_a, 60).await;
     has_directory(&client_b, 60).await;
-    let operations = invitations(&client_a, 200, "killed").await;
-    let id = create_job(&client_a, operations.clone()).await;
-    until(&client_b, id, 60, |j| done(j) >= 60).await;
+    Some(Pair {
+        _data: data,
+        _sandbox: sandbox,
+        base,
+        a,
+        client_a,
+        _b: b,
+        client_b,
+    })
+}
+
+/// Every operation of a finished job is done.
+fn all_done(finished: &Value) -> bool {
+    finished["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|op| op["state"] == "done")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_whose_replica_is_killed_is_finished_by_the_other_each_row_once() {
+    let _turn = one_at_a_time().await;
+    // Bound whole: what a pattern leaves out would be dropped (and killed) at once.
+    let Some(pair) = pair("3").await else {
+        return;
+    };
+    let Pair {
+        ref base,
+        ref client_a,
+        ref client_b,
+        ..
+    } = pair;
+    let operations = invitations(client_a, 200, "killed").await;
+    let id = create_job(client_a, operations.clone()).await;
+    until(client_b, id, 60, |j| done(j) >= 60).await;
     let http = reqwest::Client::new();
-    drop(a); // SIGKILL
+    drop(pair.a); // SIGKILL
     let killed = Instant::now();
-    let at_kill = sandbox_count(&http, &base, "handled", "admin.users.invite").await;
+    let at_kill = sandbox_count(&http, base, "handled", "admin.users.invite").await;
     assert!(at_kill < 200, "killed mid-job");
     // B takes the job over once A's lease has expired, and finishes it.
-    until(&client_b, id, 60, |j| done(j) > at_kill + 5).await;
+    until(client_b, id, 60, |j| done(j) > at_kill + 5).await;
     let failover = killed.elapsed();
-    let finished = until(&client_b, id, 120, |j| j["job"]["state"] == "finished").await;
-    assert!(
-        finished["operations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|op| op["state"] == "done"),
-        "{}",
-        finished["operations"]
-    );
-    let run = sandbox_count(&http, &base, "handled", "admin.users.invite").await;
-    let received = sandbox_count(&http, &base, "calls", "admin.users.invite").await;
+    let finished = until(client_b, id, 120, |j| j["job"]["state"] == "finished").await;
+    assert!(all_done(&finished), "{}", finished["operations"]);
+    let run = sandbox_count(&http, base, "handled", "admin.users.invite").await;
+    let received = sandbox_count(&http, base, "calls", "admin.users.invite").await;
     println!(
         "killed after {at_kill} invites; B went on {failover:?} later; {received} calls, {run} run, {} answered 429",
         received - run
@@ -180,34 +147,28 @@ async fn a_job_whose_replica_is_killed_is_finished_by_the_other_each_row_once() 
         received - run <= 1,
         "no more 429s than one replica earns alone"
     );
-    each_once(&http, &base, &emails(&operations)).await;
+    each_once(&http, base, &emails(&operations)).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_replica_stopped_past_its_lease_makes_no_further_call() {
     let _turn = one_at_a_time().await;
-    let data = tempfile::tempdir().unwrap();
-    let Some(database) = postgres_database(data.path()).await else {
+    // Bound whole: what a pattern leaves out would be dropped (and killed) at once.
+    let Some(pair) = pair("5").await else {
         return;
     };
-    let (_sandbox, base) = sandbox(&[
-        "--users",
-        "200",
-        "--seed",
-        "5",
-        "--rate-limits",
-        &format!("scale={SCALE}"),
-    ]);
-    let (a, client_a) = replica(&data.path().join("a"), &base, &database);
-    let (_b, client_b) = replica(&data.path().join("b"), &base, &database);
-    has_directory(&client_a, 60).await;
-    has_directory(&client_b, 60).await;
-    let operations = invitations(&client_a, 150, "stopped").await;
-    let id = create_job(&client_a, operations.clone()).await;
-    until(&client_b, id, 60, |j| done(j) >= 40).await;
+    let Pair {
+        ref base,
+        ref client_a,
+        ref client_b,
+        ..
+    } = pair;
+    let operations = invitations(client_a, 150, "stopped").await;
+    let id = create_job(client_a, operations.clone()).await;
+    until(client_b, id, 60, |j| done(j) >= 40).await;
     let signal = |sig: &str| {
         let status = std::process::Command::new("kill")
-            .args([sig, &a.pid().to_string()])
+            .args([sig, &pair.a.pid().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
@@ -215,25 +176,17 @@ async fn a_replica_stopped_past_its_lease_makes_no_further_call() {
     signal("-STOP");
     // Past A's lease: B holds the job now and runs it.
     let http = reqwest::Client::new();
-    let at_stop = sandbox_count(&http, &base, "handled", "admin.users.invite").await;
-    until(&client_b, id, 60, |j| done(j) > at_stop + 5).await;
+    let at_stop = sandbox_count(&http, base, "handled", "admin.users.invite").await;
+    until(client_b, id, 60, |j| done(j) > at_stop + 5).await;
     signal("-CONT");
-    let finished = until(&client_b, id, 120, |j| j["job"]["state"] == "finished").await;
-    assert!(
-        finished["operations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|op| op["state"] == "done"),
-        "{}",
-        finished["operations"]
-    );
+    let finished = until(client_b, id, 120, |j| j["job"]["state"] == "finished").await;
+    assert!(all_done(&finished), "{}", finished["operations"]);
     // A woke and wrote nothing, called nothing: each row ran once.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let run = sandbox_count(&http, &base, "handled", "admin.users.invite").await;
+    let run = sandbox_count(&http, base, "handled", "admin.users.invite").await;
     assert_eq!(run, 150, "every row ran exactly once");
-    each_once(&http, &base, &emails(&operations)).await;
-    let again = job(&client_a, id).await;
+    each_once(&http, base, &emails(&operations)).await;
+    let again = job(client_a, id).await;
     assert_eq!(again["job"]["state"], "finished", "A reads the same job");
 }
 

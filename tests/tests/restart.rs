@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use roster_e2e::{
     one_at_a_time,
-    processes::{OTHER_ADMINS, RosterClient, other_admin, sandbox, serve, serve_config},
+    processes::{
+        OTHER_ADMINS, RosterClient, other_admin, sandbox, sandbox_count, serve, serve_config,
+    },
 };
 use serde_json::{Value, json};
 
@@ -24,19 +26,6 @@ async fn until_done(client: &RosterClient, id: i64, rows: u64, secs: u64) {
         assert!(Instant::now() < deadline, "{}", job["job"]);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-/// The sandbox's own count of `method`: calls it `handled` (ran) or received (`calls`).
-async fn sandbox_count(http: &reqwest::Client, base: &str, which: &str, method: &str) -> u64 {
-    let counts: Value = http
-        .get(format!("{base}_sandbox/{which}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    counts[method].as_u64().unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -489,6 +489,20 @@ fn name_of(person: Option<&DirUser>) -> std::borrow::Cow<'_, str> {
     })
 }
 
+/// A person's account as SCIM has it (whether it is active, its address): what tells
+/// whether a deactivation or reactivation whose outcome was unknown happened.
+async fn scim_user(
+    state: &AppState,
+    user: &str,
+) -> Result<crate::slack::scim::ScimUser, SlackError> {
+    state
+        .slack
+        .scim(&crate::slack::scim::ScimGetUser {
+            id: user.to_string(),
+        })
+        .await
+}
+
 /// The teams of a user object, from `users.info` (an org admin token lists them).
 async fn teams_of(state: &AppState, user: &str) -> Result<Option<Vec<String>>, SlackError> {
     use crate::slack::methods::UsersInfo;

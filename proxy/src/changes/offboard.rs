@@ -5,17 +5,14 @@
 use roster_api::{Operation, Permission, UserStatus, UserType, WorkspaceRole};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of};
+use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of, scim_user};
 use crate::{
     AppState,
     directory::{self, DirUser, unix_now},
     error::AppError,
     policy::{Denied, Field},
     sentence,
-    slack::{
-        SlackError, SlackMethod, messages,
-        scim::{ScimDeactivate, ScimGetUser},
-    },
+    slack::{SlackError, SlackMethod, messages, scim::ScimDeactivate},
 };
 
 /// Deactivating someone's account everywhere.
@@ -145,15 +142,7 @@ impl Change for Offboard {
     }
 
     fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
-        Box::pin(async move {
-            let user = state
-                .slack
-                .scim(&ScimGetUser {
-                    id: self.user.clone(),
-                })
-                .await?;
-            Ok(!user.active)
-        })
+        Box::pin(async move { Ok(!scim_user(state, &self.user).await?.active) })
     }
 
     fn into_operation(self) -> Operation {

@@ -4,16 +4,13 @@
 use roster_api::{Field, Operation, Permission, UserStatus};
 use serde::Serialize;
 
-use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of, valid_email};
+use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of, scim_user, valid_email};
 use crate::{
     AppState,
     directory::{self, DirUser},
     error::AppError,
     sentence,
-    slack::{
-        SlackError, SlackMethod,
-        scim::{ScimGetUser, ScimReactivate},
-    },
+    slack::{SlackError, SlackMethod, scim::ScimReactivate},
 };
 
 /// Bringing an account back.
@@ -126,12 +123,7 @@ impl Change for Reactivate {
 
     fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(async move {
-            let user = state
-                .slack
-                .scim(&ScimGetUser {
-                    id: self.user.clone(),
-                })
-                .await?;
+            let user = scim_user(state, &self.user).await?;
             let email_matches = self.email.as_deref().is_none_or(|wanted| {
                 user.primary_email()
                     .is_some_and(|e| e.eq_ignore_ascii_case(wanted))

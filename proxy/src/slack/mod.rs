@@ -615,31 +615,14 @@ impl SlackClient {
         name: &'static str,
         form: &F,
     ) -> Result<(T, Vec<String>), Attempt> {
-        let response = self
-            .http
-            .post(format!("{}{name}", self.base_url))
-            .header(header::AUTHORIZATION, self.authorization())
-            .form(form)
-            .send()
-            .await
-            // reqwest errors never carry request headers; the URL is dropped too.
-            .map_err(|e| {
-                if e.is_connect() {
-                    Attempt::NotSent(e.without_url().to_string())
-                } else {
-                    Attempt::Unreachable(e.without_url().to_string())
-                }
-            })?;
+        let response = sent(
+            self.http
+                .post(format!("{}{name}", self.base_url))
+                .header(header::AUTHORIZATION, self.authorization())
+                .form(form),
+        )
+        .await?;
         let status = response.status();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            let after = response
-                .headers()
-                .get(header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(1);
-            return Err(Attempt::RateLimited(Duration::from_secs(after)));
-        }
         if status.is_server_error() {
             return Err(Attempt::Unreachable(format!("HTTP {status}")));
         }
@@ -675,6 +658,32 @@ impl SlackClient {
         }
         Err(Attempt::Refused(code))
     }
+}
+
+/// Sends `request`. A connection that failed before the request left, and an HTTP 429 (with
+/// its `Retry-After`), are attempts Slack certainly did nothing with.
+async fn sent(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Attempt> {
+    let response = request
+        .send()
+        .await
+        // reqwest errors never carry request headers; the URL is dropped too.
+        .map_err(|e| {
+            if e.is_connect() {
+                Attempt::NotSent(e.without_url().to_string())
+            } else {
+                Attempt::Unreachable(e.without_url().to_string())
+            }
+        })?;
+    if response.status() == StatusCode::TOO_MANY_REQUESTS {
+        let after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(1);
+        return Err(Attempt::RateLimited(Duration::from_secs(after)));
+    }
+    Ok(response)
 }
 
 fn backoff(attempt: u32) -> Duration {

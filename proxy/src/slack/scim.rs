@@ -3,7 +3,7 @@
 //! `admin.users.deactivate` is too new to depend on). Version 1.1 or 2.0 follows the base
 //! URL; errors come in either version's shape and are read as Slack error codes.
 
-use reqwest::{StatusCode, header};
+use reqwest::header;
 use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 
@@ -223,23 +223,8 @@ impl SlackClient {
         if let Some(body) = request.body(self.scim.version) {
             call = call.json(&body);
         }
-        let response = call.send().await.map_err(|e| {
-            if e.is_connect() {
-                Attempt::NotSent(e.without_url().to_string())
-            } else {
-                Attempt::Unreachable(e.without_url().to_string())
-            }
-        })?;
+        let response = super::sent(call).await?;
         let status = response.status();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            let after = response
-                .headers()
-                .get(header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(1);
-            return Err(Attempt::RateLimited(std::time::Duration::from_secs(after)));
-        }
         let body = response
             .bytes()
             .await

@@ -3,15 +3,13 @@
 //! whose replica is killed, and the users query and memory of the replica that did not
 //! sync. Needs a PostgreSQL cluster (`ROSTER_TEST_POSTGRES`; `cargo xtask bench` starts one).
 
-use std::{
-    path::Path,
-    time::{Duration, Instant},
-};
+use std::{path::Path, time::Instant};
 
 use roster_e2e::processes::{
-    Database, Process, RosterClient, postgres_database, sandbox, serve, serve_config_on,
+    Database, Process, RosterClient, create_job as create, done, has_directory, invitations,
+    postgres_database, sandbox, serve, serve_config_on, until_job,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::{
     Scale,
@@ -28,18 +26,6 @@ fn replica(dir: &Path, base: &str, clock: f64, database: &Database) -> (Process,
     (process, RosterClient::new(url))
 }
 
-async fn has_directory(client: &RosterClient) {
-    let deadline = Instant::now() + Duration::from_secs(900);
-    while client.get("/api/users?limit=1").await["total"]
-        .as_u64()
-        .unwrap_or(0)
-        == 0
-    {
-        assert!(Instant::now() < deadline, "no directory");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 async fn counts(base: &str, which: &str) -> Value {
     reqwest::get(format!("{base}_sandbox/{which}"))
         .await
@@ -47,43 +33,6 @@ async fn counts(base: &str, which: &str) -> Value {
         .json()
         .await
         .unwrap()
-}
-
-async fn invitations(client: &RosterClient, rows: usize, tag: &str) -> Vec<Value> {
-    let workspaces = client.get("/api/workspaces").await;
-    let team = workspaces[0]["id"].as_str().unwrap().to_string();
-    let channels = client
-        .get(&format!("/api/workspaces/{team}/channels?q=general"))
-        .await;
-    let channel = channels[0]["id"].as_str().unwrap().to_string();
-    (0..rows)
-        .map(|i| {
-            json!({"op": "invite", "email": format!("{tag}{i:04}@agency.example"), "workspace": team,
-                   "channels": [channel], "guest": "multi_channel"})
-        })
-        .collect()
-}
-
-async fn create(client: &RosterClient, operations: Vec<Value>) -> i64 {
-    let (status, created) = client
-        .post("/api/jobs", json!({"operations": operations}))
-        .await;
-    assert_eq!(status, 201, "{created}");
-    created["job"]["id"].as_i64().unwrap()
-}
-
-async fn until(client: &RosterClient, id: i64, f: impl Fn(&Value) -> bool) -> Value {
-    loop {
-        let job = client.get(&format!("/api/jobs/{id}")).await;
-        if f(&job) {
-            return job;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn done(job: &Value) -> u64 {
-    job["job"]["counts"]["done"].as_u64().unwrap_or(0)
 }
 
 pub async fn measure(scale: Scale) -> Vec<Row> {
@@ -98,16 +47,16 @@ pub async fn measure(scale: Scale) -> Vec<Row> {
     let (_sandbox, base) = sandbox(&["--users", "500", "--rate-limits", &format!("scale={CLOCK}")]);
     let (_a, a) = replica(&dir.path().join("a"), &base, CLOCK, &database);
     let (_b, b) = replica(&dir.path().join("b"), &base, CLOCK, &database);
-    has_directory(&a).await;
-    has_directory(&b).await;
+    has_directory(&a, 900).await;
+    has_directory(&b, 900).await;
     let (first, second) = (
         invitations(&a, 150, "one").await,
         invitations(&b, 150, "two").await,
     );
     let started = Instant::now();
     let (x, y) = tokio::join!(create(&a, first), create(&b, second));
-    until(&a, x, |j| j["job"]["state"] == "finished").await;
-    until(&b, y, |j| j["job"]["state"] == "finished").await;
+    until_job(&a, x, 600, |j| j["job"]["state"] == "finished").await;
+    until_job(&b, y, 600, |j| j["job"]["state"] == "finished").await;
     let took = started.elapsed().as_secs_f64();
     let (calls, handled) = (counts(&base, "calls").await, counts(&base, "handled").await);
     let invite = |c: &Value| c["admin.users.invite"].as_u64().unwrap_or(0);
@@ -133,15 +82,15 @@ pub async fn measure(scale: Scale) -> Vec<Row> {
     let failover_db = fresh_database(dir.path(), "failover").await;
     let (killed, c) = replica(&dir.path().join("c"), &base, 20.0, &failover_db);
     let (_d, d) = replica(&dir.path().join("d"), &base, 20.0, &failover_db);
-    has_directory(&c).await;
-    has_directory(&d).await;
+    has_directory(&c, 900).await;
+    has_directory(&d, 900).await;
     let operations = invitations(&c, 200, "failover").await;
     let id = create(&c, operations).await;
-    until(&d, id, |j| done(j) >= 40).await;
+    until_job(&d, id, 600, |j| done(j) >= 40).await;
     drop(killed);
     let at_kill = Instant::now();
     let before = done(&d.get(&format!("/api/jobs/{id}")).await);
-    until(&d, id, |j| done(j) > before + 1).await;
+    until_job(&d, id, 600, |j| done(j) > before + 1).await;
     let failover = at_kill.elapsed().as_secs_f64();
     rows.push(
         Row::new(
@@ -162,8 +111,8 @@ pub async fn measure(scale: Scale) -> Vec<Row> {
     let big_db = fresh_database(dir.path(), "big").await;
     let (e_process, e) = replica(&dir.path().join("e"), &base, 1_000.0, &big_db);
     let (f_process, f) = replica(&dir.path().join("f"), &base, 1_000.0, &big_db);
-    has_directory(&e).await;
-    has_directory(&f).await;
+    has_directory(&e, 900).await;
+    has_directory(&f, 900).await;
     let ready = |client: &RosterClient| {
         let url = format!("{}/readyz", client.url);
         async move {
