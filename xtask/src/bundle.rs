@@ -9,8 +9,38 @@ use crate::{
 };
 
 /// `trunk build --release --offline` into `dist/`, then pre-compressed copies and the size
-/// report.
+/// report; nothing of it when `dist/` already holds the bundle of the same inputs.
 pub fn build(_toolchain: &Toolchain) -> Result<(), String> {
+    step("Compiling the browser app (cargo, as Trunk runs it; quick when nothing changed)");
+    // Trunk's own cargo command, so that Trunk finds it built when it runs.
+    Cmd::new("cargo")
+        .args([
+            "build",
+            "--target=wasm32-unknown-unknown",
+            "--manifest-path",
+        ])
+        .arg(root().join("frontend/Cargo.toml"))
+        .args([
+            "--profile",
+            "wasm-release",
+            "--offline",
+            "--bin",
+            "roster-frontend",
+            "--features",
+            "split",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            crate::split::RUSTFLAGS,
+        )
+        .run()?;
+    let dist = root().join("dist");
+    let stamp = dist.join(".roster-build");
+    let key = inputs_key()?;
+    if fs::read_to_string(&stamp).is_ok_and(|k| k == key) && dist.join("index.html").exists() {
+        note("dist/ already holds the bundle of these inputs: nothing to rebuild");
+        return Ok(());
+    }
     step("Building the browser bundle (trunk build --release --offline)");
     Cmd::new("trunk")
         .args([
@@ -26,9 +56,45 @@ pub fn build(_toolchain: &Toolchain) -> Result<(), String> {
             crate::split::RUSTFLAGS,
         )
         .run()?;
-    let dist = root().join("dist");
     crate::split::split(&dist)?;
-    precompress(&dist)
+    precompress(&dist)?;
+    fs::write(&stamp, key).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+}
+
+/// What the bundle is made of: the compiled app, the page, the styles, the tools' versions
+/// and the build steps themselves. The same key means the same `dist/`.
+fn inputs_key() -> Result<String, String> {
+    use sha2::{Digest, Sha256};
+    let root = root();
+    let mut files = vec![
+        root.join("target/wasm32-unknown-unknown/wasm-release/roster-frontend.wasm"),
+        root.join("index.html"),
+        root.join("Trunk.toml"),
+    ];
+    let mut styles: Vec<_> = fs::read_dir(root.join("style"))
+        .map_err(|e| format!("cannot read style/: {e}"))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    styles.sort();
+    files.extend(styles);
+    let mut hash = Sha256::new();
+    for file in &files {
+        let bytes = fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        hash.update(file.to_string_lossy().as_bytes());
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(&bytes);
+    }
+    for part in [
+        include_str!("bundle.rs"),
+        include_str!("split.rs"),
+        crate::tools::BINARYEN_VERSION,
+        crate::tools::TERSER_VERSION,
+        crate::tools::TRUNK_VERSION,
+    ] {
+        hash.update(part.as_bytes());
+    }
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Writes `FILE.br` and `FILE.gz` beside each wasm, JS and CSS file of `dist` (at the

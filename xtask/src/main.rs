@@ -226,11 +226,12 @@ fn bench(args: &[String]) -> Result<(), String> {
     }
     let toolchain = tools::setup(tools::Needs::all())?;
     bundle::build(&toolchain)?;
-    step("Building roster and roster-bench (release)");
+    step("Building roster and roster-bench (profile dist: release with link-time optimisation)");
     Cmd::new("cargo")
         .args([
             "build",
-            "--release",
+            "--profile",
+            "dist",
             "--package",
             "roster-proxy",
             "--bin",
@@ -248,5 +249,5 @@ fn bench(args: &[String]) -> Result<(), String> {
     } else {
         "Benchmarks (a few minutes)"
     });
-    run_bench(&toolchain, "release", args, &out, Some(&cluster))
+    run_bench(&toolchain, "dist", args, &out, Some(&cluster))
 }
