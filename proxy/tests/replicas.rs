@@ -435,3 +435,71 @@ async fn postgresql_itself_refuses_to_edit_the_audit_log() {
     }
     assert_eq!(app.audit_rows().await.len(), 1);
 }
+
+/// `sslmode=verify-full` with the authority that signed the server's certificate connects
+/// over TLS; without that authority, or to a name the certificate does not hold, start-up
+/// stops instead of falling back to plain text.
+#[tokio::test]
+async fn the_database_is_reached_over_verified_tls() {
+    use roster_proxy::postgres::DatabaseConfig;
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    let ca = std::env::var("ROSTER_TEST_POSTGRES_CA")
+        .expect("the test cluster's authority (cargo xtask test sets ROSTER_TEST_POSTGRES_CA)");
+    let dir = tempfile::tempdir().unwrap();
+    let password_file = dir.path().join("password");
+    let admin: url::Url = std::env::var("ROSTER_TEST_POSTGRES")
+        .unwrap()
+        .parse()
+        .unwrap();
+    std::fs::write(&password_file, format!("{}\n", admin.password().unwrap())).unwrap();
+    let name = database.get_database().unwrap().to_string();
+    let config = |host: &str, query: &str| DatabaseConfig {
+        url: Some(format!(
+            "postgres://{}@{host}:{}/{name}?{query}",
+            admin.username(),
+            admin.port().unwrap()
+        )),
+        password_file: Some(password_file.clone()),
+        max_connections: 2,
+    };
+    let verified = config(
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    );
+    let pool = roster_proxy::postgres::connect(verified.options().unwrap().unwrap(), 2)
+        .await
+        .expect("verify-full with the cluster's authority");
+    let (ssl, version): (bool, String) =
+        sqlx::query_as("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(ssl, "the connection is encrypted");
+    assert!(version.starts_with("TLSv1."), "{version}");
+    // The same name by another address of the certificate.
+    roster_proxy::postgres::connect(
+        config(
+            "localhost",
+            &format!("sslmode=verify-full&sslrootcert={ca}"),
+        )
+        .options()
+        .unwrap()
+        .unwrap(),
+        2,
+    )
+    .await
+    .expect("localhost is in the certificate too");
+    // Only the public authorities: the private certificate is refused.
+    let unknown = config("127.0.0.1", "sslmode=verify-full");
+    let error = roster_proxy::postgres::connect(unknown.options().unwrap().unwrap(), 2)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("Roster cannot reach its database"),
+        "{error}"
+    );
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+}

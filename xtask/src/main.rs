@@ -73,8 +73,10 @@ pub fn root() -> PathBuf {
 fn postgres_shell() -> Result<(), String> {
     let cluster = postgres::Cluster::start()?;
     println!(
-        "\nexport ROSTER_TEST_POSTGRES={}\n\nPress Enter to stop the cluster.",
-        cluster.admin_url()
+        "\nexport ROSTER_TEST_POSTGRES={}\nexport ROSTER_TEST_POSTGRES_CA={}\n\nPress Enter to stop \
+         the cluster.",
+        cluster.admin_url(),
+        cluster.ca_file().display()
     );
     let mut line = String::new();
     let _ = std::io::stdin().read_line(&mut line);
@@ -156,6 +158,7 @@ fn test(args: &[String]) -> Result<(), String> {
         .args(["test", "--workspace"])
         .args(args.iter().map(String::as_str))
         .env("ROSTER_TEST_POSTGRES", cluster.admin_url())
+        .env("ROSTER_TEST_POSTGRES_CA", cluster.ca_file())
         .env("ROSTER_REQUIRE_POSTGRES", "1")
         .env("ROSTER_BIN", root.join("target/debug/roster"))
         .env("ROSTER_DIST", root.join("dist"))

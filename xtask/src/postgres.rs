@@ -1,7 +1,8 @@
 //! A throwaway PostgreSQL cluster for the tests: Debian's server (installed when missing),
 //! `initdb` into a temporary folder (the server's user may not be able to reach the
 //! checkout), a private socket folder, a free port on 127.0.0.1, `fsync` off, and stopped
-//! when the tests end. No container runtime.
+//! when the tests end. No container runtime. It also answers TLS with a certificate of a
+//! private authority made for the run, so that `sslmode=verify-full` is tested for real.
 
 use std::{net::TcpListener, path::PathBuf};
 
@@ -69,6 +70,8 @@ impl Cluster {
         let password_file = data.join("password");
         std::fs::write(&password_file, PASSWORD)
             .map_err(|e| format!("cannot write {}: {e}", password_file.display()))?;
+        let tls = data.join("tls");
+        certificates(&tls)?;
         if let Some(user) = &user {
             // The cluster's folders belong to the user the server runs as.
             Cmd::new("chown")
@@ -99,8 +102,11 @@ impl Cluster {
             .run()?;
         let options = format!(
             "-k {} -c listen_addresses=127.0.0.1 -p {port} -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=400",
-            cluster.data.join("socket").display()
+             -c full_page_writes=off -c max_connections=400 -c ssl=on -c ssl_cert_file={} \
+             -c ssl_key_file={}",
+            cluster.data.join("socket").display(),
+            tls.join("server.pem").display(),
+            tls.join("server.key").display(),
         );
         cluster
             .server("pg_ctl")
@@ -112,6 +118,11 @@ impl Cluster {
             .run()?;
         ok(&format!("PostgreSQL on 127.0.0.1:{port}"));
         Ok(cluster)
+    }
+
+    /// The private authority that signed the server's certificate (for `sslrootcert`).
+    pub fn ca_file(&self) -> PathBuf {
+        self.data.join("tls/ca.pem")
     }
 
     /// A command of the server's, run as the cluster's user.
@@ -130,6 +141,72 @@ impl Cluster {
             self.port
         )
     }
+}
+
+/// A private certificate authority and a server certificate it signed for `127.0.0.1` and
+/// `localhost`, made with `openssl` into `dir`.
+fn certificates(dir: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let openssl = || Cmd::new("openssl").current_dir(dir).quiet();
+    openssl()
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", "/CN=Roster tests CA"])
+        .args(["-keyout", "ca.key", "-out", "ca.pem"])
+        .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+        .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        .run()?;
+    openssl()
+        .args([
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ])
+        .run()?;
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         extendedKeyUsage=serverAuth\n",
+    )
+    .map_err(|e| format!("cannot write the certificate's extensions: {e}"))?;
+    openssl()
+        .args([
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+        ])
+        .args(["-CAcreateserial", "-days", "2", "-extfile", "server.ext"])
+        .args(["-out", "server.pem"])
+        .run()?;
+    // The server refuses a key others can read.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .map_err(|e| format!("cannot restrict the server's key: {e}"))
 }
 
 impl Drop for Cluster {

@@ -62,6 +62,12 @@ impl Cmd {
         self
     }
 
+    /// Runs it in `dir` instead of the checkout.
+    pub fn current_dir(mut self, dir: impl AsRef<std::path::Path>) -> Self {
+        self.inner.current_dir(dir);
+        self
+    }
+
     /// Runs it with its output hidden (shown only if it fails).
     pub fn quiet(mut self) -> Self {
         self.quiet = true;
