@@ -6,7 +6,6 @@ use roster_api::{AuditEntry, AuditOutcome, AuditPage, AuditQuery};
 use serde_json::Value;
 
 use crate::{
-    changes::HIDDEN_ADDRESS,
     db::{Db, StorageError, WriteKind},
     policy::{Caller, Field},
     sentence::Reader,
@@ -27,19 +26,7 @@ pub struct Intent<'a> {
     pub params: Value,
 }
 
-/// Whose entries a reader of the log may see.
-#[derive(Debug, Clone)]
-pub enum Whose {
-    /// Every entry (`audit.read_all` on a role that covers every workspace).
-    Everything,
-    /// One's own actions (`audit.read`).
-    Own,
-    /// One's own actions, and the changes others made on the listed workspaces
-    /// (`audit.read_all` on a role limited to them). Others' refused and failed attempts
-    /// are left out: their messages and Slack's errors describe the org as the other
-    /// person's role sees it, beyond these workspaces.
-    Workspaces(Vec<String>),
-}
+pub use crate::store::Whose;
 
 /// Who reads the log: whose entries they may see, and the fields their role hides, which
 /// are taken out of every entry they read (its target, params and sentences) except what
@@ -128,7 +115,8 @@ impl AuditReader<'_> {
             if self.hides(Field::Email)
                 && let Some(Value::String(reason)) = params.get_mut("reason")
             {
-                *reason = crate::sentence::without_addresses(reason, HIDDEN_ADDRESS);
+                *reason =
+                    crate::sentence::without_addresses(reason, crate::sentence::HIDDEN_ADDRESS);
             }
             if params != before {
                 entry.params = Value::Object(params).to_string();

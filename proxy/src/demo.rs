@@ -192,10 +192,10 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         .spawn_refresh(state.source.clone(), options.refresh);
     crate::serve::spawn_storage_watch(&state);
     // Jobs left unfinished in a kept data directory go on.
-    if let Err(e) = state.jobs.resume_all(&state).await {
+    if let Err(e) = state.jobs.resume_all(&state.core).await {
         tracing::error!(error = %e, "cannot resume unfinished jobs");
     }
-    state.jobs.spawn_claims(state.clone());
+    state.jobs.spawn_claims(state.core.clone());
     let jobs = state.jobs.clone();
     let avatars = crate::web::security_headers(sandbox.sandbox.avatar_router(), &csp, false).layer(
         axum::middleware::from_fn_with_state(state.auth.clone(), crate::middleware::loopback_host),

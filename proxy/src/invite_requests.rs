@@ -10,15 +10,11 @@ use std::{
 
 use roster_api::RequestState;
 
-use crate::{
-    AppState,
-    slack::{
-        SlackError,
-        methods::{
-            AdminInviteRequestsApprovedList, AdminInviteRequestsDeniedList,
-            AdminInviteRequestsList, ApprovedPage, DeniedPage, HandledRequest, InviteRequestObject,
-            InviteRequestsPage,
-        },
+use crate::slack::{
+    SlackClient, SlackError,
+    methods::{
+        AdminInviteRequestsApprovedList, AdminInviteRequestsDeniedList, AdminInviteRequestsList,
+        ApprovedPage, DeniedPage, HandledRequest, InviteRequestObject, InviteRequestsPage,
     },
 };
 
@@ -47,7 +43,7 @@ impl InviteRequests {
     /// seconds (or `fresh` is asked for).
     pub async fn pending(
         &self,
-        state: &AppState,
+        slack: &SlackClient,
         workspace: &str,
         fresh: bool,
     ) -> Result<Vec<InviteRequestObject>, SlackError> {
@@ -58,8 +54,7 @@ impl InviteRequests {
             return Ok(self.without_done(workspace, listing.items.clone()));
         }
         let mut items = Vec::new();
-        state
-            .slack
+        slack
             .each_page(
                 AdminInviteRequestsList {
                     team_id: workspace.to_string(),
@@ -90,7 +85,7 @@ impl InviteRequests {
     /// A workspace's approved or denied requests, newest first.
     pub async fn handled(
         &self,
-        state: &AppState,
+        slack: &SlackClient,
         workspace: &str,
         which: RequestState,
     ) -> Result<Vec<HandledRequest>, SlackError> {
@@ -104,8 +99,7 @@ impl InviteRequests {
         let team_id = workspace.to_string();
         match which {
             RequestState::Approved => {
-                state
-                    .slack
+                slack
                     .each_page(
                         AdminInviteRequestsApprovedList {
                             team_id,
@@ -117,8 +111,7 @@ impl InviteRequests {
                     .await?
             }
             RequestState::Denied => {
-                state
-                    .slack
+                slack
                     .each_page(
                         AdminInviteRequestsDeniedList {
                             team_id,

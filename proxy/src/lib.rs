@@ -9,13 +9,16 @@
 
 pub mod audit;
 pub mod auth;
+pub mod budgets;
 pub mod changes;
 pub mod config;
 pub mod config_error;
+pub mod core;
 pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod feed;
 pub mod invite_requests;
 pub mod jobs;
 pub mod live;
@@ -35,7 +38,7 @@ pub mod web;
 use std::{sync::Arc, time::Duration};
 
 use axum::{Router, extract::DefaultBodyLimit, middleware::from_fn_with_state};
-use roster_api::{Mode, ServerStatus};
+use roster_api::ServerStatus;
 use tower_http::{
     compression::{CompressionLayer, CompressionLevel},
     request_id::PropagateRequestIdLayer,
@@ -44,54 +47,31 @@ use tower_http::{
     trace::TraceLayer,
 };
 
+pub use crate::core::Connection;
 use crate::{
     audit::AuditLog,
     auth::Authenticator,
+    budgets::WriteLimiter,
+    core::Core,
     directory::{Directory, Source},
     metrics::Metrics,
-    middleware::WriteLimiter,
     policy::RoleConfig,
     slack::SlackClient,
     web::WebApp,
 };
 
-/// What Roster is connected to, from the start-up preflight.
-#[derive(Debug, Clone)]
-pub struct Connection {
-    pub mode: Mode,
-    /// Why admin actions are off.
-    pub reason: Option<String>,
-    pub org_name: String,
-    pub org_id: String,
-    pub token_user: String,
-    /// Running against the built-in sandbox.
-    pub demo: bool,
-}
-
-/// What every handler shares.
+/// What every handler shares: the [`Core`] the changes and jobs work with, and what only
+/// the HTTP side needs (sign-in, health, the jobs' handles, the browser app). Handlers read
+/// the core's fields through it (`state.slack`, `state.directory`).
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub slack: SlackClient,
-    pub source: Arc<Source>,
-    pub directory: Arc<Directory>,
-    pub connection: Arc<Connection>,
+    pub core: Arc<Core>,
     pub auth: Arc<Authenticator>,
-    pub roles: Arc<Vec<RoleConfig>>,
-    /// The database the audit log and the jobs are kept in.
-    pub db: db::Db,
-    pub audit: AuditLog,
-    pub metrics: Arc<Metrics>,
     /// Who may read `/metrics`.
     pub metrics_access: metrics::MetricsAccess,
     pub health: Arc<middleware::Health>,
-    pub writes: Arc<WriteLimiter>,
     /// Bulk jobs (stored with the audit log).
     pub jobs: Arc<jobs::Jobs>,
-    /// Requests for invitations, as last read from Slack.
-    pub invite_requests: Arc<invite_requests::InviteRequests>,
-    /// What Slack said recently about people's profiles, presence, channels and guest
-    /// expirations (a person's detail).
-    pub live: Arc<live::LiveParts>,
     /// The origin allowed to make changes (`https://roster.example.com`); without it, the
     /// request's own `Host`.
     pub public_origin: Option<String>,
@@ -99,6 +79,14 @@ pub struct AppState {
     pub web: Option<Arc<WebApp>>,
     /// The other replicas on the same PostgreSQL (none with SQLite).
     pub replicas: Option<Arc<replicas::Replicas>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
+    }
 }
 
 /// Roster connected to Slack: the client, what the start-up preflight found, and where the
@@ -148,32 +136,30 @@ impl AppState {
             .db
             .shared()
             .map(|pool| Arc::new(replicas::Replicas::new(pool.clone(), jobs.replica())));
-        AppState {
+        let core = Core {
             slack,
             source: Arc::new(source),
             directory: parts.directory,
             connection: Arc::new(connection),
-            auth: Arc::new(parts.auth),
-            roles: Arc::new(parts.roles),
             audit: AuditLog::new(parts.db.clone()),
             db: parts.db.clone(),
             metrics,
-            metrics_access: parts.metrics_access,
-            health: Arc::new(middleware::Health::default()),
+            roles: Arc::new(parts.roles),
+            roles_by_name: parts.auth.is_dev(),
             writes,
-            jobs,
             invite_requests: Arc::default(),
             live: Arc::default(),
+            feed: replicas.as_ref().map(|r| r.feed()).unwrap_or_default(),
+        };
+        AppState {
+            core: Arc::new(core),
+            auth: Arc::new(parts.auth),
+            metrics_access: parts.metrics_access,
+            health: Arc::new(middleware::Health::default()),
+            jobs,
             public_origin: parts.public_origin,
             web: parts.web.map(Arc::new),
             replicas,
-        }
-    }
-
-    /// Tells the other replicas, if there are any.
-    pub fn share(&self, event: replicas::Shared) {
-        if let Some(replicas) = &self.replicas {
-            replicas.share(event);
         }
     }
 

@@ -22,13 +22,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use roster_api::RequestState;
-use serde::{Deserialize, Serialize};
-
 use crate::{
-    AppState,
-    directory::{Made, unix_now},
-    live::Touched,
+    core::Core,
+    directory::unix_now,
+    feed::{Feed, Shared},
     store::{
         Fence, LeaseStore, Postgres,
         replicas::{SYNC_LEASE, SnapshotInfo},
@@ -45,55 +42,12 @@ const LEAD_EVERY: Duration = Duration::from_secs(5);
 /// this: the leader renews it while it syncs.
 const SYNC_LEASE_LENGTH: Duration = Duration::from_secs(30);
 
-/// What one replica tells the others.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Shared {
-    /// The directory changed here.
-    Directory(Made),
-    /// What Slack said about a person was forgotten here after a change.
-    Forget { user: String, touched: Forgotten },
-    /// An invite request was answered here.
-    Request {
-        workspace: String,
-        request: String,
-        how: RequestState,
-    },
-}
-
-/// [`Touched`], as the feed carries it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Forgotten {
-    Channels(String),
-    Expiration(String),
-    Account,
-}
-
-impl Forgotten {
-    /// What a change touched, to tell the others; `None` when nothing was.
-    pub fn of(touched: Touched<'_>) -> Option<Self> {
-        match touched {
-            Touched::Nothing => None,
-            Touched::Channels(w) => Some(Forgotten::Channels(w.to_string())),
-            Touched::Expiration(w) => Some(Forgotten::Expiration(w.to_string())),
-            Touched::Account => Some(Forgotten::Account),
-        }
-    }
-
-    fn touched(&self) -> Touched<'_> {
-        match self {
-            Forgotten::Channels(w) => Touched::Channels(w),
-            Forgotten::Expiration(w) => Touched::Expiration(w),
-            Forgotten::Account => Touched::Account,
-        }
-    }
-}
-
 /// This replica among the others.
 #[derive(Debug)]
 pub struct Replicas {
     rows: Postgres,
     me: Arc<str>,
-    outbox: tokio::sync::mpsc::UnboundedSender<Shared>,
+    outbox: Feed,
     /// What [`Replicas::share`] queued, until [`Replicas::run`] writes it.
     inbox: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Shared>>>,
     /// Whether this replica holds the sync's lease now.
@@ -105,9 +59,9 @@ pub struct Replicas {
 }
 
 impl Replicas {
-    /// Tells the other replicas (in the background; the feed's writer keeps the order).
-    pub fn share(&self, event: Shared) {
-        let _ = self.outbox.send(event);
+    /// Where this replica's news go (the feed's writer keeps their order).
+    pub fn feed(&self) -> Feed {
+        self.outbox.clone()
     }
 
     /// Whether this replica syncs the directory for all.
@@ -122,7 +76,7 @@ impl Replicas {
 
     /// This replica on the database of `pool` (PostgreSQL only), named `me`.
     pub fn new(pool: sqlx::PgPool, me: Arc<str>) -> Self {
-        let (outbox, inbox) = tokio::sync::mpsc::unbounded_channel();
+        let (outbox, inbox) = Feed::channel();
         Replicas {
             rows: Postgres { pool },
             me,
@@ -136,7 +90,7 @@ impl Replicas {
 
     /// Runs the feed's writer, the follower and the sync's leadership for `state`; the
     /// leader syncs at most every `refresh`. Once.
-    pub fn run(self: &Arc<Self>, state: &AppState, refresh: Duration) {
+    pub fn run(self: &Arc<Self>, state: &Arc<Core>, refresh: Duration) {
         let Some(mut inbox) = self.inbox.lock().unwrap().take() else {
             return;
         };
@@ -146,7 +100,7 @@ impl Replicas {
         let outbox = self.outbox.clone();
         tokio::spawn(async move {
             while let Some(made) = made_rx.recv().await {
-                let _ = outbox.send(Shared::Directory(made));
+                outbox.share(Shared::Directory(made));
             }
         });
         let writer = self.clone();
@@ -201,7 +155,7 @@ impl Replicas {
     }
 
     /// Applies the others' events since the last applied here.
-    async fn follow(&self, state: &AppState) {
+    async fn follow(&self, state: &Core) {
         let after = self.seen.load(Ordering::SeqCst);
         match self.rows.feed_after(after, Some(&self.me)).await {
             Ok(events) => self.apply(state, events),
@@ -209,7 +163,7 @@ impl Replicas {
         }
     }
 
-    fn apply(&self, state: &AppState, events: Vec<(i64, String)>) {
+    fn apply(&self, state: &Core, events: Vec<(i64, String)>) {
         for (seq, json) in events {
             match serde_json::from_str::<Shared>(&json) {
                 Ok(Shared::Directory(made)) => state.directory.receive(made),
@@ -227,7 +181,7 @@ impl Replicas {
 
     /// Loads the newest snapshot if it is newer than the one here, then applies again every
     /// event since its sync began.
-    async fn load_newer_snapshot(&self, state: &AppState) {
+    async fn load_newer_snapshot(&self, state: &Core) {
         let latest = match self.rows.latest_snapshot().await {
             Ok(Some(latest)) if latest.version > self.loaded.load(Ordering::SeqCst) => latest,
             Ok(_) => return,
@@ -266,7 +220,7 @@ impl Replicas {
 
     /// After the directory was replaced as of `since`: every event after it, this
     /// replica's own too.
-    async fn catch_up(&self, state: &AppState, since: i64) {
+    async fn catch_up(&self, state: &Core, since: i64) {
         let mut after = since;
         loop {
             match self.rows.feed_after(after, None).await {
@@ -285,7 +239,7 @@ impl Replicas {
 
     /// Takes or keeps the sync's lease; the holder syncs when the newest snapshot is older
     /// than `refresh`, or there is none.
-    async fn lead(&self, state: &AppState, refresh: Duration) {
+    async fn lead(&self, state: &Core, refresh: Duration) {
         let leases = state.db.leases();
         let term = match leases
             .acquire(SYNC_LEASE, &self.me, SYNC_LEASE_LENGTH.as_millis() as i64)
@@ -321,7 +275,7 @@ impl Replicas {
 
     /// Syncs the directory from Slack and stores it for the others, renewing the lease
     /// while the sync runs.
-    async fn sync_for_all(&self, state: &AppState, leases: &dyn LeaseStore, fence: Fence<'_>) {
+    async fn sync_for_all(&self, state: &Core, leases: &dyn LeaseStore, fence: Fence<'_>) {
         let changes_through = match self.rows.feed_end().await {
             Ok(end) => end,
             Err(_) => return,

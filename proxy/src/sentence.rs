@@ -21,6 +21,9 @@ const SEP: char = '\u{E001}';
 const CLOSE: char = '\u{E002}';
 
 /// What a reader gets for a sentence whose marks cannot be read (a bug, never data).
+/// What an address in someone's free text reads as to a role that does not see addresses.
+pub const HIDDEN_ADDRESS: &str = "[address hidden by your role]";
+
 const UNREADABLE: &str = "(This text cannot be shown.)";
 
 /// `text` with the mark characters removed: names, reasons and addresses that come from

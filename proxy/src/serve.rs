@@ -242,7 +242,7 @@ pub fn start_background(state: &AppState, refresh: Duration) {
     let resume = state.clone();
     if let Some(replicas) = &state.replicas {
         // Several replicas: one syncs for all (see `replicas`).
-        replicas.run(state, refresh);
+        replicas.run(&state.core, refresh);
         tokio::spawn(async move {
             // Jobs go on once the directory is here (their checks read it).
             let waited = std::time::Instant::now();
@@ -251,12 +251,12 @@ pub fn start_background(state: &AppState, refresh: Duration) {
             {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            match resume.jobs.resume_all(&resume).await {
+            match resume.jobs.resume_all(&resume.core).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(jobs = n, "took over unfinished jobs"),
                 Err(e) => tracing::error!(error = %e, "cannot resume unfinished jobs"),
             }
-            resume.jobs.spawn_claims(resume.clone());
+            resume.jobs.spawn_claims(resume.core.clone());
         });
         spawn_token_check(state, Duration::from_secs(60));
         spawn_storage_watch(state);
@@ -266,12 +266,12 @@ pub fn start_background(state: &AppState, refresh: Duration) {
         let _ = directory.sync(&source).await;
         // Unfinished jobs go on once the directory is fresh (their checks read it), and so
         // do those of replicas that stop.
-        match resume.jobs.resume_all(&resume).await {
+        match resume.jobs.resume_all(&resume.core).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "resumed unfinished jobs"),
             Err(e) => tracing::error!(error = %e, "cannot resume unfinished jobs"),
         }
-        resume.jobs.spawn_claims(resume.clone());
+        resume.jobs.spawn_claims(resume.core.clone());
     });
     state.directory.spawn_refresh(state.source.clone(), refresh);
     spawn_token_check(state, Duration::from_secs(60));

@@ -311,7 +311,7 @@ async fn a_killed_proxy_resumes_the_job_and_does_every_row_exactly_once() {
         },
     )
     .await;
-    app.state.jobs.resume_all(&app.state).await.unwrap();
+    app.state.jobs.resume_all(&app.state.core).await.unwrap();
     let job = wait_for(&app, id, "finished", 60).await;
     assert!(
         states(&job).iter().all(|s| s == "done"),

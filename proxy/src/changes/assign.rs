@@ -8,7 +8,7 @@ use super::{
     name_of, teams_of,
 };
 use crate::{
-    AppState,
+    core::Core,
     directory::{self, DirUser},
     error::AppError,
     slack::{SlackError, SlackMethod, methods::AdminUsersAssign},
@@ -85,7 +85,7 @@ impl Change for Assign {
         )
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move {
             let dir = &state.directory;
             // A guest is a guest on every workspace: the role Slack gives them there.
@@ -103,7 +103,7 @@ impl Change for Assign {
         })
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(async move {
             Ok(teams_of(state, &self.user)
                 .await?

@@ -7,7 +7,7 @@ use super::{
     Boxed, Change, Ctx, Names, Tense, Touched, name_of, sessions_on, sign_out::no_sessions,
 };
 use crate::{
-    AppState,
+    core::Core,
     directory::DirUser,
     error::AppError,
     slack::{SlackError, SlackMethod, methods::AdminUsersSessionInvalidate},
@@ -92,11 +92,11 @@ impl Change for EndSession {
         )
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move { state.directory.get(&self.user) })
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(async move {
             let left = sessions_on(state, &self.user, &self.workspace).await?;
             Ok(!left.iter().any(|s| Some(s.session_id) == self.id()))

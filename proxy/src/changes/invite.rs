@@ -11,7 +11,7 @@ use super::{
     guest_role, valid_email,
 };
 use crate::{
-    AppState,
+    core::Core,
     directory::{DirUser, summary_from_user_object, unix_now},
     error::AppError,
     policy::Denied,
@@ -172,11 +172,11 @@ impl Change for Invite {
         )
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move { Some(read_back_invite(state, &self.0, &self.email()).await) })
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(async move {
             let lookup = UsersLookupByEmail {
                 email: self.email(),
@@ -199,7 +199,7 @@ impl Change for Invite {
 
 /// After an invitation: reads the person back from Slack (Slack answers only `ok`) and puts
 /// them in the directory at once; without an answer, a pending placeholder.
-pub async fn read_back_invite(state: &AppState, request: &InviteRequest, email: &str) -> DirUser {
+pub async fn read_back_invite(state: &Core, request: &InviteRequest, email: &str) -> DirUser {
     let membership = Membership {
         workspace: request.workspace.as_str().into(),
         role: guest_role(request.guest),

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, Touched, read_back_invite};
 use crate::{
-    AppState,
+    core::Core,
     directory::DirUser,
     error::AppError,
     policy::{Denied, Field},
@@ -88,9 +88,6 @@ fn check_request(ctx: &Ctx<'_>, request: &str, workspace: &str) -> Result<(), Ap
     }
 }
 
-/// What an address in someone's free text reads as to a role that does not see addresses.
-pub const HIDDEN_ADDRESS: &str = "[address hidden by your role]";
-
 /// "the request to invite pat@example.com to HQ". The address is Slack's (someone asked for
 /// it): a reader whose role hides addresses reads the name the request gives, if any.
 fn what(ctx: &Ctx<'_>, request: &str, workspace: &str) -> String {
@@ -116,9 +113,9 @@ fn what(ctx: &Ctx<'_>, request: &str, workspace: &str) -> String {
 
 /// A request answered through Roster: it leaves the pending lists here and on the other
 /// replicas.
-fn answered(state: &AppState, workspace: &str, request: &str, how: RequestState) {
+fn answered(state: &Core, workspace: &str, request: &str, how: RequestState) {
     state.invite_requests.mark(workspace, request, how);
-    state.share(crate::replicas::Shared::Request {
+    state.share(crate::feed::Shared::Request {
         workspace: workspace.to_string(),
         request: request.to_string(),
         how,
@@ -127,14 +124,17 @@ fn answered(state: &AppState, workspace: &str, request: &str, how: RequestState)
 
 /// Whether Slack lists `request` as handled this way.
 async fn handled_as(
-    state: &AppState,
+    state: &Core,
     request: &str,
     workspace: &str,
     how: RequestState,
 ) -> Result<bool, SlackError> {
     // A fresh read: the copy may predate the call whose outcome is unknown.
     state.invite_requests.forget_history(workspace);
-    let listed = state.invite_requests.handled(state, workspace, how).await?;
+    let listed = state
+        .invite_requests
+        .handled(&state.slack, workspace, how)
+        .await?;
     Ok(listed.iter().any(|r| r.invite_request.id == request))
 }
 
@@ -198,7 +198,7 @@ impl Change for ApproveRequest {
         )
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move {
             let requests = &state.invite_requests;
             let asked = requests.find(&self.workspace, &self.request);
@@ -224,7 +224,7 @@ impl Change for ApproveRequest {
         })
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(handled_as(
             state,
             &self.request,
@@ -300,7 +300,7 @@ impl Change for DenyRequest {
             .as_ref()
             .map(|r| {
                 let r = sentence::plain(r);
-                let masked = sentence::without_addresses(&r, HIDDEN_ADDRESS);
+                let masked = sentence::without_addresses(&r, sentence::HIDDEN_ADDRESS);
                 let reason = sentence::given(Field::Email, &r, &masked);
                 format!(" Reason, kept in Roster's audit log: {reason}")
             })
@@ -312,14 +312,14 @@ impl Change for DenyRequest {
         )
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move {
             answered(state, &self.workspace, &self.request, RequestState::Denied);
             None
         })
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(handled_as(
             state,
             &self.request,

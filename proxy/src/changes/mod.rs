@@ -30,7 +30,7 @@ use roster_api::{ActionResult, GuestType, Operation, Permission, UserType};
 use serde::Serialize;
 
 use crate::{
-    AppState,
+    core::Core,
     directory::DirUser,
     error::AppError,
     live::Touched,
@@ -44,7 +44,7 @@ use crate::{
 pub use assign::Assign;
 pub use end_session::EndSession;
 pub use invite::{Invite, read_back_invite};
-pub use invite_requests::{ApproveRequest, DenyRequest, HIDDEN_ADDRESS, guest_type};
+pub use invite_requests::{ApproveRequest, DenyRequest, guest_type};
 pub use offboard::Offboard;
 pub use reactivate::Reactivate;
 pub use remove::Remove;
@@ -124,7 +124,7 @@ impl<'a> Names<'a> {
 /// Who is checking a change, against what.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
-    pub state: &'a AppState,
+    pub state: &'a Core,
     pub caller: &'a Caller,
 }
 
@@ -249,11 +249,11 @@ pub trait Change: Clone + Serialize + Send + Sync + Sized + 'static {
     fn describe(&self, ctx: &Ctx<'_>, person: Option<&DirUser>, tense: Tense) -> String;
 
     /// Puts what Slack did into the directory at once; the person as they are now.
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>>;
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>>;
 
     /// After an unknown outcome: whether Slack shows it done (asked of Slack itself, so
     /// nothing is repeated blindly).
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>>;
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>>;
 
     /// As a job operation.
     fn into_operation(self) -> Operation;
@@ -271,8 +271,8 @@ pub trait AnyChange: Send + Sync {
     ) -> Boxed<'a, Result<(Operation, String), AppError>>;
     /// Checks and carries it out.
     fn run<'a>(&'a self, runner: &'a Runner<'a>) -> Boxed<'a, Result<ActionResult, AppError>>;
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>>;
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>>;
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>>;
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>>;
 }
 
 impl<C: Change> AnyChange for C {
@@ -302,11 +302,11 @@ impl<C: Change> AnyChange for C {
         Box::pin(runner.run(self))
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Change::happened(self, state)
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Change::apply(self, state)
     }
 }
@@ -393,21 +393,7 @@ pub fn of(op: Operation) -> Box<dyn AnyChange> {
 
 // ---- What several kinds check ----
 
-/// Whether an address looks deliverable: one `@`, a dotted domain, no spaces.
-pub fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && local.len() <= 64
-        && email.len() <= 254
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && email.chars().all(|c| c.is_ascii_graphic())
-}
+pub use crate::directory::valid_email;
 
 fn valid_channel_id(id: &str) -> bool {
     id.len() >= 3
@@ -491,10 +477,7 @@ fn name_of(person: Option<&DirUser>) -> std::borrow::Cow<'_, str> {
 
 /// A person's account as SCIM has it (whether it is active, its address): what tells
 /// whether a deactivation or reactivation whose outcome was unknown happened.
-async fn scim_user(
-    state: &AppState,
-    user: &str,
-) -> Result<crate::slack::scim::ScimUser, SlackError> {
+async fn scim_user(state: &Core, user: &str) -> Result<crate::slack::scim::ScimUser, SlackError> {
     state
         .slack
         .scim(&crate::slack::scim::ScimGetUser {
@@ -504,7 +487,7 @@ async fn scim_user(
 }
 
 /// The teams of a user object, from `users.info` (an org admin token lists them).
-async fn teams_of(state: &AppState, user: &str) -> Result<Option<Vec<String>>, SlackError> {
+async fn teams_of(state: &Core, user: &str) -> Result<Option<Vec<String>>, SlackError> {
     use crate::slack::methods::UsersInfo;
     match state
         .slack

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of, scim_user};
 use crate::{
-    AppState,
+    core::Core,
     directory::{self, DirUser, unix_now},
     error::AppError,
     policy::{Denied, Field},
@@ -132,7 +132,7 @@ impl Change for Offboard {
         text
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move {
             state.directory.apply(
                 &self.user,
@@ -141,7 +141,7 @@ impl Change for Offboard {
         })
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(async move { Ok(!scim_user(state, &self.user).await?.active) })
     }
 

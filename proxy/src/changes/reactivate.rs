@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of, scim_user, valid_email};
 use crate::{
-    AppState,
+    core::Core,
     directory::{self, DirUser},
     error::AppError,
     sentence,
@@ -110,7 +110,7 @@ impl Change for Reactivate {
         )
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move {
             state.directory.apply(
                 &self.user,
@@ -121,7 +121,7 @@ impl Change for Reactivate {
         })
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(async move {
             let user = scim_user(state, &self.user).await?;
             let email_matches = self.email.as_deref().is_none_or(|wanted| {

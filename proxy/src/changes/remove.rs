@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of, teams_of};
 use crate::{
-    AppState,
+    core::Core,
     directory::{self, DirUser},
     error::AppError,
     slack::{SlackError, SlackMethod, messages, methods::AdminUsersRemove},
@@ -71,7 +71,7 @@ impl Change for Remove {
         )
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move {
             state.directory.apply(
                 &self.user,
@@ -82,7 +82,7 @@ impl Change for Remove {
         })
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(async move {
             Ok(teams_of(state, &self.user)
                 .await?

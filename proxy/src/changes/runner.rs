@@ -6,8 +6,8 @@ use serde_json::json;
 
 use super::{Change, Ctx, Names, Person, Place, SlackCall, Tense};
 use crate::{
-    AppState,
     audit::{Intent, Recorded},
+    core::Core,
     directory::DirUser,
     error::AppError,
     policy::{Caller, Denied},
@@ -25,7 +25,7 @@ pub enum Pace {
 
 /// Who makes changes, in which request.
 pub struct Runner<'a> {
-    pub state: &'a AppState,
+    pub state: &'a Core,
     pub caller: &'a Caller,
     /// Written into the audit log.
     pub request_id: String,
@@ -214,8 +214,8 @@ impl<'a> Runner<'a> {
         if matches!(sent, Ok(()) | Err(SlackError::UnknownOutcome { .. })) {
             let target = change.names().target();
             self.state.live.forget(target, change.touched());
-            if let Some(touched) = crate::replicas::Forgotten::of(change.touched()) {
-                self.state.share(crate::replicas::Shared::Forget {
+            if let Some(touched) = crate::feed::Forgotten::of(change.touched()) {
+                self.state.share(crate::feed::Shared::Forget {
                     user: target.to_string(),
                     touched,
                 });

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Boxed, Change, Ctx, Names, SlackCall, Tense, Touched, name_of};
 use crate::{
-    AppState,
+    core::Core,
     directory::DirUser,
     error::AppError,
     slack::{
@@ -134,11 +134,11 @@ impl Change for SetSessionDuration {
         }
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move { state.directory.get(&self.user) })
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(async move {
             let reply = state
                 .slack

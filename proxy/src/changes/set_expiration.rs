@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Boxed, Change, Ctx, Names, Person, Place, Tense, Touched, name_of};
 use crate::{
-    AppState,
+    core::Core,
     directory::{self, DirUser, unix_now},
     error::AppError,
     policy::Field,
@@ -200,7 +200,7 @@ impl Change for SetExpiration {
         sentence::private(Field::Expires, &full, &without_old)
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move {
             let workspace = self.workspace.clone()?;
             state.directory.apply(
@@ -213,7 +213,7 @@ impl Change for SetExpiration {
         })
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(async move {
             let Some(team) = self.workspace.clone() else {
                 return Ok(false);

@@ -8,7 +8,7 @@ use super::{
     Boxed, Change, Ctx, Names, Person, Place, SlackCall, Tense, Touched, article, name_of,
 };
 use crate::{
-    AppState,
+    core::Core,
     directory::{self, DirUser},
     error::AppError,
     slack::{
@@ -169,7 +169,7 @@ impl Change for SetRole {
         }
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move {
             let role = self.workspace_role();
             state.directory.apply(
@@ -184,7 +184,7 @@ impl Change for SetRole {
 
     /// Org-wide: the org role in `users.info`'s `enterprise_user`; on a workspace: the
     /// person's row in that workspace's `admin.users.list`.
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(async move {
             let (admin, owner) = if self.org_wide() {
                 let info = UsersInfo {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Boxed, Change, Ctx, Names, Tense, Touched, name_of};
 use crate::{
-    AppState,
+    core::Core,
     directory::DirUser,
     error::AppError,
     slack::{
@@ -24,7 +24,7 @@ pub struct SignOut {
 
 /// A person's active sessions on one workspace, every page.
 pub async fn sessions_on(
-    state: &AppState,
+    state: &Core,
     user: &str,
     workspace: &str,
 ) -> Result<Vec<ActiveSession>, SlackError> {
@@ -117,11 +117,11 @@ impl Change for SignOut {
         }
     }
 
-    fn apply<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Option<DirUser>> {
+    fn apply<'a>(&'a self, state: &'a Core) -> Boxed<'a, Option<DirUser>> {
         Box::pin(async move { state.directory.get(&self.user) })
     }
 
-    fn happened<'a>(&'a self, state: &'a AppState) -> Boxed<'a, Result<bool, SlackError>> {
+    fn happened<'a>(&'a self, state: &'a Core) -> Boxed<'a, Result<bool, SlackError>> {
         Box::pin(async move {
             let Some(person) = state.directory.get(&self.user) else {
                 return Ok(false);

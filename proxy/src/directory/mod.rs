@@ -20,7 +20,7 @@ use unicode_normalization::UnicodeNormalization;
 pub use query::{Page, Visibility};
 pub use snapshot::Made;
 pub use sync::{Source, role_from_flags, role_of_user, summary_from_user_object};
-pub use user::{DirUser, Teams};
+pub use user::{DirUser, Teams, valid_email};
 
 /// Lower-cases and strips accents, so `"Łukasz Dvořák"` matches `"lukasz dvorak"`.
 pub fn fold(text: &str) -> String {

@@ -233,10 +233,7 @@ impl Directory {
                 let mut hits = index.search(q, viewer.sees_emails());
                 // Everyone with exactly this address, whoever else has it: which of them
                 // the viewer may see is decided below, like for any other match.
-                if !viewer.sees_emails()
-                    && viewer.finds_by_email()
-                    && crate::changes::valid_email(q)
-                {
+                if !viewer.sees_emails() && viewer.finds_by_email() && super::valid_email(q) {
                     for i in data.with_email(q) {
                         hits[i] = true;
                     }

@@ -180,3 +180,19 @@ impl DirUser {
         Some(user)
     }
 }
+
+/// Whether an address looks deliverable: one `@`, a dotted domain, no spaces.
+pub fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && email.len() <= 254
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && email.chars().all(|c| c.is_ascii_graphic())
+}

@@ -37,9 +37,9 @@ pub use events::{POLL, ends};
 pub use store::{Creator, JobRow, JobStore, OpRow, OpUpdate};
 
 use crate::{
-    AppState,
     audit::Intent,
     changes::{self, Pace, Runner},
+    core::Core,
     db::StorageError,
     error::AppError,
     policy::{Caller, Field, Permission, role_for},
@@ -78,7 +78,7 @@ pub struct Jobs {
 
 /// The name of the user `op` is about, if `caller` may see them in the directory (an
 /// invitation is about an email, which the operation shows already).
-pub(crate) fn user_name(state: &AppState, caller: &Caller, op: &Operation) -> Option<String> {
+pub(crate) fn user_name(state: &Core, caller: &Caller, op: &Operation) -> Option<String> {
     if matches!(op, Operation::Invite(_)) || !caller.can(Permission::UsersRead) {
         return None;
     }
@@ -92,7 +92,7 @@ pub(crate) fn user_name(state: &AppState, caller: &Caller, op: &Operation) -> Op
 /// An operation of `job` as `caller` may read it: the user's name if they may see them, the
 /// row's sentence rendered for their role, and, in someone else's job, the values their
 /// role hides taken out of the operation.
-pub(crate) fn shown(state: &AppState, caller: &Caller, job: &JobRow, op: &mut JobOperation) {
+pub(crate) fn shown(state: &Core, caller: &Caller, job: &JobRow, op: &mut JobOperation) {
     op.user_name = user_name(state, caller, &op.operation);
     let is_actor = job.creator.email.eq_ignore_ascii_case(&caller.email);
     let hides = |f| caller.hides(f);
@@ -139,7 +139,8 @@ pub(crate) fn shown(state: &AppState, caller: &Caller, job: &JobRow, op: &mut Jo
 /// addresses in it for a role that does not see them.
 pub(crate) fn shown_summary(caller: &Caller, job: &JobRow, summary: &mut JobSummary) {
     if caller.hides(Field::Email) && !job.creator.email.eq_ignore_ascii_case(&caller.email) {
-        summary.title = crate::sentence::without_addresses(&summary.title, changes::HIDDEN_ADDRESS);
+        summary.title =
+            crate::sentence::without_addresses(&summary.title, crate::sentence::HIDDEN_ADDRESS);
     }
 }
 
@@ -172,8 +173,8 @@ fn duplicate_key(op: &Operation) -> String {
 }
 
 /// The creator as they are now: their role is looked up again in the current configuration.
-fn resolve_creator(state: &AppState, creator: &Creator) -> Result<Caller, String> {
-    let role = if state.auth.is_dev() {
+fn resolve_creator(state: &Core, creator: &Creator) -> Result<Caller, String> {
+    let role = if state.roles_by_name {
         state.roles.iter().find(|r| r.name == creator.role)
     } else {
         role_for(&state.roles, &creator.email, &creator.groups)
@@ -226,7 +227,7 @@ impl Jobs {
     /// expiration is set on, resolved from the role's view), as the job will run it.
     async fn check_rows(
         &self,
-        state: &AppState,
+        state: &Core,
         caller: &Caller,
         request: &JobRequest,
     ) -> Result<(DryRun, Vec<Option<Operation>>), AppError> {
@@ -269,7 +270,7 @@ impl Jobs {
             .await
         {
             return Err(AppError::TooManyChecks {
-                per_minute: crate::middleware::CHECKED_ROWS_PER_MINUTE as usize,
+                per_minute: crate::budgets::CHECKED_ROWS_PER_MINUTE as usize,
             });
         }
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -347,7 +348,7 @@ impl Jobs {
     /// Checks every operation as the caller, without calling Slack or writing anything.
     pub async fn check(
         &self,
-        state: &AppState,
+        state: &Core,
         caller: &Caller,
         request: &JobRequest,
     ) -> Result<DryRun, AppError> {
@@ -359,7 +360,7 @@ impl Jobs {
     /// other request.
     pub async fn dry_run(
         &self,
-        state: &AppState,
+        state: &Core,
         caller: &Caller,
         request_id: &str,
         request: &JobRequest,
@@ -414,7 +415,7 @@ impl Jobs {
     /// refuses the whole job.
     pub async fn create(
         self: &Arc<Self>,
-        state: &AppState,
+        state: &Arc<Core>,
         caller: &Caller,
         request_id: &str,
         request: JobRequest,
@@ -491,7 +492,7 @@ impl Jobs {
     /// The job and every operation, as `caller` may read them (see [`shown`]).
     pub async fn detail_for(
         &self,
-        state: &AppState,
+        state: &Core,
         caller: &Caller,
         id: i64,
     ) -> Result<Option<JobDetail>, AppError> {
@@ -529,7 +530,7 @@ impl Jobs {
     /// elsewhere).
     pub async fn control(
         self: &Arc<Self>,
-        state: &AppState,
+        state: &Arc<Core>,
         id: i64,
         to: JobState,
     ) -> Result<JobSummary, AppError> {
@@ -567,7 +568,7 @@ impl Jobs {
     /// job again.
     pub async fn retry(
         self: &Arc<Self>,
-        state: &AppState,
+        state: &Arc<Core>,
         id: i64,
     ) -> Result<JobSummary, AppError> {
         let job = self.store.job(id).await?.ok_or_else(no_such_job)?;
@@ -603,7 +604,7 @@ impl Jobs {
 
     /// After a job's stored state changed: the runner here follows at once; a job no
     /// replica runs is taken here.
-    async fn follow(self: &Arc<Self>, state: &AppState, id: i64, to: JobState) {
+    async fn follow(self: &Arc<Self>, state: &Arc<Core>, id: i64, to: JobState) {
         let live = self.live.lock().unwrap().get(&id).cloned();
         match live {
             Some(live) => {

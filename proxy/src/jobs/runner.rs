@@ -18,9 +18,9 @@ use super::{
     store::{JobRow, OpRow, OpUpdate},
 };
 use crate::{
-    AppState,
     audit::Intent,
     changes::{self, Pace, Runner},
+    core::Core,
     error::AppError,
     policy::Caller,
     slack::{
@@ -32,7 +32,7 @@ use crate::{
 impl Jobs {
     /// Looks for jobs no replica holds and runs them here, until the process stops: the
     /// jobs of a replica that stopped (or of this process before a restart) go on.
-    pub fn spawn_claims(self: &Arc<Self>, state: AppState) {
+    pub fn spawn_claims(self: &Arc<Self>, state: Arc<Core>) {
         let jobs = self.clone();
         tokio::spawn(async move {
             loop {
@@ -44,7 +44,7 @@ impl Jobs {
 
     /// At start-up: takes the jobs no replica holds. With SQLite only this process uses the
     /// database, so the leases an earlier run held are freed first.
-    pub async fn resume_all(self: &Arc<Self>, state: &AppState) -> Result<usize, AppError> {
+    pub async fn resume_all(self: &Arc<Self>, state: &Arc<Core>) -> Result<usize, AppError> {
         if state.db.shared().is_none() {
             self.store.free_leases().await?;
         }
@@ -52,7 +52,7 @@ impl Jobs {
     }
 
     /// Claims every job no replica holds; returns how many this replica took.
-    pub async fn claim_free(self: &Arc<Self>, state: &AppState) -> usize {
+    pub async fn claim_free(self: &Arc<Self>, state: &Arc<Core>) -> usize {
         let free = match self.store.claimable().await {
             Ok(free) => free,
             Err(e) => {
@@ -70,7 +70,7 @@ impl Jobs {
     }
 
     /// Takes job `id` and runs it here, if no replica holds it.
-    pub(super) async fn claim(self: &Arc<Self>, state: &AppState, id: i64) -> bool {
+    pub(super) async fn claim(self: &Arc<Self>, state: &Arc<Core>, id: i64) -> bool {
         if self.live.lock().unwrap().contains_key(&id) {
             return false;
         }
@@ -96,7 +96,7 @@ impl Jobs {
 
     /// Runs job `id` under `lease`, with its heartbeat, until it ends, is cancelled, or
     /// another replica holds it.
-    fn start(self: &Arc<Self>, state: AppState, id: i64, lease: Arc<Lease>) {
+    fn start(self: &Arc<Self>, state: Arc<Core>, id: i64, lease: Arc<Lease>) {
         let mut live_jobs = self.live.lock().unwrap();
         if live_jobs.contains_key(&id) {
             return;
@@ -206,7 +206,7 @@ impl Jobs {
     /// The calls job `id` made in the last few minutes, given to the limiter: Slack still
     /// counts them, so the job starts at the pace Slack allows instead of spending a burst
     /// it has already used.
-    async fn replay_recent_calls(&self, state: &AppState, id: i64) -> Result<(), AppError> {
+    async fn replay_recent_calls(&self, state: &Core, id: i64) -> Result<(), AppError> {
         let now = store::now_ms();
         let mut lanes: HashMap<(SlackMethod, String), Vec<Duration>> = HashMap::new();
         for op in self.store.operations(id).await? {
@@ -225,12 +225,7 @@ impl Jobs {
     }
 
     /// Runs job `id` until every operation has ended, it is cancelled, or the lease is lost.
-    async fn run(
-        self: &Arc<Self>,
-        state: &AppState,
-        id: i64,
-        lease: &Lease,
-    ) -> Result<(), AppError> {
+    async fn run(self: &Arc<Self>, state: &Core, id: i64, lease: &Lease) -> Result<(), AppError> {
         let Some(live) = self.live.lock().unwrap().get(&id).cloned() else {
             return Ok(());
         };
@@ -313,10 +308,9 @@ impl Jobs {
             }
             let runs = lanes.into_values().map(|ops| {
                 let jobs = self.clone();
-                let state = state.clone();
                 let job = job.clone();
                 let control = live.control.subscribe();
-                async move { jobs.run_lane(&state, &job, ops, control, lease).await }
+                async move { jobs.run_lane(state, &job, ops, control, lease).await }
             });
             for result in futures_util::future::join_all(runs).await {
                 result?;
@@ -328,7 +322,7 @@ impl Jobs {
     /// One lane's operations, in order.
     async fn run_lane(
         &self,
-        state: &AppState,
+        state: &Core,
         job: &JobRow,
         ops: Vec<OpRow>,
         mut control: watch::Receiver<JobState>,
@@ -373,7 +367,7 @@ impl Jobs {
 
     async fn run_op(
         &self,
-        state: &AppState,
+        state: &Core,
         job: &JobRow,
         op: &OpRow,
         lease: &Lease,
@@ -496,7 +490,7 @@ impl Jobs {
     /// whether it was decided.
     async fn settle_unknown(
         &self,
-        state: &AppState,
+        state: &Core,
         job: &JobRow,
         op: &OpRow,
         lease: &Lease,
@@ -542,7 +536,7 @@ impl Jobs {
 /// An unknown operation turned out done: the audit log gets a row saying so. Returns the
 /// operation's message.
 async fn record_done(
-    state: &AppState,
+    state: &Core,
     caller: Option<&Caller>,
     job: i64,
     op: &OpRow,

@@ -10,7 +10,11 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use crate::{AppState, directory::unix_now, metrics::Gauges};
+use crate::{
+    AppState,
+    directory::unix_now,
+    metrics::{Gauges, MetricsAccess},
+};
 
 /// Liveness: the process answers.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
@@ -86,7 +90,7 @@ pub async fn metrics(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> Result<impl IntoResponse, crate::error::AppError> {
-    state.metrics_access.check(&headers)?;
+    may_read_metrics(&state.metrics_access, &headers)?;
     let body = state.metrics.render(&Gauges {
         users: state.directory.len(),
         age_seconds: state.directory.synced_at().map(|t| unix_now() - t),
@@ -105,4 +109,66 @@ pub async fn metrics(
         )],
         body,
     ))
+}
+
+/// Whether the request's headers may read the metrics.
+fn may_read_metrics(
+    access: &MetricsAccess,
+    headers: &axum::http::HeaderMap,
+) -> Result<(), crate::error::AppError> {
+    use subtle::ConstantTimeEq;
+    match access {
+        MetricsAccess::Open => Ok(()),
+        MetricsAccess::Off => Err(crate::error::AppError::NotFound(
+            "Metrics are off: set [metrics] token_file in the configuration to turn them on."
+                .into(),
+        )),
+        MetricsAccess::Bearer(token) => {
+            let mut given = headers.get_all(axum::http::header::AUTHORIZATION).iter();
+            let value = given.next().filter(|_| given.next().is_none());
+            let presented = value
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .unwrap_or_default();
+            if bool::from(presented.as_bytes().ct_eq(token)) {
+                Ok(())
+            } else {
+                Err(crate::error::AppError::Unauthenticated(
+                    crate::auth::AuthError::Invalid(
+                        "the metrics need the bearer token from [metrics] token_file".into(),
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
+
+    fn with(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn metrics_need_the_token_or_are_off() {
+        let bearer = MetricsAccess::Bearer(b"0123456789abcdef".as_slice().into());
+        assert!(may_read_metrics(&bearer, &with("Bearer 0123456789abcdef")).is_ok());
+        assert!(may_read_metrics(&bearer, &with("Bearer 0123456789abcdeF")).is_err());
+        assert!(may_read_metrics(&bearer, &with("0123456789abcdef")).is_err());
+        assert!(may_read_metrics(&bearer, &HeaderMap::new()).is_err());
+        let mut twice = with("Bearer 0123456789abcdef");
+        twice.append(AUTHORIZATION, HeaderValue::from_static("Bearer x"));
+        assert!(
+            may_read_metrics(&bearer, &twice).is_err(),
+            "one Authorization header"
+        );
+        assert!(may_read_metrics(&MetricsAccess::Off, &with("Bearer 0123456789abcdef")).is_err());
+        assert!(may_read_metrics(&MetricsAccess::Open, &HeaderMap::new()).is_ok());
+    }
 }

@@ -105,7 +105,7 @@ pub async fn create(
     }
     let detail = state
         .jobs
-        .create(&state, &caller, &request_id(&headers), body)
+        .create(&state.core, &caller, &request_id(&headers), body)
         .await?;
     Ok((StatusCode::CREATED, Json(detail)).into_response())
 }
@@ -251,7 +251,7 @@ async fn steer(
 ) -> Result<Json<JobSummary>, AppError> {
     let id = job_id(raw_id)?;
     own(state, caller, id).await?;
-    Ok(Json(state.jobs.control(state, id, to).await?))
+    Ok(Json(state.jobs.control(&state.core, id, to).await?))
 }
 
 /// Stops after the operations under way; nothing new starts until resumed.
@@ -297,7 +297,7 @@ pub async fn retry(
 ) -> Result<Json<JobSummary>, AppError> {
     let id = job_id(&id)?;
     own(&state, &caller, id).await?;
-    Ok(Json(state.jobs.retry(&state, id).await?))
+    Ok(Json(state.jobs.retry(&state.core, id).await?))
 }
 
 /// The operations that did not end done (failed, skipped, unknown), as CSV.

@@ -170,7 +170,7 @@ pub async fn invite_requests(
     let pending = futures_util::future::join_all(
         workspaces
             .iter()
-            .map(|w| async { (w.clone(), requests.pending(&state, w, false).await) }),
+            .map(|w| async { (w.clone(), requests.pending(&state.slack, w, false).await) }),
     )
     .await;
     let mut warnings = Vec::new();
@@ -192,11 +192,12 @@ pub async fn invite_requests(
         }
     }
     if query.state != RequestState::Pending {
-        let handled = futures_util::future::join_all(
-            workspaces
-                .iter()
-                .map(|w| async { (w.clone(), requests.handled(&state, w, query.state).await) }),
-        )
+        let handled = futures_util::future::join_all(workspaces.iter().map(|w| async {
+            (
+                w.clone(),
+                requests.handled(&state.slack, w, query.state).await,
+            )
+        }))
         .await;
         for (w, listing) in handled {
             match listing {
@@ -224,7 +225,7 @@ pub async fn invite_requests(
     // Free text someone wrote, without addresses for a role that does not see them.
     let free_text = |text: &str| {
         if hides_emails {
-            crate::sentence::without_addresses(text, crate::changes::HIDDEN_ADDRESS)
+            crate::sentence::without_addresses(text, crate::sentence::HIDDEN_ADDRESS)
         } else {
             text.to_string()
         }

@@ -18,7 +18,19 @@ use roster_api::{AuditQuery, JobState, OpState};
 
 pub use sql::{Postgres, Sqlite};
 
-use crate::audit::Whose;
+/// Whose entries a reader of the log may see.
+#[derive(Debug, Clone)]
+pub enum Whose {
+    /// Every entry (`audit.read_all` on a role that covers every workspace).
+    Everything,
+    /// One's own actions (`audit.read`).
+    Own,
+    /// One's own actions, and the changes others made on the listed workspaces
+    /// (`audit.read_all` on a role limited to them). Others' refused and failed attempts
+    /// are left out: their messages and Slack's errors describe the org as the other
+    /// person's role sees it, beyond these workspaces.
+    Workspaces(Vec<String>),
+}
 
 /// A new row of the audit log.
 #[derive(Debug, Clone)]

@@ -9,11 +9,11 @@ use async_trait::async_trait;
 use roster_api::{AuditOutcome, JobState, OpState};
 use sqlx::{QueryBuilder, Row};
 
+use super::Whose;
 use super::{
     ActionRow, AuditStore, EntryRow, Fence, HandledRow, JobEventRow, JobRecord, JobStore,
     LeaseStore, NewJob, OpChange, OperationRecord, OutcomeRow, PageFilter,
 };
-use crate::audit::Whose;
 
 /// The SQLite implementation.
 #[derive(Debug, Clone)]

@@ -309,8 +309,8 @@ pub async fn spawn_app_on(
             .replicas
             .clone()
             .expect("replicas share a PostgreSQL database");
-        replicas.run(&state, std::time::Duration::from_secs(15 * 60));
-        state.jobs.spawn_claims(state.clone());
+        replicas.run(&state.core, std::time::Duration::from_secs(15 * 60));
+        state.jobs.spawn_claims(state.core.clone());
     }
     let router = roster_proxy::app(state.clone());
     let server = tokio::spawn(async move {

@@ -66,7 +66,10 @@ async fn state(sandbox: &RunningSandbox, scale: f64, dir: &std::path::Path) -> A
 /// Syncs `state`'s directory and gives it the demo's roles.
 async fn synced(mut state: AppState) -> AppState {
     state.directory.sync(&state.source).await.unwrap();
-    state.roles = Arc::new(demo_roles(&state.directory.workspaces()));
+    let roles = demo_roles(&state.directory.workspaces());
+    Arc::get_mut(&mut state.core)
+        .expect("nothing holds the state before it serves")
+        .roles = Arc::new(roles);
     state
 }
 
