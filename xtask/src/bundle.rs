@@ -12,7 +12,12 @@ use crate::{
 /// report; nothing of it when `dist/` already holds the bundle of the same inputs.
 pub fn build(_toolchain: &Toolchain) -> Result<(), String> {
     step("Compiling the browser app (cargo, as Trunk runs it; quick when nothing changed)");
-    // Trunk's own cargo command, so that Trunk finds it built when it runs.
+    compile_app().run()?;
+    bundle()
+}
+
+/// Trunk's own cargo command for the app, so that Trunk finds it built when it runs.
+pub fn compile_app() -> Cmd {
     Cmd::new("cargo")
         .args([
             "build",
@@ -33,7 +38,10 @@ pub fn build(_toolchain: &Toolchain) -> Result<(), String> {
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
             crate::split::RUSTFLAGS,
         )
-        .run()?;
+}
+
+/// Trunk, the split and the compressed copies, once the app is compiled.
+pub fn bundle() -> Result<(), String> {
     let dist = root().join("dist");
     let stamp = dist.join(".roster-build");
     let key = inputs_key()?;

@@ -70,17 +70,27 @@ fn cargo_bin() -> PathBuf {
 
 /// Checks every tool `needs` asks for, installing what is missing.
 pub fn setup(needs: Needs) -> Result<Toolchain, String> {
+    let (toolchain, installs) = check(needs)?;
+    for install in installs {
+        install.run()?;
+    }
+    Ok(toolchain)
+}
+
+/// Checks every tool `needs` asks for and installs the quick ones that are missing; returns
+/// the commands that would install the tools compiled from source (Trunk, wasm-bindgen),
+/// for the caller to run, beside other builds if it likes.
+pub fn check(needs: Needs) -> Result<(Toolchain, Vec<Cmd>), String> {
     step("Checking tools");
     wasm_target()?;
-    trunk()?;
-    wasm_bindgen()?;
+    let installs = [trunk(), wasm_bindgen()?].into_iter().flatten().collect();
     wasm_opt()?;
     let mut toolchain = Toolchain::default();
     if needs.browser {
         (toolchain.chromium, toolchain.chromedriver) = chromium()?;
         toolchain.python = slack_sdk()?;
     }
-    Ok(toolchain)
+    Ok((toolchain, installs))
 }
 
 pub fn ok(what: &str) {
@@ -102,25 +112,30 @@ fn wasm_target() -> Result<(), String> {
         .run()
 }
 
-fn trunk() -> Result<(), String> {
+/// Trunk's install command when it is missing.
+fn trunk() -> Option<Cmd> {
     let want = format!("trunk {TRUNK_VERSION}");
     let have = Cmd::new("trunk").arg("--version").read();
     if have.as_deref() == Some(want.as_str()) {
         ok(&want);
-        return Ok(());
+        return None;
     }
     note(&format!(
-        "installing {want} (found: {}; takes about 8 minutes once)",
+        "to install: {want} (found: {}; compiled from source once)",
         have.as_deref().unwrap_or("none")
     ));
-    quick_install(Cmd::new("cargo").args([
-        "install",
-        "trunk",
-        "--locked",
-        "--version",
-        TRUNK_VERSION,
-    ]))
-    .run()
+    // Trunk only hashes, copies and rewrites a few small files and starts the other tools:
+    // unoptimised, it does that as quickly as anyone notices, and compiles much sooner.
+    Some(
+        quick_install(Cmd::new("cargo").args([
+            "install",
+            "trunk",
+            "--locked",
+            "--version",
+            TRUNK_VERSION,
+        ]))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0"),
+    )
 }
 
 /// `cargo install` with a cheaper release profile: the tools run for seconds per build, so
@@ -153,21 +168,26 @@ pub fn locked_wasm_bindgen() -> Result<String, String> {
     Err("Cargo.lock has no wasm-bindgen package".into())
 }
 
-fn wasm_bindgen() -> Result<(), String> {
+/// wasm-bindgen-cli's install command when it is missing.
+fn wasm_bindgen() -> Result<Option<Cmd>, String> {
     let version = locked_wasm_bindgen()?;
     let want = format!("wasm-bindgen {version}");
     let have = Cmd::new("wasm-bindgen").arg("--version").read();
     if have.as_deref() == Some(want.as_str()) {
         ok(&want);
-        return Ok(());
+        return Ok(None);
     }
     note(&format!(
-        "installing {want} (found: {}; takes about 3 minutes once)",
+        "to install: {want} (found: {}; compiled from source once)",
         have.as_deref().unwrap_or("none")
     ));
     // Not --locked: its lock file pins a crate version the registry no longer has.
-    quick_install(Cmd::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version]))
-        .run()
+    Ok(Some(quick_install(Cmd::new("cargo").args([
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        &version,
+    ]))))
 }
 
 /// npm packages: binaryen's wasm-opt and terser for the bundle, axe-core for the
