@@ -101,9 +101,10 @@ const RELEASE_PROXY: [&str; 7] = [
     "roster",
 ];
 
-/// On a fresh clone the tools, the app and the proxy compile side by side: the proxy at a
-/// lower priority, so that the bundle (which waits on the tools and the app) goes first
-/// and the proxy takes the cores they leave idle, in their single-threaded steps.
+/// On a fresh clone the tools, the app and the proxy compile side by side, so that each
+/// fills the cores the others leave idle in their single-threaded steps (a crate's type
+/// checking, the app's link-time optimisation, a link). The bundle, which waits on the
+/// tools and the app, runs its wasm-opt passes on every core while the proxy finishes.
 fn demo(args: &[String]) -> Result<(), String> {
     let (_toolchain, installs) = tools::check(tools::Needs::bundle())?;
     step("Compiling the tools, the browser app and the proxy side by side");
@@ -118,7 +119,7 @@ fn demo(args: &[String]) -> Result<(), String> {
         },
         Job {
             name: "proxy",
-            commands: vec![Cmd::new("nice").args(["-n", "10"]).args(RELEASE_PROXY)],
+            commands: vec![Cmd::new(RELEASE_PROXY[0]).args(&RELEASE_PROXY[1..])],
         },
     ])?;
     let bundle = jobs
