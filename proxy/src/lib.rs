@@ -18,6 +18,7 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod events;
 pub mod feed;
 pub mod invite_requests;
 pub mod jobs;
