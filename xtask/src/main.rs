@@ -91,15 +91,16 @@ fn build() -> Result<tools::Toolchain, String> {
 }
 
 /// The proxy's release build, the one "Running it for your org" uses too.
-const RELEASE_PROXY: [&str; 7] = [
-    "cargo",
-    "build",
-    "--release",
-    "--package",
-    "roster-proxy",
-    "--bin",
-    "roster",
-];
+fn release_proxy() -> Cmd {
+    Cmd::new("cargo").args([
+        "build",
+        "--release",
+        "--package",
+        "roster-proxy",
+        "--bin",
+        "roster",
+    ])
+}
 
 /// On a fresh clone the tools, the app and the proxy compile side by side, so that each
 /// fills the cores the others leave idle in their single-threaded steps (a crate's type
@@ -119,7 +120,7 @@ fn demo(args: &[String]) -> Result<(), String> {
         },
         Job {
             name: "proxy",
-            commands: vec![Cmd::new(RELEASE_PROXY[0]).args(&RELEASE_PROXY[1..])],
+            commands: vec![release_proxy()],
         },
     ])?;
     let bundle = jobs
