@@ -50,6 +50,16 @@ enum Command {
         /// Value of the org-admin token (default: a fixed, printed test token).
         #[arg(long, env = "ROSTER_SANDBOX_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
+        /// App-level token (xapp-…) `apps.connections.open` accepts: events go over
+        /// Socket Mode.
+        #[arg(long, env = "ROSTER_SANDBOX_APP_TOKEN", hide_env_values = true)]
+        app_token: Option<String>,
+        /// Where events are POSTed when Socket Mode is off (Slack's request URL).
+        #[arg(long)]
+        events_url: Option<String>,
+        /// The signing secret HTTP deliveries are signed with.
+        #[arg(long, env = "ROSTER_SANDBOX_SIGNING_SECRET", hide_env_values = true)]
+        signing_secret: Option<String>,
     },
 }
 
@@ -112,6 +122,9 @@ async fn main() -> anyhow::Result<()> {
             addr,
             org,
             admin_token,
+            app_token,
+            events_url,
+            signing_secret,
         } => {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
@@ -120,6 +133,11 @@ async fn main() -> anyhow::Result<()> {
             let sandbox = Sandbox::new(SandboxConfig {
                 admin_token,
                 avatar_base: format!("http://{addr}/avatars"),
+                events: roster_sandbox::events::EventsConfig {
+                    app_token,
+                    events_url,
+                    signing_secret,
+                },
                 ..org.config()
             });
             for spec in &org.faults {

@@ -16,6 +16,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.scim import SCIMClient, User
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
 ORG_TOKEN = "xoxp-sandbox-org-admin-0000000000"
 ADMIN_TOKEN = "xoxp-sandbox-admin-0000000000"
@@ -525,6 +529,123 @@ class ScimRateLimits(unittest.TestCase):
             self.assertGreater(handler.retries, 0, "the SDK never saw a 429")
         finally:
             sandbox.close()
+
+
+APP_TOKEN = "xapp-1-A0SANDBOX1-0000-conformance"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+def first_active_member(client, team):
+    for user in client.admin_users_list(team_id=team, limit=100)["users"]:
+        if not (user.get("is_admin") or user.get("is_owner") or user.get("is_bot")
+                or user.get("is_restricted") or user.get("is_ultra_restricted")):
+            return user["id"]
+    raise AssertionError("no regular member")
+
+
+class SocketModeEvents(unittest.TestCase):
+    """slack_sdk's own SocketModeClient receives the sandbox's events and acknowledges them."""
+
+    def test_a_change_arrives_as_user_change_and_is_acknowledged(self):
+        sandbox = Sandbox("--users", "80", "--seed", "5", "--rate-limits", "off",
+                          "--app-token", APP_TOKEN)
+        received = []
+        try:
+            web = WebClient(token=APP_TOKEN, base_url=sandbox.api_url)
+            client = SocketModeClient(app_token=APP_TOKEN, web_client=web)
+
+            def listener(client, req: SocketModeRequest):
+                if req.type == "events_api":
+                    client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+                    received.append(req.payload)
+
+            client.socket_mode_request_listeners.append(listener)
+            client.connect()
+            admin = WebClient(token=ORG_TOKEN, base_url=sandbox.api_url)
+            team = admin.admin_teams_list()["teams"][0]["id"]
+            user = first_active_member(admin, team)
+            deadline = time.time() + 10
+            while not client.is_connected() and time.time() < deadline:
+                time.sleep(0.05)
+            admin.admin_users_setAdmin(team_id=team, user_id=user)
+            while not received and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertTrue(received, "no event arrived")
+            event = received[0]
+            self.assertEqual(event["type"], "event_callback")
+            self.assertTrue(event["event_id"].startswith("Ev"))
+            self.assertEqual(event["event"]["type"], "user_change")
+            self.assertEqual(event["event"]["user"]["id"], user)
+            self.assertTrue(event["event"]["user"]["is_admin"])
+            # Acknowledged: nothing is sent again.
+            time.sleep(3.5)
+            with urllib.request.urlopen(sandbox.root + "_sandbox/events") as response:
+                stats = json.load(response)["stats"]
+            self.assertEqual(stats["acked"], stats["sent"], stats)
+            self.assertEqual(stats["retried"], 0, stats)
+            client.close()
+        finally:
+            sandbox.close()
+
+    def test_the_method_wants_the_app_token_in_the_header(self):
+        sandbox = Sandbox("--users", "20", "--app-token", APP_TOKEN)
+        try:
+            bot = WebClient(token=BOT_TOKEN, base_url=sandbox.api_url)
+            with self.assertRaises(SlackApiError) as raised:
+                bot.apps_connections_open(app_token=BOT_TOKEN)
+            self.assertEqual(raised.exception.response["error"], "not_allowed_token_type")
+            wrong = WebClient(base_url=sandbox.api_url)
+            with self.assertRaises(SlackApiError) as raised:
+                wrong.apps_connections_open(app_token="xapp-1-wrong")
+            self.assertEqual(raised.exception.response["error"], "invalid_auth")
+            opened = wrong.apps_connections_open(app_token=APP_TOKEN)
+            self.assertTrue(opened["url"].startswith("ws://"))
+        finally:
+            sandbox.close()
+
+
+class SignedHttpEvents(unittest.TestCase):
+    """HTTP deliveries carry a signature slack_sdk's SignatureVerifier accepts."""
+
+    def test_a_delivery_verifies(self):
+        import http.server
+        import threading
+
+        deliveries = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                deliveries.append((dict(self.headers), body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_port}/slack/events"
+        sandbox = Sandbox("--users", "80", "--seed", "5", "--rate-limits", "off",
+                          "--events-url", url, "--signing-secret", SIGNING_SECRET)
+        try:
+            admin = WebClient(token=ORG_TOKEN, base_url=sandbox.api_url)
+            team = admin.admin_teams_list()["teams"][0]["id"]
+            user = first_active_member(admin, team)
+            admin.admin_users_setAdmin(team_id=team, user_id=user)
+            deadline = time.time() + 10
+            while not deliveries and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertTrue(deliveries, "no delivery arrived")
+            headers, body = deliveries[0]
+            verifier = SignatureVerifier(SIGNING_SECRET)
+            self.assertTrue(verifier.is_valid_request(body, headers))
+            self.assertFalse(SignatureVerifier("another-secret").is_valid_request(body, headers))
+            self.assertEqual(json.loads(body)["event"]["user"]["id"], user)
+        finally:
+            sandbox.close()
+            server.shutdown()
+            server.server_close()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 //! models and where it deliberately differs from Slack.
 
 pub mod cursor;
+pub mod events;
 pub mod faults;
 pub mod methods;
 pub mod org;
@@ -14,6 +15,7 @@ pub mod ratelimit;
 pub mod request;
 pub mod scim;
 pub mod seed;
+mod socket_mode;
 pub mod tokens;
 
 use std::{
@@ -124,6 +126,8 @@ pub struct SandboxConfig {
     pub epoch: Option<i64>,
     /// Base URL of profile images (`image_72` is `{avatar_base}/{hash}_72.svg`).
     pub avatar_base: String,
+    /// Where and how events are delivered (nowhere by default).
+    pub events: events::EventsConfig,
 }
 
 /// Where Slack serves profile images.
@@ -139,6 +143,7 @@ impl Default for SandboxConfig {
             admin_token: None,
             epoch: None,
             avatar_base: SLACK_AVATAR_BASE.to_string(),
+            events: events::EventsConfig::default(),
         }
     }
 }
@@ -175,6 +180,8 @@ struct Inner {
     job_delay: Mutex<Duration>,
     /// Users with a SCIM write in progress (a second one gets `resource_locked`).
     scim_locks: Mutex<std::collections::HashSet<String>>,
+    /// Slack's events of the org's changes.
+    bus: events::Bus,
 }
 
 /// How long `admin.users.session.resetBulk`'s job waits before the sessions end, unless
@@ -209,6 +216,8 @@ impl Sandbox {
         let tokens = Tokens::for_org(&org, config.admin_token);
         let mut key = [0u8; 32];
         rand::fill(&mut key);
+        let bus = events::Bus::default();
+        bus.configure(config.events);
         Sandbox {
             inner: Arc::new(Inner {
                 org: RwLock::new(org),
@@ -223,6 +232,7 @@ impl Sandbox {
                 handled: Mutex::new(BTreeMap::new()),
                 job_delay: Mutex::new(DEFAULT_JOB_DELAY),
                 scim_locks: Mutex::new(std::collections::HashSet::new()),
+                bus,
             }),
         }
     }
@@ -241,7 +251,17 @@ impl Sandbox {
     /// Changes the org directly (tests: a user added between two pages).
     pub fn with_org_mut<R>(&self, f: impl FnOnce(&mut Org) -> R) -> R {
         self.run_due_jobs();
-        f(&mut self.inner.org.write().unwrap())
+        let mut org = self.inner.org.write().unwrap();
+        let result = f(&mut org);
+        self.inner
+            .bus
+            .publish_touched(&mut org, &self.inner.avatar_base);
+        result
+    }
+
+    /// The events the org's changes produce, and their delivery.
+    pub fn events(&self) -> &events::Bus {
+        &self.inner.bus
     }
 
     /// How long queued jobs (`admin.users.session.resetBulk`) wait before they run:
@@ -357,6 +377,7 @@ impl Sandbox {
             .route("/_sandbox/rate-limits", post(set_rate_limits))
             .route("/_sandbox/admin-api", post(set_admin_api))
             .route("/_sandbox/revoke", post(revoke))
+            .merge(socket_mode::routes())
             .with_state(self.clone())
     }
 
@@ -375,6 +396,7 @@ impl Sandbox {
     /// Serves the sandbox on a bound listener in a background task.
     pub fn serve_on(self, listener: TcpListener) -> std::io::Result<RunningSandbox> {
         let addr = listener.local_addr()?;
+        self.inner.bus.start();
         let router = self.router();
         let task = tokio::spawn(async move {
             if let Err(err) = axum::serve(listener, router).await {
@@ -476,7 +498,14 @@ impl Sandbox {
             .or_default() += 1;
         let result = match spec.handler {
             Handler::Read(f) => f(&self.inner.org.read().unwrap(), &ctx),
-            Handler::Write(f) => f(&mut self.inner.org.write().unwrap(), &ctx),
+            Handler::Write(f) => {
+                let mut org = self.inner.org.write().unwrap();
+                let result = f(&mut org, &ctx);
+                self.inner
+                    .bus
+                    .publish_touched(&mut org, &self.inner.avatar_base);
+                result
+            }
         };
         // Writes are applied before these faults: the caller cannot know whether they were.
         match fault {
@@ -719,6 +748,9 @@ async fn dispatch(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
+    if name == socket_mode::OPEN {
+        return socket_mode::open(&sandbox, &method, &headers, query.as_deref(), &body).await;
+    }
     let latency = sandbox.inner.faults.latency_ms(&name);
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;

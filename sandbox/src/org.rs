@@ -364,6 +364,9 @@ pub struct Org {
     pub session_jobs: Vec<SessionResetJob>,
     /// Invite requests of every workspace, by ID.
     pub invite_requests: BTreeMap<String, InviteRequest>,
+    /// Users changed since the sandbox last sent their events, with the workspaces each
+    /// was active on before (`None`: the user is new). See [`Org::touch`].
+    pub touched: BTreeMap<String, Option<Vec<String>>>,
 }
 
 impl User {
@@ -523,6 +526,11 @@ impl User {
         if !self.email.is_empty() {
             profile["email"] = json!(self.email);
         }
+        // A guest's expiration, on the workspace in view or the earliest one.
+        let expires = self.expiration_on(view.team);
+        if self.guest.is_some() && expires > 0 {
+            profile["guest_expiration_ts"] = json!(expires);
+        }
         let mut v = json!({
             "id": self.id,
             "team_id": team_id,
@@ -597,8 +605,22 @@ impl Org {
         self.teams.iter().find(|t| t.id == id)
     }
 
+    /// Notes that user `id` is about to change, so the sandbox sends the events Slack
+    /// would (`user_change`, `team_join`). Every change to a user goes through here first.
+    pub fn touch(&mut self, id: &str) {
+        if self.touched.contains_key(id) {
+            return;
+        }
+        let before = self
+            .users
+            .get(id)
+            .map(|u| u.active_teams().map(str::to_string).collect());
+        self.touched.insert(id.to_string(), before);
+    }
+
     /// Adds a user, keeping the email index in step.
     pub fn insert_user(&mut self, user: User) {
+        self.touch(&user.id);
         if !user.email.is_empty() {
             self.by_email
                 .insert(user.email.to_lowercase(), user.id.clone());
@@ -632,6 +654,7 @@ impl Org {
 
     /// Changes a user's (primary) email, keeping the email index in step.
     pub fn set_email(&mut self, id: &str, email: &str) {
+        self.touch(id);
         let Some(user) = self.users.get_mut(id) else {
             return;
         };
@@ -657,6 +680,7 @@ impl Org {
     /// The workspaces stay recorded, so a reactivation brings the user back on them.
     /// Returns false when the account was already deactivated (nothing changes then).
     pub fn deactivate(&mut self, id: &str, now: i64) -> bool {
+        self.touch(id);
         let Some(user) = self.users.get_mut(id) else {
             return false;
         };
@@ -681,6 +705,7 @@ impl Org {
             .filter(|c| c.name == "general")
             .map(|c| (c.team_id.clone(), c.id.clone()))
             .collect();
+        self.touch(id);
         let Some(user) = self.users.get_mut(id) else {
             return false;
         };

@@ -382,6 +382,7 @@ pub fn seed_org(spec: &SeedSpec) -> Org {
         session_settings: BTreeMap::new(),
         session_jobs: Vec::new(),
         invite_requests: BTreeMap::new(),
+        touched: BTreeMap::new(),
     };
 
     let mut emails: HashSet<String> = HashSet::new();
@@ -400,6 +401,8 @@ pub fn seed_org(spec: &SeedSpec) -> Org {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5E55_10A5);
     seed_sessions(&mut org, &mut rng);
     seed_invite_requests(&mut org, &mut rng, spec.users);
+    // The seeded org is where events start from, not a change.
+    org.touched.clear();
     org
 }
 

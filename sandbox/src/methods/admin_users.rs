@@ -140,6 +140,7 @@ fn ok() -> MethodResult {
 }
 
 fn user_mut<'o>(org: &'o mut Org, id: &str) -> &'o mut User {
+    org.touch(id);
     org.users.get_mut(id).expect("the user was looked up first")
 }
 

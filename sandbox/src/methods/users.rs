@@ -194,6 +194,7 @@ pub fn delete_photo(org: &mut Org, ctx: &Ctx<'_>) -> MethodResult {
             .with("needed", "users.profile:write")
             .with("provided", ctx.token.scopes.join(",")));
     }
+    org.touch(ctx.caller());
     let user = org
         .users
         .get_mut(ctx.caller())

@@ -694,6 +694,7 @@ pub fn patch(
     }
 
     let primary_changed = draft.email != before.email;
+    org.touch(id);
     let u = org.users.get_mut(id).expect("looked up above");
     u.username = draft.username;
     u.display_name = draft.display_name;

@@ -21,6 +21,7 @@ pub fn sandbox(users: usize) -> Sandbox {
         admin_token: None,
         epoch: Some(EPOCH),
         avatar_base: "https://avatars.example".into(),
+        events: Default::default(),
     })
 }
 
