@@ -138,6 +138,12 @@ pub fn day_time(ts: i64) -> String {
     )
 }
 
+/// "14:05" in the browser's time zone.
+pub fn clock_time(ts: i64) -> String {
+    let d = date(ts);
+    format!("{}:{}", two(d.get_hours()), two(d.get_minutes()))
+}
+
 /// "2026-11-23 13:05 UTC".
 pub fn utc(ts: i64) -> String {
     let d = date(ts);

@@ -91,9 +91,19 @@ pub struct SlackConfig {
     pub token_file: Option<PathBuf>,
     /// Present only to be refused with a clear message: tokens do not belong in this file.
     token: Option<toml::Value>,
-    /// Minutes between full directory syncs.
+    /// Minutes between full directory syncs while Slack's events are not arriving.
     #[serde(default = "default_refresh")]
     pub refresh_minutes: u64,
+    /// File holding the app-level token (`xapp-…`, `connections:write`): Slack's events
+    /// arrive over Socket Mode.
+    pub app_token_file: Option<PathBuf>,
+    /// File holding the app's signing secret: Slack's events are taken at
+    /// `POST /slack/events`.
+    pub signing_secret_file: Option<PathBuf>,
+    /// Hours between the reconciling full syncs while events arrive (what no event says:
+    /// role and expiration changes made elsewhere).
+    #[serde(default = "default_reconcile")]
+    pub reconcile_hours: u64,
     /// Runs the rate limiter's clock faster (only for a sandbox with scaled limits).
     #[serde(default = "default_scale")]
     pub rate_limit_scale: f64,
@@ -107,6 +117,9 @@ impl Default for SlackConfig {
             token_file: None,
             token: None,
             refresh_minutes: default_refresh(),
+            app_token_file: None,
+            signing_secret_file: None,
+            reconcile_hours: default_reconcile(),
             rate_limit_scale: default_scale(),
         }
     }
@@ -130,6 +143,9 @@ fn default_scim_url() -> String {
 fn default_refresh() -> u64 {
     15
 }
+fn default_reconcile() -> u64 {
+    6
+}
 fn default_scale() -> f64 {
     1.0
 }
@@ -150,6 +166,11 @@ const ENV_OVERRIDES: &[(&str, &[&str])] = &[
     ("ROSTER_SLACK_API_URL", &["slack", "api_url"]),
     ("ROSTER_SLACK_SCIM_URL", &["slack", "scim_url"]),
     ("ROSTER_SLACK_TOKEN_FILE", &["slack", "token_file"]),
+    ("ROSTER_SLACK_APP_TOKEN_FILE", &["slack", "app_token_file"]),
+    (
+        "ROSTER_SLACK_SIGNING_SECRET_FILE",
+        &["slack", "signing_secret_file"],
+    ),
     (
         "ROSTER_SLACK_REFRESH_MINUTES",
         &["slack", "refresh_minutes"],
@@ -248,6 +269,9 @@ impl Config {
         if self.slack.refresh_minutes == 0 {
             return Err(invalid("slack.refresh_minutes", "must be at least 1"));
         }
+        if self.slack.reconcile_hours == 0 {
+            return Err(invalid("slack.reconcile_hours", "must be at least 1"));
+        }
         if !(self.slack.rate_limit_scale.is_finite() && self.slack.rate_limit_scale > 0.0) {
             return Err(invalid(
                 "slack.rate_limit_scale",
@@ -297,6 +321,46 @@ impl Config {
             ),
         };
         SlackToken::new(raw).map_err(|m| invalid(source, m))
+    }
+
+    /// The app-level token for Socket Mode, if `slack.app_token_file` names one.
+    pub fn app_token(&self) -> Result<Option<SlackToken>, ConfigError> {
+        let key = "slack.app_token_file";
+        let Some(file) = &self.slack.app_token_file else {
+            return Ok(None);
+        };
+        let raw = std::fs::read_to_string(file)
+            .map_err(|e| invalid(key, format!("cannot read {}: {e}", file.display())))?;
+        let token = SlackToken::new(raw).map_err(|m| invalid(key, m))?;
+        if !token.is_app_level() {
+            return Err(invalid(
+                key,
+                "this is not an app-level token: Socket Mode needs one that starts with xapp- \
+                 (Basic Information, App-Level Tokens, with the connections:write scope)",
+            ));
+        }
+        Ok(Some(token))
+    }
+
+    /// The signing secret of HTTP events, if `slack.signing_secret_file` names one.
+    pub fn signing_secret(
+        &self,
+    ) -> Result<Option<crate::events::signature::SigningSecret>, ConfigError> {
+        let key = "slack.signing_secret_file";
+        let Some(file) = &self.slack.signing_secret_file else {
+            return Ok(None);
+        };
+        let raw = std::fs::read_to_string(file)
+            .map_err(|e| invalid(key, format!("cannot read {}: {e}", file.display())))?;
+        let secret = raw.trim();
+        if secret.len() < 16 || !secret.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(invalid(
+                key,
+                "the signing secret is the app's Signing Secret (Basic Information): \
+                 32 letters and digits",
+            ));
+        }
+        Ok(Some(crate::events::signature::SigningSecret::new(secret)))
     }
 }
 

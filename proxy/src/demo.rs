@@ -113,9 +113,22 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
+    rand::rng().fill_bytes(&mut secret);
+    let app_token_value = format!(
+        "xapp-1-demo-{}",
+        secret
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
     let org = options.sandbox.clone();
     let sandbox = Sandbox::new(SandboxConfig {
         admin_token: Some(token_value.clone()),
+        // The demo's directory is live: Slack's events over Socket Mode.
+        events: roster_sandbox::events::EventsConfig {
+            app_token: Some(app_token_value.clone()),
+            ..Default::default()
+        },
         // Profile images are served by Roster itself under /_sandbox/avatars (see below), so
         // the strict CSP (`img-src 'self'`) covers them.
         avatar_base: AVATAR_PATH.into(),
@@ -186,6 +199,12 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         public_origin: None,
         web: Some(web),
     });
+    state.start_events(
+        &sandbox.api_url(),
+        Some(SlackToken::new(app_token_value).map_err(anyhow::Error::msg)?),
+        None,
+        options.refresh * 12,
+    );
     // The first sync already ran; later ones follow the refresh interval.
     state
         .directory

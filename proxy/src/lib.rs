@@ -80,6 +80,8 @@ pub struct AppState {
     pub web: Option<Arc<WebApp>>,
     /// The other replicas on the same PostgreSQL (none with SQLite).
     pub replicas: Option<Arc<replicas::Replicas>>,
+    /// Slack's events, once started (see [`AppState::start_events`]).
+    pub events: Arc<std::sync::OnceLock<events::Events>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -161,7 +163,55 @@ impl AppState {
             public_origin: parts.public_origin,
             web: parts.web.map(Arc::new),
             replicas,
+            events: Arc::default(),
         }
+    }
+
+    /// Starts taking Slack's events: over Socket Mode with `app_token`, over HTTP
+    /// (`POST /slack/events`) with `signing_secret`, or both. Without either, nothing.
+    pub fn start_events(
+        &self,
+        api_url: &str,
+        app_token: Option<slack::SlackToken>,
+        signing_secret: Option<events::signature::SigningSecret>,
+        reconcile: Duration,
+    ) {
+        let mut transports = Vec::new();
+        if app_token.is_some() {
+            transports.push(events::Transport::SocketMode);
+        }
+        if signing_secret.is_some() {
+            transports.push(events::Transport::Http);
+        }
+        if transports.is_empty() {
+            return;
+        }
+        let live = events::LiveEvents::start(
+            self.directory.clone(),
+            self.slack.clone(),
+            transports,
+            self.db.shared().cloned(),
+        );
+        if let Some(token) = app_token {
+            events::socket::spawn(live.clone(), api_url.to_string(), token);
+        }
+        let watched = live.clone();
+        self.directory.follow_events(directory::LiveHint {
+            reconcile,
+            is_live: Box::new(move || watched.is_live()),
+        });
+        let _ = self.events.set(events::Events {
+            live,
+            signing_secret,
+        });
+    }
+
+    /// The live updates' state, as a role that sees the whole org is told.
+    pub fn live_status(&self) -> roster_api::LiveStatus {
+        self.events
+            .get()
+            .map(|e| e.live.status())
+            .unwrap_or_default()
     }
 
     /// `GET /api/status`.
@@ -176,6 +226,7 @@ impl AppState {
             sync: self.directory.status(),
             demo: c.demo,
             changes_refused: self.audit.storage().map(|f| f.error.reason().to_string()),
+            live: self.live_status(),
         }
     }
 }
@@ -218,6 +269,7 @@ pub fn app(state: AppState) -> Router {
     let auth = state.auth.clone();
     let router = Router::new()
         .merge(routes::health())
+        .route("/slack/events", axum::routing::post(events::http::receive))
         .merge(guarded)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(

@@ -22,6 +22,11 @@ struct SlackLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct MethodLabels {
     method: String,
 }
@@ -55,6 +60,13 @@ pub struct Gauges {
     pub calls_waiting: usize,
     /// How long the database took to answer a query just now; `None`: it did not.
     pub database_seconds: Option<f64>,
+    /// Slack's events: 1 live, 0 paused, -1 not configured.
+    pub events_live: i64,
+    pub events_sockets: u64,
+    pub events_applied: u64,
+    pub events_reconnects: u64,
+    /// Milliseconds from the last event's time to its being applied.
+    pub events_lag_ms: i64,
 }
 
 /// Every metric Roster exports.
@@ -74,6 +86,12 @@ pub struct Metrics {
     job_leases: Gauge,
     calls_waiting: Gauge,
     database_seconds: Gauge<f64, AtomicU64>,
+    events_refused: Family<ReasonLabels, Counter>,
+    events_live: Gauge,
+    events_sockets: Gauge,
+    events_applied: Gauge,
+    events_reconnects: Gauge,
+    events_lag_seconds: Gauge<f64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -157,6 +175,42 @@ impl Default for Metrics {
             "How long the database took to answer at this scrape (-1: it did not)",
             database_seconds.clone(),
         );
+        let events_refused = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "events_refused",
+            "Requests to /slack/events refused, by reason (unsigned, bad_timestamp, stale, forged)",
+            events_refused.clone(),
+        );
+        let events_live = Gauge::default();
+        registry.register(
+            "events_live",
+            "1 while Slack's events arrive, 0 while paused, -1 when not configured",
+            events_live.clone(),
+        );
+        let events_sockets = Gauge::default();
+        registry.register(
+            "events_sockets",
+            "Open Socket Mode connections",
+            events_sockets.clone(),
+        );
+        let events_applied = Gauge::default();
+        registry.register(
+            "events_applied",
+            "Slack events applied to the directory since start",
+            events_applied.clone(),
+        );
+        let events_reconnects = Gauge::default();
+        registry.register(
+            "events_reconnects",
+            "Socket Mode reconnections since start",
+            events_reconnects.clone(),
+        );
+        let events_lag_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "events_lag_seconds",
+            "From the last event's time at Slack to its being applied",
+            events_lag_seconds.clone(),
+        );
         Self {
             registry,
             requests,
@@ -172,6 +226,12 @@ impl Default for Metrics {
             job_leases,
             calls_waiting,
             database_seconds,
+            events_refused,
+            events_live,
+            events_sockets,
+            events_applied,
+            events_reconnects,
+            events_lag_seconds,
         }
     }
 }
@@ -194,6 +254,15 @@ impl Metrics {
             .get_or_create(&SlackLabels {
                 method: method.to_string(),
                 outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    /// Counts a request to `/slack/events` refused for `reason`.
+    pub fn event_refused(&self, reason: &str) {
+        self.events_refused
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_string(),
             })
             .inc();
     }
@@ -230,6 +299,12 @@ impl Metrics {
         self.calls_waiting.set(now.calls_waiting as i64);
         self.database_seconds
             .set(now.database_seconds.unwrap_or(-1.0));
+        self.events_live.set(now.events_live);
+        self.events_sockets.set(now.events_sockets as i64);
+        self.events_applied.set(now.events_applied as i64);
+        self.events_reconnects.set(now.events_reconnects as i64);
+        self.events_lag_seconds
+            .set(now.events_lag_ms as f64 / 1000.0);
         let mut out = String::new();
         encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out

@@ -264,7 +264,10 @@ impl Replicas {
             term,
         };
         let due = match self.rows.latest_snapshot().await {
-            Ok(Some(latest)) => unix_now() - latest.synced_at >= refresh.as_secs() as i64,
+            Ok(Some(latest)) => {
+                unix_now() - latest.synced_at
+                    >= state.directory.sync_every(refresh).as_secs() as i64
+            }
             Ok(None) => true,
             Err(_) => false,
         };

@@ -173,6 +173,12 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     let token = config
         .slack_token(env)
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let app_token = config
+        .app_token()
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let signing_secret = config
+        .signing_secret()
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     let web = WebApp::load(&config.dist_dir)?;
     let auth = Authenticator::from_config(&config.auth)
         .await
@@ -215,6 +221,21 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
         public_origin: config.public_url.as_deref().map(origin_of),
         web: Some(web),
     });
+    match (&app_token, &signing_secret) {
+        (None, None) => println!(
+            "Slack's events are off: the directory follows full syncs every {} minutes \
+             (set [slack] app_token_file or signing_secret_file for live updates).",
+            config.slack.refresh_minutes
+        ),
+        (Some(_), _) => println!("Slack's events: Socket Mode (app-level token)."),
+        (None, Some(_)) => println!("Slack's events: HTTP, at POST /slack/events."),
+    }
+    state.start_events(
+        &config.slack.api_url,
+        app_token,
+        signing_secret,
+        Duration::from_secs(config.slack.reconcile_hours * 3600),
+    );
     start_background(
         &state,
         Duration::from_secs(config.slack.refresh_minutes * 60),

@@ -1,7 +1,8 @@
-//! "Synced 3 min ago" or "Syncing… 12,000 users", always visible in the header.
+//! "Live", "Synced 3 min ago" or "Syncing… 12,000 users", always visible in the header; when
+//! Slack's events stop arriving, since when and how old the directory is.
 
 use leptos::prelude::*;
-use roster_api::SyncState;
+use roster_api::{LiveState, SyncState};
 
 use crate::{format, session::Session};
 
@@ -13,28 +14,47 @@ pub fn SyncStatus() -> impl IntoView {
         let status = session.status.get().and_then(Result::ok)?;
         let now = session.clock.get();
         let sync = status.sync;
-        let (class, text) = match sync.state {
-            // Roles limited to some workspaces are not told the org's count.
-            SyncState::Running if sync.fetched == 0 => {
-                ("sync sync-running", "Syncing…".to_string())
-            }
-            SyncState::Running => (
-                "sync sync-running",
-                format!(
-                    "Syncing… {} fetched",
-                    format::count(sync.fetched as usize, "user", "users")
-                ),
-            ),
-            SyncState::Failed => (
+        let live = status.live;
+        let synced = sync
+            .finished_at
+            .map(|at| format!("last full sync {}", format::clock_time(at)))
+            .unwrap_or_else(|| "no full sync yet".into());
+        let (class, text) = match (live.state, sync.state) {
+            (LiveState::Paused, _) => (
                 "sync sync-failed",
                 format!(
-                    "Sync failed{}",
-                    sync.error.map(|e| format!(": {e}")).unwrap_or_default()
+                    "Live updates paused since {}; {synced}. Reconnecting…",
+                    live.paused_since
+                        .map(format::clock_time)
+                        .unwrap_or_else(|| "start-up".into()),
                 ),
             ),
-            SyncState::Done | SyncState::Idle => match sync.finished_at {
-                Some(at) => ("sync", format!("Synced {}", format::ago(now - at))),
-                None => ("sync", "Not synced yet".to_string()),
+            (LiveState::Live, SyncState::Done | SyncState::Idle) => {
+                ("sync sync-live", format!("Live · {synced}"))
+            }
+            (_, state) => match state {
+                // Roles limited to some workspaces are not told the org's count.
+                SyncState::Running if sync.fetched == 0 => {
+                    ("sync sync-running", "Syncing…".to_string())
+                }
+                SyncState::Running => (
+                    "sync sync-running",
+                    format!(
+                        "Syncing… {} fetched",
+                        format::count(sync.fetched as usize, "user", "users")
+                    ),
+                ),
+                SyncState::Failed => (
+                    "sync sync-failed",
+                    format!(
+                        "Sync failed{}",
+                        sync.error.map(|e| format!(": {e}")).unwrap_or_default()
+                    ),
+                ),
+                SyncState::Done | SyncState::Idle => match sync.finished_at {
+                    Some(at) => ("sync", format!("Synced {}", format::ago(now - at))),
+                    None => ("sync", "Not synced yet".to_string()),
+                },
             },
         };
         Some(view! { <span class=class data-testid="sync-status">{text}</span> })

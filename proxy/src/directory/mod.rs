@@ -186,6 +186,22 @@ pub struct Directory {
     outbox: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<snapshot::Made>>,
     /// Serialises syncs.
     sync_lock: tokio::sync::Mutex<()>,
+    /// While Slack's events arrive, full syncs only reconcile, this often.
+    live: std::sync::OnceLock<LiveHint>,
+}
+
+/// How often a full sync runs while events keep the directory current, and whether they do.
+pub struct LiveHint {
+    pub reconcile: std::time::Duration,
+    pub is_live: Box<dyn Fn() -> bool + Send + Sync>,
+}
+
+impl std::fmt::Debug for LiveHint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveHint")
+            .field("reconcile", &self.reconcile)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Directory {
@@ -360,6 +376,20 @@ impl Directory {
         user
     }
 
+    /// From now on, full syncs run every `hint.reconcile` while `hint.is_live()`.
+    pub fn follow_events(&self, hint: LiveHint) {
+        let _ = self.live.set(hint);
+    }
+
+    /// How long between full syncs now: `refresh`, or the reconciling interval while
+    /// Slack's events arrive.
+    pub fn sync_every(&self, refresh: std::time::Duration) -> std::time::Duration {
+        match self.live.get() {
+            Some(hint) if (hint.is_live)() => hint.reconcile.max(refresh),
+            _ => refresh,
+        }
+    }
+
     /// Starts a sync from `source`, unless one is running; the served copy stays until the
     /// new one is complete, and is kept if the sync fails.
     pub async fn sync(&self, source: &Source) -> Result<(), crate::slack::SlackError> {
@@ -378,8 +408,21 @@ impl Directory {
             .await;
         let finished = unix_now();
         match result {
-            Ok((users, workspaces)) => {
+            Ok((mut users, workspaces)) => {
                 let count = users.len();
+                // The listing shows each person as of some moment after `started`; anyone an
+                // event changed since then keeps the event's state.
+                {
+                    let data = self.data.read().unwrap();
+                    for user in &mut users {
+                        user.updated = started;
+                        if let Some(i) = data.position(&user.summary.id)
+                            && data.users[i].updated > started
+                        {
+                            *user = data.users[i].clone();
+                        }
+                    }
+                }
                 self.replace(users, workspaces, finished);
                 self.update_status(|s| {
                     s.state = SyncState::Done;
@@ -422,6 +465,12 @@ impl Directory {
             ticker.tick().await;
             loop {
                 ticker.tick().await;
+                let due = directory.synced_at().is_none_or(|at| {
+                    unix_now() - at >= directory.sync_every(every).as_secs() as i64 - 1
+                });
+                if !due {
+                    continue;
+                }
                 // Failures are in the sync status and the log; the last copy stays.
                 let _ = directory.sync(&source).await;
             }

@@ -38,6 +38,10 @@ pub struct DirUser {
     pub summary: UserSummary,
     /// Role and expiration per workspace.
     pub memberships: Vec<Membership>,
+    /// Slack's `updated` of the state kept here (Unix seconds): an event about an older
+    /// state does not overwrite it. A full sync sets it to the moment it began.
+    #[serde(default)]
+    pub updated: i64,
 }
 
 impl DirUser {
@@ -46,6 +50,7 @@ impl DirUser {
         DirUser {
             summary,
             memberships,
+            updated: 0,
         }
     }
 
@@ -168,6 +173,7 @@ impl DirUser {
                 .filter(|m| scope(&m.workspace))
                 .cloned()
                 .collect(),
+            updated: self.updated,
         };
         if user.summary.user_type != UserType::Bot {
             let best = focused

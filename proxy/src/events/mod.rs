@@ -1,5 +1,417 @@
-//! Slack's events: what changes in Slack, told to Roster as it happens.
+//! Slack's events: what changes in Slack, told to Roster as it happens, over Socket Mode
+//! ([`socket`]) or signed HTTP requests ([`http`]; [`signature`]).
 //!
-//! Over HTTP, Slack signs each request with the app's signing secret (`signature`).
+//! Either way an event is acknowledged at once and applied after, in order of arrival, by
+//! one task: an `event_id` seen already is dropped (Slack retries, and with several
+//! replicas a retry may reach another one: they share what they have seen in PostgreSQL),
+//! then [`apply::merge`] decides what the person becomes. A person whose event leaves a
+//! workspace's role or expiration open is read again from Slack, one at a time and only
+//! while Slack's pace has room, so the help desk's own calls never wait behind it.
 
+pub mod apply;
+pub mod http;
 pub mod signature;
+pub mod socket;
+
+use std::{
+    collections::{BTreeSet, HashSet, VecDeque},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicI64, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use roster_api::{LiveState, LiveStatus, Membership};
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::{Notify, mpsc};
+
+use crate::{
+    directory::{DirUser, Directory, role_of_user, unix_now, unix_now_ms},
+    slack::{
+        SlackClient, SlackError,
+        methods::{AdminUsersGetExpiration, SlackUser, UsersInfo, UsersInfoOn},
+    },
+};
+
+/// Event IDs remembered to drop repeats (Slack retries within about six minutes).
+const REMEMBERED: usize = 50_000;
+
+/// The events of this replica: how they are applied, and the secret HTTP deliveries are
+/// signed with (when Roster takes them over HTTP).
+#[derive(Debug)]
+pub struct Events {
+    pub live: Arc<LiveEvents>,
+    pub signing_secret: Option<signature::SigningSecret>,
+}
+
+/// How events reach this replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    SocketMode,
+    Http,
+}
+
+/// The `event_callback` envelope, as far as Roster reads it.
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    event_id: String,
+    #[serde(default)]
+    event: Value,
+    /// Unix seconds.
+    #[serde(default)]
+    event_time: i64,
+}
+
+/// Counts and times of the live updates.
+#[derive(Debug, Default)]
+pub struct LiveCounters {
+    pub received: AtomicU64,
+    pub applied: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub older: AtomicU64,
+    pub rereads: AtomicU64,
+    pub reconnects: AtomicU64,
+    pub sockets: AtomicU64,
+    /// Unix milliseconds of the last event received (0: none yet).
+    pub last_event_ms: AtomicI64,
+    /// Unix seconds since when no socket is open (0: one is, or Socket Mode is off).
+    pub down_since: AtomicI64,
+    /// Milliseconds from `event_time` to applied, of the last event.
+    pub lag_ms: AtomicI64,
+}
+
+/// Receives Slack's events and applies them to the directory.
+#[derive(Debug)]
+pub struct LiveEvents {
+    directory: Arc<Directory>,
+    slack: SlackClient,
+    transports: Vec<Transport>,
+    queue: mpsc::UnboundedSender<Value>,
+    /// Recent event IDs, oldest first.
+    seen: Mutex<(VecDeque<String>, HashSet<String>)>,
+    /// Event IDs shared with the other replicas.
+    shared_seen: Option<sqlx::PgPool>,
+    /// People to read again from Slack.
+    rereads: Mutex<BTreeSet<String>>,
+    reread_wake: Notify,
+    pub counters: LiveCounters,
+}
+
+impl LiveEvents {
+    /// Starts the task that applies events and the one that reads people again.
+    pub fn start(
+        directory: Arc<Directory>,
+        slack: SlackClient,
+        transports: Vec<Transport>,
+        shared_seen: Option<sqlx::PgPool>,
+    ) -> Arc<Self> {
+        let (queue, mut incoming) = mpsc::unbounded_channel::<Value>();
+        let live = Arc::new(LiveEvents {
+            directory,
+            slack,
+            transports,
+            queue,
+            seen: Mutex::default(),
+            shared_seen,
+            rereads: Mutex::default(),
+            reread_wake: Notify::new(),
+            counters: LiveCounters::default(),
+        });
+        if live.transports.contains(&Transport::SocketMode) {
+            live.counters.down_since.store(unix_now(), Ordering::SeqCst);
+        }
+        let applier = live.clone();
+        tokio::spawn(async move {
+            while let Some(envelope) = incoming.recv().await {
+                applier.handle(envelope).await;
+            }
+        });
+        let reader = live.clone();
+        tokio::spawn(async move { reader.reread_loop().await });
+        live
+    }
+
+    /// An envelope Slack sent: queued to be applied after the acknowledgement.
+    pub fn receive(&self, envelope: Value) {
+        self.counters.received.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .last_event_ms
+            .store(unix_now_ms(), Ordering::Relaxed);
+        let _ = self.queue.send(envelope);
+    }
+
+    /// Whether `event_id` was seen before (here or, with several replicas, anywhere).
+    async fn seen_before(&self, event_id: &str) -> bool {
+        if event_id.is_empty() {
+            return false;
+        }
+        {
+            let mut seen = self.seen.lock().unwrap();
+            if !seen.1.insert(event_id.to_string()) {
+                return true;
+            }
+            seen.0.push_back(event_id.to_string());
+            if seen.0.len() > REMEMBERED
+                && let Some(old) = seen.0.pop_front()
+            {
+                seen.1.remove(&old);
+            }
+        }
+        if let Some(pool) = &self.shared_seen {
+            let inserted = sqlx::query(
+                "INSERT INTO slack_events_seen (event_id, at) VALUES ($1, $2)
+                 ON CONFLICT (event_id) DO NOTHING",
+            )
+            .bind(event_id)
+            .bind(unix_now())
+            .execute(pool)
+            .await;
+            if self
+                .counters
+                .received
+                .load(Ordering::Relaxed)
+                .is_multiple_of(1000)
+            {
+                let _ = sqlx::query("DELETE FROM slack_events_seen WHERE at < $1")
+                    .bind(unix_now() - 3600)
+                    .execute(pool)
+                    .await;
+            }
+            match inserted {
+                Ok(done) => return done.rows_affected() == 0,
+                // Applying twice is harmless (the newer state wins): go on.
+                Err(e) => tracing::warn!(error = %e, "cannot record a Slack event as seen"),
+            }
+        }
+        false
+    }
+
+    async fn handle(&self, envelope: Value) {
+        let Ok(envelope) = serde_json::from_value::<Envelope>(envelope) else {
+            return;
+        };
+        if envelope.kind != "event_callback" {
+            return;
+        }
+        if self.seen_before(&envelope.event_id).await {
+            self.counters.duplicates.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let kind = envelope.event.get("type").and_then(Value::as_str);
+        match kind {
+            Some("team_join" | "user_change") => {
+                let Some(user) = envelope
+                    .event
+                    .get("user")
+                    .and_then(|u| serde_json::from_value::<SlackUser>(u.clone()).ok())
+                else {
+                    return;
+                };
+                self.apply_user(&user);
+            }
+            Some("team_access_granted" | "team_access_revoked") => {
+                tracing::info!(event = kind, teams = %envelope.event["team_ids"], "Slack changed the workspaces Roster is added to");
+            }
+            _ => {}
+        }
+        if envelope.event_time > 0 {
+            self.counters.lag_ms.store(
+                unix_now_ms() - envelope.event_time * 1000,
+                Ordering::Relaxed,
+            );
+        }
+    }
+
+    fn apply_user(&self, user: &SlackUser) {
+        let existing = self.directory.get(&user.id);
+        match apply::merge(existing.as_ref(), user, unix_now()) {
+            apply::Verdict::Apply { user, reread } => {
+                let id = user.summary.id.clone();
+                self.directory.upsert(*user);
+                self.counters.applied.fetch_add(1, Ordering::Relaxed);
+                if reread {
+                    self.reread(&id);
+                }
+            }
+            apply::Verdict::Older => {
+                self.counters.older.fetch_add(1, Ordering::Relaxed);
+            }
+            apply::Verdict::Tie => self.reread(&user.id),
+            apply::Verdict::Same => {}
+        }
+    }
+
+    /// Reads `user` again from Slack when there is room (coalesced: once however many
+    /// events asked).
+    pub fn reread(&self, user: &str) {
+        self.rereads.lock().unwrap().insert(user.to_string());
+        self.reread_wake.notify_one();
+    }
+
+    async fn reread_loop(self: Arc<Self>) {
+        loop {
+            let next = self.rereads.lock().unwrap().pop_first();
+            let Some(user) = next else {
+                self.reread_wake.notified().await;
+                continue;
+            };
+            // Only with room in Slack's pace: the help desk goes first.
+            let probe = UsersInfo { user: user.clone() };
+            loop {
+                let wait = self.slack.expected_wait(&probe);
+                if wait.is_zero() {
+                    break;
+                }
+                tokio::time::sleep(wait.max(Duration::from_millis(200))).await;
+            }
+            match self.read_person(&user).await {
+                Ok(Some(person)) => {
+                    self.counters.rereads.fetch_add(1, Ordering::Relaxed);
+                    let newer = self
+                        .directory
+                        .get(&user)
+                        .is_none_or(|held| held.updated <= person.updated);
+                    if newer {
+                        self.directory.upsert(person);
+                        // What the events asked for is in the directory now.
+                        self.counters.applied.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, user = %user, "cannot read a person again after an event");
+                    // Tried again later; the reconciling sync covers it in any case.
+                    let again = self.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                        again.reread(&user);
+                    });
+                }
+            }
+        }
+    }
+
+    /// One person as Slack has them now: the account org-wide, then the role (and a
+    /// guest's expiration) on each workspace.
+    async fn read_person(&self, user: &str) -> Result<Option<DirUser>, SlackError> {
+        let info = match self
+            .slack
+            .send(&UsersInfo {
+                user: user.to_string(),
+            })
+            .await
+        {
+            Ok(reply) => reply.user,
+            Err(SlackError::Api { code, .. }) if code == "user_not_found" => None,
+            Err(e) => return Err(e),
+        };
+        let Some(info) = info else {
+            return Ok(None);
+        };
+        // Read to settle what events could not: compared with what is held as if it
+        // were older, so a state of the same second is taken.
+        let held = self.directory.get(user).map(|mut held| {
+            held.updated = 0;
+            held
+        });
+        let base = apply::merge(held.as_ref(), &info, unix_now());
+        let mut person = match base {
+            apply::Verdict::Apply { user, .. } => *user,
+            _ => match self.directory.get(user) {
+                Some(held) => held,
+                None => return Ok(None),
+            },
+        };
+        let guest = matches!(
+            role_of_user(&info),
+            roster_api::WorkspaceRole::SingleChannelGuest
+                | roster_api::WorkspaceRole::MultiChannelGuest
+        );
+        let mut memberships: Vec<Membership> = Vec::new();
+        for m in &person.memberships {
+            let on = self
+                .slack
+                .send(&UsersInfoOn {
+                    user: user.to_string(),
+                    team_id: m.workspace.to_string(),
+                })
+                .await?;
+            let role = on.user.as_ref().map_or(m.role, role_of_user);
+            let expires = if guest {
+                self.slack
+                    .send(&AdminUsersGetExpiration {
+                        user_id: user.to_string(),
+                        target_team: m.workspace.to_string(),
+                    })
+                    .await?
+                    .expires()
+            } else {
+                None
+            };
+            memberships.push(Membership {
+                workspace: m.workspace.clone(),
+                role,
+                expires,
+            });
+        }
+        person.memberships = memberships;
+        person.summary.expires = person.memberships.iter().filter_map(|m| m.expires).min();
+        if person.summary.user_type != roster_api::UserType::Bot
+            && let Some(best) = person
+                .memberships
+                .iter()
+                .map(|m| m.role)
+                .min_by_key(|r| roster_api::UserType::from(*r).rank())
+        {
+            person.summary.user_type = best.into();
+        }
+        person.updated = info.updated;
+        Ok(Some(person))
+    }
+
+    /// Whether events are arriving: a socket is open, or (HTTP only) nothing says otherwise.
+    pub fn is_live(&self) -> bool {
+        !self.transports.is_empty() && self.counters.down_since.load(Ordering::SeqCst) == 0
+    }
+
+    /// What the console and `/readyz` show.
+    pub fn status(&self) -> LiveStatus {
+        let down = self.counters.down_since.load(Ordering::SeqCst);
+        let last = self.counters.last_event_ms.load(Ordering::Relaxed);
+        LiveStatus {
+            state: if self.transports.is_empty() {
+                LiveState::Off
+            } else if down == 0 {
+                LiveState::Live
+            } else {
+                LiveState::Paused
+            },
+            transport: self
+                .transports
+                .iter()
+                .map(|t| t.name().to_string())
+                .collect(),
+            paused_since: (down > 0).then_some(down),
+            last_event_at: (last > 0).then_some(last.div_euclid(1000)),
+            sockets: self.counters.sockets.load(Ordering::Relaxed),
+            applied: self.counters.applied.load(Ordering::Relaxed),
+            reconnects: self.counters.reconnects.load(Ordering::Relaxed),
+            lag_ms: self.counters.lag_ms.load(Ordering::Relaxed),
+            rereads_waiting: self.rereads.lock().unwrap().len() as u64,
+        }
+    }
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::SocketMode => "socket_mode",
+            Transport::Http => "http",
+        }
+    }
+}

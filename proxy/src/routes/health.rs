@@ -46,6 +46,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             }),
         };
         body["database"] = database;
+        body["events"] = json!(state.live_status());
         (StatusCode::OK, Json(body))
     } else {
         let reason =
@@ -91,6 +92,7 @@ pub async fn metrics(
     headers: axum::http::HeaderMap,
 ) -> Result<impl IntoResponse, crate::error::AppError> {
     may_read_metrics(&state.metrics_access, &headers)?;
+    let live = state.live_status();
     let body = state.metrics.render(&Gauges {
         users: state.directory.len(),
         age_seconds: state.directory.synced_at().map(|t| unix_now() - t),
@@ -101,6 +103,15 @@ pub async fn metrics(
         job_leases: state.jobs.leases_held(),
         calls_waiting: state.slack.calls_waiting(),
         database_seconds: database_latency(&state).await,
+        events_live: match live.state {
+            roster_api::LiveState::Off => -1,
+            roster_api::LiveState::Live => 1,
+            roster_api::LiveState::Paused => 0,
+        },
+        events_sockets: live.sockets,
+        events_applied: live.applied,
+        events_reconnects: live.reconnects,
+        events_lag_ms: live.lag_ms,
     });
     Ok((
         [(

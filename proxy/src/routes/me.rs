@@ -49,6 +49,9 @@ pub async fn status(
     }
     let mut status = state.status();
     status.sync = caller.sync_status(&state.directory);
+    if !caller.covers_all() {
+        status.live = status.live.limited();
+    }
     Ok(Json(status))
 }
 

@@ -25,10 +25,15 @@ impl SlackToken {
         &self.0
     }
 
+    /// Whether this is an app-level token (`xapp-…`), the kind Socket Mode takes.
+    pub fn is_app_level(&self) -> bool {
+        self.0.starts_with("xapp-")
+    }
+
     /// `xoxp-…` style prefix, safe to log: Slack's known kinds only, never a piece of an
     /// unknown token's value.
     pub fn kind_prefix(&self) -> &str {
-        const KINDS: [&str; 6] = ["xoxp", "xoxb", "xoxa", "xoxe", "xoxc", "xoxs"];
+        const KINDS: [&str; 7] = ["xoxp", "xoxb", "xoxa", "xoxe", "xoxc", "xoxs", "xapp"];
         let prefix = self.0.split('-').next().unwrap_or("");
         if self.0.contains('-') && KINDS.contains(&prefix) {
             prefix

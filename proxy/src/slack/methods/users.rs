@@ -32,6 +32,8 @@ pub struct SlackUser {
     pub profile: Profile,
     /// With an org-level admin token: the org role and workspaces.
     pub enterprise_user: Option<EnterpriseUser>,
+    /// When the account last changed, Unix seconds.
+    pub updated: i64,
 }
 
 /// `profile` of Slack's user object.
@@ -43,6 +45,8 @@ pub struct Profile {
     pub title: Option<String>,
     pub phone: Option<String>,
     pub image_192: Option<String>,
+    /// A guest's expiration (the earliest, read org-wide), Unix seconds.
+    pub guest_expiration_ts: Option<i64>,
 }
 
 /// `enterprise_user` of Slack's user object.
@@ -150,6 +154,22 @@ impl Method for UsersGetPresence {
 #[derive(Debug, Clone, Serialize)]
 pub struct UsersInfo {
     pub user: String,
+}
+
+/// `users.info` as seen from one workspace (the role flags are the role there).
+#[derive(Debug, Clone, Serialize)]
+pub struct UsersInfoOn {
+    pub user: String,
+    pub team_id: String,
+}
+
+impl Method for UsersInfoOn {
+    const METHOD: SlackMethod = SlackMethod::UsersInfo;
+    type Reply = UserReply;
+
+    fn workspace(&self) -> &str {
+        &self.team_id
+    }
 }
 
 impl Method for UsersInfo {
