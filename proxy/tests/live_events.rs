@@ -383,6 +383,10 @@ async fn the_console_says_when_updates_stop() {
     .await;
     let (_, ready) = app.get("/readyz").await;
     assert_eq!(ready["events"]["state"], "paused", "{ready}");
+    assert_eq!(
+        ready["events"]["applied"], 0,
+        "counts are for /metrics: {ready}"
+    );
     let metrics = app.metrics().await;
     assert!(metrics.contains("roster_events_live 0"), "{metrics}");
 }

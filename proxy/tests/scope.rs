@@ -399,6 +399,60 @@ async fn world() -> World {
     };
     let a = spawn_app_on(std::sync::Arc::new(sandbox_a), None, options()).await;
     let b = spawn_app_on(std::sync::Arc::new(sandbox_b), None, options()).await;
+    // Both directories are live (Slack's events over Socket Mode), and only B's org changes
+    // outside the scope: what the restricted roles are told of the live updates (their
+    // state, counts and times) must not show it.
+    for app in [&a, &b] {
+        let token = "xapp-1-A0SANDBOX1-scope";
+        app.sandbox
+            .sandbox
+            .events()
+            .configure(roster_sandbox::events::EventsConfig {
+                app_token: Some(token.into()),
+                ..Default::default()
+            });
+        app.state.start_events(
+            &app.sandbox.api_url(),
+            Some(roster_proxy::slack::SlackToken::new(token).unwrap()),
+            None,
+            std::time::Duration::from_secs(3600),
+        );
+    }
+    let started = std::time::Instant::now();
+    while [&a, &b]
+        .iter()
+        .any(|app| app.sandbox.sandbox.events().sockets() == 0)
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "no socket"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    b.sandbox.sandbox.with_org_mut(|org| {
+        let someone = org
+            .users
+            .values()
+            .find(|u| {
+                u.memberships.len() == 1
+                    && u.memberships.contains_key(&cast.outside)
+                    && u.id != ONLY_B_USER
+            })
+            .map(|u| u.id.clone())
+            .expect("someone only outside the scope");
+        org.touch(&someone);
+        let user = org.users.get_mut(&someone).unwrap();
+        user.title = "Changed outside".into();
+        user.full_name = "Changed Outside".into();
+        user.updated += 1;
+    });
+    while b.state.live_status().applied == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "no event applied"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     World {
         a,
         b,

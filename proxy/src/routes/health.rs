@@ -46,7 +46,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             }),
         };
         body["database"] = database;
-        body["events"] = json!(state.live_status());
+        // Anyone who reaches Roster may ask: the state only; the counts are in /metrics.
+        body["events"] = json!(state.live_status().limited());
         (StatusCode::OK, Json(body))
     } else {
         let reason =
