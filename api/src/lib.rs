@@ -38,7 +38,7 @@ pub use lifecycle::{
 pub use roles::{Field, Permission};
 pub use status::{DemoRole, LiveState, LiveStatus, Me, Mode, ServerStatus};
 pub use users::{
-    EmailLookup, EmailMatch, EmailMatches, SortDir, SortKey, SyncState, SyncStatus, UserQuery,
-    UserStatus, UserSummary, UserType, UsersPage,
+    ChangesQuery, EmailLookup, EmailMatch, EmailMatches, SortDir, SortKey, SyncState, SyncStatus,
+    UserChange, UserChanges, UserQuery, UserStatus, UserSummary, UserType, UsersPage,
 };
 pub use workspaces::{CHANNEL_SEARCH_LIMIT, Workspace};

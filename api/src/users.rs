@@ -194,6 +194,37 @@ pub struct SyncStatus {
     pub error: Option<String>,
 }
 
+/// `GET /api/users/changes?since=`: where to start.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+pub struct ChangesQuery {
+    /// Unix milliseconds, from a previous answer's `until`; absent: just the starting point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<i64>,
+}
+
+/// The people whose view changed since a moment (`GET /api/users/changes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserChanges {
+    /// Ask from here next time (Unix milliseconds).
+    pub until: i64,
+    /// The directory was reloaded since, or `since` is too old: reload the page's data.
+    pub reload: bool,
+    /// Each person at most once, as the reader sees them now.
+    pub changes: Vec<UserChange>,
+}
+
+/// One person who changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserChange {
+    pub id: String,
+    /// As the reader sees them now; absent when they left the reader's view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserSummary>,
+}
+
 /// The query of `GET /api/users`: filters, sort and the page window.
 ///
 /// Absent fields mean "no filter" or the default; the browser keeps the same fields in

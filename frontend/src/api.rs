@@ -4,8 +4,8 @@ use roster_api::{
     ActionResult, AssignRequest, AuditPage, AuditQuery, Channel, DemoRole, DryRun, EmailLookup,
     EmailMatches, ErrorBody, ExpirationRequest, InviteRequest, InviteRequestList,
     InviteRequestQuery, JobCreateQuery, JobDetail, JobEvent, JobList, JobRequest, JobSummary, Me,
-    Operation, Permission, RemoveRequest, RoleRequest, ServerStatus, Sessions, UserDetail,
-    UserQuery, UsersPage, Workspace,
+    Operation, Permission, RemoveRequest, RoleRequest, ServerStatus, Sessions, UserChanges,
+    UserDetail, UserQuery, UsersPage, Workspace,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
@@ -304,6 +304,14 @@ pub fn users_csv_url(query: &UserQuery) -> String {
     q.offset = None;
     q.limit = None;
     with_query("/api/users/export.csv", &q)
+}
+
+/// `GET /api/users/changes`: who changed since `since` (Unix ms), or the starting point.
+pub async fn user_changes(since: Option<i64>) -> Result<UserChanges, ApiError> {
+    match since {
+        Some(since) => get(&format!("/api/users/changes?since={since}")).await,
+        None => get("/api/users/changes").await,
+    }
 }
 
 /// `GET /api/users/{id}`.

@@ -18,7 +18,23 @@ pub struct Session {
     pub version: RwSignal<u64>,
     /// Unix seconds, ticking every 15 s, for "synced 3 min ago".
     pub clock: RwSignal<i64>,
+    /// People who changed (in Slack, or through another page) since the pages loaded.
+    pub live: RwSignal<LiveChanges>,
 }
+
+/// What the server said changed since the pages loaded.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveChanges {
+    /// Bumped with every answer that names someone, so views can react to each.
+    pub batch: u64,
+    /// The people the latest such answer named.
+    pub latest: Vec<String>,
+    /// Everyone named since the lists were last reloaded.
+    pub pending: std::collections::BTreeSet<String>,
+}
+
+/// How often open pages ask what changed.
+const FOLLOW_EVERY: Duration = Duration::from_secs(3);
 
 impl Session {
     /// Loads who is signed in, the server's status and the workspaces, and keeps the clock
@@ -37,7 +53,9 @@ impl Session {
             ),
             version,
             clock: RwSignal::new(crate::format::now()),
+            live: RwSignal::new(LiveChanges::default()),
         };
+        session.follow_changes();
         let clock = session.clock;
         let status = session.status;
         // Keep relative times fresh, and follow the server: a running sync, and whether it
@@ -99,6 +117,47 @@ impl Session {
 
     /// Something changed through Roster: reload what shows it.
     pub fn changed(&self) {
+        self.live.update(|l| l.pending.clear());
         self.version.update(|v| *v += 1);
+    }
+
+    /// Asks the server every few seconds who changed, for roles that read the directory.
+    fn follow_changes(&self) {
+        let session = *self;
+        let since = StoredValue::new(None::<i64>);
+        let busy = StoredValue::new(false);
+        // Roles that may not read the directory are refused once, and not asked again.
+        let refused = StoredValue::new(false);
+        let tick = move || {
+            if busy.get_value() || refused.get_value() {
+                return;
+            }
+            busy.set_value(true);
+            leptos::task::spawn_local(async move {
+                let answer = api::user_changes(since.get_value()).await;
+                if let Err(e) = &answer
+                    && e.is_refusal()
+                {
+                    refused.set_value(true);
+                }
+                if let Ok(answer) = answer {
+                    since.set_value(Some(answer.until));
+                    if answer.reload {
+                        session.changed();
+                    } else if !answer.changes.is_empty() {
+                        let ids: Vec<String> = answer.changes.into_iter().map(|c| c.id).collect();
+                        session.live.update(|l| {
+                            l.batch += 1;
+                            l.pending.extend(ids.iter().cloned());
+                            l.latest = ids;
+                        });
+                    }
+                }
+                busy.set_value(false);
+            });
+        };
+        // The starting point at once, before the pages' own data loads.
+        tick();
+        let _ = set_interval_with_handle(tick, FOLLOW_EVERY);
     }
 }

@@ -29,6 +29,7 @@ pub enum Forgotten {
     Channels(String),
     Expiration(String),
     Account,
+    Profile,
 }
 
 impl Forgotten {
@@ -39,6 +40,7 @@ impl Forgotten {
             Touched::Channels(w) => Some(Forgotten::Channels(w.to_string())),
             Touched::Expiration(w) => Some(Forgotten::Expiration(w.to_string())),
             Touched::Account => Some(Forgotten::Account),
+            Touched::Profile => Some(Forgotten::Profile),
         }
     }
 
@@ -47,6 +49,7 @@ impl Forgotten {
             Forgotten::Channels(w) => Touched::Channels(w),
             Forgotten::Expiration(w) => Touched::Expiration(w),
             Forgotten::Account => Touched::Account,
+            Forgotten::Profile => Touched::Profile,
         }
     }
 }

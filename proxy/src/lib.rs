@@ -188,6 +188,8 @@ impl AppState {
         }
         let live = events::LiveEvents::start(
             self.directory.clone(),
+            self.core.live.clone(),
+            self.core.feed.clone(),
             self.slack.clone(),
             transports,
             self.db.shared().cloned(),

@@ -256,6 +256,8 @@ pub enum Touched<'a> {
     Expiration(&'a str),
     /// Their account (deactivated, reactivated): every part, for everyone.
     Account,
+    /// Their profile and guest expirations, changed in Slack (an event told of it).
+    Profile,
 }
 
 /// People whose parts are kept at most (each part bounded separately).
@@ -309,6 +311,10 @@ impl LiveParts {
                 .forget(|(_, u, t)| u == user && (t == team || t.is_empty())),
             Touched::Expiration(team) => {
                 self.expirations.forget(|(_, u, t)| u == user && t == team)
+            }
+            Touched::Profile => {
+                self.profiles.forget(|(_, u)| u == user);
+                self.expirations.forget(|(_, u, _)| u == user);
             }
         }
     }

@@ -494,3 +494,73 @@ async fn forged_old_and_mismatched_requests_are_refused_and_change_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn open_pages_hear_of_changes_they_may_see_and_only_those() {
+    let app = live_app(Via::Socket).await;
+    let sandbox = &app.sandbox.sandbox;
+    // The help desk covers the first two workspaces (by name); someone only on the third
+    // is outside its view.
+    let names = app.state.directory.workspaces();
+    let covered: Vec<String> = names.iter().take(2).map(|w| w.id.clone()).collect();
+    let (inside, outside) = sandbox.with_org(|org| {
+        let pick = |on: &dyn Fn(&str) -> bool| {
+            org.users
+                .values()
+                .find(|u| {
+                    u.guest.is_none()
+                        && !u.is_bot
+                        && !u.is_deactivated()
+                        && u.org_role == roster_sandbox::org::OrgRole::Regular
+                        && u.memberships.len() == 1
+                        && u.memberships.keys().all(|t| on(t))
+                })
+                .map(|u| (u.id.clone(), u.memberships.keys().next().unwrap().clone()))
+                .unwrap()
+        };
+        (
+            pick(&|t| covered.iter().any(|c| c == t)),
+            pick(&|t| !covered.iter().any(|c| c == t)),
+        )
+    });
+    let (_, start) = app.get_as("helpdesk", "/api/users/changes").await;
+    let since = start["until"].as_i64().unwrap();
+    for (id, team) in [&inside, &outside] {
+        slack(
+            sandbox,
+            "admin.users.setAdmin",
+            &[("team_id", team), ("user_id", id)],
+        );
+    }
+    for (id, _) in [&inside, &outside] {
+        wait_for("the change", || async {
+            listed(&app, id).await.is_some_and(|u| u["type"] == "admin")
+        })
+        .await;
+    }
+    let path = format!("/api/users/changes?since={since}");
+    let (status, admin) = app.get(&path).await;
+    assert_eq!(status, 200, "{admin}");
+    let ids = |v: &Value| -> Vec<String> {
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        ids(&admin).contains(&inside.0) && ids(&admin).contains(&outside.0),
+        "{admin}"
+    );
+    let (_, desk) = app.get_as("helpdesk", &path).await;
+    assert_eq!(ids(&desk), vec![inside.0.clone()], "{desk}");
+    assert_eq!(desk["changes"][0]["user"]["type"], "admin");
+    assert!(
+        desk["changes"][0]["user"].get("email").is_none(),
+        "hidden field: {desk}"
+    );
+    // A moment too old, or a full sync since: reload.
+    let (_, old) = app.get("/api/users/changes?since=1").await;
+    assert_eq!(old["reload"], true);
+}

@@ -359,6 +359,8 @@ struct World {
     a: TestApp,
     b: TestApp,
     cast: Cast,
+    /// A moment before B's org changed outside the scope (Unix milliseconds).
+    since: i64,
     /// Every pair of answers that differed, described; the test fails at the end if any
     /// did, listing them all (so one run shows every leak, not only the first).
     differences: std::sync::Mutex<Vec<String>>,
@@ -429,6 +431,7 @@ async fn world() -> World {
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    let since = roster_proxy::directory::unix_now_ms();
     b.sandbox.sandbox.with_org_mut(|org| {
         let someone = org
             .users
@@ -457,6 +460,7 @@ async fn world() -> World {
         a,
         b,
         cast,
+        since,
         differences: Default::default(),
     }
 }
@@ -1103,6 +1107,21 @@ async fn a_restricted_role_gets_the_same_answers_whatever_lies_outside_its_scope
     // Reads, before any change by the restricted roles.
     let gets = every_get_is_the_same(&world, &doc, &jobs).await;
     assert!(gets > 300, "only {gets} GET requests generated");
+    // The changes since before B's org changed outside the scope (and the org admin acted
+    // outside it): the same, empty, for the restricted roles.
+    for role in RESTRICTED {
+        let path = format!("/api/users/changes?since={}", world.since);
+        let answer = both(&world, role, "get", &path, None).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
+    let (_, seen) = world
+        .b
+        .get(&format!("/api/users/changes?since={}", world.since))
+        .await;
+    assert!(
+        !seen["changes"].as_array().unwrap().is_empty(),
+        "the org admin sees the change outside: {seen}"
+    );
 
     // Every write route of the document is exercised below; a new one must be added here.
     let writes: BTreeSet<&str> = doc["paths"]

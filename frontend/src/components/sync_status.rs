@@ -19,15 +19,16 @@ pub fn SyncStatus() -> impl IntoView {
             .finished_at
             .map(|at| format!("last full sync {}", format::clock_time(at)))
             .unwrap_or_else(|| "no full sync yet".into());
+        let since = live
+            .paused_since
+            .map(format::clock_time)
+            .unwrap_or_else(|| "start-up".into());
+        // The header has room for a few words; the whole sentence is the title.
+        let full = format!("Live updates paused since {since}; {synced}. Reconnecting…");
         let (class, text) = match (live.state, sync.state) {
             (LiveState::Paused, _) => (
                 "sync sync-failed",
-                format!(
-                    "Live updates paused since {}; {synced}. Reconnecting…",
-                    live.paused_since
-                        .map(format::clock_time)
-                        .unwrap_or_else(|| "start-up".into()),
-                ),
+                format!("Paused since {since} · reconnecting…"),
             ),
             (LiveState::Live, SyncState::Done | SyncState::Idle) => {
                 ("sync sync-live", format!("Live · {synced}"))
@@ -57,6 +58,9 @@ pub fn SyncStatus() -> impl IntoView {
                 },
             },
         };
-        Some(view! { <span class=class data-testid="sync-status">{text}</span> })
+        let title = (live.state == LiveState::Paused).then_some(full);
+        Some(
+            view! { <span class=class data-testid="sync-status" title=title.clone() aria-label=title>{text}</span> },
+        )
     }
 }

@@ -4,6 +4,7 @@
 
 mod index;
 mod query;
+pub mod recent;
 mod snapshot;
 mod sync;
 mod user;
@@ -188,6 +189,8 @@ pub struct Directory {
     sync_lock: tokio::sync::Mutex<()>,
     /// While Slack's events arrive, full syncs only reconcile, this often.
     live: std::sync::OnceLock<LiveHint>,
+    /// The changes of the last minutes, for pages already open.
+    recent: recent::Recent,
 }
 
 /// How often a full sync runs while events keep the directory current, and whether they do.
@@ -209,6 +212,12 @@ impl Directory {
     pub fn replace(&self, users: Vec<DirUser>, workspaces: Vec<Workspace>, synced_at: i64) {
         *self.data.write().unwrap() = Data::new(users, workspaces, Some(synced_at));
         self.sorts.clear();
+        self.recent.replaced();
+    }
+
+    /// The changes since `since_ms`, for pages already open (see [`recent`]).
+    pub fn recent(&self) -> &recent::Recent {
+        &self.recent
     }
 
     /// The sync's progress.
@@ -295,9 +304,10 @@ impl Directory {
 
     /// [`Directory::apply`] without telling the other replicas.
     fn apply_here(&self, id: &str, change: Change) -> Option<DirUser> {
-        let updated = {
+        let (before, updated) = {
             let mut data = self.data.write().unwrap();
             let index = data.position(id)?;
+            let before = data.users[index].clone();
             let user = &mut data.users[index];
             match change {
                 Change::Assigned { workspace, role } => {
@@ -346,8 +356,9 @@ impl Directory {
             user.rederive();
             let updated = user.clone();
             data.reindex();
-            updated
+            (before, updated)
         };
+        self.recent.record(Some(before), updated.clone());
         self.sorts.clear();
         self.persist_soon();
         Some(updated)
@@ -363,14 +374,19 @@ impl Directory {
 
     /// [`Directory::upsert`] without telling the other replicas.
     fn upsert_here(&self, user: DirUser) -> DirUser {
-        {
+        let before = {
             let mut data = self.data.write().unwrap();
-            match data.position(&user.summary.id) {
-                Some(i) => data.users[i] = user.clone(),
-                None => data.users.push(user.clone()),
-            }
+            let before = match data.position(&user.summary.id) {
+                Some(i) => Some(std::mem::replace(&mut data.users[i], user.clone())),
+                None => {
+                    data.users.push(user.clone());
+                    None
+                }
+            };
             data.reindex();
-        }
+            before
+        };
+        self.recent.record(before, user.clone());
         self.sorts.clear();
         self.persist_soon();
         user

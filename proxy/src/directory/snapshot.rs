@@ -166,6 +166,7 @@ impl Directory {
         let users = data.users.len();
         *self.data.write().unwrap() = data;
         self.sorts.clear();
+        self.recent().replaced();
         self.update_status(|s| {
             s.state = SyncState::Done;
             s.finished_at = Some(synced_at);

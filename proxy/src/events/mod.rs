@@ -89,6 +89,10 @@ pub struct LiveCounters {
 #[derive(Debug)]
 pub struct LiveEvents {
     directory: Arc<Directory>,
+    /// What Slack said of people's profiles, forgotten when an event changes them (here,
+    /// and through `feed` on the other replicas).
+    parts: Arc<crate::live::LiveParts>,
+    feed: crate::feed::Feed,
     slack: SlackClient,
     transports: Vec<Transport>,
     queue: mpsc::UnboundedSender<Value>,
@@ -106,6 +110,8 @@ impl LiveEvents {
     /// Starts the task that applies events and the one that reads people again.
     pub fn start(
         directory: Arc<Directory>,
+        parts: Arc<crate::live::LiveParts>,
+        feed: crate::feed::Feed,
         slack: SlackClient,
         transports: Vec<Transport>,
         shared_seen: Option<sqlx::PgPool>,
@@ -113,6 +119,8 @@ impl LiveEvents {
         let (queue, mut incoming) = mpsc::unbounded_channel::<Value>();
         let live = Arc::new(LiveEvents {
             directory,
+            parts,
+            feed,
             slack,
             transports,
             queue,
@@ -233,6 +241,7 @@ impl LiveEvents {
             apply::Verdict::Apply { user, reread } => {
                 let id = user.summary.id.clone();
                 self.directory.upsert(*user);
+                self.forget_profile(&id);
                 self.counters.applied.fetch_add(1, Ordering::Relaxed);
                 if reread {
                     self.reread(&id);
@@ -244,6 +253,15 @@ impl LiveEvents {
             apply::Verdict::Tie => self.reread(&user.id),
             apply::Verdict::Same => {}
         }
+    }
+
+    /// A person's profile changed in Slack: what was read of it before is forgotten.
+    fn forget_profile(&self, user: &str) {
+        self.parts.forget(user, crate::live::Touched::Profile);
+        self.feed.share(crate::feed::Shared::Forget {
+            user: user.to_string(),
+            touched: crate::feed::Forgotten::Profile,
+        });
     }
 
     /// Reads `user` again from Slack when there is room (coalesced: once however many
@@ -278,6 +296,7 @@ impl LiveEvents {
                         .is_none_or(|held| held.updated <= person.updated);
                     if newer {
                         self.directory.upsert(person);
+                        self.forget_profile(&user);
                         // What the events asked for is in the directory now.
                         self.counters.applied.fetch_add(1, Ordering::Relaxed);
                     }

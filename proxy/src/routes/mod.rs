@@ -8,6 +8,7 @@ mod jobs;
 mod lifecycle;
 mod me;
 mod user_actions;
+mod user_changes;
 mod users;
 mod workspaces;
 
@@ -109,6 +110,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list))
         .routes(routes!(users::export))
         .routes(routes!(users::by_email))
+        .routes(routes!(user_changes::changes))
         .routes(routes!(users::detail))
         .routes(routes!(lifecycle::sessions))
         .routes(routes!(lifecycle::invite_requests))

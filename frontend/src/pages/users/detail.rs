@@ -55,6 +55,15 @@ fn UserDetailView(id: Signal<String>, on_close: Option<Callback<()>>) -> impl In
         async move { api::user(&id).await }
     });
     let action = RwSignal::new(None::<&'static ChangeKind>);
+    // Changed elsewhere while open (in Slack, or on another page): shown without a reload.
+    Effect::new(move |_| {
+        let named = session
+            .live
+            .with(|l| l.latest.contains(&id.get_untracked()));
+        if named && action.get_untracked().is_none() {
+            detail.refetch();
+        }
+    });
     // After a dialog, focus goes back to the button that opened it, also when the detail
     // has been redrawn meanwhile (a change reloads it): only if focus was lost, for a few
     // seconds after the dialog closed.

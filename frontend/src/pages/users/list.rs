@@ -162,6 +162,16 @@ pub fn UsersPage() -> impl IntoView {
                 </div>
             </Show>
             <FilterBar query on_change/>
+            <Show when=move || session.live.with(|l| !l.pending.is_empty())>
+                <div class="notice notice-info live-changes" role="status" data-testid="live-changes">
+                    {move || {
+                        let n = session.live.with(|l| l.pending.len());
+                        format!("{} changed since this list loaded.", format::count(n, "person", "people"))
+                    }}
+                    " "
+                    <button type="button" class="link" on:click=move |_| session.changed()>"Show the changes"</button>
+                </div>
+            </Show>
             <Show when=move || { selected_count() > 0 }>
                 <div class="selection-bar" role="region" aria-label="Selection">
                     <strong data-testid="selected-count">{move || format!("{} selected", format::thousands(selected_count()))}</strong>
