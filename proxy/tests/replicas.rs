@@ -503,3 +503,116 @@ async fn the_database_is_reached_over_verified_tls() {
     );
     assert!(error.to_lowercase().contains("certificate"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_applied_by_one_replica_reaches_the_other_within_two_seconds() {
+    let shared = sandbox(RateLimitMode::Off).await;
+    let Some((a, b)) = two_replicas(&shared, 1.0).await else {
+        return;
+    };
+    eventually("both directories", Duration::from_secs(60), async || {
+        !a.state.directory.is_empty() && !b.state.directory.is_empty()
+    })
+    .await;
+    let token = "xapp-1-A0SANDBOX1-replicas";
+    let bus = shared.sandbox.events();
+    bus.configure(roster_sandbox::events::EventsConfig {
+        app_token: Some(token.into()),
+        ..Default::default()
+    });
+    for app in [&a, &b] {
+        app.state.start_events(
+            &shared.api_url(),
+            Some(roster_proxy::slack::SlackToken::new(token).unwrap()),
+            None,
+            Duration::from_secs(3600),
+        );
+    }
+    eventually(
+        "a socket per replica",
+        Duration::from_secs(10),
+        async || bus.sockets() == 2,
+    )
+    .await;
+    // Every event twice (the second as Slack's retry), so the copies meet both replicas.
+    bus.set_faults(roster_sandbox::events::DeliveryFaults {
+        repeat_next: 100,
+        ..Default::default()
+    });
+    let members: Vec<(String, String)> = shared.sandbox.with_org(|org| {
+        org.users
+            .values()
+            .filter(|u| {
+                u.guest.is_none()
+                    && !u.is_bot
+                    && !u.is_deactivated()
+                    && u.org_role == roster_sandbox::org::OrgRole::Regular
+                    && u.memberships.len() == 1
+            })
+            .take(6)
+            .map(|u| (u.id.clone(), u.memberships.keys().next().unwrap().clone()))
+            .collect()
+    });
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for (id, team) in &members {
+        let call = roster_sandbox::request::Call {
+            token: Some(shared.sandbox.tokens().admin.clone()),
+            args: roster_sandbox::request::Args::from_pairs([
+                ("team_id", team.as_str()),
+                ("user_id", id.as_str()),
+            ]),
+            json_body: false,
+        };
+        assert!(matches!(
+            shared.sandbox.handle("admin.users.setAdmin", &call),
+            roster_sandbox::SlackReply::Ok(_)
+        ));
+    }
+    for (id, _) in &members {
+        for app in [&a, &b] {
+            let took = eventually(
+                "both replicas show it",
+                Duration::from_secs(2),
+                async || {
+                    let (_, page) = app.get(&format!("/api/users?q={id}")).await;
+                    page["users"][0]["type"] == "admin"
+                },
+            )
+            .await;
+            assert!(took < Duration::from_secs(2));
+        }
+    }
+    eventually("every delivery", Duration::from_secs(10), async || {
+        bus.in_flight() == 0
+    })
+    .await;
+    let count = |app: &TestApp, f: fn(&roster_proxy::events::LiveCounters) -> u64| {
+        f(&app.state.events.get().unwrap().live.counters)
+    };
+    let received = count(&a, |c| {
+        c.received.load(std::sync::atomic::Ordering::Relaxed)
+    }) + count(&b, |c| {
+        c.received.load(std::sync::atomic::Ordering::Relaxed)
+    });
+    let duplicates = count(&a, |c| {
+        c.duplicates.load(std::sync::atomic::Ordering::Relaxed)
+    }) + count(&b, |c| {
+        c.duplicates.load(std::sync::atomic::Ordering::Relaxed)
+    });
+    assert_eq!(received, 12, "six events, each delivered twice");
+    assert_eq!(
+        duplicates, 6,
+        "each repeat dropped, on whichever replica it reached"
+    );
+    assert!(
+        count(&a, |c| c
+            .received
+            .load(std::sync::atomic::Ordering::Relaxed))
+            > 0
+            && count(&b, |c| c
+                .received
+                .load(std::sync::atomic::Ordering::Relaxed))
+                > 0,
+        "Slack spreads events over both sockets"
+    );
+}
