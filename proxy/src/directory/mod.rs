@@ -372,6 +372,40 @@ impl Directory {
         self.upsert_here(user)
     }
 
+    /// Adds or replaces several people at once (Slack's events, applied in batches: the
+    /// lookups are rebuilt once for all of them).
+    pub fn upsert_many(&self, users: Vec<DirUser>) {
+        for user in &users {
+            self.tell_replicas(snapshot::Made::Upserted {
+                user: Box::new(user.clone()),
+            });
+        }
+        let changes: Vec<(Option<DirUser>, DirUser)> = {
+            let mut data = self.data.write().unwrap();
+            let changes = users
+                .into_iter()
+                .map(|user| {
+                    let before = match data.position(&user.summary.id) {
+                        Some(i) => Some(std::mem::replace(&mut data.users[i], user.clone())),
+                        None => {
+                            // Each person is once in a batch: the lookups are rebuilt below.
+                            data.users.push(user.clone());
+                            None
+                        }
+                    };
+                    (before, user)
+                })
+                .collect();
+            data.reindex();
+            changes
+        };
+        for (before, after) in changes {
+            self.recent.record(before, after);
+        }
+        self.sorts.clear();
+        self.persist_soon();
+    }
+
     /// [`Directory::upsert`] without telling the other replicas.
     fn upsert_here(&self, user: DirUser) -> DirUser {
         let before = {

@@ -14,7 +14,7 @@ pub mod signature;
 pub mod socket;
 
 use std::{
-    collections::{BTreeSet, HashSet, VecDeque},
+    collections::{BTreeSet, HashMap, HashSet, VecDeque},
     sync::{
         Arc, Mutex,
         atomic::{AtomicI64, AtomicU64, Ordering},
@@ -37,6 +37,8 @@ use crate::{
 
 /// Event IDs remembered to drop repeats (Slack retries within about six minutes).
 const REMEMBERED: usize = 50_000;
+/// Most events applied together.
+const MAX_BATCH: usize = 2_000;
 
 /// The events of this replica: how they are applied, and the secret HTTP deliveries are
 /// signed with (when Roster takes them over HTTP).
@@ -135,8 +137,11 @@ impl LiveEvents {
         }
         let applier = live.clone();
         tokio::spawn(async move {
-            while let Some(envelope) = incoming.recv().await {
-                applier.handle(envelope).await;
+            // What arrived while the last batch was applied is applied together: the
+            // directory's lookups are rebuilt once a batch, not once an event.
+            let mut batch = Vec::new();
+            while incoming.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                applier.handle_batch(std::mem::take(&mut batch)).await;
             }
         });
         let reader = live.clone();
@@ -199,7 +204,21 @@ impl LiveEvents {
         false
     }
 
-    async fn handle(&self, envelope: Value) {
+    async fn handle_batch(&self, envelopes: Vec<Value>) {
+        let mut staged: HashMap<String, DirUser> = HashMap::new();
+        for envelope in envelopes {
+            self.handle(envelope, &mut staged).await;
+        }
+        let ids: Vec<String> = staged.keys().cloned().collect();
+        self.directory.upsert_many(staged.into_values().collect());
+        for id in ids {
+            self.forget_profile(&id);
+        }
+        // People to read again are read after the batch is in the directory.
+        self.reread_wake.notify_one();
+    }
+
+    async fn handle(&self, envelope: Value, staged: &mut HashMap<String, DirUser>) {
         let Ok(envelope) = serde_json::from_value::<Envelope>(envelope) else {
             return;
         };
@@ -220,7 +239,7 @@ impl LiveEvents {
                 else {
                     return;
                 };
-                self.apply_user(&user);
+                self.apply_user(&user, staged);
             }
             Some("team_access_granted" | "team_access_revoked") => {
                 tracing::info!(event = kind, teams = %envelope.event["team_ids"], "Slack changed the workspaces Roster is added to");
@@ -235,22 +254,27 @@ impl LiveEvents {
         }
     }
 
-    fn apply_user(&self, user: &SlackUser) {
-        let existing = self.directory.get(&user.id);
+    /// Merges one user object with what the directory (or this batch) holds of them.
+    fn apply_user(&self, user: &SlackUser, staged: &mut HashMap<String, DirUser>) {
+        let existing = staged
+            .get(&user.id)
+            .cloned()
+            .or_else(|| self.directory.get(&user.id));
         match apply::merge(existing.as_ref(), user, unix_now()) {
             apply::Verdict::Apply { user, reread } => {
                 let id = user.summary.id.clone();
-                self.directory.upsert(*user);
-                self.forget_profile(&id);
+                staged.insert(id.clone(), *user);
                 self.counters.applied.fetch_add(1, Ordering::Relaxed);
                 if reread {
-                    self.reread(&id);
+                    self.rereads.lock().unwrap().insert(id);
                 }
             }
             apply::Verdict::Older => {
                 self.counters.older.fetch_add(1, Ordering::Relaxed);
             }
-            apply::Verdict::Tie => self.reread(&user.id),
+            apply::Verdict::Tie => {
+                self.rereads.lock().unwrap().insert(user.id.clone());
+            }
             apply::Verdict::Same => {}
         }
     }

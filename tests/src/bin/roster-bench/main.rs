@@ -7,6 +7,7 @@
 
 mod browser;
 mod bundle;
+mod events;
 mod load;
 mod processes;
 mod replicas;
@@ -102,7 +103,7 @@ async fn main() {
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench/results.json")
         });
-    // `--only bundle|server|processes|load|browser` runs one section, to iterate on one figure.
+    // `--only bundle|server|events|processes|load|browser` runs one section, to iterate on one figure.
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -122,9 +123,23 @@ async fn main() {
         section("Users query, sync and bulk job (in process, against the sandbox)");
         rows.extend(server::measure(scale).await);
     }
+    if runs("events") {
+        section("A live directory: Slack's events (in process, against the sandbox)");
+        rows.extend(events::measure(scale).await);
+    }
     if runs("processes") {
         section("Proxy memory and overhead (roster serve and roster sandbox processes)");
         rows.extend(processes::measure(scale).await);
+    }
+    if runs("large") {
+        // The largest org Roster is sized for (a tenth of it in the quick run).
+        let users = if quick { 50_000 } else { 500_000 };
+        section(&format!(
+            "An org of {} users (sync against the Tier 4 floor, memory)",
+            thousands(users)
+        ));
+        rows.push(server::sync_ratio_of(users).await);
+        rows.extend(processes::memory_at(users, 100.0 * users as f64 / 100_000.0).await);
     }
     if runs("load") {
         section("A busy help desk (roster serve and roster sandbox, Slack's limits on)");

@@ -42,6 +42,35 @@ async fn direct_calls(http: &reqwest::Client, api: &str, id: &str) {
     );
 }
 
+/// `roster serve`'s memory with an org of `users` (the largest org Roster is sized for).
+pub async fn memory_at(users: usize, target_mb: f64) -> Vec<Row> {
+    let count = users.to_string();
+    let (_sandbox, base) = sandbox(&["--users", &count, "--rate-limits", "off"]);
+    let data = tempfile::tempdir().unwrap();
+    let config = serve_config(data.path(), &base, 1_000.0);
+    let (roster, url) = serve(&config);
+    let client = RosterClient::new(url);
+    let started = Instant::now();
+    client.wait_for_sync(1_800).await;
+    let synced = started.elapsed().as_secs_f64();
+    for query in ["", "q=ana", "type=admin&sort=email", "has_2fa=false"] {
+        client.get(&format!("/api/users?{query}")).await;
+    }
+    let rss = roster.memory("VmRSS").expect("VmRSS of roster serve") as f64 / 1e6;
+    let peak = roster.memory("VmHWM").unwrap_or(0) as f64 / 1e6;
+    vec![
+        Row::new(
+            format!("proxy resident memory, {} users", crate::thousands(users)),
+            rss,
+            "MB",
+            target_mb,
+        )
+        .detail(format!(
+            "VmRSS after the sync ({synced:.1} s, limits off) and 4 queries; peak {peak:.1} MB"
+        )),
+    ]
+}
+
 pub async fn measure(scale: Scale) -> Vec<Row> {
     let users = scale.users.to_string();
     let (_sandbox, base) = sandbox(&["--users", &users, "--rate-limits", "off"]);

@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// A sandbox org of `users` with `rate_limits`, on a free loopback port.
-async fn sandbox(users: usize, rate_limits: RateLimitMode) -> RunningSandbox {
+pub(crate) async fn sandbox(users: usize, rate_limits: RateLimitMode) -> RunningSandbox {
     Sandbox::new(SandboxConfig {
         users,
         rate_limits,
@@ -41,7 +41,7 @@ const IN_PROCESS_ADDR: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
 
 /// Roster's state against `sandbox`, limiter clock `scale`, data in `dir`; not synced.
-async fn state(sandbox: &RunningSandbox, scale: f64, dir: &std::path::Path) -> AppState {
+pub(crate) async fn state(sandbox: &RunningSandbox, scale: f64, dir: &std::path::Path) -> AppState {
     let connected = connect(
         &sandbox.api_url(),
         &sandbox.scim_url(roster_sandbox::scim::Version::V2),
@@ -165,8 +165,13 @@ async fn users_query(scale: Scale) -> Vec<Row> {
 
 /// A full directory sync with Slack's limits on a clock `SCALE` times faster.
 async fn sync_ratio(scale: Scale) -> Row {
+    sync_ratio_of(scale.users).await
+}
+
+/// [`sync_ratio`] of an org of `users`.
+pub(crate) async fn sync_ratio_of(users: usize) -> Row {
     const SCALE: f64 = 20.0;
-    let org = sandbox(scale.users, RateLimitMode::Scale(SCALE)).await;
+    let org = sandbox(users, RateLimitMode::Scale(SCALE)).await;
     let dir = tempfile::tempdir().unwrap();
     let state = state(&org, SCALE, dir.path()).await;
     let before = org.sandbox.calls("admin.users.list");
@@ -183,7 +188,7 @@ async fn sync_ratio(scale: Scale) -> Row {
     Row::new(
         format!(
             "full sync, {} users, rate limits on (×{SCALE:.0} clock), vs tier floor",
-            scale.users_label()
+            crate::thousands(users)
         ),
         took / floor,
         "×",
