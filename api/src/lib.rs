@@ -36,7 +36,7 @@ pub use lifecycle::{
     MAX_SESSION_DURATION, MIN_SESSION_DURATION, RequestState, Requester, SessionInfo, Sessions,
 };
 pub use roles::{Field, Permission};
-pub use status::{DemoRole, LiveState, LiveStatus, Me, Mode, ServerStatus};
+pub use status::{DemoRole, LiveState, LiveStatus, Me, Mode, ServerStatus, StatusQuery};
 pub use users::{
     ChangesQuery, EmailLookup, EmailMatch, EmailMatches, SortDir, SortKey, SyncState, SyncStatus,
     UserChange, UserChanges, UserQuery, UserStatus, UserSummary, UserType, UsersPage,

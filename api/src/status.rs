@@ -41,6 +41,25 @@ pub struct ServerStatus {
     /// Whether Slack's events keep the directory current.
     #[serde(default)]
     pub live: LiveStatus,
+    /// Ask with `?changes_since=` this next time (Unix milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_until: Option<i64>,
+    /// With `?changes_since=`: the people whose view changed since (see
+    /// `GET /api/users/changes`, which gives them as they are now).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
+    /// With `?changes_since=`: the directory was reloaded since, or that moment is too old.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reload: bool,
+}
+
+/// `GET /api/status?changes_since=`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+pub struct StatusQuery {
+    /// Unix milliseconds, a previous answer's `changes_until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_since: Option<i64>,
 }
 
 /// Whether Slack's events are arriving.
@@ -57,47 +76,15 @@ pub enum LiveState {
     Paused,
 }
 
-/// The live updates: their state, and (for roles that see the whole org) their counts.
+/// The live updates: whether they arrive, and since when they stopped. (Their counts are
+/// for operators, in `/metrics`.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LiveStatus {
     pub state: LiveState,
-    /// `socket_mode`, `http`.
-    #[serde(default)]
-    pub transport: Vec<String>,
     /// Unix seconds: when the updates stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused_since: Option<i64>,
-    /// Unix seconds of the last event received (roles that see the whole org).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_event_at: Option<i64>,
-    /// Open Socket Mode connections.
-    #[serde(default)]
-    pub sockets: u64,
-    /// Events applied since start (roles that see the whole org).
-    #[serde(default)]
-    pub applied: u64,
-    #[serde(default)]
-    pub reconnects: u64,
-    /// From the last event's time to its being applied, in milliseconds.
-    #[serde(default)]
-    pub lag_ms: i64,
-    /// People waiting to be read again after an event.
-    #[serde(default)]
-    pub rereads_waiting: u64,
-}
-
-impl LiveStatus {
-    /// What a role limited to some workspaces is told: the state and since when, nothing
-    /// that counts or times the rest of the org's changes.
-    pub fn limited(&self) -> LiveStatus {
-        LiveStatus {
-            state: self.state,
-            transport: self.transport.clone(),
-            paused_since: self.paused_since,
-            ..LiveStatus::default()
-        }
-    }
 }
 
 /// The signed-in person and what their role allows: `GET /api/me`.

@@ -4,8 +4,8 @@ use roster_api::{
     ActionResult, AssignRequest, AuditPage, AuditQuery, Channel, DemoRole, DryRun, EmailLookup,
     EmailMatches, ErrorBody, ExpirationRequest, InviteRequest, InviteRequestList,
     InviteRequestQuery, JobCreateQuery, JobDetail, JobEvent, JobList, JobRequest, JobSummary, Me,
-    Operation, Permission, RemoveRequest, RoleRequest, ServerStatus, Sessions, UserChanges,
-    UserDetail, UserQuery, UsersPage, Workspace,
+    Operation, Permission, RemoveRequest, RoleRequest, ServerStatus, Sessions, UserDetail,
+    UserQuery, UsersPage, Workspace,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
@@ -279,9 +279,12 @@ pub async fn me() -> Result<Me, ApiError> {
     get("/api/me").await
 }
 
-/// `GET /api/status`.
-pub async fn status() -> Result<ServerStatus, ApiError> {
-    get("/api/status").await
+/// `GET /api/status`, with who changed since `changes_since` (Unix ms) when given.
+pub async fn status(changes_since: Option<i64>) -> Result<ServerStatus, ApiError> {
+    match changes_since {
+        Some(since) => get(&format!("/api/status?changes_since={since}")).await,
+        None => get("/api/status").await,
+    }
 }
 
 /// `POST /api/dev/role` (demo only).
@@ -304,14 +307,6 @@ pub fn users_csv_url(query: &UserQuery) -> String {
     q.offset = None;
     q.limit = None;
     with_query("/api/users/export.csv", &q)
-}
-
-/// `GET /api/users/changes`: who changed since `since` (Unix ms), or the starting point.
-pub async fn user_changes(since: Option<i64>) -> Result<UserChanges, ApiError> {
-    match since {
-        Some(since) => get(&format!("/api/users/changes?since={since}")).await,
-        None => get("/api/users/changes").await,
-    }
 }
 
 /// `GET /api/users/{id}`.

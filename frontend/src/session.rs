@@ -23,14 +23,12 @@ pub struct Session {
 }
 
 /// What the server said changed since the pages loaded.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct LiveChanges {
-    /// Bumped with every answer that names someone, so views can react to each.
-    pub batch: u64,
     /// The people the latest such answer named.
     pub latest: Vec<String>,
     /// Everyone named since the lists were last reloaded.
-    pub pending: std::collections::BTreeSet<String>,
+    pub pending: std::collections::HashSet<String>,
 }
 
 /// How often open pages ask what changed.
@@ -41,11 +39,13 @@ impl Session {
     /// ticking.
     pub fn new() -> Self {
         let version = RwSignal::new(0u64);
+        // Each status answer says who changed since the one before.
+        let since = StoredValue::new(None::<i64>);
         let session = Session {
             me: Loaded::starting_with(api::answered_early("/api/me"), api::me),
             status: Loaded::starting_with(api::answered_early("/api/status"), move || {
                 version.track();
-                api::status()
+                api::status(since.get_value())
             }),
             workspaces: Loaded::starting_with(
                 api::answered_early("/api/workspaces"),
@@ -55,15 +55,34 @@ impl Session {
             clock: RwSignal::new(crate::format::now()),
             live: RwSignal::new(LiveChanges::default()),
         };
-        session.follow_changes();
+        Effect::new(move |_| {
+            let Some(Ok(status)) = session.status.get() else {
+                return;
+            };
+            let Some(until) = status.changes_until else {
+                return;
+            };
+            let first = since.get_value().is_none();
+            since.set_value(Some(until));
+            if first {
+                return;
+            }
+            if status.reload {
+                session.changed();
+            } else if !status.changed.is_empty() {
+                session.live.update(|l| {
+                    l.pending.extend(status.changed.iter().cloned());
+                    l.latest = status.changed;
+                });
+            }
+        });
         let clock = session.clock;
         let status = session.status;
-        // Keep relative times fresh, and follow the server: a running sync, and whether it
-        // can record changes (a banner says when it cannot).
-        let tick = move || {
-            clock.set(crate::format::now());
-            status.refetch();
-        };
+        // Open pages follow what changes: the status is asked every few seconds.
+        let _ = set_interval_with_handle(move || status.refetch(), FOLLOW_EVERY);
+        // Keep relative times fresh. The status (a running sync, whether Roster can record
+        // changes, the live updates, who changed) is asked every few seconds above.
+        let tick = move || clock.set(crate::format::now());
         let _ = set_interval_with_handle(tick, Duration::from_secs(15));
         session
     }
@@ -119,45 +138,5 @@ impl Session {
     pub fn changed(&self) {
         self.live.update(|l| l.pending.clear());
         self.version.update(|v| *v += 1);
-    }
-
-    /// Asks the server every few seconds who changed, for roles that read the directory.
-    fn follow_changes(&self) {
-        let session = *self;
-        let since = StoredValue::new(None::<i64>);
-        let busy = StoredValue::new(false);
-        // Roles that may not read the directory are refused once, and not asked again.
-        let refused = StoredValue::new(false);
-        let tick = move || {
-            if busy.get_value() || refused.get_value() {
-                return;
-            }
-            busy.set_value(true);
-            leptos::task::spawn_local(async move {
-                let answer = api::user_changes(since.get_value()).await;
-                if let Err(e) = &answer
-                    && e.is_refusal()
-                {
-                    refused.set_value(true);
-                }
-                if let Ok(answer) = answer {
-                    since.set_value(Some(answer.until));
-                    if answer.reload {
-                        session.changed();
-                    } else if !answer.changes.is_empty() {
-                        let ids: Vec<String> = answer.changes.into_iter().map(|c| c.id).collect();
-                        session.live.update(|l| {
-                            l.batch += 1;
-                            l.pending.extend(ids.iter().cloned());
-                            l.latest = ids;
-                        });
-                    }
-                }
-                busy.set_value(false);
-            });
-        };
-        // The starting point at once, before the pages' own data loads.
-        tick();
-        let _ = set_interval_with_handle(tick, FOLLOW_EVERY);
     }
 }

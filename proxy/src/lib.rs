@@ -208,11 +208,19 @@ impl AppState {
         });
     }
 
-    /// The live updates' state, as a role that sees the whole org is told.
+    /// The live updates' state.
     pub fn live_status(&self) -> roster_api::LiveStatus {
         self.events
             .get()
             .map(|e| e.live.status())
+            .unwrap_or_default()
+    }
+
+    /// The live updates' figures (zero when events are off).
+    pub fn live_figures(&self) -> events::LiveFigures {
+        self.events
+            .get()
+            .map(|e| e.live.figures())
             .unwrap_or_default()
     }
 
@@ -229,6 +237,9 @@ impl AppState {
             demo: c.demo,
             changes_refused: self.audit.storage().map(|f| f.error.reason().to_string()),
             live: self.live_status(),
+            changes_until: None,
+            changed: Vec::new(),
+            reload: false,
         }
     }
 }

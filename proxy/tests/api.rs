@@ -1032,6 +1032,7 @@ async fn the_openapi_document_matches_the_routes() {
         ("/api/users", "get"),
         ("/api/users/export.csv", "get"),
         ("/api/users/by-email", "post"),
+        ("/api/users/changes", "get"),
         ("/api/users/{id}", "get"),
         ("/api/users/{id}/sessions", "get"),
         ("/api/invite-requests", "get"),

@@ -449,7 +449,7 @@ async fn world() -> World {
         user.full_name = "Changed Outside".into();
         user.updated += 1;
     });
-    while b.state.live_status().applied == 0 {
+    while b.state.live_figures().applied == 0 {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(10),
             "no event applied"
@@ -1110,9 +1110,13 @@ async fn a_restricted_role_gets_the_same_answers_whatever_lies_outside_its_scope
     // The changes since before B's org changed outside the scope (and the org admin acted
     // outside it): the same, empty, for the restricted roles.
     for role in RESTRICTED {
-        let path = format!("/api/users/changes?since={}", world.since);
-        let answer = both(&world, role, "get", &path, None).await;
-        assert_eq!(answer.status, 200, "{answer:?}");
+        for path in [
+            format!("/api/users/changes?since={}", world.since),
+            format!("/api/status?changes_since={}", world.since),
+        ] {
+            let answer = both(&world, role, "get", &path, None).await;
+            assert_eq!(answer.status, 200, "{answer:?}");
+        }
     }
     let (_, seen) = world
         .b

@@ -69,6 +69,20 @@ struct Envelope {
     event_time: i64,
 }
 
+/// The live updates' figures, for `/metrics` (and tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiveFigures {
+    /// Open Socket Mode connections.
+    pub sockets: u64,
+    /// Events (and re-reads they asked for) applied since start.
+    pub applied: u64,
+    pub reconnects: u64,
+    /// From the last event's time at Slack to its being applied.
+    pub lag_ms: i64,
+    /// People waiting to be read again.
+    pub rereads_waiting: u64,
+}
+
 /// Counts and times of the live updates.
 #[derive(Debug, Default)]
 pub struct LiveCounters {
@@ -422,10 +436,10 @@ impl LiveEvents {
         !self.transports.is_empty() && self.counters.down_since.load(Ordering::SeqCst) == 0
     }
 
-    /// What the console and `/readyz` show.
+    /// What the console and `/readyz` show: the state, nothing that counts or times the
+    /// org's changes.
     pub fn status(&self) -> LiveStatus {
         let down = self.counters.down_since.load(Ordering::SeqCst);
-        let last = self.counters.last_event_ms.load(Ordering::Relaxed);
         LiveStatus {
             state: if self.transports.is_empty() {
                 LiveState::Off
@@ -434,13 +448,13 @@ impl LiveEvents {
             } else {
                 LiveState::Paused
             },
-            transport: self
-                .transports
-                .iter()
-                .map(|t| t.name().to_string())
-                .collect(),
             paused_since: (down > 0).then_some(down),
-            last_event_at: (last > 0).then_some(last.div_euclid(1000)),
+        }
+    }
+
+    /// The figures `/metrics` gives operators.
+    pub fn figures(&self) -> LiveFigures {
+        LiveFigures {
             sockets: self.counters.sockets.load(Ordering::Relaxed),
             applied: self.counters.applied.load(Ordering::Relaxed),
             reconnects: self.counters.reconnects.load(Ordering::Relaxed),

@@ -47,7 +47,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         };
         body["database"] = database;
         // Anyone who reaches Roster may ask: the state only; the counts are in /metrics.
-        body["events"] = json!(state.live_status().limited());
+        body["events"] = json!(state.live_status());
         (StatusCode::OK, Json(body))
     } else {
         let reason =
@@ -94,6 +94,7 @@ pub async fn metrics(
 ) -> Result<impl IntoResponse, crate::error::AppError> {
     may_read_metrics(&state.metrics_access, &headers)?;
     let live = state.live_status();
+    let figures = state.live_figures();
     let body = state.metrics.render(&Gauges {
         users: state.directory.len(),
         age_seconds: state.directory.synced_at().map(|t| unix_now() - t),
@@ -109,10 +110,10 @@ pub async fn metrics(
             roster_api::LiveState::Live => 1,
             roster_api::LiveState::Paused => 0,
         },
-        events_sockets: live.sockets,
-        events_applied: live.applied,
-        events_reconnects: live.reconnects,
-        events_lag_ms: live.lag_ms,
+        events_sockets: figures.sockets,
+        events_applied: figures.applied,
+        events_reconnects: figures.reconnects,
+        events_lag_ms: figures.lag_ms,
     });
     Ok((
         [(

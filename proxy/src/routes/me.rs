@@ -2,11 +2,14 @@
 
 use axum::{
     Json,
-    extract::{State, rejection::JsonRejection},
+    extract::{
+        Query, State,
+        rejection::{JsonRejection, QueryRejection},
+    },
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use roster_api::{DemoRole, ErrorBody, Me, ServerStatus};
+use roster_api::{DemoRole, ErrorBody, Me, ServerStatus, StatusQuery};
 
 use crate::{
     AppState,
@@ -38,19 +41,30 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Json<Me> {
 }
 
 /// The connection to Slack: admin or read-only mode, the org, and the directory sync.
-#[utoipa::path(get, path = "/status", tag = "session",
-    responses((status = 200, body = ServerStatus), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/status", tag = "session", params(StatusQuery),
+    responses((status = 200, body = ServerStatus), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn status(
     State(state): State<AppState>,
     caller: Caller,
+    query: Result<Query<StatusQuery>, QueryRejection>,
 ) -> Result<Json<ServerStatus>, AppError> {
     if !caller.can(Permission::UsersRead) && !caller.can(Permission::AuditRead) {
         return Err(crate::policy::Denied::Permission(Permission::UsersRead).into());
     }
+    let Query(query) = query.map_err(super::bad_query)?;
     let mut status = state.status();
     status.sync = caller.sync_status(&state.directory);
-    if !caller.covers_all() {
-        status.live = status.live.limited();
+    // Who changed since the page last asked (roles that read the directory).
+    if caller.can(Permission::UsersRead) {
+        let since = query.changes_since.unwrap_or(i64::MAX);
+        let (changes, until) = super::user_changes::changed_since(&state, &caller, since);
+        status.changes_until = Some(until);
+        if query.changes_since.is_some() {
+            match changes {
+                None => status.reload = true,
+                Some(changes) => status.changed = changes.into_iter().map(|c| c.id).collect(),
+            }
+        }
     }
     Ok(Json(status))
 }

@@ -33,6 +33,40 @@ fn seen(caller: &Caller, user: &DirUser) -> Option<(UserSummary, Vec<Membership>
     Some((caller.hide_fields(view.summary), memberships))
 }
 
+/// The people whose view changed from `since` (each once, as the reader sees them now), or
+/// `None` when the page must reload; and the moment to ask from next.
+pub(crate) fn changed_since(
+    state: &AppState,
+    caller: &Caller,
+    since: i64,
+) -> (Option<Vec<UserChange>>, i64) {
+    let (found, until) = state.directory.recent().since(since);
+    let changes = match found {
+        Since::Reload => return (None, until),
+        Since::Changes(changes) => changes,
+    };
+    // Each person's first state in the window against their last.
+    let mut people: BTreeMap<&str, (Option<&DirUser>, &DirUser)> = BTreeMap::new();
+    for change in &changes {
+        people
+            .entry(change.after.summary.id.as_str())
+            .and_modify(|(_, after)| *after = &change.after)
+            .or_insert((change.before.as_ref(), &change.after));
+    }
+    let changed = people
+        .into_iter()
+        .filter_map(|(id, (before, after))| {
+            let now = seen(caller, after);
+            let then = before.and_then(|b| seen(caller, b));
+            (now != then).then(|| UserChange {
+                id: id.to_string(),
+                user: now.map(|(summary, _)| summary),
+            })
+        })
+        .collect();
+    (Some(changed), until)
+}
+
 /// The people whose view changed since `since` (each once, as the reader sees them now);
 /// a change the reader cannot see is not there, and nothing in the answer counts or times
 /// the others. Without `since`, just the moment to start from.
@@ -47,47 +81,22 @@ pub async fn changes(
     if !caller.can(Permission::UsersRead) {
         return Err(Denied::Permission(Permission::UsersRead).into());
     }
-    let since = query.since.unwrap_or(i64::MAX);
-    let (found, until) = state.directory.recent().since(since);
-    let changes = match (query.since, found) {
-        (None, _) => {
-            return Ok(Json(UserChanges {
-                until,
-                reload: false,
-                changes: Vec::new(),
-            }));
-        }
-        (Some(_), Since::Reload) => {
-            return Ok(Json(UserChanges {
-                until,
-                reload: true,
-                changes: Vec::new(),
-            }));
-        }
-        (Some(_), Since::Changes(changes)) => changes,
-    };
-    // Each person's first state in the window against their last.
-    let mut people: BTreeMap<&str, (Option<&DirUser>, &DirUser)> = BTreeMap::new();
-    for change in &changes {
-        people
-            .entry(change.after.summary.id.as_str())
-            .and_modify(|(_, after)| *after = &change.after)
-            .or_insert((change.before.as_ref(), &change.after));
-    }
-    let changes = people
-        .into_iter()
-        .filter_map(|(id, (before, after))| {
-            let now = seen(&caller, after);
-            let then = before.and_then(|b| seen(&caller, b));
-            (now != then).then(|| UserChange {
-                id: id.to_string(),
-                user: now.map(|(summary, _)| summary),
-            })
-        })
-        .collect();
-    Ok(Json(UserChanges {
-        until,
-        reload: false,
-        changes,
+    let (changes, until) = changed_since(&state, &caller, query.since.unwrap_or(i64::MAX));
+    Ok(Json(match (query.since, changes) {
+        (None, _) => UserChanges {
+            until,
+            reload: false,
+            changes: Vec::new(),
+        },
+        (Some(_), None) => UserChanges {
+            until,
+            reload: true,
+            changes: Vec::new(),
+        },
+        (Some(_), Some(changes)) => UserChanges {
+            until,
+            reload: false,
+            changes,
+        },
     }))
 }
