@@ -139,7 +139,9 @@ async fn main() {
             thousands(users)
         ));
         rows.push(server::sync_ratio_of(users).await);
-        rows.extend(processes::memory_at(users, 100.0 * users as f64 / 100_000.0).await);
+        // 100 MB up to 100,000 users (the proxy's memory row), in proportion beyond.
+        let target = 100.0 * (users as f64 / 100_000.0).max(1.0);
+        rows.extend(processes::memory_at(users, target).await);
     }
     if runs("load") {
         section("A busy help desk (roster serve and roster sandbox, Slack's limits on)");
