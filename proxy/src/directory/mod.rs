@@ -375,31 +375,40 @@ impl Directory {
     /// Adds or replaces several people at once (Slack's events, applied in batches: the
     /// lookups are rebuilt once for all of them).
     pub fn upsert_many(&self, users: Vec<DirUser>) {
-        for user in &users {
-            self.tell_replicas(snapshot::Made::Upserted {
-                user: Box::new(user.clone()),
-            });
-        }
         let changes: Vec<(Option<DirUser>, DirUser)> = {
             let mut data = self.data.write().unwrap();
             let changes = users
                 .into_iter()
-                .map(|user| {
+                .filter_map(|mut user| {
                     let before = match data.position(&user.summary.id) {
-                        Some(i) => Some(std::mem::replace(&mut data.users[i], user.clone())),
+                        // Changed meanwhile (Roster's own change, read back from Slack): a
+                        // newer state stays, and what Slack's user object does not carry
+                        // (the creation date, SSO) is kept from it.
+                        Some(i) if data.users[i].updated > user.updated => return None,
+                        Some(i) => {
+                            let held = &data.users[i].summary;
+                            if held.created > 0 {
+                                user.summary.created = held.created;
+                            }
+                            user.summary.has_sso = user.summary.has_sso.or(held.has_sso);
+                            Some(std::mem::replace(&mut data.users[i], user.clone()))
+                        }
                         None => {
                             // Each person is once in a batch: the lookups are rebuilt below.
                             data.users.push(user.clone());
                             None
                         }
                     };
-                    (before, user)
+                    Some((before, user))
                 })
                 .collect();
             data.reindex();
             changes
         };
         for (before, after) in changes {
+            self.tell_replicas(snapshot::Made::Upserted {
+                user: Box::new(after.clone()),
+            });
             self.recent.record(before, after);
         }
         self.sorts.clear();

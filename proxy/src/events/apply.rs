@@ -97,6 +97,9 @@ pub fn merge(existing: Option<&DirUser>, incoming: &SlackUser, now: i64) -> Verd
     }
     let mut summary = summary;
     summary.workspaces = memberships.iter().map(|m| m.workspace.clone()).collect();
+    // Slack's user object has no creation date: someone new is taken as created when the
+    // object last changed (their joining, for a `team_join`).
+    summary.created = incoming.updated;
     if let Some(old) = existing {
         summary.created = old.summary.created;
         summary.has_sso = old.summary.has_sso;
