@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 use common::{Options, TestApp, spawn_app};
 use roster_proxy::{events::signature::SigningSecret, slack::SlackToken};
 use roster_sandbox::{
-    Sandbox, ScimRequest, SlackReply,
+    Sandbox, ScimRequest,
     events::{DeliveryFaults, EventsConfig},
-    request::{Args, Call},
 };
 use serde_json::{Value, json};
 
@@ -84,15 +83,7 @@ where
 
 /// Calls the sandbox's Web API as another client with the org token.
 fn slack(sandbox: &Sandbox, method: &str, args: &[(&str, &str)]) -> Value {
-    let call = Call {
-        token: Some(sandbox.tokens().org_admin.clone()),
-        args: Args::from_pairs(args.iter().copied()),
-        json_body: false,
-    };
-    match sandbox.handle(method, &call) {
-        SlackReply::Ok(text) => serde_json::from_str(&text).unwrap(),
-        other => panic!("{method}: {other:?}"),
-    }
+    common::slack_as(sandbox, &sandbox.tokens().org_admin, method, args)
 }
 
 /// Someone as `/api/users` shows them.
@@ -109,24 +100,9 @@ async fn listed(app: &TestApp, id: &str) -> Option<Value> {
 
 /// A regular, active member of one workspace (no other).
 fn plain_member(app: &TestApp) -> (String, String) {
-    app.sandbox.sandbox.with_org(|org| {
-        let u = org
-            .users
-            .values()
-            .find(|u| {
-                u.guest.is_none()
-                    && !u.is_bot
-                    && !u.is_deactivated()
-                    && !u.invited
-                    && u.org_role == roster_sandbox::org::OrgRole::Regular
-                    && u.memberships.len() == 1
-                    && u.memberships
-                        .values()
-                        .all(|m| m.active && m.role == roster_sandbox::org::TeamRole::Regular)
-            })
-            .expect("a plain member");
-        (u.id.clone(), u.memberships.keys().next().unwrap().clone())
-    })
+    common::plain_members(&app.sandbox.sandbox, 1, |_| true)
+        .pop()
+        .expect("a plain member")
 }
 
 fn a_guest(app: &TestApp) -> (String, String) {
@@ -319,20 +295,7 @@ async fn a_refreshed_or_cut_socket_loses_no_event() {
     let app = live_app(Via::Socket).await;
     let sandbox = &app.sandbox.sandbox;
     let bus = sandbox.events();
-    let members: Vec<(String, String)> = sandbox.with_org(|org| {
-        org.users
-            .values()
-            .filter(|u| {
-                u.guest.is_none()
-                    && !u.is_bot
-                    && !u.is_deactivated()
-                    && u.org_role == roster_sandbox::org::OrgRole::Regular
-                    && u.memberships.len() == 1
-            })
-            .take(6)
-            .map(|u| (u.id.clone(), u.memberships.keys().next().unwrap().clone()))
-            .collect()
-    });
+    let members = common::plain_members(sandbox, 6, |_| true);
     // Asked to refresh: a new socket opens before the old one closes.
     bus.disconnect_all("refresh_requested", Duration::from_millis(500));
     for (id, team) in &members[..3] {
@@ -503,26 +466,13 @@ async fn open_pages_hear_of_changes_they_may_see_and_only_those() {
     // is outside its view.
     let names = app.state.directory.workspaces();
     let covered: Vec<String> = names.iter().take(2).map(|w| w.id.clone()).collect();
-    let (inside, outside) = sandbox.with_org(|org| {
-        let pick = |on: &dyn Fn(&str) -> bool| {
-            org.users
-                .values()
-                .find(|u| {
-                    u.guest.is_none()
-                        && !u.is_bot
-                        && !u.is_deactivated()
-                        && u.org_role == roster_sandbox::org::OrgRole::Regular
-                        && u.memberships.len() == 1
-                        && u.memberships.keys().all(|t| on(t))
-                })
-                .map(|u| (u.id.clone(), u.memberships.keys().next().unwrap().clone()))
-                .unwrap()
-        };
-        (
-            pick(&|t| covered.iter().any(|c| c == t)),
-            pick(&|t| !covered.iter().any(|c| c == t)),
-        )
-    });
+    let pick = |on: &dyn Fn(&str) -> bool| {
+        common::plain_members(sandbox, 1, on)
+            .pop()
+            .expect("a plain member")
+    };
+    let inside = pick(&|t| covered.iter().any(|c| c == t));
+    let outside = pick(&|t| !covered.iter().any(|c| c == t));
     let (_, start) = app.get_as("helpdesk", "/api/users/changes").await;
     let since = start["until"].as_i64().unwrap();
     for (id, team) in [&inside, &outside] {

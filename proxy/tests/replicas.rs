@@ -539,34 +539,15 @@ async fn an_event_applied_by_one_replica_reaches_the_other_within_two_seconds() 
         repeat_next: 100,
         ..Default::default()
     });
-    let members: Vec<(String, String)> = shared.sandbox.with_org(|org| {
-        org.users
-            .values()
-            .filter(|u| {
-                u.guest.is_none()
-                    && !u.is_bot
-                    && !u.is_deactivated()
-                    && u.org_role == roster_sandbox::org::OrgRole::Regular
-                    && u.memberships.len() == 1
-            })
-            .take(6)
-            .map(|u| (u.id.clone(), u.memberships.keys().next().unwrap().clone()))
-            .collect()
-    });
+    let members = plain_members(&shared.sandbox, 6, |_| true);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     for (id, team) in &members {
-        let call = roster_sandbox::request::Call {
-            token: Some(shared.sandbox.tokens().admin.clone()),
-            args: roster_sandbox::request::Args::from_pairs([
-                ("team_id", team.as_str()),
-                ("user_id", id.as_str()),
-            ]),
-            json_body: false,
-        };
-        assert!(matches!(
-            shared.sandbox.handle("admin.users.setAdmin", &call),
-            roster_sandbox::SlackReply::Ok(_)
-        ));
+        slack_as(
+            &shared.sandbox,
+            &shared.sandbox.tokens().admin,
+            "admin.users.setAdmin",
+            &[("team_id", team), ("user_id", id)],
+        );
     }
     for (id, _) in &members {
         for app in [&a, &b] {

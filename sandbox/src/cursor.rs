@@ -27,7 +27,7 @@ impl CursorCodec {
         mac.update(b":");
         mac.update(position.as_bytes());
         let bytes = mac.finalize().into_bytes();
-        bytes[..6].iter().map(|b| format!("{b:02x}")).collect()
+        crate::request::hex(&bytes[..6])
     }
 
     /// The cursor for "after `position`" in a listing of `kind`.

@@ -20,7 +20,10 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::sync::{Notify, mpsc};
 
-use crate::org::{Org, UserView};
+use crate::{
+    org::{Org, UserView},
+    request::hex,
+};
 
 /// The sandbox app's ID, in every envelope and `hello`.
 pub const APP_ID: &str = "A0SANDBOX1";
@@ -235,9 +238,7 @@ impl Bus {
 
     /// A single-use Socket Mode ticket, as `apps.connections.open` hands out in its URL.
     pub fn ticket(&self) -> String {
-        let mut bytes = [0u8; 12];
-        rand::fill(&mut bytes);
-        let ticket: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let ticket = random_hex::<12>();
         let mut state = self.inner.state.lock().unwrap();
         // A ticket nobody used soon is forgotten.
         if state.tickets.len() > 64 {
@@ -602,9 +603,7 @@ impl Bus {
             )
         };
         let url = url.ok_or("no request URL is set")?;
-        let mut challenge = [0u8; 16];
-        rand::fill(&mut challenge);
-        let challenge: String = challenge.iter().map(|b| format!("{b:02x}")).collect();
+        let challenge = random_hex::<16>();
         let body = json!({
             "token": "sandbox-verification-token",
             "challenge": challenge,
@@ -684,9 +683,14 @@ pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(format!("v0:{timestamp}:").as_bytes());
     mac.update(body.as_bytes());
-    let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("v0={hex}")
+    format!("v0={}", hex(&mac.finalize().into_bytes()))
+}
+
+/// `N` random bytes in hex.
+fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
+    rand::fill(&mut bytes);
+    hex(&bytes)
 }
 
 /// A `disconnect` message.

@@ -749,7 +749,7 @@ async fn dispatch(
     body: Bytes,
 ) -> Response {
     if name == socket_mode::OPEN {
-        return socket_mode::open(&sandbox, &method, &headers, query.as_deref(), &body).await;
+        return socket_mode::open(&sandbox, &method, &headers);
     }
     let latency = sandbox.inner.faults.latency_ms(&name);
     if latency > 0 {
@@ -784,12 +784,7 @@ async fn scim_dispatch(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
+    let token = request::bearer_token(&headers);
     let req = ScimRequest {
         method,
         path: &path,

@@ -189,6 +189,21 @@ fn list_item(item: &Value) -> Option<String> {
 /// Arguments may come from the query string and the body together; a body argument wins.
 /// The token comes from `Authorization: Bearer` or a `token` argument (not from a JSON
 /// body, where Slack requires the header).
+/// The token of an `Authorization: Bearer …` header, if there is one.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub async fn parse_call(
     method: &Method,
     headers: &HeaderMap,
@@ -268,12 +283,7 @@ pub async fn parse_call(
         }
     }
 
-    let header_token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty());
+    let header_token = bearer_token(headers).map(str::to_string);
     let arg_token = if json_body {
         // A JSON body's `token` is ignored; only the query string may carry one then.
         query

@@ -30,27 +30,13 @@ use crate::{
 pub const OPEN: &str = "apps.connections.open";
 
 /// `apps.connections.open`: only with the app-level token, only in the `Authorization`
-/// header.
-pub async fn open(
-    sandbox: &Sandbox,
-    method: &Method,
-    headers: &HeaderMap,
-    query: Option<&str>,
-    body: &[u8],
-) -> Response {
+/// header (one in the query or the body does not count).
+pub fn open(sandbox: &Sandbox, method: &Method, headers: &HeaderMap) -> Response {
     let fail = |code: &'static str| SlackReply::Fail(Fail::new(code)).into_response();
     if method != Method::POST {
         return fail("invalid_post_type");
     }
-    let header_token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    let Some(token) = header_token else {
-        // A token in the query or the body does not count for this method.
-        let _ = (query, body);
+    let Some(token) = crate::request::bearer_token(headers) else {
         return fail("not_authed");
     };
     if !token.starts_with("xapp-") {

@@ -66,7 +66,7 @@ impl DirUser {
     }
 
     /// Derives the summary's type and expiration from the memberships after a change.
-    pub(super) fn rederive(&mut self) {
+    pub(crate) fn rederive(&mut self) {
         let s = &mut self.summary;
         s.workspaces = self
             .memberships

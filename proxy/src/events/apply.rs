@@ -7,7 +7,7 @@
 //! (the highest of the person's workspaces) and the earliest guest expiration; where that
 //! does not tell each workspace's role and expiration, the person is read again too.
 
-use roster_api::{Membership, UserStatus, UserType, WorkspaceRole};
+use roster_api::{Membership, UserStatus, WorkspaceRole};
 
 use crate::{
     directory::{DirUser, role_of_user, summary_from_user_object},
@@ -38,10 +38,7 @@ pub fn merge(existing: Option<&DirUser>, incoming: &SlackUser, now: i64) -> Verd
     // One role everywhere unless the person is an admin or owner somewhere: guests are
     // guests on every workspace, and the flags say so.
     let uniform_role = !matches!(role, WorkspaceRole::Admin | WorkspaceRole::Owner);
-    let guest = matches!(
-        role,
-        WorkspaceRole::SingleChannelGuest | WorkspaceRole::MultiChannelGuest
-    );
+    let guest = role.is_guest();
     let expires = incoming.profile.guest_expiration_ts.filter(|t| *t > 0);
 
     if existing.is_some_and(|old| incoming.updated < old.updated) {
@@ -96,7 +93,6 @@ pub fn merge(existing: Option<&DirUser>, incoming: &SlackUser, now: i64) -> Verd
         });
     }
     let mut summary = summary;
-    summary.workspaces = memberships.iter().map(|m| m.workspace.clone()).collect();
     // Slack's user object has no creation date: someone new is taken as created when the
     // object last changed (their joining, for a `team_join`).
     summary.created = incoming.updated;
@@ -114,16 +110,10 @@ pub fn merge(existing: Option<&DirUser>, incoming: &SlackUser, now: i64) -> Verd
             .or(Some(incoming.updated.max(1)).filter(|t| *t > 0))
             .or(Some(now));
     }
-    if summary.user_type != UserType::Bot {
-        summary.user_type = memberships
-            .iter()
-            .map(|m| m.role)
-            .min_by_key(|r| UserType::from(*r).rank())
-            .unwrap_or(role)
-            .into();
-    }
-    summary.expires = memberships.iter().filter_map(|m| m.expires).min();
+    // The workspaces, the type (the highest role; the flags' when there is no workspace)
+    // and the earliest expiration follow the memberships.
     let mut user = DirUser::new(summary, memberships);
+    user.rederive();
     user.updated = incoming.updated;
 
     if let Some(old) = existing {

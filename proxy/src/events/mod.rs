@@ -79,8 +79,6 @@ pub struct LiveFigures {
     pub reconnects: u64,
     /// From the last event's time at Slack to its being applied.
     pub lag_ms: i64,
-    /// People waiting to be read again.
-    pub rereads_waiting: u64,
 }
 
 /// Counts and times of the live updates.
@@ -89,12 +87,8 @@ pub struct LiveCounters {
     pub received: AtomicU64,
     pub applied: AtomicU64,
     pub duplicates: AtomicU64,
-    pub older: AtomicU64,
-    pub rereads: AtomicU64,
     pub reconnects: AtomicU64,
     pub sockets: AtomicU64,
-    /// Unix milliseconds of the last event received (0: none yet).
-    pub last_event_ms: AtomicI64,
     /// Unix seconds since when no socket is open (0: one is, or Socket Mode is off).
     pub down_since: AtomicI64,
     /// Milliseconds from `event_time` to applied, of the last event.
@@ -116,6 +110,8 @@ pub struct LiveEvents {
     seen: Mutex<(VecDeque<String>, HashSet<String>)>,
     /// Event IDs shared with the other replicas.
     shared_seen: Option<sqlx::PgPool>,
+    /// When this replica last removed old shared event IDs (Unix seconds).
+    pruned_at: AtomicI64,
     /// People to read again from Slack.
     rereads: Mutex<BTreeSet<String>>,
     reread_wake: Notify,
@@ -142,6 +138,7 @@ impl LiveEvents {
             queue,
             seen: Mutex::default(),
             shared_seen,
+            pruned_at: AtomicI64::new(0),
             rereads: Mutex::default(),
             reread_wake: Notify::new(),
             counters: LiveCounters::default(),
@@ -166,9 +163,6 @@ impl LiveEvents {
     /// An envelope Slack sent: queued to be applied after the acknowledgement.
     pub fn receive(&self, envelope: Value) {
         self.counters.received.fetch_add(1, Ordering::Relaxed);
-        self.counters
-            .last_event_ms
-            .store(unix_now_ms(), Ordering::Relaxed);
         let _ = self.queue.send(envelope);
     }
 
@@ -198,14 +192,17 @@ impl LiveEvents {
             .bind(unix_now())
             .execute(pool)
             .await;
-            if self
-                .counters
-                .received
-                .load(Ordering::Relaxed)
-                .is_multiple_of(1000)
+            // Once every ten minutes, whatever the flow of events.
+            let now = unix_now();
+            let last = self.pruned_at.load(Ordering::Relaxed);
+            if now - last >= 600
+                && self
+                    .pruned_at
+                    .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
             {
                 let _ = sqlx::query("DELETE FROM slack_events_seen WHERE at < $1")
-                    .bind(unix_now() - 3600)
+                    .bind(now - 3600)
                     .execute(pool)
                     .await;
             }
@@ -283,13 +280,10 @@ impl LiveEvents {
                     self.rereads.lock().unwrap().insert(id);
                 }
             }
-            apply::Verdict::Older => {
-                self.counters.older.fetch_add(1, Ordering::Relaxed);
-            }
             apply::Verdict::Tie => {
                 self.rereads.lock().unwrap().insert(user.id.clone());
             }
-            apply::Verdict::Same => {}
+            apply::Verdict::Older | apply::Verdict::Same => {}
         }
     }
 
@@ -327,7 +321,6 @@ impl LiveEvents {
             }
             match self.read_person(&user).await {
                 Ok(Some(person)) => {
-                    self.counters.rereads.fetch_add(1, Ordering::Relaxed);
                     let newer = self
                         .directory
                         .get(&user)
@@ -384,11 +377,7 @@ impl LiveEvents {
                 None => return Ok(None),
             },
         };
-        let guest = matches!(
-            role_of_user(&info),
-            roster_api::WorkspaceRole::SingleChannelGuest
-                | roster_api::WorkspaceRole::MultiChannelGuest
-        );
+        let guest = role_of_user(&info).is_guest();
         let mut memberships: Vec<Membership> = Vec::new();
         for m in &person.memberships {
             let on = self
@@ -417,16 +406,7 @@ impl LiveEvents {
             });
         }
         person.memberships = memberships;
-        person.summary.expires = person.memberships.iter().filter_map(|m| m.expires).min();
-        if person.summary.user_type != roster_api::UserType::Bot
-            && let Some(best) = person
-                .memberships
-                .iter()
-                .map(|m| m.role)
-                .min_by_key(|r| roster_api::UserType::from(*r).rank())
-        {
-            person.summary.user_type = best.into();
-        }
+        person.rederive();
         person.updated = info.updated;
         Ok(Some(person))
     }
@@ -459,16 +439,6 @@ impl LiveEvents {
             applied: self.counters.applied.load(Ordering::Relaxed),
             reconnects: self.counters.reconnects.load(Ordering::Relaxed),
             lag_ms: self.counters.lag_ms.load(Ordering::Relaxed),
-            rereads_waiting: self.rereads.lock().unwrap().len() as u64,
-        }
-    }
-}
-
-impl Transport {
-    pub fn name(self) -> &'static str {
-        match self {
-            Transport::SocketMode => "socket_mode",
-            Transport::Http => "http",
         }
     }
 }

@@ -530,3 +530,44 @@ pub fn parse_roles(text: &str) -> Vec<RoleConfig> {
     }
     toml::from_str::<Roles>(text).unwrap().roles
 }
+
+/// Up to `n` regular members, each active on one workspace that `on` accepts, with no
+/// admin or owner role anywhere: (ID, team ID).
+pub fn plain_members(
+    sandbox: &Sandbox,
+    n: usize,
+    on: impl Fn(&str) -> bool,
+) -> Vec<(String, String)> {
+    sandbox.with_org(|org| {
+        org.users
+            .values()
+            .filter(|u| {
+                u.guest.is_none()
+                    && !u.is_bot
+                    && !u.is_deactivated()
+                    && !u.invited
+                    && u.org_role == roster_sandbox::org::OrgRole::Regular
+                    && u.memberships.len() == 1
+                    && u.memberships.iter().all(|(team, m)| {
+                        m.active && m.role == roster_sandbox::org::TeamRole::Regular && on(team)
+                    })
+            })
+            .take(n)
+            .map(|u| (u.id.clone(), u.memberships.keys().next().unwrap().clone()))
+            .collect()
+    })
+}
+
+/// Calls a Web API method of the sandbox with `token`, as a client other than Roster (an
+/// admin in Slack's own pages); its reply, which must be `ok`.
+pub fn slack_as(sandbox: &Sandbox, token: &str, method: &str, args: &[(&str, &str)]) -> Value {
+    let call = roster_sandbox::request::Call {
+        token: Some(token.to_string()),
+        args: roster_sandbox::request::Args::from_pairs(args.iter().copied()),
+        json_body: false,
+    };
+    match sandbox.handle(method, &call) {
+        roster_sandbox::SlackReply::Ok(text) => serde_json::from_str(&text).unwrap(),
+        other => panic!("{method}: {other:?}"),
+    }
+}
