@@ -243,6 +243,13 @@ pub async fn spawn_app_on(
     data: Option<tempfile::TempDir>,
     options: Options,
 ) -> TestApp {
+    // `ROSTER_TEST_LOG=roster_proxy=debug` shows what the apps under test log.
+    if let Ok(filter) = std::env::var("ROSTER_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
     let token = match options.token {
         TokenChoice::OrgAdmin => sandbox.sandbox.tokens().org_admin.clone(),
         TokenChoice::Admin => sandbox.sandbox.tokens().admin.clone(),
@@ -310,8 +317,10 @@ pub async fn spawn_app_on(
             .clone()
             .expect("replicas share a PostgreSQL database");
         replicas.run(&state.core, std::time::Duration::from_secs(15 * 60));
-        state.jobs.spawn_claims(state.core.clone());
     }
+    // As `roster serve` does: jobs no runner holds (one that gave up while the storage was
+    // away past its lease, or a replica that stopped) are taken up again.
+    state.jobs.spawn_claims(state.core.clone());
     let router = roster_proxy::app(state.clone());
     let server = tokio::spawn(async move {
         axum::serve(
