@@ -48,6 +48,11 @@ pub struct ServerStatus {
     /// `GET /api/users/changes`, which gives them as they are now).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
+    /// Roles that review invite requests: when a request last arrived through Slack's
+    /// events on a workspace they cover (Unix ms); pages showing requests reload when it
+    /// changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_at: Option<i64>,
     /// With `?changes_since=`: the directory was reloaded since, or that moment is too old.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reload: bool,
@@ -85,6 +90,10 @@ pub struct LiveStatus {
     /// Unix seconds: when the updates stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused_since: Option<i64>,
+    /// Workspaces (of those the reader may see) that send no events: Roster's app is not
+    /// added to them, so changes there show after the next full sync.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub silent: Vec<crate::Workspace>,
 }
 
 /// The signed-in person and what their role allows: `GET /api/me`.

@@ -20,6 +20,8 @@ pub struct Session {
     pub clock: RwSignal<i64>,
     /// People who changed (in Slack, or through another page) since the pages loaded.
     pub live: RwSignal<LiveChanges>,
+    /// Bumped when Slack's events bring a new invite request the role reviews.
+    pub requests: RwSignal<u64>,
 }
 
 /// What the server said changed since the pages loaded.
@@ -54,7 +56,22 @@ impl Session {
             version,
             clock: RwSignal::new(crate::format::now()),
             live: RwSignal::new(LiveChanges::default()),
+            requests: RwSignal::new(0),
         };
+        // `None` until the first answer: what arrived before the pages loaded is in them.
+        let requests_at = StoredValue::new(None::<Option<i64>>);
+        Effect::new(move |_| {
+            let Some(Ok(status)) = session.status.get() else {
+                return;
+            };
+            let before = requests_at.get_value();
+            if before != Some(status.requests_at) {
+                requests_at.set_value(Some(status.requests_at));
+                if before.is_some() {
+                    session.requests.update(|n| *n += 1);
+                }
+            }
+        });
         Effect::new(move |_| {
             let Some(Ok(status)) = session.status.get() else {
                 return;

@@ -104,6 +104,11 @@ pub struct SlackConfig {
     /// role and expiration changes made elsewhere).
     #[serde(default = "default_reconcile")]
     pub reconcile_hours: u64,
+    /// Take Slack's `invite_requested` events (subscribe the app to them too): new
+    /// requests show at once. Off by default: once an app subscribes, Slack stops telling
+    /// workspace admins of requests through Slackbot.
+    #[serde(default)]
+    pub invite_requested_events: bool,
     /// Runs the rate limiter's clock faster (only for a sandbox with scaled limits).
     #[serde(default = "default_scale")]
     pub rate_limit_scale: f64,
@@ -120,6 +125,7 @@ impl Default for SlackConfig {
             app_token_file: None,
             signing_secret_file: None,
             reconcile_hours: default_reconcile(),
+            invite_requested_events: false,
             rate_limit_scale: default_scale(),
         }
     }

@@ -15,6 +15,11 @@ pub enum Shared {
     Directory(Made),
     /// What Slack said about a person was forgotten here after a change.
     Forget { user: String, touched: Forgotten },
+    /// Slack's events told this replica of a new invite request.
+    Requested {
+        workspace: String,
+        request: crate::slack::methods::InviteRequestObject,
+    },
     /// An invite request was answered here.
     Request {
         workspace: String,

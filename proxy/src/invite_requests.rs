@@ -4,7 +4,10 @@
 
 use std::{
     collections::HashMap,
-    sync::Mutex,
+    sync::{
+        Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -20,6 +23,9 @@ use crate::slack::{
 
 /// How long a workspace's listing is used before Slack is asked again.
 const FRESH_FOR: Duration = Duration::from_secs(30);
+/// The same while Slack's `invite_requested` events bring new requests as they come: only
+/// requests answered in Slack's own pages wait this long to leave the list.
+const FRESH_WITH_EVENTS: Duration = Duration::from_secs(120);
 
 /// A workspace's listing and when it was read.
 #[derive(Debug, Clone)]
@@ -36,6 +42,10 @@ pub struct InviteRequests {
     /// Requests approved or denied through Roster since their workspace was last read, by
     /// workspace and request ID.
     done: Mutex<HashMap<(String, String), RequestState>>,
+    /// When a request last arrived through Slack's events, by workspace (Unix ms).
+    arrived: Mutex<HashMap<String, i64>>,
+    /// Roster is configured to take `invite_requested` (`[slack] invite_requested_events`).
+    follows_events: AtomicBool,
 }
 
 impl InviteRequests {
@@ -49,7 +59,7 @@ impl InviteRequests {
     ) -> Result<Vec<InviteRequestObject>, SlackError> {
         if !fresh
             && let Some(listing) = self.pending.lock().unwrap().get(workspace)
-            && listing.read.elapsed() < FRESH_FOR
+            && listing.read.elapsed() < self.fresh_for()
         {
             return Ok(self.without_done(workspace, listing.items.clone()));
         }
@@ -80,6 +90,45 @@ impl InviteRequests {
             },
         );
         Ok(items)
+    }
+
+    /// Takes Slack's `invite_requested` events as the news of new requests.
+    pub fn follow_events(&self, on: bool) {
+        self.follows_events.store(on, Ordering::Relaxed);
+    }
+
+    fn fresh_for(&self) -> Duration {
+        if self.follows_events.load(Ordering::Relaxed) {
+            FRESH_WITH_EVENTS
+        } else {
+            FRESH_FOR
+        }
+    }
+
+    /// A request Slack's events told of: it joins the workspace's pending copy, and pages
+    /// open on that workspace hear of it (see [`InviteRequests::last_arrival`]).
+    pub fn arrived(&self, workspace: &str, request: InviteRequestObject) {
+        if let Some(listing) = self.pending.lock().unwrap().get_mut(workspace)
+            && !listing.items.iter().any(|r| r.id == request.id)
+        {
+            listing.items.push(request);
+        }
+        self.arrived
+            .lock()
+            .unwrap()
+            .insert(workspace.to_string(), crate::directory::unix_now_ms());
+    }
+
+    /// When a request last arrived through Slack's events on a workspace `covers` keeps
+    /// (Unix ms); `None` if none has.
+    pub fn last_arrival(&self, covers: impl Fn(&str) -> bool) -> Option<i64> {
+        self.arrived
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(w, _)| covers(w))
+            .map(|(_, at)| *at)
+            .max()
     }
 
     /// A workspace's approved or denied requests, newest first.

@@ -190,6 +190,7 @@ impl AppState {
             self.directory.clone(),
             self.core.live.clone(),
             self.core.feed.clone(),
+            self.core.invite_requests.clone(),
             self.slack.clone(),
             transports,
             self.db.shared().cloned(),
@@ -200,7 +201,7 @@ impl AppState {
         let watched = live.clone();
         self.directory.follow_events(directory::LiveHint {
             reconcile,
-            is_live: Box::new(move || watched.is_live()),
+            is_live: Box::new(move || watched.is_live_everywhere()),
         });
         let _ = self.events.set(events::Events {
             live,
@@ -214,6 +215,22 @@ impl AppState {
             .get()
             .map(|e| e.live.status())
             .unwrap_or_default()
+    }
+
+    /// The workspaces that send no events (empty while events are off or that is not
+    /// known yet).
+    pub fn silent_workspaces(&self) -> Vec<roster_api::Workspace> {
+        let Some(events) = self.events.get() else {
+            return Vec::new();
+        };
+        let all = self.directory.workspaces();
+        events
+            .live
+            .coverage
+            .silent(&all)
+            .into_iter()
+            .cloned()
+            .collect()
     }
 
     /// The live updates' figures (zero when events are off).
@@ -238,6 +255,7 @@ impl AppState {
             changes_refused: self.audit.storage().map(|f| f.error.reason().to_string()),
             live: self.live_status(),
             changes_until: None,
+            requests_at: None,
             changed: Vec::new(),
             reload: false,
         }

@@ -60,6 +60,10 @@ enum Command {
         /// The signing secret HTTP deliveries are signed with.
         #[arg(long, env = "ROSTER_SANDBOX_SIGNING_SECRET", hide_env_values = true)]
         signing_secret: Option<String>,
+        /// Send `invite_requested` when someone asks for an invitation (the app subscribes
+        /// to it; off, as in Slack by default).
+        #[arg(long)]
+        invite_requested: bool,
     },
 }
 
@@ -125,6 +129,7 @@ async fn main() -> anyhow::Result<()> {
             app_token,
             events_url,
             signing_secret,
+            invite_requested,
         } => {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
@@ -137,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
                     app_token,
                     events_url,
                     signing_secret,
+                    invite_requested,
                 },
                 ..org.config()
             });

@@ -67,6 +67,8 @@ pub struct Gauges {
     pub events_reconnects: u64,
     /// Milliseconds from the last event's time to its being applied.
     pub events_lag_ms: i64,
+    /// Workspaces that send no events (Roster's app is not added to them).
+    pub events_silent_workspaces: usize,
 }
 
 /// Every metric Roster exports.
@@ -92,6 +94,7 @@ pub struct Metrics {
     events_applied: Gauge,
     events_reconnects: Gauge,
     events_lag_seconds: Gauge<f64, AtomicU64>,
+    events_silent_workspaces: Gauge,
 }
 
 impl Default for Metrics {
@@ -211,6 +214,12 @@ impl Default for Metrics {
             "From the last event's time at Slack to its being applied",
             events_lag_seconds.clone(),
         );
+        let events_silent_workspaces = Gauge::default();
+        registry.register(
+            "events_silent_workspaces",
+            "Workspaces that send Roster no events: its app is not added to them",
+            events_silent_workspaces.clone(),
+        );
         Self {
             registry,
             requests,
@@ -231,6 +240,7 @@ impl Default for Metrics {
             events_sockets,
             events_applied,
             events_reconnects,
+            events_silent_workspaces,
             events_lag_seconds,
         }
     }
@@ -303,6 +313,8 @@ impl Metrics {
         self.events_sockets.set(now.events_sockets as i64);
         self.events_applied.set(now.events_applied as i64);
         self.events_reconnects.set(now.events_reconnects as i64);
+        self.events_silent_workspaces
+            .set(now.events_silent_workspaces as i64);
         self.events_lag_seconds
             .set(now.events_lag_ms as f64 / 1000.0);
         let mut out = String::new();

@@ -173,6 +173,9 @@ impl Replicas {
                     request,
                     how,
                 }) => state.invite_requests.mark(&workspace, &request, how),
+                Ok(Shared::Requested { workspace, request }) => {
+                    state.invite_requests.arrived(&workspace, request)
+                }
                 Err(e) => tracing::warn!(seq, error = %e, "skipping an event of another version"),
             }
             self.seen.fetch_max(seq, Ordering::SeqCst);

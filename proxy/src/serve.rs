@@ -230,6 +230,29 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
         (Some(_), _) => println!("Slack's events: Socket Mode (app-level token)."),
         (None, Some(_)) => println!("Slack's events: HTTP, at POST /slack/events."),
     }
+    let events_on = app_token.is_some() || signing_secret.is_some();
+    if events_on {
+        println!(
+            "Which workspaces send events is checked with Slack once the directory has \
+             synced; the log says, and the console's header tells org admins."
+        );
+    }
+    if config.slack.invite_requested_events {
+        if events_on {
+            println!(
+                "Invite requests follow Slack's invite_requested events (Slackbot no longer \
+                 tells workspace admins of them)."
+            );
+        } else {
+            println!(
+                "[slack] invite_requested_events is on, but Slack's events are off: invite \
+                 requests are read from Slack every 30 seconds."
+            );
+        }
+    }
+    state
+        .invite_requests
+        .follow_events(events_on && config.slack.invite_requested_events);
     state.start_events(
         &config.slack.api_url,
         app_token,

@@ -524,3 +524,145 @@ async fn open_pages_hear_of_changes_they_may_see_and_only_those() {
     let (_, old) = app.get("/api/users/changes?since=1").await;
     assert_eq!(old["reload"], true);
 }
+
+#[tokio::test]
+async fn the_console_and_metrics_name_the_workspaces_that_send_no_events() {
+    let app = live_app(Via::Socket).await;
+    let sandbox = &app.sandbox.sandbox;
+    let coverage = || &app.state.events.get().unwrap().live.coverage;
+    wait_for("Slack asked which workspaces send events", || async {
+        coverage().known()
+    })
+    .await;
+    let refresh = Duration::from_secs(15 * 60);
+    let (_, status) = app.get("/api/status").await;
+    assert!(status["live"].get("silent").is_none(), "{status}");
+    assert!(
+        app.metrics()
+            .await
+            .contains("roster_events_silent_workspaces 0")
+    );
+    assert_eq!(
+        app.state.directory.sync_every(refresh),
+        Duration::from_secs(3600),
+        "every workspace sends events: full syncs only reconcile"
+    );
+
+    // An admin takes Roster's app off the third workspace (outside the help desk's view).
+    let workspaces = app.state.directory.workspaces();
+    let third = workspaces[2].clone();
+    let events = sandbox.events();
+    sandbox.with_org_mut(|org| events.grant(org, std::slice::from_ref(&third.id), false));
+    wait_for("the admin told of the silent workspace", || async {
+        app.get("/api/status").await.1["live"]["silent"]
+            == json!([{"id": third.id, "name": third.name}])
+    })
+    .await;
+    let (_, desk) = app.get_as("helpdesk", "/api/status").await;
+    assert!(
+        desk["live"].get("silent").is_none(),
+        "the help desk does not hear of a workspace it cannot see: {desk}"
+    );
+    assert!(
+        app.metrics()
+            .await
+            .contains("roster_events_silent_workspaces 1")
+    );
+    assert_eq!(
+        app.state.directory.sync_every(refresh),
+        refresh,
+        "a silent workspace keeps full syncs at the regular pace"
+    );
+    // Followed from the event: Slack was asked once, at start.
+    assert_eq!(sandbox.handled("auth.teams.list"), 1);
+
+    // Added back: live everywhere again.
+    sandbox.with_org_mut(|org| events.grant(org, std::slice::from_ref(&third.id), true));
+    wait_for("every workspace live again", || async {
+        app.get("/api/status").await.1["live"]
+            .get("silent")
+            .is_none()
+    })
+    .await;
+    assert_eq!(
+        app.state.directory.sync_every(refresh),
+        Duration::from_secs(3600)
+    );
+}
+
+#[tokio::test]
+async fn a_new_invite_request_reaches_the_requests_page_through_its_event() {
+    let app = live_app(Via::Socket).await;
+    let sandbox = &app.sandbox.sandbox;
+    sandbox.events().configure(EventsConfig {
+        app_token: Some(APP_TOKEN.into()),
+        invite_requested: true,
+        ..EventsConfig::default()
+    });
+    app.state.invite_requests.follow_events(true);
+    let workspaces = app.state.directory.workspaces();
+    let (inside, outside) = (workspaces[0].id.clone(), workspaces[2].id.clone());
+    let pending = |v: &Value| -> Vec<String> {
+        v["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The pages have read the pending requests once (so the next reads come from Roster's
+    // copy for two minutes).
+    let (status, before) = app.get("/api/invite-requests").await;
+    assert_eq!(status, 200, "{before}");
+    let (_, desk_status) = app.get_as("helpdesk", "/api/status").await;
+    assert!(desk_status.get("requests_at").is_none(), "{desk_status}");
+    let lists_before = sandbox.handled("admin.inviteRequests.list");
+
+    let ask = |team: &str, email: &str| {
+        let requester = common::plain_members(sandbox, 1, |t| t == team)
+            .pop()
+            .expect("a member of the workspace")
+            .0;
+        let events = sandbox.events();
+        sandbox
+            .with_org_mut(|org| {
+                let request = org.request_invite(
+                    serde_json::from_value(json!({
+                        "team_id": team, "email": email, "requester_id": requester,
+                        "request_reason": "Joins the support rota",
+                    }))
+                    .unwrap(),
+                    4_000_000_000,
+                )?;
+                events.invite_requested(org, &request);
+                Ok::<_, String>(request)
+            })
+            .unwrap()
+    };
+    let here = ask(&inside, "new.hire@partner.example").id;
+    let there = ask(&outside, "elsewhere@partner.example").id;
+    wait_for("both requests on the admin's page", || async {
+        let (_, now) = app.get("/api/invite-requests").await;
+        let ids = pending(&now);
+        ids.contains(&here) && ids.contains(&there)
+    })
+    .await;
+    assert_eq!(
+        sandbox.handled("admin.inviteRequests.list"),
+        lists_before,
+        "the event, not another listing, brought them"
+    );
+    // The help desk reviews the first two workspaces only: it hears of the one there.
+    let (_, desk) = app.get_as("helpdesk", "/api/invite-requests").await;
+    let ids = pending(&desk);
+    assert!(ids.contains(&here) && !ids.contains(&there), "{desk}");
+    let (_, desk_status) = app.get_as("helpdesk", "/api/status").await;
+    let desk_at = desk_status["requests_at"]
+        .as_i64()
+        .expect("told of the request");
+    let (_, admin_status) = app.get("/api/status").await;
+    assert!(admin_status["requests_at"].as_i64().unwrap() >= desk_at);
+    // A role that does not review requests is not told.
+    let (_, auditor) = app.get_as("auditor", "/api/status").await;
+    assert!(auditor.get("requests_at").is_none(), "{auditor}");
+}

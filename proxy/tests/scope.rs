@@ -411,8 +411,10 @@ async fn world() -> World {
             .events()
             .configure(roster_sandbox::events::EventsConfig {
                 app_token: Some(token.into()),
+                invite_requested: true,
                 ..Default::default()
             });
+        app.state.invite_requests.follow_events(true);
         app.state.start_events(
             &app.sandbox.api_url(),
             Some(roster_proxy::slack::SlackToken::new(token).unwrap()),
@@ -449,7 +451,43 @@ async fn world() -> World {
         user.full_name = "Changed Outside".into();
         user.updated += 1;
     });
-    while b.state.live_figures().applied == 0 {
+    // In B, too: someone asks for an invitation to a workspace outside the scope, and
+    // Roster's app is taken off another (it sends no events).
+    while [&a, &b]
+        .iter()
+        .any(|app| !app.state.events.get().unwrap().live.coverage.known())
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "Slack not asked which workspaces send events"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let events = b.sandbox.sandbox.events();
+    b.sandbox.sandbox.with_org_mut(|org| {
+        let requester = org
+            .users
+            .values()
+            .find(|u| {
+                !u.is_bot
+                    && !u.is_deactivated()
+                    && u.memberships.get(&cast.outside).is_some_and(|m| m.active)
+            })
+            .map(|u| u.id.clone())
+            .expect("someone active outside the scope");
+        let ask = serde_json::from_value(json!({
+            "team_id": cast.outside, "email": "asked.outside@larkspur.example",
+            "requester_id": requester,
+        }))
+        .unwrap();
+        let request = org.request_invite(ask, 4_000_000_000).unwrap();
+        events.invite_requested(org, &request);
+        events.grant(org, std::slice::from_ref(&cast.outside2), false);
+    });
+    while b.state.live_figures().applied == 0
+        || b.state.invite_requests.last_arrival(|_| true).is_none()
+        || b.state.silent_workspaces().is_empty()
+    {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(10),
             "no event applied"

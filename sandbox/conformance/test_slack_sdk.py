@@ -587,6 +587,55 @@ class SocketModeEvents(unittest.TestCase):
         finally:
             sandbox.close()
 
+    def test_invite_requested_and_the_workspaces_that_send_events(self):
+        sandbox = Sandbox("--users", "80", "--seed", "5", "--rate-limits", "off",
+                          "--app-token", APP_TOKEN, "--invite-requested")
+        received = []
+        try:
+            web = WebClient(token=APP_TOKEN, base_url=sandbox.api_url)
+            client = SocketModeClient(app_token=APP_TOKEN, web_client=web)
+
+            def listener(client, req: SocketModeRequest):
+                if req.type == "events_api":
+                    client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+                    received.append(req.payload["event"])
+
+            client.socket_mode_request_listeners.append(listener)
+            client.connect()
+            admin = WebClient(token=ORG_TOKEN, base_url=sandbox.api_url)
+            teams = [t["id"] for t in admin.admin_teams_list()["teams"]]
+            listed = [t["id"] for page in admin.auth_teams_list(limit=1) for t in page["teams"]]
+            self.assertEqual(sorted(listed), sorted(teams))
+            deadline = time.time() + 10
+            while not client.is_connected() and time.time() < deadline:
+                time.sleep(0.05)
+            user = first_active_member(admin, teams[0])
+            request = urllib.request.Request(
+                sandbox.root + "_sandbox/invite-requests",
+                data=json.dumps({"team_id": teams[0], "email": "asks@partner.example",
+                                 "requester_id": user, "invite_type": "ultra_restricted"}).encode(),
+                headers={"Content-Type": "application/json"},
+                method="POST",
+            )
+            with urllib.request.urlopen(request) as response:
+                self.assertEqual(response.status, 201)
+                made = json.load(response)
+            sandbox.control("events/grant", {"team_ids": [teams[-1]], "granted": False})
+            while len(received) < 2 and time.time() < deadline:
+                time.sleep(0.05)
+            kinds = [e["type"] for e in received]
+            self.assertEqual(kinds, ["invite_requested", "team_access_revoked"], received)
+            asked = received[0]["invite_request"]
+            self.assertEqual(asked["id"], made["id"])
+            self.assertEqual(asked["invite_type"], "ultra_restricted")
+            self.assertEqual(asked["team"]["id"], teams[0])
+            self.assertEqual(received[1]["team_ids"], [teams[-1]])
+            listed = [t["id"] for t in admin.auth_teams_list()["teams"]]
+            self.assertNotIn(teams[-1], listed)
+            client.close()
+        finally:
+            sandbox.close()
+
     def test_the_method_wants_the_app_token_in_the_header(self):
         sandbox = Sandbox("--users", "20", "--app-token", APP_TOKEN)
         try:

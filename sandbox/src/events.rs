@@ -51,6 +51,9 @@ pub struct EventsConfig {
     pub events_url: Option<String>,
     /// Signs HTTP deliveries (`X-Slack-Signature`).
     pub signing_secret: Option<String>,
+    /// The app subscribes to `invite_requested` (off by default, as in Slack: subscribing
+    /// stops Slackbot's notifications of requests to workspace admins).
+    pub invite_requested: bool,
 }
 
 /// What the next deliveries suffer (tests).
@@ -127,8 +130,6 @@ struct State {
     turn: usize,
     faults: DeliveryFaults,
     stats: DeliveryStats,
-    /// Workspaces the app is added to (`None`: every workspace of the org).
-    granted: Option<Vec<String>>,
     retry_delays: Option<[Duration; 3]>,
 }
 
@@ -205,27 +206,21 @@ impl Bus {
         self.inner.state.lock().unwrap().sockets.len()
     }
 
-    /// The workspaces the app is added to, or `None` for all of them.
-    pub fn granted(&self) -> Option<Vec<String>> {
-        self.inner.state.lock().unwrap().granted.clone()
-    }
-
-    /// Adds the app to `teams` (of `all`, the org's workspaces), or takes it off, and
-    /// sends `team_access_granted` or `team_access_revoked`.
-    pub fn grant(&self, org: &Org, teams: &[String], granted: bool) {
-        {
-            let mut state = self.inner.state.lock().unwrap();
-            let mut now: Vec<String> = state
-                .granted
-                .clone()
-                .unwrap_or_else(|| org.teams.iter().map(|t| t.id.clone()).collect());
-            now.retain(|t| !teams.contains(t));
+    /// Adds the app to `teams` of the org, or takes it off, and sends
+    /// `team_access_granted` or `team_access_revoked`.
+    pub fn grant(&self, org: &mut Org, teams: &[String], granted: bool) {
+        let mut now = org
+            .app_teams
+            .clone()
+            .unwrap_or_else(|| org.teams.iter().map(|t| t.id.clone()).collect());
+        for team in teams {
             if granted {
-                now.extend(teams.iter().cloned());
+                now.insert(team.clone());
+            } else {
+                now.remove(team);
             }
-            now.sort();
-            state.granted = Some(now);
         }
+        org.app_teams = Some(now);
         let kind = if granted {
             "team_access_granted"
         } else {
@@ -233,6 +228,31 @@ impl Bus {
         };
         let event = json!({"type": kind, "team_ids": teams, "event_ts": event_ts()});
         let body = self.envelope(org, None, event);
+        self.enqueue(body);
+    }
+
+    /// Someone asked for an invitation: `invite_requested`, when the app subscribes to it
+    /// and is added to the request's workspace.
+    pub fn invite_requested(&self, org: &Org, request: &crate::org::InviteRequest) {
+        if !self.config().invite_requested
+            || org
+                .app_teams
+                .as_ref()
+                .is_some_and(|t| !t.contains(&request.team_id))
+        {
+            return;
+        }
+        let Some(team) = org.team(&request.team_id) else {
+            return;
+        };
+        let mut object = request.object();
+        object["team"] = json!({"id": team.id, "name": team.name, "domain": team.domain});
+        let event = json!({
+            "type": "invite_requested",
+            "invite_request": object,
+            "event_ts": event_ts(),
+        });
+        let body = self.envelope(org, Some(&request.team_id), event);
         self.enqueue(body);
     }
 
@@ -342,7 +362,7 @@ impl Bus {
             return;
         }
         let touched = std::mem::take(&mut org.touched);
-        let granted = self.granted();
+        let granted = org.app_teams.clone();
         let on_granted = |teams: &[String]| {
             granted
                 .as_ref()

@@ -240,7 +240,8 @@ pub struct SessionSettings {
 }
 
 /// What an invite request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum InviteType {
     FullMember,
     /// A multi-channel guest.
@@ -315,6 +316,27 @@ pub struct InviteRequest {
     pub state: InviteRequestState,
 }
 
+/// What someone asks for in [`Org::request_invite`].
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInviteRequest {
+    pub team_id: String,
+    pub email: String,
+    pub requester_id: String,
+    #[serde(default)]
+    pub channel_ids: Vec<String>,
+    #[serde(default = "full_member")]
+    pub invite_type: InviteType,
+    #[serde(default)]
+    pub real_name: Option<String>,
+    #[serde(default)]
+    pub request_reason: Option<String>,
+}
+
+fn full_member() -> InviteType {
+    InviteType::FullMember
+}
+
 impl InviteRequest {
     /// Slack's invite_request object.
     pub fn object(&self) -> Value {
@@ -367,6 +389,9 @@ pub struct Org {
     /// Users changed since the sandbox last sent their events, with the workspaces each
     /// was active on before (`None`: the user is new). See [`Org::touch`].
     pub touched: BTreeMap<String, Option<Vec<String>>>,
+    /// Workspaces the org-wide app (the org tokens' app) is added to; `None`: every
+    /// workspace. Only these send events, and `auth.teams.list` lists them.
+    pub app_teams: Option<std::collections::BTreeSet<String>>,
 }
 
 impl User {
@@ -636,6 +661,70 @@ impl Org {
                 return id;
             }
         }
+    }
+
+    /// Someone asks, in Slack, for `email` to be invited to `team_id` (as a member might
+    /// from the workspace's invite dialog when invitations need an admin's approval): a
+    /// pending request. The requester must be active on the workspace and the channels on
+    /// it; the error says what is wrong.
+    pub fn request_invite(
+        &mut self,
+        ask: NewInviteRequest,
+        now: i64,
+    ) -> Result<InviteRequest, String> {
+        if self.team(&ask.team_id).is_none() {
+            return Err(format!("no workspace {}", ask.team_id));
+        }
+        if !ask.email.contains('@') {
+            return Err(format!("not an email address: {}", ask.email));
+        }
+        let requester = self
+            .users
+            .get(&ask.requester_id)
+            .filter(|u| !u.is_deactivated())
+            .filter(|u| u.memberships.get(&ask.team_id).is_some_and(|m| m.active))
+            .ok_or_else(|| format!("{} is not active on {}", ask.requester_id, ask.team_id))?;
+        let requester = requester.id.clone();
+        if let Some(c) = ask.channel_ids.iter().find(|c| {
+            self.channels
+                .get(*c)
+                .is_none_or(|c| c.team_id != ask.team_id)
+        }) {
+            return Err(format!("no channel {c} on {}", ask.team_id));
+        }
+        // Its own generator, seeded by the request: requests made at run time leave the IDs
+        // of users invited later as they would have been.
+        let mut rng = {
+            use rand::SeedableRng;
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (&ask.team_id, &ask.email, self.invite_requests.len()).hash(&mut h);
+            ChaCha8Rng::seed_from_u64(h.finish())
+        };
+        let id = loop {
+            let id = format!(
+                "Ir{}",
+                &crate::seed::IdMint::default().mint(&mut rng, 'I')[1..]
+            );
+            if !self.invite_requests.contains_key(&id) {
+                break id;
+            }
+        };
+        let request = InviteRequest {
+            id: id.clone(),
+            team_id: ask.team_id,
+            email: ask.email,
+            date_created: now,
+            requester_ids: vec![requester],
+            channel_ids: ask.channel_ids,
+            invite_type: ask.invite_type,
+            real_name: ask.real_name,
+            date_expire: None,
+            request_reason: ask.request_reason,
+            state: InviteRequestState::Pending,
+        };
+        self.invite_requests.insert(id, request.clone());
+        Ok(request)
     }
 
     /// The primary owner, if the org has one.

@@ -382,6 +382,7 @@ pub fn seed_org(spec: &SeedSpec) -> Org {
         session_settings: BTreeMap::new(),
         session_jobs: Vec::new(),
         invite_requests: BTreeMap::new(),
+        app_teams: None,
         touched: BTreeMap::new(),
     };
 

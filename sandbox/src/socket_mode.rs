@@ -126,6 +126,7 @@ pub fn routes() -> Router<Sandbox> {
         .route("/_sandbox/events/disconnect", post(disconnect))
         .route("/_sandbox/events/cut", post(cut))
         .route("/_sandbox/events/grant", post(grant))
+        .route("/_sandbox/invite-requests", post(request_invite))
         .route("/_sandbox/events/verify-url", post(verify_url))
 }
 
@@ -138,7 +139,7 @@ async fn status(State(sandbox): State<Sandbox>) -> Json<Value> {
         "signed": config.signing_secret.is_some(),
         "sockets": bus.sockets(),
         "in_flight": bus.in_flight(),
-        "granted": bus.granted(),
+        "granted": sandbox.with_org(|org| org.app_teams.clone()),
         "stats": bus.stats(),
     }))
 }
@@ -149,6 +150,9 @@ struct ConfigBody {
     app_token: Option<String>,
     events_url: Option<String>,
     signing_secret: Option<String>,
+    /// Subscribe to `invite_requested`.
+    #[serde(default)]
+    invite_requested: bool,
     /// Slack's HTTP retry delays, in milliseconds (three of them).
     retry_delays_ms: Option<[u64; 3]>,
 }
@@ -162,6 +166,7 @@ async fn configure(State(sandbox): State<Sandbox>, Json(body): Json<ConfigBody>)
         app_token: body.app_token,
         events_url: body.events_url,
         signing_secret: body.signing_secret,
+        invite_requested: body.invite_requested,
     });
     StatusCode::NO_CONTENT
 }
@@ -210,8 +215,27 @@ struct GrantBody {
 }
 
 async fn grant(State(sandbox): State<Sandbox>, Json(body): Json<GrantBody>) -> StatusCode {
-    sandbox.with_org(|org| sandbox.events().grant(org, &body.team_ids, body.granted));
+    let events = sandbox.events();
+    sandbox.with_org_mut(|org| events.grant(org, &body.team_ids, body.granted));
     StatusCode::NO_CONTENT
+}
+
+/// Someone asks for an invitation in Slack: a pending request, and `invite_requested`
+/// when the app subscribes to it.
+async fn request_invite(
+    State(sandbox): State<Sandbox>,
+    Json(ask): Json<crate::org::NewInviteRequest>,
+) -> Response {
+    let events = sandbox.events();
+    let made = sandbox.with_org_mut(|org| {
+        let request = org.request_invite(ask, crate::unix_now())?;
+        events.invite_requested(org, &request);
+        Ok::<_, String>(request.object())
+    });
+    match made {
+        Ok(object) => (StatusCode::CREATED, Json(object)).into_response(),
+        Err(message) => (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
+    }
 }
 
 async fn verify_url(State(sandbox): State<Sandbox>) -> Response {

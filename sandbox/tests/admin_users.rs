@@ -1,4 +1,5 @@
-//! `admin.users.*`, `admin.teams.list`, `admin.conversations.search` and `auth.test`:
+//! `admin.users.*`, `admin.teams.list`, `admin.conversations.search`, `auth.test` and
+//! `auth.teams.list`:
 //! success shapes, state changes and each listed error.
 
 mod common;
@@ -53,6 +54,62 @@ fn auth_test_tells_org_tokens_from_workspace_tokens() {
     assert_eq!(ws["team_id"], team(&sb, 0).as_str());
     let bot = call(&sb, "auth.test", &sb.tokens().bot.clone(), &[]).unwrap();
     assert!(bot["bot_id"].as_str().unwrap().starts_with('B'));
+}
+
+#[test]
+fn auth_teams_list_names_the_workspaces_the_app_is_added_to() {
+    let sb = sandbox(100);
+    let all: Vec<String> = sb.with_org(|o| o.teams.iter().map(|t| t.id.clone()).collect());
+    let ids = |body: &Value| -> Vec<String> {
+        body["teams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let listed = admin(&sb, "auth.teams.list", &[]);
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(
+        ids(&listed),
+        sorted,
+        "at start the app is on every workspace"
+    );
+    assert!(listed["teams"][0].get("icon").is_none());
+
+    // Taken off one workspace: no longer listed, and `team_access_revoked` goes out.
+    let off = sorted[0].clone();
+    sb.with_org_mut(|org| sb.events().grant(org, std::slice::from_ref(&off), false));
+    let listed = admin(&sb, "auth.teams.list", &[("include_icon", "true")]);
+    assert_eq!(ids(&listed), sorted[1..].to_vec());
+    assert!(listed["teams"][0]["icon"]["image_34"].is_string());
+
+    // One workspace a page, then the cursor.
+    let first = admin(&sb, "auth.teams.list", &[("limit", "1")]);
+    assert_eq!(ids(&first), vec![sorted[1].clone()]);
+    let cursor = first["response_metadata"]["next_cursor"].as_str().unwrap();
+    let second = admin(
+        &sb,
+        "auth.teams.list",
+        &[("limit", "1"), ("cursor", cursor)],
+    );
+    assert_eq!(ids(&second), vec![sorted[2].clone()]);
+
+    let org_token = sb.tokens().org_admin.clone();
+    for (args, error) in [
+        (vec![("limit", "0")], "invalid_limit"),
+        (vec![("limit", "1001")], "invalid_limit"),
+        (vec![("cursor", "nonsense")], "invalid_cursor"),
+    ] {
+        assert_eq!(
+            call(&sb, "auth.teams.list", &org_token, &args).unwrap_err(),
+            error
+        );
+    }
+    // A workspace app is on its own workspace only.
+    let ws = call(&sb, "auth.teams.list", &sb.tokens().workspace.clone(), &[]).unwrap();
+    assert_eq!(ids(&ws), vec![team(&sb, 0)]);
 }
 
 #[test]

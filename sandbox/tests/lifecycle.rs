@@ -1274,3 +1274,69 @@ fn new_methods_have_their_documented_tiers_and_scopes() {
         assert!(spec.org_install, "{name}");
     }
 }
+
+#[test]
+fn someone_asking_for_an_invitation_makes_a_pending_request() {
+    let sb = sandbox(300);
+    let team = sb.with_org(|o| o.teams[0].id.clone());
+    let other = sb.with_org(|o| o.teams[1].id.clone());
+    let member = find(&sb, |u| {
+        !u.is_bot
+            && !u.is_deactivated()
+            && u.memberships.get(&team).is_some_and(|m| m.active)
+            && !u.memberships.contains_key(&other)
+    });
+    let ask = |team: &str, requester: &str, channels: Vec<String>| {
+        let ask = serde_json::from_value(json!({
+            "team_id": team, "email": "asked.for@partner.example", "requester_id": requester,
+            "channel_ids": channels, "invite_type": "restricted",
+        }))
+        .unwrap();
+        sb.with_org_mut(|o| o.request_invite(ask, 1_700_000_000))
+    };
+    // Refused, and nothing made: the requester is not on that workspace, a channel is
+    // not on it, the workspace does not exist.
+    let before = requests(&sb, |_| true).len();
+    assert!(
+        ask(&other, &member.id, vec![])
+            .unwrap_err()
+            .contains("is not active on")
+    );
+    let elsewhere = sb.with_org(|o| {
+        o.channels
+            .values()
+            .find(|c| c.team_id == other)
+            .unwrap()
+            .id
+            .clone()
+    });
+    assert!(
+        ask(&team, &member.id, vec![elsewhere])
+            .unwrap_err()
+            .contains("no channel")
+    );
+    assert!(
+        ask("T000NOPE", &member.id, vec![])
+            .unwrap_err()
+            .contains("no workspace")
+    );
+    assert_eq!(requests(&sb, |_| true).len(), before);
+
+    let made = ask(&team, &member.id, vec![]).unwrap();
+    assert!(
+        made.id.starts_with("Ir") && made.id.len() == 10,
+        "{}",
+        made.id
+    );
+    let page = admin(&sb, "admin.inviteRequests.list", &[("team_id", &team)]);
+    let listed = page["invite_requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == made.id.as_str())
+        .expect("listed as pending")
+        .clone();
+    assert_eq!(listed["email"], "asked.for@partner.example");
+    assert_eq!(listed["invite_type"], "restricted");
+    assert_eq!(listed["requester_ids"], json!([member.id]));
+}

@@ -30,8 +30,16 @@ pub fn SyncStatus() -> impl IntoView {
                 "sync sync-failed",
                 format!("Paused since {since} · reconnecting…"),
             ),
-            (LiveState::Live, SyncState::Done | SyncState::Idle) => {
+            (LiveState::Live, SyncState::Done | SyncState::Idle) if live.silent.is_empty() => {
                 ("sync sync-live", format!("Live · {synced}"))
+            }
+            // Some workspaces send no events: live elsewhere, and which ones are not.
+            (LiveState::Live, SyncState::Done | SyncState::Idle) => {
+                let not = match live.silent.as_slice() {
+                    [one] => one.name.clone(),
+                    more => format!("{} workspaces", more.len()),
+                };
+                ("sync sync-live", format!("Live, not {not} · {synced}"))
             }
             (_, state) => match state {
                 // Roles limited to some workspaces are not told the org's count.
@@ -58,7 +66,19 @@ pub fn SyncStatus() -> impl IntoView {
                 },
             },
         };
-        let title = (live.state == LiveState::Paused).then_some(full);
+        let title = match live.state {
+            LiveState::Paused => Some(full),
+            LiveState::Live if !live.silent.is_empty() => {
+                let names: Vec<&str> = live.silent.iter().map(|w| w.name.as_str()).collect();
+                Some(format!(
+                    "Slack sends no events from {}: changes made there show after the next \
+                     full sync ({synced}). An org admin adds Roster's app to those \
+                     workspaces in Slack's admin pages.",
+                    names.join(", ")
+                ))
+            }
+            _ => None,
+        };
         Some(
             view! { <span class=class data-testid="sync-status" title=title.clone() aria-label=title>{text}</span> },
         )

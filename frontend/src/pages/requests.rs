@@ -50,6 +50,7 @@ pub fn RequestsPage() -> impl IntoView {
     let workspace = RwSignal::new(String::new());
     let listing = LocalResource::new(move || {
         session.version.track();
+        session.requests.track();
         let query = InviteRequestQuery {
             state: state.get(),
             workspace: Some(workspace.get()).filter(|w| !w.is_empty()),
@@ -242,6 +243,7 @@ pub fn PendingCount() -> impl IntoView {
     let session = expect_context::<Session>();
     let count = Loaded::new(move || {
         session.version.track();
+        session.requests.track();
         api::pending_invite_requests()
     });
     move || {

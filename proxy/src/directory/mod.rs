@@ -441,7 +441,7 @@ impl Directory {
     }
 
     /// How long between full syncs now: `refresh`, or the reconciling interval while
-    /// Slack's events arrive.
+    /// Slack's events arrive from every workspace.
     pub fn sync_every(&self, refresh: std::time::Duration) -> std::time::Duration {
         match self.live.get() {
             Some(hint) if (hint.is_live)() => hint.reconcile.max(refresh),

@@ -9,6 +9,7 @@
 //! while Slack's pace has room, so the help desk's own calls never wait behind it.
 
 pub mod apply;
+pub mod coverage;
 pub mod http;
 pub mod signature;
 pub mod socket;
@@ -31,7 +32,9 @@ use crate::{
     directory::{DirUser, Directory, role_of_user, unix_now, unix_now_ms},
     slack::{
         SlackClient, SlackError,
-        methods::{AdminUsersGetExpiration, SlackUser, UsersInfo, UsersInfoOn},
+        methods::{
+            AdminUsersGetExpiration, InviteRequestObject, SlackUser, UsersInfo, UsersInfoOn,
+        },
     },
 };
 
@@ -103,6 +106,8 @@ pub struct LiveEvents {
     /// and through `feed` on the other replicas).
     parts: Arc<crate::live::LiveParts>,
     feed: crate::feed::Feed,
+    /// New invite requests (`invite_requested`) join their workspace's pending copy.
+    requests: Arc<crate::invite_requests::InviteRequests>,
     slack: SlackClient,
     transports: Vec<Transport>,
     queue: mpsc::UnboundedSender<Value>,
@@ -116,6 +121,8 @@ pub struct LiveEvents {
     rereads: Mutex<BTreeSet<String>>,
     reread_wake: Notify,
     pub counters: LiveCounters,
+    /// Which workspaces send events.
+    pub coverage: coverage::Coverage,
 }
 
 impl LiveEvents {
@@ -124,6 +131,7 @@ impl LiveEvents {
         directory: Arc<Directory>,
         parts: Arc<crate::live::LiveParts>,
         feed: crate::feed::Feed,
+        requests: Arc<crate::invite_requests::InviteRequests>,
         slack: SlackClient,
         transports: Vec<Transport>,
         shared_seen: Option<sqlx::PgPool>,
@@ -133,6 +141,7 @@ impl LiveEvents {
             directory,
             parts,
             feed,
+            requests,
             slack,
             transports,
             queue,
@@ -142,6 +151,7 @@ impl LiveEvents {
             rereads: Mutex::default(),
             reread_wake: Notify::new(),
             counters: LiveCounters::default(),
+            coverage: coverage::Coverage::default(),
         });
         if live.transports.contains(&Transport::SocketMode) {
             live.counters.down_since.store(unix_now(), Ordering::SeqCst);
@@ -157,7 +167,42 @@ impl LiveEvents {
         });
         let reader = live.clone();
         tokio::spawn(async move { reader.reread_loop().await });
+        let checker = live.clone();
+        tokio::spawn(async move { checker.coverage_loop().await });
         live
+    }
+
+    /// Asks Slack which workspaces send events, at start and every hour (sooner again
+    /// after a failure), and says so in the log when it changes.
+    async fn coverage_loop(self: Arc<Self>) {
+        let mut told = String::new();
+        loop {
+            // The workspaces are known once the directory has synced.
+            while self.directory.synced_at().is_none() {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            let wait = match self.coverage.check(&self.slack).await {
+                Ok(()) => {
+                    let all = self.directory.workspaces();
+                    let silent = self.coverage.silent(&all);
+                    let sentence = coverage::describe(&silent, all.len());
+                    if sentence != told {
+                        if silent.is_empty() {
+                            tracing::info!("{sentence}");
+                        } else {
+                            tracing::warn!("{sentence}");
+                        }
+                        told = sentence;
+                    }
+                    coverage::CHECK_EVERY
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot ask Slack which workspaces send events");
+                    Duration::from_secs(60)
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// An envelope Slack sent: queued to be applied after the acknowledgement.
@@ -252,8 +297,31 @@ impl LiveEvents {
                 };
                 self.apply_user(&user, staged);
             }
-            Some("team_access_granted" | "team_access_revoked") => {
-                tracing::info!(event = kind, teams = %envelope.event["team_ids"], "Slack changed the workspaces Roster is added to");
+            Some("invite_requested") => {
+                let request = &envelope.event["invite_request"];
+                let workspace = request["team"]["id"].as_str().unwrap_or_default();
+                match serde_json::from_value::<InviteRequestObject>(request.clone()) {
+                    Ok(object) if !workspace.is_empty() && !object.id.is_empty() => {
+                        self.requests.arrived(workspace, object.clone());
+                        self.feed.share(crate::feed::Shared::Requested {
+                            workspace: workspace.to_string(),
+                            request: object,
+                        });
+                    }
+                    _ => tracing::debug!("an invite_requested event without a request"),
+                }
+            }
+            Some(kind @ ("team_access_granted" | "team_access_revoked")) => {
+                let teams: Vec<String> = envelope.event["team_ids"]
+                    .as_array()
+                    .map(|ids| {
+                        ids.iter()
+                            .filter_map(|t| t.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                tracing::info!(event = kind, teams = ?teams, "Slack changed the workspaces that send Roster events");
+                self.coverage.follow(&teams, kind == "team_access_granted");
             }
             _ => {}
         }
@@ -416,6 +484,12 @@ impl LiveEvents {
         !self.transports.is_empty() && self.counters.down_since.load(Ordering::SeqCst) == 0
     }
 
+    /// Whether events arrive from every workspace of the org: only then may full syncs
+    /// become rare.
+    pub fn is_live_everywhere(&self) -> bool {
+        self.is_live() && self.coverage.covers_all(&self.directory.workspaces())
+    }
+
     /// What the console and `/readyz` show: the state, nothing that counts or times the
     /// org's changes.
     pub fn status(&self) -> LiveStatus {
@@ -429,6 +503,7 @@ impl LiveEvents {
                 LiveState::Paused
             },
             paused_since: (down > 0).then_some(down),
+            silent: Vec::new(),
         }
     }
 

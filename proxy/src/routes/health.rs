@@ -113,6 +113,7 @@ pub async fn metrics(
         events_sockets: figures.sockets,
         events_applied: figures.applied,
         events_reconnects: figures.reconnects,
+        events_silent_workspaces: state.silent_workspaces().len(),
         events_lag_ms: figures.lag_ms,
     });
     Ok((

@@ -54,6 +54,16 @@ pub async fn status(
     let Query(query) = query.map_err(super::bad_query)?;
     let mut status = state.status();
     status.sync = caller.sync_status(&state.directory);
+    status.live.silent = state
+        .silent_workspaces()
+        .into_iter()
+        .filter(|w| caller.covers(&w.id))
+        .collect();
+    if caller.can(Permission::InvitesReview) {
+        status.requests_at = state
+            .invite_requests
+            .last_arrival(|workspace| caller.covers(workspace));
+    }
     // Who changed since the page last asked (roles that read the directory).
     if caller.can(Permission::UsersRead) {
         let since = query.changes_since.unwrap_or(i64::MAX);

@@ -7,6 +7,7 @@ use super::Tier;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SlackMethod {
     AuthTest,
+    AuthTeamsList,
     AdminConversationsSearch,
     AdminTeamsList,
     AdminUsersAssign,
@@ -47,6 +48,7 @@ impl SlackMethod {
     pub fn name(self) -> &'static str {
         match self {
             SlackMethod::AuthTest => "auth.test",
+            SlackMethod::AuthTeamsList => "auth.teams.list",
             SlackMethod::AdminConversationsSearch => "admin.conversations.search",
             SlackMethod::AdminTeamsList => "admin.teams.list",
             SlackMethod::AdminUsersAssign => "admin.users.assign",
@@ -94,7 +96,8 @@ impl SlackMethod {
             | SlackMethod::UsersConversations
             | SlackMethod::UsersGetPresence
             | SlackMethod::UsersLookupByEmail => Tier::Tier3,
-            SlackMethod::AdminConversationsSearch
+            SlackMethod::AuthTeamsList
+            | SlackMethod::AdminConversationsSearch
             | SlackMethod::AdminUsersAssign
             | SlackMethod::AdminUsersInvite
             | SlackMethod::AdminUsersRemove

@@ -1,9 +1,9 @@
-//! `auth.test`.
+//! `auth.test` and `auth.teams.list`.
 
 use serde_json::json;
 
-use super::{Body, Ctx, MethodResult, fields};
-use crate::{org::Org, tokens::Install};
+use super::{Body, Ctx, MethodResult, fields, object, response_metadata, start_after};
+use crate::{org::Org, request::Fail, tokens::Install};
 
 /// Who the token belongs to, and whether it is an org-wide install.
 pub fn test(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
@@ -49,4 +49,49 @@ pub fn test(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
         );
     }
     Ok(Body::Fields(body))
+}
+
+/// `auth.teams.list`: the workspaces the token's app is added to (an org-wide app: those
+/// an admin added it to; a workspace app: its own), ordered by ID, cursor-paginated.
+pub fn teams_list(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
+    const DEFAULT_LIMIT: i64 = 100;
+    const MAX_LIMIT: i64 = 1000;
+    let limit = ctx.args.opt_int("limit")?.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Fail::new("invalid_limit"));
+    }
+    let after = start_after(ctx, "app_team")?;
+    let added = |id: &str| match &ctx.token.install {
+        Install::Org => org.app_teams.as_ref().is_none_or(|t| t.contains(id)),
+        Install::Workspace(t) => t == id,
+    };
+    let mut teams: Vec<_> = org.teams.iter().filter(|t| added(&t.id)).collect();
+    teams.sort_by(|a, b| a.id.cmp(&b.id));
+    let page: Vec<_> = teams
+        .into_iter()
+        .filter(|t| after.as_deref().is_none_or(|a| t.id.as_str() > a))
+        .take(limit as usize + 1)
+        .collect();
+    let more = page.len() > limit as usize;
+    let page = &page[..page.len().min(limit as usize)];
+    let include_icon = ctx.args.opt_bool("include_icon")?.unwrap_or(false);
+    let teams: Vec<_> = page
+        .iter()
+        .map(|t| {
+            let mut team = json!({"id": t.id, "name": t.name});
+            if include_icon {
+                team["icon"] = json!({
+                    "image_default": true,
+                    "image_34": format!("{}/team/{}-34.png", ctx.avatar_base, t.id),
+                    "image_44": format!("{}/team/{}-44.png", ctx.avatar_base, t.id),
+                });
+            }
+            team
+        })
+        .collect();
+    let next = more.then(|| ctx.cursors.encode("app_team", &page[page.len() - 1].id));
+    Ok(object([
+        ("teams", json!(teams)),
+        ("response_metadata", response_metadata(next)),
+    ]))
 }

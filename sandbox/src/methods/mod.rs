@@ -123,6 +123,14 @@ static METHODS: &[MethodSpec] = &[
         auth::test,
     ),
     read(
+        "auth.teams.list",
+        Tier::Tier2,
+        Access::Any,
+        &[],
+        false,
+        auth::teams_list,
+    ),
+    read(
         "admin.conversations.search",
         Tier::Tier2,
         Access::UserOnly,

@@ -40,6 +40,36 @@ impl Page for TeamsPage {
     }
 }
 
+// ---- auth.teams.list ----
+
+/// `auth.teams.list`: the workspaces Roster's org-wide app is added to (those that send
+/// it events).
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthTeamsList {
+    pub limit: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// A page of `auth.teams.list` (its rows are `admin.teams.list`'s `id` and `name`).
+#[derive(Debug, Deserialize)]
+pub struct AuthTeamsPage {
+    #[serde(default)]
+    pub teams: Vec<TeamRow>,
+    pub response_metadata: Option<ResponseMetadata>,
+}
+
+impl Method for AuthTeamsList {
+    const METHOD: SlackMethod = SlackMethod::AuthTeamsList;
+    type Reply = AuthTeamsPage;
+}
+
+impl Page for AuthTeamsPage {
+    fn next_cursor(&self) -> Option<&str> {
+        ResponseMetadata::next_cursor(self.response_metadata.as_ref())
+    }
+}
+
 // ---- admin.users.list ----
 
 /// `admin.users.list`: the org's users, or one workspace's.

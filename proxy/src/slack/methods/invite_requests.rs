@@ -24,7 +24,7 @@ pub struct InviteRequestsPage {
 }
 
 /// Slack's invite_request object.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct InviteRequestObject {
     pub id: String,
@@ -181,6 +181,7 @@ macro_rules! paged {
 
 paged!(
     AdminTeamsList,
+    AuthTeamsList,
     AdminUsersList,
     UsersList,
     AdminUsersSessionList,
