@@ -124,9 +124,11 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     let org = options.sandbox.clone();
     let sandbox = Sandbox::new(SandboxConfig {
         admin_token: Some(token_value.clone()),
-        // The demo's directory is live: Slack's events over Socket Mode.
+        // The demo's directory is live: Slack's events over Socket Mode, new invite
+        // requests included (the sandbox has no Slackbot to silence).
         events: roster_sandbox::events::EventsConfig {
             app_token: Some(app_token_value.clone()),
+            invite_requested: true,
             ..Default::default()
         },
         // Profile images are served by Roster itself under /_sandbox/avatars (see below), so
@@ -199,6 +201,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         public_origin: None,
         web: Some(web),
     });
+    state.invite_requests.follow_events(true);
     state.start_events(
         &sandbox.api_url(),
         Some(SlackToken::new(app_token_value).map_err(anyhow::Error::msg)?),

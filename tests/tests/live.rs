@@ -129,3 +129,84 @@ async fn an_open_page_follows_a_change_made_in_slack() {
     browser.assert_no_console_errors("live updates").await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_requests_page_follows_new_requests_and_the_header_names_silent_workspaces() {
+    let _turn = one_at_a_time().await;
+    let roster = Roster::start(&["--users", "300", "--seed", "5"]);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/requests", roster.url))
+        .await
+        .unwrap();
+    browser.wait_for(".request-card", 20).await;
+    browser
+        .eval("window.__notReloaded = true; return null;")
+        .await;
+    let workspaces = browser.api("/api/workspaces").await;
+    let team = workspaces[0]["id"].as_str().unwrap().to_string();
+    let members = browser
+        .api(&format!(
+            "/api/users?workspace={team}&type=member&status=active&limit=1"
+        ))
+        .await;
+    let requester = members["users"][0]["id"].as_str().unwrap().to_string();
+
+    // Someone asks in Slack for an invitation: the page shows it without a reload.
+    let http = reqwest::Client::new();
+    let asked = http
+        .post(format!("{}_sandbox/invite-requests", roster.sandbox))
+        .json(
+            &json!({"team_id": team, "email": "asks.live@partner.example",
+                      "requester_id": requester, "real_name": "Asked Live",
+                      "request_reason": "Starts Monday"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 201, "{}", asked.text().await.unwrap());
+    browser
+        .wait_until(
+            "document.body.textContent.includes('Asked Live (asks.live@partner.example)')",
+            15,
+        )
+        .await;
+    assert_eq!(
+        browser.eval("return window.__notReloaded === true;").await,
+        json!(true),
+        "the page was reloaded"
+    );
+
+    // Roster's app is taken off a workspace: the header says events do not come from it.
+    let silent = workspaces.as_array().unwrap().last().unwrap().clone();
+    let revoked = http
+        .post(format!("{}_sandbox/events/grant", roster.sandbox))
+        .json(&json!({"team_ids": [silent["id"]], "granted": false}))
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_success());
+    let name = silent["name"].as_str().unwrap();
+    browser
+        .wait_until(
+            &format!(
+                "document.querySelector('[data-testid=sync-status]')?.textContent.startsWith('Live, not {name} ·')"
+            ),
+            15,
+        )
+        .await;
+    let title = browser
+        .eval("return document.querySelector('[data-testid=sync-status]').title;")
+        .await;
+    let title = title.as_str().unwrap_or_default();
+    assert!(
+        title.starts_with(&format!("Slack sends no events from {name}:")),
+        "{title}"
+    );
+    browser
+        .screenshot("live-requests-and-silent-workspace")
+        .await;
+    browser.assert_no_console_errors("live requests").await;
+    browser.close().await;
+}
