@@ -322,6 +322,16 @@ impl LiveEvents {
                     .unwrap_or_default();
                 tracing::info!(event = kind, teams = ?teams, "Slack changed the workspaces that send Roster events");
                 self.coverage.follow(&teams, kind == "team_access_granted");
+                if self.coverage.known() {
+                    let all = self.directory.workspaces();
+                    let silent = self.coverage.silent(&all);
+                    let sentence = coverage::describe(&silent, all.len());
+                    if silent.is_empty() {
+                        tracing::info!("{sentence}");
+                    } else {
+                        tracing::warn!("{sentence}");
+                    }
+                }
             }
             _ => {}
         }
