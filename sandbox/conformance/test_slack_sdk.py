@@ -5,6 +5,8 @@ Run by `cargo xtask test` (which builds `roster` and installs slack_sdk in a ven
     ROSTER_BIN=target/debug/roster python -m unittest discover -s sandbox/conformance -v
 """
 
+import datetime
+import gzip
 import json
 import os
 import subprocess
@@ -90,6 +92,21 @@ class SlackSdkConformance(unittest.TestCase):
         self.assertTrue(me["team_id"].startswith("E"))
         ws = WebClient(token=WORKSPACE_TOKEN, base_url=self.sandbox.api_url).auth_test()
         self.assertFalse(ws["is_enterprise_install"])
+
+    def test_admin_analytics_get_file_gives_the_gzipped_member_file(self):
+        day = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=2)).strftime("%Y-%m-%d")
+        response = self.client.admin_analytics_getFile(type="member", date=day)
+        self.assertIsInstance(response.data, bytes)
+        rows = [json.loads(line) for line in gzip.decompress(response.data).decode().splitlines()]
+        self.assertGreater(len(rows), 100)
+        self.assertTrue(all(r["date"] == day for r in rows))
+        self.assertIn("is_billable_seat", rows[0])
+        self.assertIn("is_active_desktop", rows[0])
+        self.assertEqual(self.error_of(self.client.admin_analytics_getFile, type="member", date="2026-02-30"),
+                         "invalid_date")
+        today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+        self.assertEqual(self.error_of(self.client.admin_analytics_getFile, type="member", date=today),
+                         "file_not_yet_available")
 
     def test_admin_users_list_pages_with_the_cursor_iterator(self):
         seen = []

@@ -6,6 +6,7 @@
 //! official `slack_sdk` client talks to it unchanged. See `sandbox/README.md` for what it
 //! models and where it deliberately differs from Slack.
 
+pub mod analytics;
 pub mod cursor;
 pub mod events;
 pub mod faults;
@@ -193,6 +194,8 @@ pub const DEFAULT_JOB_DELAY: Duration = Duration::from_secs(1);
 pub enum SlackReply {
     /// HTTP 200 with this `{"ok": true, ...}` JSON text.
     Ok(String),
+    /// HTTP 200 with a gzipped file (`Content-Type: application/gzip`).
+    File(Vec<u8>),
     /// HTTP 200 with `{"ok": false, "error": ...}`.
     Fail(Fail),
     /// HTTP 429 with `Retry-After`.
@@ -377,6 +380,7 @@ impl Sandbox {
             .route("/_sandbox/rate-limits", post(set_rate_limits))
             .route("/_sandbox/admin-api", post(set_admin_api))
             .route("/_sandbox/revoke", post(revoke))
+            .route("/_sandbox/analytics", post(set_analytics))
             .merge(socket_mode::routes())
             .with_state(self.clone())
     }
@@ -513,7 +517,7 @@ impl Sandbox {
             Some(FaultKind::Drop) => return Err(SlackReply::Drop),
             _ => {}
         }
-        Ok(SlackReply::Ok(result.map_err(fail)?.into_json()))
+        Ok(result.map_err(fail)?.into_reply())
     }
 }
 
@@ -705,6 +709,9 @@ impl IntoResponse for SlackReply {
                 body,
             )
                 .into_response(),
+            SlackReply::File(bytes) => {
+                ([(header::CONTENT_TYPE, "application/gzip")], bytes).into_response()
+            }
             SlackReply::Fail(fail) => {
                 let mut body = fail.extra;
                 body.insert("ok".into(), Value::Bool(false));
@@ -760,7 +767,7 @@ async fn dispatch(
         Err(fail) => return SlackReply::Fail(fail).into_response(),
     };
     let reply = sandbox.handle(&name, &call);
-    if !matches!(reply, SlackReply::Ok(_)) {
+    if !matches!(reply, SlackReply::Ok(_) | SlackReply::File(_)) {
         tracing::debug!(method = %name, ?reply, "sandbox call failed");
     }
     let mut response = reply.into_response();
@@ -940,6 +947,16 @@ async fn set_admin_api(
     Json(body): Json<AdminApiBody>,
 ) -> StatusCode {
     sandbox.set_admin_api(body.enabled);
+    StatusCode::NO_CONTENT
+}
+
+/// Sets what `admin.analytics.getFile` answers (`mode`) and how many hours after a day
+/// ends its file is published (`lag_hours`).
+async fn set_analytics(
+    State(sandbox): State<Sandbox>,
+    Json(settings): Json<analytics::AnalyticsSettings>,
+) -> StatusCode {
+    sandbox.with_org_mut(|org| org.analytics = settings);
     StatusCode::NO_CONTENT
 }
 

@@ -392,6 +392,8 @@ pub struct Org {
     /// Workspaces the org-wide app (the org tokens' app) is added to; `None`: every
     /// workspace. Only these send events, and `auth.teams.list` lists them.
     pub app_teams: Option<std::collections::BTreeSet<String>>,
+    /// What `admin.analytics.getFile` answers, and when each day's file is published.
+    pub analytics: crate::analytics::AnalyticsSettings,
 }
 
 impl User {

@@ -383,6 +383,7 @@ pub fn seed_org(spec: &SeedSpec) -> Org {
         session_jobs: Vec::new(),
         invite_requests: BTreeMap::new(),
         app_teams: None,
+        analytics: Default::default(),
         touched: BTreeMap::new(),
     };
 

@@ -52,6 +52,7 @@ const USER_READ_SCOPES: &[&str] = &[
 ];
 
 const ADMIN_SCOPES: &[&str] = &[
+    "admin.analytics:read",
     "admin.users:read",
     "admin.users:write",
     "admin.teams:read",

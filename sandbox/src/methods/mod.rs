@@ -1,5 +1,6 @@
 //! The Slack methods the sandbox answers, with each one's tier, token rules and scopes.
 
+mod admin_analytics;
 mod admin_conversations;
 mod admin_teams;
 mod admin_users;
@@ -61,6 +62,8 @@ pub enum Body {
     /// A complete JSON object, `"ok": true` included (big listings serialise straight from
     /// the org, without building a `Value` per item).
     Json(String),
+    /// A gzipped file (`admin.analytics.getFile`), sent as `application/gzip`.
+    Gzip(Vec<u8>),
 }
 
 impl Body {
@@ -69,14 +72,15 @@ impl Body {
         Body::Fields(Map::new())
     }
 
-    /// The reply as JSON text.
-    pub fn into_json(self) -> String {
+    /// The reply as the sandbox sends it: JSON text, or a file.
+    pub fn into_reply(self) -> crate::SlackReply {
         match self {
             Body::Fields(mut fields) => {
                 fields.insert("ok".into(), Value::Bool(true));
-                Value::Object(fields).to_string()
+                crate::SlackReply::Ok(Value::Object(fields).to_string())
             }
-            Body::Json(text) => text,
+            Body::Json(text) => crate::SlackReply::Ok(text),
+            Body::Gzip(bytes) => crate::SlackReply::File(bytes),
         }
     }
 }
@@ -129,6 +133,14 @@ static METHODS: &[MethodSpec] = &[
         &[],
         false,
         auth::teams_list,
+    ),
+    read(
+        "admin.analytics.getFile",
+        Tier::Tier2,
+        Access::UserOnly,
+        &["admin.analytics:read"],
+        true,
+        admin_analytics::get_file,
     ),
     read(
         "admin.conversations.search",
