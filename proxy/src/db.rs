@@ -22,6 +22,7 @@ pub struct Db {
     audit: Arc<dyn AuditStore>,
     jobs: Arc<dyn JobStore>,
     leases: Arc<dyn store::LeaseStore>,
+    activity: Arc<dyn store::ActivityStore>,
     /// The pool, when the database is PostgreSQL (shared by replicas).
     postgres: Option<sqlx::PgPool>,
     state: Arc<StorageState>,
@@ -59,6 +60,7 @@ impl Db {
         Ok(Self {
             audit: Arc::new(rows.clone()),
             jobs: Arc::new(rows.clone()),
+            activity: Arc::new(rows.clone()),
             leases: Arc::new(rows),
             postgres: None,
             state: Arc::default(),
@@ -73,6 +75,7 @@ impl Db {
         Self {
             audit: Arc::new(rows.clone()),
             jobs: Arc::new(rows.clone()),
+            activity: Arc::new(rows.clone()),
             leases: Arc::new(rows),
             postgres: Some(pool),
             state: Arc::default(),
@@ -93,6 +96,11 @@ impl Db {
     /// The jobs' rows.
     pub fn job_rows(&self) -> &Arc<dyn JobStore> {
         &self.jobs
+    }
+
+    /// What Roster keeps of Slack's member analytics.
+    pub fn activity_rows(&self) -> &Arc<dyn store::ActivityStore> {
+        &self.activity
     }
 
     /// The PostgreSQL pool, when several replicas share the database.

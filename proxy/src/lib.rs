@@ -30,6 +30,7 @@ pub mod postgres;
 pub mod private_files;
 pub mod replicas;
 mod routes;
+pub mod seats;
 pub mod sentence;
 pub mod serve;
 pub mod slack;

@@ -8,6 +8,7 @@ use super::Tier;
 pub enum SlackMethod {
     AuthTest,
     AuthTeamsList,
+    AdminAnalyticsGetFile,
     AdminConversationsSearch,
     AdminTeamsList,
     AdminUsersAssign,
@@ -49,6 +50,7 @@ impl SlackMethod {
         match self {
             SlackMethod::AuthTest => "auth.test",
             SlackMethod::AuthTeamsList => "auth.teams.list",
+            SlackMethod::AdminAnalyticsGetFile => "admin.analytics.getFile",
             SlackMethod::AdminConversationsSearch => "admin.conversations.search",
             SlackMethod::AdminTeamsList => "admin.teams.list",
             SlackMethod::AdminUsersAssign => "admin.users.assign",
@@ -97,6 +99,7 @@ impl SlackMethod {
             | SlackMethod::UsersGetPresence
             | SlackMethod::UsersLookupByEmail => Tier::Tier3,
             SlackMethod::AuthTeamsList
+            | SlackMethod::AdminAnalyticsGetFile
             | SlackMethod::AdminConversationsSearch
             | SlackMethod::AdminUsersAssign
             | SlackMethod::AdminUsersInvite

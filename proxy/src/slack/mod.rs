@@ -2,6 +2,7 @@
 //! the token.
 
 mod allowlist;
+mod analytics;
 mod error;
 mod limiter;
 pub mod messages;

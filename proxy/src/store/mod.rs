@@ -7,6 +7,7 @@
 //! The domain types above them (the audit log, the jobs) keep what holds for both: the
 //! order of writes, what waits when the storage fails, who may read what.
 
+mod activity;
 mod pace;
 pub mod replicas;
 mod sql;
@@ -340,4 +341,47 @@ pub trait LeaseStore: Send + Sync + Debug {
     async fn holds(&self, name: &str, fence: Fence<'_>) -> Result<bool, sqlx::Error>;
     /// The database's clock, Unix milliseconds.
     async fn now_ms(&self) -> Result<i64, sqlx::Error>;
+}
+
+/// One person on one workspace, as Slack's member analytics left them.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ActivityRow {
+    pub user_id: String,
+    pub team_id: String,
+    /// Unix day; `None`: not active on any day read.
+    pub last_active: Option<i64>,
+    /// On that day: 1 desktop, 2 iOS, 4 Android.
+    pub clients: i32,
+    /// The newest day read that lists them.
+    pub seat_day: i64,
+    pub billable: bool,
+    pub guest: bool,
+}
+
+/// A day's counts on a workspace (`team_id` empty: the org, each person once).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CountRow {
+    pub day: i64,
+    pub team_id: String,
+    pub active: i64,
+    pub billable: i64,
+}
+
+/// Slack's member analytics as Roster keeps them.
+#[async_trait]
+pub trait ActivityStore: Send + Sync + Debug {
+    /// The days whose member file is read (Unix days), oldest first.
+    async fn days_read(&self) -> Result<Vec<i64>, sqlx::Error>;
+    /// Records what `day`'s file said, with the day itself, in one transaction; `false`
+    /// (and nothing written) when the day was recorded already.
+    async fn record_day(
+        &self,
+        day: i64,
+        read_at: i64,
+        digest: &crate::seats::file::DayDigest,
+    ) -> Result<bool, sqlx::Error>;
+    /// Every person's activity, per workspace.
+    async fn people(&self) -> Result<Vec<ActivityRow>, sqlx::Error>;
+    /// Every day's counts.
+    async fn counts(&self) -> Result<Vec<CountRow>, sqlx::Error>;
 }
