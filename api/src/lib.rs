@@ -10,6 +10,7 @@ pub mod detail;
 pub mod error;
 pub mod jobs;
 pub mod lifecycle;
+mod nullable;
 pub mod roles;
 pub mod status;
 pub mod users;

@@ -49,11 +49,15 @@ pub enum Permission {
     /// Everyone's actions in the audit log.
     #[serde(rename = "audit.read_all")]
     AuditReadAll,
+    /// Who uses Slack and who does not, and the seats they hold (Slack's member
+    /// analytics): the Seats page, `last_active`, the inactive filter.
+    #[serde(rename = "seats.read")]
+    SeatsRead,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 17] = [
         Permission::UsersRead,
         Permission::UsersReadSensitive,
         Permission::UsersLookupByEmail,
@@ -70,6 +74,7 @@ impl Permission {
         Permission::InvitesReview,
         Permission::AuditRead,
         Permission::AuditReadAll,
+        Permission::SeatsRead,
     ];
 
     /// The permissions that change something in Slack.
@@ -106,6 +111,7 @@ impl Permission {
             Permission::InvitesReview => "invites.review",
             Permission::AuditRead => "audit.read",
             Permission::AuditReadAll => "audit.read_all",
+            Permission::SeatsRead => "seats.read",
         }
     }
 
@@ -128,6 +134,7 @@ impl Permission {
             Permission::InvitesReview => "answer requests for invitations",
             Permission::AuditRead => "read the audit log",
             Permission::AuditReadAll => "read everyone's actions in the audit log",
+            Permission::SeatsRead => "see who uses Slack and the seats they hold",
         }
     }
 
@@ -153,11 +160,13 @@ pub enum Field {
     Created,
     Expires,
     Title,
+    /// When someone last used Slack, and on which clients (`seats.read` shows it).
+    Activity,
 }
 
 impl Field {
     /// Every field that can be hidden.
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 9] = [
         Field::Email,
         Field::Phone,
         Field::Has2fa,
@@ -166,6 +175,7 @@ impl Field {
         Field::Created,
         Field::Expires,
         Field::Title,
+        Field::Activity,
     ];
 
     /// Fields only `users.read_sensitive` shows.
@@ -182,6 +192,7 @@ impl Field {
             Field::Created => "created",
             Field::Expires => "expires",
             Field::Title => "title",
+            Field::Activity => "activity",
         }
     }
 }

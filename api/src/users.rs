@@ -154,6 +154,16 @@ pub struct UserSummary {
     /// Deactivation time, Unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deactivated: Option<i64>,
+    /// The last day (`YYYY-MM-DD`, UTC) the person was active on the workspaces shown, in
+    /// Slack's member analytics; `null`: not in the days Slack keeps. Absent when the role
+    /// may not see activity, or no day has been read yet.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::nullable"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable = true))]
+    pub last_active: Option<Option<String>>,
 }
 
 impl UserSummary {
@@ -253,6 +263,10 @@ pub struct UserQuery {
     /// Only guests whose expiration falls within this many days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_within_days: Option<u32>,
+    /// Only people not active for this many days (or never, in what Slack keeps) on the
+    /// workspaces shown (`seats.read`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<SortKey>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -445,12 +459,34 @@ mod tests {
             created: 1,
             expires: None,
             deactivated: None,
+            last_active: None,
         };
         let json = serde_json::to_value(&row).unwrap();
         let obj = json.as_object().unwrap();
-        for hidden in ["email", "has_2fa", "has_sso", "expires", "deactivated"] {
+        for hidden in [
+            "email",
+            "has_2fa",
+            "has_sso",
+            "expires",
+            "deactivated",
+            "last_active",
+        ] {
             assert!(!obj.contains_key(hidden), "{hidden} present in {json}");
         }
         assert_eq!(obj["type"], "member");
+        // Never active is `null`, not absent; a day is the day.
+        for (last_active, json) in [
+            (Some(None), serde_json::Value::Null),
+            (Some(Some("2026-12-01".to_string())), "2026-12-01".into()),
+        ] {
+            let row = UserSummary {
+                last_active: last_active.clone(),
+                ..row.clone()
+            };
+            let value = serde_json::to_value(&row).unwrap();
+            assert_eq!(value["last_active"], json, "{value}");
+            let back: UserSummary = serde_json::from_value(value).unwrap();
+            assert_eq!(back.last_active, last_active);
+        }
     }
 }

@@ -62,6 +62,7 @@ pub fn demo_roles(workspaces: &[Workspace]) -> Vec<RoleConfig> {
                 InvitesReview,
                 AuditRead,
                 AuditReadAll,
+                SeatsRead,
             ]),
             workspaces: WorkspaceScope::default(),
             hidden_fields: BTreeSet::new(),
@@ -201,6 +202,9 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         public_origin: None,
         web: Some(web),
     });
+    if let Err(e) = state.start_seats().await {
+        tracing::warn!(error = %e, "cannot load Slack's member analytics");
+    }
     state.invite_requests.follow_events(true);
     state.start_events(
         &sandbox.api_url(),

@@ -83,6 +83,8 @@ pub struct AppState {
     pub replicas: Option<Arc<replicas::Replicas>>,
     /// Slack's events, once started (see [`AppState::start_events`]).
     pub events: Arc<std::sync::OnceLock<events::Events>>,
+    /// Slack's member analytics, once [`AppState::start_seats`] has loaded them.
+    pub seats: Arc<std::sync::OnceLock<Arc<seats::Seats>>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -165,7 +167,22 @@ impl AppState {
             web: parts.web.map(Arc::new),
             replicas,
             events: Arc::default(),
+            seats: Arc::default(),
         }
+    }
+
+    /// Loads what Roster holds of Slack's member analytics and starts reading the days it
+    /// lacks (the replica that syncs the directory reads for all).
+    pub async fn start_seats(&self) -> Result<(), sqlx::Error> {
+        let seats = seats::Seats::load(self.db.activity_rows().clone()).await?;
+        if self.seats.set(seats.clone()).is_err() {
+            return Ok(());
+        }
+        let replicas = self.replicas.clone();
+        tokio::spawn(seats.run(self.slack.clone(), move || {
+            replicas.as_ref().is_none_or(|r| r.is_leader())
+        }));
+        Ok(())
     }
 
     /// Starts taking Slack's events: over Socket Mode with `app_token`, over HTTP

@@ -153,6 +153,7 @@ impl Caller {
     pub fn hides(&self, field: Field) -> bool {
         self.role.hidden_fields.contains(&field)
             || (Field::SENSITIVE.contains(&field) && !self.can(Permission::UsersReadSensitive))
+            || (field == Field::Activity && !self.can(Permission::SeatsRead))
     }
 
     /// Every field hidden from this role.
@@ -214,6 +215,9 @@ impl Caller {
         }
         if self.hides(Field::Expires) {
             u.expires = None;
+        }
+        if self.hides(Field::Activity) {
+            u.last_active = None;
         }
         u
     }
@@ -371,6 +375,7 @@ mod tests {
             created: 5,
             expires: Some(9),
             deactivated: None,
+            last_active: None,
         };
         let memberships = workspaces
             .iter()

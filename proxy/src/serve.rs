@@ -263,6 +263,10 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
         &state,
         Duration::from_secs(config.slack.refresh_minutes * 60),
     );
+    // Slack's member analytics (the Seats page): read in the background, Tier 2.
+    if let Err(e) = state.start_seats().await {
+        tracing::warn!(error = %e, "cannot load Slack's member analytics");
+    }
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {} (listen)", config.listen))?;

@@ -180,6 +180,7 @@ fn every_hidden_field_has_one_spelling() {
         Field::Created,
         Field::Expires,
         Field::Title,
+        Field::Activity,
     ];
     // A new field breaks this match until it is added to `all` above.
     for field in all {
@@ -191,7 +192,8 @@ fn every_hidden_field_has_one_spelling() {
             | Field::Presence
             | Field::Created
             | Field::Expires
-            | Field::Title => {}
+            | Field::Title
+            | Field::Activity => {}
         }
         let serde = serde_json::to_value(field).unwrap();
         assert_eq!(serde, field.as_str(), "{field:?}: serde and as_str differ");
@@ -204,7 +206,8 @@ fn every_hidden_field_has_one_spelling() {
         r#"[[roles]]
 name = "narrow"
 permissions = ["users.read"]
-hidden_fields = ["email", "phone", "has_2fa", "has_sso", "presence", "created", "expires", "title"]"#,
+hidden_fields = ["email", "phone", "has_2fa", "has_sso", "presence", "created", "expires", "title",
+                 "activity"]"#,
     );
     assert_eq!(roles[0].hidden_fields.len(), all.len());
 }

@@ -316,7 +316,8 @@ name = "org-admin"
 permissions = ["users.read", "users.read_sensitive", "users.invite", "users.assign", "users.remove",
                "users.set_role", "users.set_expiration", "users.deactivate",
                "users.deactivate_admins", "users.reactivate", "users.sessions",
-               "users.session_settings", "invites.review", "audit.read", "audit.read_all"]
+               "users.session_settings", "invites.review", "audit.read", "audit.read_all",
+               "seats.read"]
 workspaces = "all"
 
 [[roles]]
@@ -332,7 +333,8 @@ name = "regional"
 permissions = ["users.read", "users.read_sensitive", "users.invite", "users.assign", "users.remove",
                "users.set_role", "users.set_expiration", "users.deactivate",
                "users.deactivate_admins", "users.reactivate", "users.sessions",
-               "users.session_settings", "invites.review", "audit.read", "audit.read_all"]
+               "users.session_settings", "invites.review", "audit.read", "audit.read_all",
+               "seats.read"]
 workspaces = ["{inside}"]
 hidden_fields = ["email"]
 "#
@@ -401,6 +403,10 @@ async fn world() -> World {
     };
     let a = spawn_app_on(std::sync::Arc::new(sandbox_a), None, options()).await;
     let b = spawn_app_on(std::sync::Arc::new(sandbox_b), None, options()).await;
+    // Both read Slack's member analytics (each org's own history) meanwhile.
+    for app in [&a, &b] {
+        app.state.start_seats().await.unwrap();
+    }
     // Both directories are live (Slack's events over Socket Mode), and only B's org changes
     // outside the scope: what the restricted roles are told of the live updates (their
     // state, counts and times) must not show it.
@@ -493,6 +499,21 @@ async fn world() -> World {
             "no event applied"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let now = roster_proxy::directory::unix_now();
+    let published = (roster_sandbox::analytics::oldest_kept(now)
+        ..=roster_sandbox::analytics::newest_published(now, &Default::default()))
+        .count();
+    let reading = std::time::Instant::now();
+    while [&a, &b]
+        .iter()
+        .any(|app| app.state.seats.get().unwrap().progress().days_read < published)
+    {
+        assert!(
+            reading.elapsed() < std::time::Duration::from_secs(90),
+            "the analytics days not read"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     World {
         a,
@@ -751,6 +772,7 @@ fn query_values(world: &World, name: &str, schema: &Value) -> Vec<String> {
         .map(String::from)
         .to_vec(),
         "from" | "to" => vec!["0".into(), "99999999999999".into()],
+        "inactive_days" => vec!["0".into(), "30".into(), "90".into()],
         "cursor" => vec!["1000000".into(), "5".into()],
         other => panic!(
             "query parameter {other:?} has no values to try: add them here so the route is covered"
@@ -1337,7 +1359,13 @@ fn rank(t: &str) -> u8 {
 }
 
 /// The admin's summary of a person, restricted by hand to `scope` and to what `role` may see.
-fn restrict(summary: &Value, memberships: &[Value], scope: &str, sensitive: bool) -> Option<Value> {
+fn restrict(
+    summary: &Value,
+    memberships: &[Value],
+    scope: &str,
+    sensitive: bool,
+    last_active: Option<Value>,
+) -> Option<Value> {
     let mine: Vec<&Value> = memberships
         .iter()
         .filter(|m| m["workspace"] == scope)
@@ -1347,6 +1375,10 @@ fn restrict(summary: &Value, memberships: &[Value], scope: &str, sensitive: bool
     }
     let mut s = summary.as_object().unwrap().clone();
     s.remove("email");
+    s.remove("last_active");
+    if let Some(day) = last_active {
+        s.insert("last_active".into(), day);
+    }
     if !sensitive {
         s.remove("has_2fa");
         s.remove("has_sso");
@@ -1372,7 +1404,7 @@ fn restrict(summary: &Value, memberships: &[Value], scope: &str, sensitive: bool
 }
 
 /// The fields of a user summary (flattened into a user's detail).
-const SUMMARY_KEYS: [&str; 13] = [
+const SUMMARY_KEYS: [&str; 14] = [
     "id",
     "name",
     "username",
@@ -1386,6 +1418,7 @@ const SUMMARY_KEYS: [&str; 13] = [
     "created",
     "expires",
     "deactivated",
+    "last_active",
 ];
 
 fn by_name(a: &Value, b: &Value) -> std::cmp::Ordering {
@@ -1401,10 +1434,33 @@ async fn every_value_a_restricted_role_sees_comes_from_its_own_workspace() {
         let everyone = admin_view(app).await;
         for role in RESTRICTED {
             let sensitive = role == "regional";
+            // `regional` may see activity: the last day active on its workspace, as the
+            // sandbox's own history has it.
+            let now = roster_proxy::directory::unix_now();
+            let last_active = |id: &str| -> Option<Value> {
+                (role == "regional").then(|| {
+                    app.sandbox.sandbox.with_org(|org| {
+                        org.users
+                            .get(id)
+                            .and_then(|u| {
+                                roster_sandbox::analytics::last_active_day(
+                                    org,
+                                    u,
+                                    &world.cast.inside,
+                                    now,
+                                )
+                            })
+                            .map_or(Value::Null, |d| {
+                                json!(roster_sandbox::analytics::format_day(d))
+                            })
+                    })
+                })
+            };
             let expected: BTreeMap<String, Value> = everyone
                 .iter()
                 .filter_map(|(id, (s, m))| {
-                    restrict(s, m, &world.cast.inside, sensitive).map(|v| (id.clone(), v))
+                    restrict(s, m, &world.cast.inside, sensitive, last_active(id))
+                        .map(|v| (id.clone(), v))
                 })
                 .collect();
             let (status, page) = app.get_as(role, "/api/users?limit=1000").await;

@@ -122,6 +122,60 @@ async fn a_backfill_cut_short_goes_on_and_finds_everyones_last_active_day(kind: 
         }
         assert!(checked > 150, "{checked}");
     });
+
+    // `/api/users?inactive_days=N` lists exactly those the history says: listed by Slack's
+    // files N days ago or before, and not active since on any workspace.
+    app.state.seats.set(again).unwrap();
+    let newest = *days.last().unwrap();
+    for n in [30, 60, 90] {
+        let since = now / 86_400 - n;
+        let truth: std::collections::BTreeSet<String> = app.sandbox.sandbox.with_org(|org| {
+            org.users
+                .values()
+                .filter(|user| {
+                    let listed: Vec<(i64, Option<i64>)> = user
+                        .memberships
+                        .keys()
+                        .filter_map(|team| {
+                            let h = analytics::habits(org, user, team, now / 86_400)?;
+                            let first = (days[0]..=newest).find(|&d| h.has_row(d))?;
+                            Some((first, analytics::last_active_day(org, user, team, now)))
+                        })
+                        .collect();
+                    !listed.is_empty()
+                        && listed.iter().any(|(first, _)| *first <= since)
+                        && listed
+                            .iter()
+                            .all(|(_, last)| last.is_none_or(|d| d < since))
+                })
+                .map(|u| u.id.clone())
+                .collect()
+        });
+        let (status, page) = app
+            .get(&format!("/api/users?inactive_days={n}&limit=1000"))
+            .await;
+        assert_eq!(status, 200, "{page}");
+        let listed: std::collections::BTreeSet<String> = page["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                let day = u["last_active"].as_str();
+                assert!(
+                    day.is_none_or(|d| d < analytics::format_day(since).as_str()),
+                    "{u}"
+                );
+                u["id"].as_str().unwrap().to_string()
+            })
+            .collect();
+        assert_eq!(listed, truth, "inactive for {n} days");
+        assert!(!truth.is_empty(), "nobody inactive for {n} days");
+    }
+    // A role without seats.read may not filter by activity, nor see it.
+    let (status, body) = app.get_as("helpdesk", "/api/users?inactive_days=30").await;
+    assert_eq!(status, 403, "{body}");
+    let (_, page) = app.get_as("helpdesk", "/api/users?limit=5").await;
+    assert!(page["users"][0].get("last_active").is_none(), "{page}");
 }
 
 async fn errors_reach_the_status_in_words_and_a_later_day_is_read_once_published(kind: Kind) {

@@ -210,13 +210,15 @@ pub fn habits(org: &Org, user: &User, team: &str, today: i64) -> Option<Habits> 
         // Stopped in the last month.
         habits.active_until = Some(today - 8 - (r("stopped") * 22.0) as i64);
     }
-    // Someone on two or more workspaces moved from the first to the next.
-    let teams: Vec<&String> = user.memberships.keys().collect();
-    if teams.len() >= 2 && r("moves") < 0.3 && user.guest.is_none() {
-        let moved = today - 30 - (r("moved") * 170.0) as i64;
-        if teams[0] == team {
+    // Some memberships are where someone moved from (they stopped there) or to (they
+    // started there), each drawn on its own so one workspace's history never depends on
+    // another's.
+    let here = |salt: &str| unit(&[seed, id, team.as_bytes(), salt.as_bytes()], 0);
+    if user.guest.is_none() && !user.invited && here("moves") < 0.15 {
+        let moved = today - 30 - (here("moved") * 170.0) as i64;
+        if here("direction") < 0.5 {
             habits.active_until = Some(habits.active_until.map_or(moved - 1, |d| d.min(moved - 1)));
-        } else if teams[1] == team {
+        } else {
             habits.active_from = habits.active_from.max(moved);
         }
     }

@@ -5,11 +5,13 @@ CREATE TABLE activity_days (
     read_at BIGINT NOT NULL,             -- Unix seconds
     rows BIGINT NOT NULL
 );
--- Per person and workspace: the last day active (and on which clients), and whether they
--- held a billable seat on the newest day read that lists them.
+-- Per person and workspace: the first day read that lists them, the last day active (and
+-- on which clients), and whether they held a billable seat on the newest day read that
+-- lists them.
 CREATE TABLE activity_people (
     user_id TEXT NOT NULL,
     team_id TEXT NOT NULL,
+    first_seen BIGINT NOT NULL,          -- Unix day
     last_active BIGINT,                  -- Unix day; NULL: not active in any day read
     clients INTEGER NOT NULL DEFAULT 0,  -- on that day: 1 desktop, 2 iOS, 4 Android
     seat_day BIGINT NOT NULL,            -- the newest day read that lists them

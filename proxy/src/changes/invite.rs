@@ -263,6 +263,7 @@ pub async fn read_back_invite(state: &Core, request: &InviteRequest, email: &str
                 created: unix_now(),
                 expires: request.expires,
                 deactivated: None,
+                last_active: None,
             },
             vec![membership],
         ),

@@ -320,5 +320,6 @@ fn empty_summary() -> roster_api::UserSummary {
         created: 0,
         expires: None,
         deactivated: None,
+        last_active: None,
     }
 }

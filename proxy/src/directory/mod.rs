@@ -569,6 +569,7 @@ mod tests {
             created: 0,
             expires: None,
             deactivated: None,
+            last_active: None,
         };
         let memberships = teams
             .iter()

@@ -202,6 +202,16 @@ impl Directory {
     /// workspace the query names (or across its scope). Filters, sorts and counts use the
     /// same values, so nothing outside the scope shapes the answer.
     pub fn query(&self, query: &UserQuery, viewer: &dyn Visibility) -> Page {
+        self.query_keeping(query, viewer, None)
+    }
+
+    /// [`Directory::query`], keeping only the people `keep` accepts too.
+    pub fn query_keeping(
+        &self,
+        query: &UserQuery,
+        viewer: &dyn Visibility,
+        keep: Option<&(dyn Fn(&UserSummary) -> bool + Send + Sync)>,
+    ) -> Page {
         let data = self.data.read().unwrap();
         let index = &data.index;
         let scope_teams = viewer.workspace_scope();
@@ -257,6 +267,9 @@ impl Directory {
                 return false;
             };
             let row = &index.rows[i];
+            if keep.is_some_and(|keep| !keep(&data.users[i].summary)) {
+                return false;
+            }
             query.user_type.is_none_or(|t| t == user_type)
                 && query.status.is_none_or(|st| st == row.status)
                 && query.has_2fa.is_none_or(|v| row.has_2fa == Some(v))
@@ -350,6 +363,7 @@ mod tests {
             created: 100 - id[1..].parse::<i64>().unwrap(),
             expires,
             deactivated: None,
+            last_active: None,
         };
         let memberships = ws
             .iter()

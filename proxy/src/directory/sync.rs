@@ -86,6 +86,7 @@ fn summary_of(user: AdminUser, teams: &mut Teams) -> UserSummary {
         created: user.date_created,
         expires: (user.expiration_ts > 0).then_some(user.expiration_ts),
         deactivated: (user.deactivated_ts > 0).then_some(user.deactivated_ts),
+        last_active: None,
         id: user.id,
     }
 }
@@ -129,6 +130,7 @@ pub fn summary_from_user_object(user: &SlackUser, team: Option<&str>) -> Option<
         created: 0,
         expires: None,
         deactivated: None,
+        last_active: None,
         id: user.id.clone(),
     })
 }

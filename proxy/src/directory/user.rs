@@ -166,6 +166,7 @@ impl DirUser {
                 created: s.created,
                 expires: focused.iter().filter_map(|(_, _, e)| *e).min(),
                 deactivated: s.deactivated,
+                last_active: None,
             },
             memberships: self
                 .memberships

@@ -7,6 +7,7 @@ mod health;
 mod jobs;
 mod lifecycle;
 mod me;
+mod seats;
 mod user_actions;
 mod user_changes;
 mod users;

@@ -68,6 +68,9 @@ fn check_hidden(caller: &Caller, query: &UserQuery) -> Result<(), Denied> {
     if query.expires_within_days.is_some() {
         used.push(Field::Expires);
     }
+    if query.inactive_days.is_some() {
+        used.push(Field::Activity);
+    }
     match query.sort {
         Some(SortKey::Email) => used.push(Field::Email),
         Some(SortKey::Has2fa) => used.push(Field::Has2fa),
@@ -130,7 +133,11 @@ pub async fn list(
             "limit must be between 1 and 1000.",
         ));
     }
-    let page = state.directory.query(&query, &caller);
+    let keep = super::seats::inactive_filter(&state, &caller, &query)?;
+    let mut page = state
+        .directory
+        .query_keeping(&query, &caller, keep.as_deref());
+    super::seats::fill_last_active(&state, &caller, &query, &mut page.users);
     // Say why a person matches when the address that matched is not shown: read from the
     // page itself, whose addresses are removed only below.
     let matched_by_email = query
@@ -348,7 +355,12 @@ pub async fn export(
         .collect();
     let headers: Vec<&str> = columns.iter().map(|c| c.header()).collect();
     let mut file = CsvFile::new("roster-users.csv", &headers)?;
-    for user in state.directory.query(&query, &caller).users {
+    let keep = super::seats::inactive_filter(&state, &caller, &query)?;
+    let mut page = state
+        .directory
+        .query_keeping(&query, &caller, keep.as_deref());
+    super::seats::fill_last_active(&state, &caller, &query, &mut page.users);
+    for user in page.users {
         let u = caller.hide_fields(user);
         file.row(columns.iter().map(|c| c.cell(&u, &names)))?;
     }
@@ -610,8 +622,11 @@ pub async fn detail(
         .then(|| REFRESH_AFTER.as_millis() as u64);
     let p = profile.value.unwrap_or_default();
     let presence = presence.into_iter().find_map(|s| s.value).flatten();
+    let mut summary = [user.summary.clone()];
+    super::seats::fill_last_active(&state, &caller, &UserQuery::default(), &mut summary);
+    let [summary] = summary;
     let detail = UserDetail {
-        summary: user.summary.clone(),
+        summary,
         display_name: nonempty(p.profile.display_name),
         title: nonempty(p.profile.title),
         phone: nonempty(p.profile.phone),

@@ -33,6 +33,8 @@ const RETRY_AFTER: Duration = Duration::from_secs(60);
 /// One person on one workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Activity {
+    /// The first day read that lists them (Unix day).
+    pub first_seen: i64,
     /// Unix day; `None`: not active on any day read.
     pub last_active: Option<i64>,
     /// On that day: [`file::DESKTOP`] | [`file::IOS`] | [`file::ANDROID`].
@@ -46,6 +48,7 @@ pub struct Activity {
 impl Activity {
     /// Folds in `day`'s word on them (days arrive in any order).
     fn merge(&mut self, day: i64, said: &file::PersonDay) {
+        self.first_seen = self.first_seen.min(day);
         if said.active && self.last_active.is_none_or(|d| day > d) {
             self.last_active = Some(day);
             self.clients = said.clients;
@@ -115,6 +118,7 @@ impl Seats {
         for ActivityRow {
             user_id,
             team_id,
+            first_seen,
             last_active,
             clients,
             seat_day,
@@ -125,6 +129,7 @@ impl Seats {
             people.entry(user_id).or_default().insert(
                 team_id,
                 Activity {
+                    first_seen,
                     last_active,
                     clients: clients as u8,
                     seat_day,
@@ -169,6 +174,7 @@ impl Seats {
                     .or_default()
                     .entry(team.clone())
                     .or_insert(Activity {
+                        first_seen: i64::MAX,
                         last_active: None,
                         clients: 0,
                         seat_day: i64::MIN,
@@ -196,6 +202,45 @@ impl Seats {
     /// `user`'s activity per workspace.
     pub fn of(&self, user: &str) -> Option<BTreeMap<String, Activity>> {
         self.people.read().unwrap().get(user).cloned()
+    }
+
+    /// Whether any day has been read.
+    pub fn has_data(&self) -> bool {
+        !self.days.lock().unwrap().is_empty()
+    }
+
+    /// `user`'s last active day on the workspaces `counts` accepts; `None`: not active on
+    /// them in any day read.
+    pub fn last_active(&self, user: &str, counts: impl Fn(&str) -> bool) -> Option<i64> {
+        self.people
+            .read()
+            .unwrap()
+            .get(user)?
+            .iter()
+            .filter(|(team, _)| counts(team))
+            .filter_map(|(_, a)| a.last_active)
+            .max()
+    }
+
+    /// The people Slack's files have listed since `since` or before on a workspace `counts`
+    /// accepts, and who were not active on it since: inactive since `since`.
+    pub fn inactive_since(
+        &self,
+        since: i64,
+        counts: impl Fn(&str) -> bool,
+    ) -> std::collections::HashSet<String> {
+        self.people
+            .read()
+            .unwrap()
+            .iter()
+            .filter(|(_, teams)| {
+                let mut counted = teams.iter().filter(|(team, _)| counts(team)).peekable();
+                counted.peek().is_some()
+                    && counted.clone().any(|(_, a)| a.first_seen <= since)
+                    && counted.all(|(_, a)| a.last_active.is_none_or(|d| d < since))
+            })
+            .map(|(user, _)| user.clone())
+            .collect()
     }
 
     /// Reads what Slack keeps and then each new day, while `leads()` (this replica reads
@@ -323,6 +368,7 @@ mod tests {
     #[test]
     fn a_later_day_wins_whatever_order_days_arrive_in() {
         let mut a = Activity {
+            first_seen: i64::MAX,
             last_active: None,
             clients: 0,
             seat_day: i64::MIN,
@@ -347,6 +393,7 @@ mod tests {
             },
         );
         assert_eq!(a.last_active, Some(10));
+        assert_eq!(a.first_seen, 5);
         assert_eq!(a.clients, file::IOS);
         assert_eq!((a.seat_day, a.billable, a.guest), (12, false, true));
     }

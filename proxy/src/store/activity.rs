@@ -7,7 +7,7 @@ use sqlx::QueryBuilder;
 use super::{ActivityRow, ActivityStore, CountRow, Postgres, Sqlite};
 use crate::seats::file::DayDigest;
 
-/// Rows a statement inserts at most (7 values each: below SQLite's 32,766 parameters).
+/// Rows a statement inserts at most (8 values each: below SQLite's 32,766 parameters).
 const CHUNK: usize = 2_000;
 
 macro_rules! activity_store {
@@ -46,11 +46,13 @@ macro_rules! activity_store {
                 for chunk in people.chunks(CHUNK) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO activity_people
-                         (user_id, team_id, last_active, clients, seat_day, billable, guest) ",
+                         (user_id, team_id, first_seen, last_active, clients, seat_day, billable,
+                          guest) ",
                     );
                     q.push_values(chunk, |mut b, ((user, team), p)| {
                         b.push_bind(user.as_str())
                             .push_bind(team.as_str())
+                            .push_bind(day)
                             .push_bind(p.active.then_some(day))
                             .push_bind(i32::from(p.clients))
                             .push_bind(day)
@@ -61,6 +63,8 @@ macro_rules! activity_store {
                     // them says whether they hold a seat. Days arrive in any order.
                     q.push(
                         " ON CONFLICT (user_id, team_id) DO UPDATE SET
+                          first_seen = CASE WHEN excluded.first_seen < activity_people.first_seen
+                              THEN excluded.first_seen ELSE activity_people.first_seen END,
                           clients = CASE WHEN excluded.last_active IS NOT NULL
                               AND (activity_people.last_active IS NULL
                                    OR excluded.last_active > activity_people.last_active)
@@ -97,7 +101,8 @@ macro_rules! activity_store {
 
             async fn people(&self) -> Result<Vec<ActivityRow>, sqlx::Error> {
                 sqlx::query_as(
-                    "SELECT user_id, team_id, last_active, clients, seat_day, billable, guest
+                    "SELECT user_id, team_id, first_seen, last_active, clients, seat_day,
+                            billable, guest
                      FROM activity_people",
                 )
                 .fetch_all(&self.pool)

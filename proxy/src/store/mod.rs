@@ -348,6 +348,8 @@ pub trait LeaseStore: Send + Sync + Debug {
 pub struct ActivityRow {
     pub user_id: String,
     pub team_id: String,
+    /// The first day read that lists them (Unix day).
+    pub first_seen: i64,
     /// Unix day; `None`: not active on any day read.
     pub last_active: Option<i64>,
     /// On that day: 1 desktop, 2 iOS, 4 Android.
