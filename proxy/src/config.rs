@@ -109,6 +109,10 @@ pub struct SlackConfig {
     /// workspace admins of requests through Slackbot.
     #[serde(default)]
     pub invite_requested_events: bool,
+    /// Read Slack's member analytics (`admin.analytics.getFile`, scope
+    /// `admin.analytics:read`) for people's activity and seats.
+    #[serde(default = "default_true")]
+    pub member_analytics: bool,
     /// Runs the rate limiter's clock faster (only for a sandbox with scaled limits).
     #[serde(default = "default_scale")]
     pub rate_limit_scale: f64,
@@ -126,6 +130,7 @@ impl Default for SlackConfig {
             signing_secret_file: None,
             reconcile_hours: default_reconcile(),
             invite_requested_events: false,
+            member_analytics: true,
             rate_limit_scale: default_scale(),
         }
     }
@@ -148,6 +153,9 @@ fn default_scim_url() -> String {
 }
 fn default_refresh() -> u64 {
     15
+}
+fn default_true() -> bool {
+    true
 }
 fn default_reconcile() -> u64 {
     6

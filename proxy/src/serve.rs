@@ -263,8 +263,10 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
         &state,
         Duration::from_secs(config.slack.refresh_minutes * 60),
     );
-    // Slack's member analytics (the Seats page): read in the background, Tier 2.
-    if let Err(e) = state.start_seats().await {
+    // Slack's member analytics (people's activity): read in the background, Tier 2.
+    if !config.slack.member_analytics {
+        println!("Slack's member analytics are off ([slack] member_analytics = false).");
+    } else if let Err(e) = state.start_seats().await {
         tracing::warn!(error = %e, "cannot load Slack's member analytics");
     }
     let listener = TcpListener::bind(config.listen)
