@@ -58,24 +58,20 @@ impl Session {
             live: RwSignal::new(LiveChanges::default()),
             requests: RwSignal::new(0),
         };
-        // `None` until the first answer: what arrived before the pages loaded is in them.
-        let requests_at = StoredValue::new(None::<Option<i64>>);
+        // When an invite request last arrived; `i64::MIN` until the first answer (what
+        // arrived before the pages loaded is in them).
+        let requests_at = StoredValue::new(Some(i64::MIN));
         Effect::new(move |_| {
             let Some(Ok(status)) = session.status.get() else {
                 return;
             };
             let before = requests_at.get_value();
-            if before != Some(status.requests_at) {
-                requests_at.set_value(Some(status.requests_at));
-                if before.is_some() {
+            if before != status.requests_at {
+                requests_at.set_value(status.requests_at);
+                if before != Some(i64::MIN) {
                     session.requests.update(|n| *n += 1);
                 }
             }
-        });
-        Effect::new(move |_| {
-            let Some(Ok(status)) = session.status.get() else {
-                return;
-            };
             let Some(until) = status.changes_until else {
                 return;
             };
