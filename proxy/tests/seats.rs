@@ -11,12 +11,6 @@ use common::*;
 use roster_proxy::{directory::unix_now, seats::Seats};
 use roster_sandbox::analytics;
 
-#[derive(Clone, Copy, Debug)]
-enum Kind {
-    Sqlite,
-    Postgres,
-}
-
 async fn app(kind: Kind) -> Option<TestApp> {
     let storage = match kind {
         Kind::Sqlite => Storage::Sqlite,
@@ -247,22 +241,6 @@ async fn errors_reach_the_status_in_words_and_a_later_day_is_read_once_published
     .await;
     run.abort();
     assert_eq!(store.days_read().await.unwrap(), later);
-}
-
-macro_rules! on_both {
-    ($($test:ident),*) => {$(
-        mod $test {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$test(super::Kind::Sqlite).await
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                super::$test(super::Kind::Postgres).await
-            }
-        }
-    )*};
 }
 
 on_both!(

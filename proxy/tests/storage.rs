@@ -84,13 +84,6 @@ enum Failure {
     Database(Relay),
 }
 
-/// Which storage a test runs on.
-#[derive(Clone, Copy)]
-enum Kind {
-    Sqlite,
-    Postgres,
-}
-
 /// The app's storage for `kind`, reached through a relay for PostgreSQL; `None` when no
 /// PostgreSQL cluster is given (see `postgres_database`).
 async fn storage(kind: Kind) -> Option<(Storage, Option<Relay>)> {
@@ -108,23 +101,6 @@ async fn storage(kind: Kind) -> Option<(Storage, Option<Relay>)> {
             Some((Storage::Postgres(Box::new(through)), Some(relay)))
         }
     }
-}
-
-/// Each test of this file on SQLite and on PostgreSQL.
-macro_rules! on_both {
-    ($($test:ident),*) => {$(
-        mod $test {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$test(super::Kind::Sqlite).await
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                super::$test(super::Kind::Postgres).await
-            }
-        }
-    )*};
 }
 
 on_both!(

@@ -46,6 +46,16 @@ pub struct Activity {
 }
 
 impl Activity {
+    /// Before any day has listed them.
+    pub const UNSEEN: Activity = Activity {
+        first_seen: i64::MAX,
+        last_active: None,
+        clients: 0,
+        seat_day: i64::MIN,
+        billable: false,
+        guest: false,
+    };
+
     /// Folds in `day`'s word on them (days arrive in any order).
     fn merge(&mut self, day: i64, said: &file::PersonDay) {
         self.first_seen = self.first_seen.min(day);
@@ -173,14 +183,7 @@ impl Seats {
                     .entry(user.clone())
                     .or_default()
                     .entry(team.clone())
-                    .or_insert(Activity {
-                        first_seen: i64::MAX,
-                        last_active: None,
-                        clients: 0,
-                        seat_day: i64::MIN,
-                        billable: false,
-                        guest: false,
-                    })
+                    .or_insert(Activity::UNSEEN)
                     .merge(day, said);
             }
         }
@@ -367,14 +370,7 @@ mod tests {
 
     #[test]
     fn a_later_day_wins_whatever_order_days_arrive_in() {
-        let mut a = Activity {
-            first_seen: i64::MAX,
-            last_active: None,
-            clients: 0,
-            seat_day: i64::MIN,
-            billable: false,
-            guest: false,
-        };
+        let mut a = Activity::UNSEEN;
         let active = |clients| file::PersonDay {
             active: true,
             clients,

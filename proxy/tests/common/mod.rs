@@ -580,3 +580,30 @@ pub fn slack_as(sandbox: &Sandbox, token: &str, method: &str, args: &[(&str, &st
         other => panic!("{method}: {other:?}"),
     }
 }
+
+/// Which storage a test runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// Each named test (an `async fn(Kind)` of the file) on SQLite and on PostgreSQL.
+#[allow(unused_macros)]
+macro_rules! on_both {
+    ($($test:ident),*) => {$(
+        mod $test {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$test(crate::common::Kind::Sqlite).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$test(crate::common::Kind::Postgres).await
+            }
+        }
+    )*};
+}
+#[allow(unused_imports)]
+pub(crate) use on_both;

@@ -3,27 +3,41 @@
 use serde_json::json;
 
 use super::{Ctx, MethodResult, object, response_metadata, start_after};
-use crate::{org::Org, request::Fail};
+use crate::{
+    org::{Org, Team},
+    request::Fail,
+};
 
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
 
-/// The org's workspaces, ordered by ID, cursor-paginated.
-pub fn list(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
+/// One page of `teams` by ID (`limit` 1–1000, default 100; `cursor` of `kind`), and the
+/// cursor of the next page.
+pub(super) fn page_of<'o>(
+    mut teams: Vec<&'o Team>,
+    ctx: &Ctx<'_>,
+    kind: &str,
+) -> Result<(Vec<&'o Team>, Option<String>), Fail> {
     let limit = ctx.args.opt_int("limit")?.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Fail::new("invalid_limit"));
     }
-    let after = start_after(ctx, "team")?;
-    let mut teams: Vec<_> = org.teams.iter().collect();
+    let after = start_after(ctx, kind)?;
     teams.sort_by(|a, b| a.id.cmp(&b.id));
-    let page: Vec<_> = teams
+    let mut page: Vec<&Team> = teams
         .into_iter()
         .filter(|t| after.as_deref().is_none_or(|a| t.id.as_str() > a))
         .take(limit as usize + 1)
         .collect();
     let more = page.len() > limit as usize;
-    let page = &page[..page.len().min(limit as usize)];
+    page.truncate(limit as usize);
+    let next = more.then(|| ctx.cursors.encode(kind, &page[page.len() - 1].id));
+    Ok((page, next))
+}
+
+/// The org's workspaces, ordered by ID, cursor-paginated.
+pub fn list(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
+    let (page, next) = page_of(org.teams.iter().collect(), ctx, "team")?;
     let owner = org.primary_owner();
     let teams: Vec<_> = page
         .iter()
@@ -40,7 +54,6 @@ pub fn list(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
             })
         })
         .collect();
-    let next = more.then(|| ctx.cursors.encode("team", &page[page.len() - 1].id));
     Ok(object([
         ("teams", json!(teams)),
         ("response_metadata", response_metadata(next)),

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::{Body, Ctx, MethodResult, fields, object, response_metadata, start_after};
-use crate::{org::Org, request::Fail, tokens::Install};
+use super::{Body, Ctx, MethodResult, fields, object, response_metadata};
+use crate::{org::Org, tokens::Install};
 
 /// Who the token belongs to, and whether it is an org-wide install.
 pub fn test(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
@@ -54,26 +54,12 @@ pub fn test(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
 /// `auth.teams.list`: the workspaces the token's app is added to (an org-wide app: those
 /// an admin added it to; a workspace app: its own), ordered by ID, cursor-paginated.
 pub fn teams_list(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
-    const DEFAULT_LIMIT: i64 = 100;
-    const MAX_LIMIT: i64 = 1000;
-    let limit = ctx.args.opt_int("limit")?.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Fail::new("invalid_limit"));
-    }
-    let after = start_after(ctx, "app_team")?;
     let added = |id: &str| match &ctx.token.install {
         Install::Org => org.app_teams.as_ref().is_none_or(|t| t.contains(id)),
         Install::Workspace(t) => t == id,
     };
-    let mut teams: Vec<_> = org.teams.iter().filter(|t| added(&t.id)).collect();
-    teams.sort_by(|a, b| a.id.cmp(&b.id));
-    let page: Vec<_> = teams
-        .into_iter()
-        .filter(|t| after.as_deref().is_none_or(|a| t.id.as_str() > a))
-        .take(limit as usize + 1)
-        .collect();
-    let more = page.len() > limit as usize;
-    let page = &page[..page.len().min(limit as usize)];
+    let teams = org.teams.iter().filter(|t| added(&t.id)).collect();
+    let (page, next) = super::admin_teams::page_of(teams, ctx, "app_team")?;
     let include_icon = ctx.args.opt_bool("include_icon")?.unwrap_or(false);
     let teams: Vec<_> = page
         .iter()
@@ -89,7 +75,6 @@ pub fn teams_list(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
             team
         })
         .collect();
-    let next = more.then(|| ctx.cursors.encode("app_team", &page[page.len() - 1].id));
     Ok(object([
         ("teams", json!(teams)),
         ("response_metadata", response_metadata(next)),
