@@ -234,12 +234,7 @@ impl Bus {
     /// Someone asked for an invitation: `invite_requested`, when the app subscribes to it
     /// and is added to the request's workspace.
     pub fn invite_requested(&self, org: &Org, request: &crate::org::InviteRequest) {
-        if !self.config().invite_requested
-            || org
-                .app_teams
-                .as_ref()
-                .is_some_and(|t| !t.contains(&request.team_id))
-        {
+        if !self.config().invite_requested || !org.app_on(&request.team_id) {
             return;
         }
         let Some(team) = org.team(&request.team_id) else {
@@ -362,12 +357,9 @@ impl Bus {
             return;
         }
         let touched = std::mem::take(&mut org.touched);
-        let granted = org.app_teams.clone();
-        let on_granted = |teams: &[String]| {
-            granted
-                .as_ref()
-                .is_none_or(|g| teams.iter().any(|t| g.contains(t)))
-        };
+        let org = &*org;
+        let on_granted =
+            |teams: &[String]| org.app_teams.is_none() || teams.iter().any(|t| org.app_on(t));
         for (id, before) in touched {
             let Some(user) = org.users.get(&id) else {
                 continue;

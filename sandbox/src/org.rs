@@ -729,6 +729,11 @@ impl Org {
         Ok(request)
     }
 
+    /// Whether the org-wide app is added to workspace `team` (see [`Org::app_teams`]).
+    pub fn app_on(&self, team: &str) -> bool {
+        self.app_teams.as_ref().is_none_or(|t| t.contains(team))
+    }
+
     /// The primary owner, if the org has one.
     pub fn primary_owner(&self) -> Option<&User> {
         self.users

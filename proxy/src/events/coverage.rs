@@ -4,14 +4,7 @@
 //! and `team_access_revoked` in between. Changes on the other workspaces show after the
 //! next full sync, which runs at the regular pace while any workspace is silent.
 
-use std::{
-    collections::BTreeSet,
-    sync::{
-        Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::{collections::BTreeSet, sync::Mutex, time::Duration};
 
 use roster_api::Workspace;
 
@@ -26,10 +19,8 @@ pub const CHECK_EVERY: Duration = Duration::from_secs(3600);
 /// The workspaces Roster's app is added to, as far as Roster knows.
 #[derive(Debug, Default)]
 pub struct Coverage {
-    /// `None` until Slack has been asked.
+    /// `None` until Slack has answered.
     added: Mutex<Option<BTreeSet<String>>>,
-    /// Whether the last check failed (Roster then says nothing it does not know).
-    failed: AtomicBool,
 }
 
 impl Coverage {
@@ -40,22 +31,13 @@ impl Coverage {
             limit: 1000,
             cursor: None,
         };
-        let read = slack
+        slack
             .each_page(listing, |page: AuthTeamsPage| {
                 added.extend(page.teams.into_iter().filter_map(|t| t.id));
             })
-            .await;
-        match read {
-            Ok(()) => {
-                *self.added.lock().unwrap() = Some(added);
-                self.failed.store(false, Ordering::Relaxed);
-                Ok(())
-            }
-            Err(e) => {
-                self.failed.store(true, Ordering::Relaxed);
-                Err(e)
-            }
-        }
+            .await?;
+        *self.added.lock().unwrap() = Some(added);
+        Ok(())
     }
 
     /// `team_access_granted` (`granted`) or `team_access_revoked` for `teams`.
@@ -88,7 +70,7 @@ impl Coverage {
 
     /// Whether every one of `workspaces` is known to send events.
     pub fn covers_all(&self, workspaces: &[Workspace]) -> bool {
-        self.added.lock().unwrap().is_some() && self.silent(workspaces).is_empty()
+        self.known() && self.silent(workspaces).is_empty()
     }
 
     /// Whether Slack has answered which workspaces send events.

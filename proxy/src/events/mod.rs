@@ -175,7 +175,7 @@ impl LiveEvents {
     /// Asks Slack which workspaces send events, at start and every hour (sooner again
     /// after a failure), and says so in the log when it changes.
     async fn coverage_loop(self: Arc<Self>) {
-        let mut told = String::new();
+        let mut told = None;
         loop {
             // The workspaces are known once the directory has synced.
             while self.directory.synced_at().is_none() {
@@ -183,17 +183,7 @@ impl LiveEvents {
             }
             let wait = match self.coverage.check(&self.slack).await {
                 Ok(()) => {
-                    let all = self.directory.workspaces();
-                    let silent = self.coverage.silent(&all);
-                    let sentence = coverage::describe(&silent, all.len());
-                    if sentence != told {
-                        if silent.is_empty() {
-                            tracing::info!("{sentence}");
-                        } else {
-                            tracing::warn!("{sentence}");
-                        }
-                        told = sentence;
-                    }
+                    told = Some(self.tell_coverage(told.as_deref()));
                     coverage::CHECK_EVERY
                 }
                 Err(e) => {
@@ -203,6 +193,21 @@ impl LiveEvents {
             };
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// Logs which workspaces send events, unless that is `told` already; the sentence.
+    fn tell_coverage(&self, told: Option<&str>) -> String {
+        let all = self.directory.workspaces();
+        let silent = self.coverage.silent(&all);
+        let sentence = coverage::describe(&silent, all.len());
+        if told != Some(sentence.as_str()) {
+            if silent.is_empty() {
+                tracing::info!("{sentence}");
+            } else {
+                tracing::warn!("{sentence}");
+            }
+        }
+        sentence
     }
 
     /// An envelope Slack sent: queued to be applied after the acknowledgement.
@@ -323,14 +328,7 @@ impl LiveEvents {
                 tracing::info!(event = kind, teams = ?teams, "Slack changed the workspaces that send Roster events");
                 self.coverage.follow(&teams, kind == "team_access_granted");
                 if self.coverage.known() {
-                    let all = self.directory.workspaces();
-                    let silent = self.coverage.silent(&all);
-                    let sentence = coverage::describe(&silent, all.len());
-                    if silent.is_empty() {
-                        tracing::info!("{sentence}");
-                    } else {
-                        tracing::warn!("{sentence}");
-                    }
+                    self.tell_coverage(None);
                 }
             }
             _ => {}

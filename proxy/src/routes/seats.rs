@@ -6,7 +6,13 @@ use std::sync::Arc;
 
 use roster_api::{Field, UserQuery, UserSummary};
 
-use crate::{AppState, directory::unix_now, error::AppError, policy::Caller, seats::Seats};
+use crate::{
+    AppState,
+    directory::{Page, unix_now},
+    error::AppError,
+    policy::Caller,
+    seats::Seats,
+};
 
 const DAY: i64 = 86_400;
 
@@ -19,13 +25,28 @@ fn seats(state: &AppState) -> Option<&Arc<Seats>> {
     state.seats.get().filter(|s| s.has_data())
 }
 
+/// The directory's answer to `query` for this reader, with `inactive_days` applied and
+/// `last_active` set where the role may see it.
+pub(super) fn query(
+    state: &AppState,
+    caller: &Caller,
+    query: &UserQuery,
+) -> Result<Page, AppError> {
+    let keep = inactive_filter(state, caller, query)?;
+    let mut page = state
+        .directory
+        .query_keeping(query, caller, keep.as_deref());
+    fill_last_active(state, caller, query, &mut page.users);
+    Ok(page)
+}
+
 /// `inactive_days=N`: people whom Slack's files list on a workspace that counts since N
 /// days ago or before, and who were not active on one since. People the files do not list
 /// (bots, accounts newer than the files) are not known to be inactive. With no day read
 /// yet, nobody is. Refused before anything is read when the role may not see activity
 /// (see `check_hidden`).
 #[allow(clippy::type_complexity)]
-pub(super) fn inactive_filter(
+fn inactive_filter(
     state: &AppState,
     caller: &Caller,
     query: &UserQuery,

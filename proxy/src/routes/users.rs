@@ -133,11 +133,7 @@ pub async fn list(
             "limit must be between 1 and 1000.",
         ));
     }
-    let keep = super::seats::inactive_filter(&state, &caller, &query)?;
-    let mut page = state
-        .directory
-        .query_keeping(&query, &caller, keep.as_deref());
-    super::seats::fill_last_active(&state, &caller, &query, &mut page.users);
+    let page = super::seats::query(&state, &caller, &query)?;
     // Say why a person matches when the address that matched is not shown: read from the
     // page itself, whose addresses are removed only below.
     let matched_by_email = query
@@ -355,12 +351,7 @@ pub async fn export(
         .collect();
     let headers: Vec<&str> = columns.iter().map(|c| c.header()).collect();
     let mut file = CsvFile::new("roster-users.csv", &headers)?;
-    let keep = super::seats::inactive_filter(&state, &caller, &query)?;
-    let mut page = state
-        .directory
-        .query_keeping(&query, &caller, keep.as_deref());
-    super::seats::fill_last_active(&state, &caller, &query, &mut page.users);
-    for user in page.users {
+    for user in super::seats::query(&state, &caller, &query)?.users {
         let u = caller.hide_fields(user);
         file.row(columns.iter().map(|c| c.cell(&u, &names)))?;
     }
@@ -622,9 +613,13 @@ pub async fn detail(
         .then(|| REFRESH_AFTER.as_millis() as u64);
     let p = profile.value.unwrap_or_default();
     let presence = presence.into_iter().find_map(|s| s.value).flatten();
-    let mut summary = [user.summary.clone()];
-    super::seats::fill_last_active(&state, &caller, &UserQuery::default(), &mut summary);
-    let [summary] = summary;
+    let mut summary = user.summary.clone();
+    super::seats::fill_last_active(
+        &state,
+        &caller,
+        &UserQuery::default(),
+        std::slice::from_mut(&mut summary),
+    );
     let detail = UserDetail {
         summary,
         display_name: nonempty(p.profile.display_name),

@@ -27,6 +27,8 @@ pub const KEPT_DAYS: i64 = 395;
 const DAY: i64 = 86_400;
 /// How often Roster looks for a newly published day (and loads another replica's days).
 const CHECK_EVERY: Duration = Duration::from_secs(3600);
+/// How often a replica that does not read the files loads what the one that does recorded.
+const FOLLOW_EVERY: Duration = Duration::from_secs(300);
 /// After a failure that may pass (Slack unreachable, the storage away).
 const RETRY_AFTER: Duration = Duration::from_secs(60);
 
@@ -237,10 +239,14 @@ impl Seats {
             .unwrap()
             .iter()
             .filter(|(_, teams)| {
-                let mut counted = teams.iter().filter(|(team, _)| counts(team)).peekable();
-                counted.peek().is_some()
-                    && counted.clone().any(|(_, a)| a.first_seen <= since)
-                    && counted.all(|(_, a)| a.last_active.is_none_or(|d| d < since))
+                let counted = || {
+                    teams
+                        .iter()
+                        .filter(|(team, _)| counts(team))
+                        .map(|(_, a)| a)
+                };
+                counted().any(|a| a.first_seen <= since)
+                    && counted().all(|a| a.last_active.is_none_or(|d| d < since))
             })
             .map(|(user, _)| user.clone())
             .collect()
@@ -256,7 +262,7 @@ impl Seats {
                 if let Err(e) = self.reload().await {
                     tracing::debug!(error = %e, "cannot load the recorded analytics days");
                 }
-                CHECK_EVERY.min(Duration::from_secs(300))
+                FOLLOW_EVERY
             };
             tokio::time::sleep(wait).await;
         }

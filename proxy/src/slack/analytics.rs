@@ -46,13 +46,7 @@ impl SlackClient {
                 .await
                 .map_err(|e| unreadable(&e.without_url()))?;
             let status: Status = serde_json::from_slice(&body).map_err(|e| unreadable(&e))?;
-            let code = status.error.unwrap_or_else(|| "unknown_error".to_string());
-            return Err(match code.as_str() {
-                "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
-                    Attempt::Transient(code)
-                }
-                _ => Attempt::Refused(code),
-            });
+            return Err(Attempt::refused(status.error));
         }
         let mut reader = DayReader::default();
         while let Some(chunk) = response

@@ -421,14 +421,7 @@ impl SlackClient {
             let reply = serde_json::from_slice(&body).map_err(|e| unreadable(&e))?;
             return Ok((reply, scopes));
         }
-        let code = status.error.unwrap_or_else(|| "unknown_error".to_string());
-        if matches!(
-            code.as_str(),
-            "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
-        ) {
-            return Err(Attempt::Transient(code));
-        }
-        Err(Attempt::Refused(code))
+        Err(Attempt::refused(status.error))
     }
 }
 
@@ -486,6 +479,18 @@ pub(crate) enum Attempt {
 }
 
 impl Attempt {
+    /// Slack's `{"ok": false, "error": code}`: a failure on its side that may pass, or a
+    /// refusal.
+    fn refused(code: Option<String>) -> Self {
+        let code = code.unwrap_or_else(|| "unknown_error".to_string());
+        match code.as_str() {
+            "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
+                Attempt::Transient(code)
+            }
+            _ => Attempt::Refused(code),
+        }
+    }
+
     fn into_error(self, method: SlackMethod) -> SlackError {
         let name = method.name();
         match self {

@@ -55,7 +55,7 @@ pub fn test(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
 /// an admin added it to; a workspace app: its own), ordered by ID, cursor-paginated.
 pub fn teams_list(org: &Org, ctx: &Ctx<'_>) -> MethodResult {
     let added = |id: &str| match &ctx.token.install {
-        Install::Org => org.app_teams.as_ref().is_none_or(|t| t.contains(id)),
+        Install::Org => org.app_on(id),
         Install::Workspace(t) => t == id,
     };
     let teams = org.teams.iter().filter(|t| added(&t.id)).collect();
