@@ -20,10 +20,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::sync::{Notify, mpsc};
 
-use crate::{
-    org::{Org, UserView},
-    request::hex,
-};
+use crate::{org::Org, request::hex};
 
 /// The sandbox app's ID, in every envelope and `hello`.
 pub const APP_ID: &str = "A0SANDBOX1";
@@ -206,51 +203,6 @@ impl Bus {
         self.inner.state.lock().unwrap().sockets.len()
     }
 
-    /// Adds the app to `teams` of the org, or takes it off, and sends
-    /// `team_access_granted` or `team_access_revoked`.
-    pub fn grant(&self, org: &mut Org, teams: &[String], granted: bool) {
-        let mut now = org
-            .app_teams
-            .clone()
-            .unwrap_or_else(|| org.teams.iter().map(|t| t.id.clone()).collect());
-        for team in teams {
-            if granted {
-                now.insert(team.clone());
-            } else {
-                now.remove(team);
-            }
-        }
-        org.app_teams = Some(now);
-        let kind = if granted {
-            "team_access_granted"
-        } else {
-            "team_access_revoked"
-        };
-        let event = json!({"type": kind, "team_ids": teams, "event_ts": event_ts()});
-        let body = self.envelope(org, None, event);
-        self.enqueue(body);
-    }
-
-    /// Someone asked for an invitation: `invite_requested`, when the app subscribes to it
-    /// and is added to the request's workspace.
-    pub fn invite_requested(&self, org: &Org, request: &crate::org::InviteRequest) {
-        if !self.config().invite_requested || !org.app_on(&request.team_id) {
-            return;
-        }
-        let Some(team) = org.team(&request.team_id) else {
-            return;
-        };
-        let mut object = request.object();
-        object["team"] = json!({"id": team.id, "name": team.name, "domain": team.domain});
-        let event = json!({
-            "type": "invite_requested",
-            "invite_request": object,
-            "event_ts": event_ts(),
-        });
-        let body = self.envelope(org, Some(&request.team_id), event);
-        self.enqueue(body);
-    }
-
     /// A single-use Socket Mode ticket, as `apps.connections.open` hands out in its URL.
     pub fn ticket(&self) -> String {
         let ticket = random_hex::<12>();
@@ -351,70 +303,8 @@ impl Bus {
         }
     }
 
-    /// Makes and queues the events for the users `org` marked as touched.
-    pub fn publish_touched(&self, org: &mut Org, avatar_base: &str) {
-        if org.touched.is_empty() {
-            return;
-        }
-        let touched = std::mem::take(&mut org.touched);
-        let org = &*org;
-        let on_granted =
-            |teams: &[String]| org.app_teams.is_none() || teams.iter().any(|t| org.app_on(t));
-        for (id, before) in touched {
-            let Some(user) = org.users.get(&id) else {
-                continue;
-            };
-            let now: Vec<String> = user.active_teams().map(str::to_string).collect();
-            let before_teams = before.clone().unwrap_or_default();
-            if !on_granted(&now) && !on_granted(&before_teams) {
-                continue;
-            }
-            let object = user.object(
-                org,
-                UserView {
-                    team: None,
-                    admin_viewer: true,
-                    include_locale: true,
-                    avatar_base,
-                },
-            );
-            let joined: Vec<&String> = now
-                .iter()
-                .filter(|t| !before_teams.contains(t) && on_granted(std::slice::from_ref(t)))
-                .collect();
-            let events: Vec<(Option<&str>, Value)> = if joined.is_empty() {
-                let team = now.first().or(before_teams.first()).map(String::as_str);
-                vec![(
-                    team,
-                    json!({
-                        "type": "user_change",
-                        "user": object,
-                        "cache_ts": crate::unix_now(),
-                        "event_ts": event_ts(),
-                    }),
-                )]
-            } else {
-                joined
-                    .into_iter()
-                    .map(|team| {
-                        let mut object = object.clone();
-                        object["team_id"] = json!(team);
-                        (
-                            Some(team.as_str()),
-                            json!({"type": "team_join", "user": object, "event_ts": event_ts()}),
-                        )
-                    })
-                    .collect()
-            };
-            for (team, event) in events {
-                let body = self.envelope(org, team, event);
-                self.enqueue(body);
-            }
-        }
-    }
-
     /// The `event_callback` envelope of `event`.
-    fn envelope(&self, org: &Org, team: Option<&str>, event: Value) -> (String, String) {
+    pub(crate) fn envelope(&self, org: &Org, team: Option<&str>, event: Value) -> (String, String) {
         let seq = self.inner.seq.fetch_add(1, Ordering::Relaxed);
         let event_id = format!("Ev{seq:010X}");
         let body = json!({
@@ -441,7 +331,7 @@ impl Bus {
         (event_id, body.to_string())
     }
 
-    fn enqueue(&self, (event_id, body): (String, String)) {
+    pub(crate) fn enqueue(&self, (event_id, body): (String, String)) {
         let mut state = self.inner.state.lock().unwrap();
         if state.config.app_token.is_none() && state.config.events_url.is_none() {
             return;
@@ -711,7 +601,7 @@ fn disconnect(reason: &str) -> String {
 }
 
 /// An `event_ts`: Unix seconds with microseconds.
-fn event_ts() -> String {
+pub(crate) fn event_ts() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

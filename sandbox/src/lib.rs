@@ -12,6 +12,7 @@ pub mod events;
 pub mod faults;
 pub mod methods;
 pub mod org;
+mod org_events;
 pub mod ratelimit;
 pub mod request;
 pub mod scim;
